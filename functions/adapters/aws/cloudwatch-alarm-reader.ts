@@ -1,0 +1,20 @@
+import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import type { AlarmStateValue } from '../../core/alarm.ts';
+import type { AlarmReader } from '../../core/ports.ts';
+
+/** Reads an alarm's state with DescribeAlarms; used only at verify deadlines, never per event. */
+export class CloudWatchAlarmReader implements AlarmReader {
+  private readonly client: CloudWatchClient;
+
+  constructor(client: CloudWatchClient) {
+    this.client = client;
+  }
+
+  async state(alarmName: string): Promise<AlarmStateValue | undefined> {
+    const output = await this.client.send(
+      new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+    );
+    const alarm = output.MetricAlarms?.[0] ?? output.CompositeAlarms?.[0];
+    return alarm?.StateValue as AlarmStateValue | undefined;
+  }
+}

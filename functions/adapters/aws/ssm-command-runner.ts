@@ -1,0 +1,128 @@
+import {
+  GetCommandInvocationCommand,
+  type GetCommandInvocationCommandOutput,
+  InvocationDoesNotExist,
+  ListCommandsCommand,
+  SendCommandCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { SendCommandEffect } from '../../core/effects.ts';
+import { FINAL_INVOCATION_STATUSES } from '../../core/event-patterns.ts';
+import type { CommandResult } from '../../core/incident.ts';
+import type { CommandObservation } from '../../core/inputs.ts';
+import type { CommandRunner } from '../../core/ports.ts';
+
+/** Options of the SSM adapter. */
+export interface SsmCommandRunnerOptions {
+  /** Runbook name -> SSM document name, as the stack created them. */
+  readonly documents: Readonly<Record<string, string>>;
+  /**
+   * Waits between GetCommandInvocation calls while the invocation does not exist yet (the API is
+   * eventually consistent right after SendCommand).
+   * @default [250, 500, 1000, 2000] ms
+   */
+  readonly invocationRetryDelaysMs?: readonly number[];
+}
+
+/** A command SSM refused to send. */
+export class CommandRejectedError extends Error {
+  override readonly name = 'CommandRejectedError';
+}
+
+const FINAL: ReadonlySet<string> = new Set(FINAL_INVOCATION_STATUSES);
+
+/** Runs runbook documents with SSM Run Command, one instance per command. */
+export class SsmCommandRunner implements CommandRunner {
+  private readonly ssm: SSMClient;
+  private readonly options: SsmCommandRunnerOptions;
+
+  constructor(ssm: SSMClient, options: SsmCommandRunnerOptions) {
+    this.ssm = ssm;
+    this.options = options;
+  }
+
+  async send(effect: SendCommandEffect): Promise<string> {
+    const documentName = this.options.documents[effect.runbook];
+    if (!documentName)
+      throw new CommandRejectedError(`runbook ${effect.runbook} has no SSM document in this stack`);
+    try {
+      const { Command } = await this.ssm.send(
+        new SendCommandCommand({
+          DocumentName: documentName,
+          DocumentVersion: '$LATEST',
+          InstanceIds: [effect.instanceId],
+          Comment: effect.comment.slice(0, 100),
+          TimeoutSeconds: effect.deliveryTimeoutSeconds,
+          // Values reach the script only as typed document parameters, never as shell text.
+          Parameters: { executionTimeout: [String(effect.executionTimeoutSeconds)] },
+        }),
+      );
+      if (!Command?.CommandId) throw new CommandRejectedError('SSM returned no command id');
+      return Command.CommandId;
+    } catch (error) {
+      throw new CommandRejectedError(describeSendError(error));
+    }
+  }
+
+  async observe(commandId: string, instanceId: string): Promise<CommandObservation> {
+    const delays = this.options.invocationRetryDelaysMs ?? [250, 500, 1000, 2000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const output = await this.ssm.send(
+          new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
+        );
+        return FINAL.has(output.Status ?? '')
+          ? { kind: 'finished', commandId, result: toResult(output) }
+          : { kind: 'in-progress', commandId };
+      } catch (error) {
+        const delay = delays[attempt];
+        if (!(error instanceof InvocationDoesNotExist)) throw error;
+        if (delay === undefined) return { kind: 'not-found' };
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  async findByComment(instanceId: string, comment: string, since: number): Promise<CommandObservation> {
+    let NextToken: string | undefined;
+    do {
+      const page = await this.ssm.send(
+        new ListCommandsCommand({
+          InstanceId: instanceId,
+          Filters: [{ key: 'InvokedAfter', value: new Date(since - 60_000).toISOString() }],
+          NextToken,
+        }),
+      );
+      const found = page.Commands?.find((c) => c.Comment === comment && c.CommandId);
+      if (found?.CommandId) return this.observe(found.CommandId, instanceId);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return { kind: 'not-found' };
+  }
+}
+
+/** The result of an invocation, as the decider records it. */
+export function toResult(output: GetCommandInvocationCommandOutput): CommandResult {
+  const finishedAt = output.ExecutionEndDateTime ? Date.parse(output.ExecutionEndDateTime) : Number.NaN;
+  return {
+    status: output.Status ?? 'Unknown',
+    ...(output.StatusDetails ? { statusDetails: output.StatusDetails } : {}),
+    ...(output.ResponseCode === undefined ? {} : { responseCode: output.ResponseCode }),
+    ...(output.StandardOutputContent ? { stdout: output.StandardOutputContent } : {}),
+    ...(output.StandardErrorContent ? { stderr: output.StandardErrorContent } : {}),
+    ...(output.Comment ? { comment: output.Comment } : {}),
+    ...(Number.isFinite(finishedAt) ? { finishedAt } : {}),
+  };
+}
+
+function describeSendError(error: unknown): string {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  if (name === 'AccessDeniedException') {
+    return `${name}: not authorized to run the runbook there; does the instance carry the opt-in tag? (${message})`;
+  }
+  if (name === 'InvalidInstanceId') {
+    return `${name}: the instance is not managed by SSM right now (agent offline, stopped or not registered)`;
+  }
+  return `${name}: ${message}`;
+}

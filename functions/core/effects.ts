@@ -1,0 +1,76 @@
+import type { Incident, IncidentKey } from './incident.ts';
+import type { TimerMessage } from './inputs.ts';
+
+/**
+ * What the decider asks the world to do. Effects are data; the handler carries them out only after
+ * the incident has been written, except timers, which go first (a timer whose write lost is stale
+ * and absorbed, while a write whose timer was lost could strand the incident).
+ */
+export type Effect = SendCommandEffect | ScheduleTimerEffect | PageEffect | PublishEventEffect;
+
+/** Run the runbook's document on the instance. */
+export interface SendCommandEffect {
+  readonly kind: 'send-command';
+  readonly key: IncidentKey;
+  readonly incidentId: string;
+  readonly runbook: string;
+  readonly instanceId: string;
+  readonly attempt: number;
+  /** Names the incident and attempt, so that a command found later can be tied back (≤ 100 chars). */
+  readonly comment: string;
+  readonly executionTimeoutSeconds: number;
+  readonly deliveryTimeoutSeconds: number;
+}
+
+/** Enqueue a timer message to fire at `timer.dueAt`. */
+export interface ScheduleTimerEffect {
+  readonly kind: 'schedule-timer';
+  readonly timer: TimerMessage;
+}
+
+/** Page a human (escalation) or tell them the alarm cleared (resolution). */
+export interface PageEffect {
+  readonly kind: 'page';
+  readonly page: 'escalation' | 'resolution';
+  readonly incident: Incident;
+}
+
+/** Announce a transition on the event bus, for integrations and audit. */
+export interface PublishEventEffect {
+  readonly kind: 'publish-event';
+  readonly detailType: RemediationDetailType;
+  readonly detail: RemediationEventDetail;
+}
+
+/** The `source` of every event this system publishes. */
+export const REMEDIATION_EVENT_SOURCE = 'ec2.auto-remediation';
+
+/** The detail-types this system publishes, one per kind of transition. */
+export const REMEDIATION_DETAIL_TYPES = [
+  'Remediation Incident Opened',
+  'Remediation Attempt Started',
+  'Remediation Attempt Finished',
+  'Remediation Incident Verifying',
+  'Remediation Incident Backing Off',
+  'Remediation Incident Escalated',
+  'Remediation Incident Resolved',
+] as const;
+
+/** One of {@link REMEDIATION_DETAIL_TYPES}. */
+export type RemediationDetailType = (typeof REMEDIATION_DETAIL_TYPES)[number];
+
+/** The detail of a remediation event: enough to correlate, without attempt output. */
+export interface RemediationEventDetail {
+  readonly incidentId: string;
+  readonly runbook: string;
+  readonly target: string;
+  readonly instanceId?: string;
+  readonly alarmName: string;
+  readonly alarmArn: string;
+  readonly status: string;
+  readonly previousStatus?: string;
+  readonly attempt?: number;
+  readonly commandId?: string;
+  readonly reason?: string;
+  readonly at: string;
+}

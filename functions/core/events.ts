@@ -1,0 +1,61 @@
+import type { PublishEventEffect, RemediationDetailType } from './effects.ts';
+import type { Incident, IncidentStatus } from './incident.ts';
+
+const STATUS_EVENTS: Partial<Record<IncidentStatus, RemediationDetailType>> = {
+  verifying: 'Remediation Incident Verifying',
+  'backing-off': 'Remediation Incident Backing Off',
+  escalated: 'Remediation Incident Escalated',
+  resolved: 'Remediation Incident Resolved',
+};
+
+/**
+ * The events that announce a transition, derived from the incident before and after, so that no
+ * transition can forget to announce itself: opened, each attempt started and finished, and each
+ * change of status (entering `remediating` is announced as an attempt starting).
+ */
+export function remediationEvents(
+  before: Incident | undefined,
+  after: Incident,
+  now: number,
+): PublishEventEffect[] {
+  const sameEpisode = before?.id === after.id ? before : undefined;
+  const events: PublishEventEffect[] = [];
+  const emit = (detailType: RemediationDetailType, extra: Record<string, unknown> = {}) =>
+    events.push({
+      kind: 'publish-event',
+      detailType,
+      detail: {
+        incidentId: after.id,
+        runbook: after.key.runbook,
+        target: after.key.target,
+        ...(after.instanceId ? { instanceId: after.instanceId } : {}),
+        alarmName: after.alarm.name,
+        alarmArn: after.alarm.arn,
+        status: after.status,
+        ...(sameEpisode ? { previousStatus: sameEpisode.status } : {}),
+        at: new Date(now).toISOString(),
+        ...extra,
+      },
+    });
+
+  if (!sameEpisode) emit('Remediation Incident Opened');
+  for (const attempt of after.attempts) {
+    const earlier = sameEpisode?.attempts.find((a) => a.number === attempt.number);
+    if (!earlier) emit('Remediation Attempt Started', { attempt: attempt.number });
+    const finished = attempt.status !== 'dispatching' && attempt.status !== 'running';
+    const wasFinished = earlier && earlier.status !== 'dispatching' && earlier.status !== 'running';
+    if (finished && !wasFinished) {
+      emit('Remediation Attempt Finished', {
+        attempt: attempt.number,
+        ...(attempt.commandId ? { commandId: attempt.commandId } : {}),
+        reason: attempt.failure ?? attempt.result?.status ?? attempt.status,
+      });
+    }
+  }
+  const statusEvent = STATUS_EVENTS[after.status];
+  if (statusEvent && sameEpisode?.status !== after.status) {
+    const reason = after.status === 'escalated' ? after.escalation?.reason : after.resolution?.how;
+    emit(statusEvent, reason ? { reason } : {});
+  }
+  return events;
+}

@@ -1,0 +1,134 @@
+import type { AlarmStateValue } from './alarm.ts';
+
+/**
+ * The lifecycle of an incident:
+ * - `remediating`: an attempt's command is being sent or is running;
+ * - `verifying`: the command succeeded; waiting for the same alarm to return to OK;
+ * - `backing-off`: an attempt failed; waiting (exponential backoff, full jitter) before the next;
+ * - `escalated`: a human was paged; waiting for the alarm to return to OK to say so;
+ * - `resolved`: the alarm is OK again; the incident is closed and kept for reports.
+ */
+export type IncidentStatus = 'remediating' | 'verifying' | 'backing-off' | 'escalated' | 'resolved';
+
+/** An incident is about one runbook on one target; at most one is open per key. */
+export interface IncidentKey {
+  readonly runbook: string;
+  /** The instance id, or `alarm-<hash>` when the alarm names no single instance. */
+  readonly target: string;
+}
+
+/** The open or closed record of one episode: from the alarm to its resolution. */
+export interface Incident {
+  /** Unique per episode and derived from the alarm's state timestamp, so a duplicate ALARM maps to it. */
+  readonly id: string;
+  readonly key: IncidentKey;
+  /** The instance acted on; absent when the alarm names none. */
+  readonly instanceId?: string;
+  readonly alarm: IncidentAlarm;
+  readonly status: IncidentStatus;
+  /** The alarm's latest known state and when it entered it (epoch ms), to order alarm inputs. */
+  readonly alarmState: AlarmStateValue;
+  readonly alarmStateAt: number;
+  readonly openedAt: number;
+  readonly updatedAt: number;
+  readonly closedAt?: number;
+  readonly attempts: readonly Attempt[];
+  readonly escalation?: Escalation;
+  readonly resolution?: Resolution;
+  /** The one timer that is current; a timer message with another token is stale and absorbed. */
+  readonly timer?: TimerState;
+  /** What happened, oldest first, capped to the latest entries. */
+  readonly history: readonly HistoryEntry[];
+  /** Incremented on every write; the store's conditional write checks it. */
+  readonly version: number;
+}
+
+/** The alarm that opened the incident. */
+export interface IncidentAlarm {
+  readonly name: string;
+  readonly arn: string;
+  readonly account: string;
+  readonly region: string;
+  /** CloudWatch's sentence when the incident opened. */
+  readonly reason: string;
+}
+
+/** One try of the runbook's command. */
+export interface Attempt {
+  readonly number: number;
+  readonly requestedAt: number;
+  /** `dispatching` until SSM has accepted the command, then `running` until its result is known. */
+  readonly status: AttemptStatus;
+  readonly commandId?: string;
+  readonly result?: CommandResult;
+  /** Why the attempt counts as failed, in words, when it does. */
+  readonly failure?: string;
+  /** Whether the alarm returned to OK after a successful command. */
+  readonly verification?: 'pending' | 'passed' | 'failed';
+}
+
+/** Where an attempt stands. `lost`: SSM gave no result by the deadline. */
+export type AttemptStatus = 'dispatching' | 'running' | 'succeeded' | 'failed' | 'lost';
+
+/** The result of an SSM command invocation, with output excerpts. */
+export interface CommandResult {
+  /** SSM's invocation status: Success, Failed, TimedOut, Cancelled, ... */
+  readonly status: string;
+  /** SSM's detailed status (for example "Execution Timed Out", "Undeliverable"). */
+  readonly statusDetails?: string;
+  /** The script's exit code; -1 when it never started. */
+  readonly responseCode?: number;
+  readonly stdout?: string;
+  readonly stderr?: string;
+  /** The command's Comment, which names the incident and attempt. */
+  readonly comment?: string;
+  readonly finishedAt?: number;
+}
+
+/** Why and when a human was paged. */
+export interface Escalation {
+  readonly at: number;
+  readonly reason: string;
+  readonly page: PageState;
+}
+
+/** How the incident closed. `verified`: a command fixed it; `cleared`: the alarm cleared otherwise. */
+export interface Resolution {
+  readonly at: number;
+  readonly how: 'verified' | 'cleared';
+  /** The resolution message, sent only when a page was sent before. */
+  readonly page?: PageState;
+}
+
+/** A page is `due` once decided and `sent` once SNS accepted it; a due page is retried by the timer. */
+export interface PageState {
+  readonly status: 'due' | 'sent';
+  readonly dueSince: number;
+  readonly messageId?: string;
+}
+
+/** The three kinds of timer: the next attempt, the end of the verify window, a check with SSM. */
+export type TimerKind = 'retry' | 'verify-deadline' | 'reconcile';
+
+/** The incident's current timer. */
+export interface TimerState {
+  readonly kind: TimerKind;
+  readonly dueAt: number;
+  readonly token: string;
+}
+
+/** One line of the incident's story. */
+export interface HistoryEntry {
+  readonly at: number;
+  readonly what: string;
+}
+
+/** The statuses in which an incident is over as far as automation is concerned. */
+export function isOpen(incident: Incident): boolean {
+  return incident.status !== 'resolved';
+}
+
+/** The attempt in progress or last made. */
+export function latestAttempt(incident: Incident): Attempt | undefined {
+  return incident.attempts[incident.attempts.length - 1];
+}

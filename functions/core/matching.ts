@@ -1,0 +1,66 @@
+import type { AlarmChange } from './alarm.ts';
+import type { Runbook } from './runbook.ts';
+
+/** Why a runbook was chosen for an alarm, for logs and for `explain`. */
+export interface RunbookMatchResult {
+  readonly runbook: Runbook;
+  readonly matchedBy: string;
+}
+
+/**
+ * Picks the runbook that answers an alarm, or undefined when none does. When several answer, the
+ * most specific wins, so that adding a broad runbook never steals alarms from a precise one: an exact
+ * alarm name, then the glob with the most literal characters, then a namespace + metric match. Ties
+ * go to the runbook listed first.
+ */
+export function matchRunbook(
+  alarm: AlarmChange,
+  runbooks: readonly Runbook[],
+): RunbookMatchResult | undefined {
+  let best: { result: RunbookMatchResult; score: number } | undefined;
+  for (const runbook of runbooks) {
+    const candidate = scoreRunbook(alarm, runbook);
+    if (candidate && (!best || candidate.score > best.score)) {
+      best = { result: { runbook, matchedBy: candidate.matchedBy }, score: candidate.score };
+    }
+  }
+  return best?.result;
+}
+
+function scoreRunbook(
+  alarm: AlarmChange,
+  runbook: Runbook,
+): { score: number; matchedBy: string } | undefined {
+  let best: { score: number; matchedBy: string } | undefined;
+  const consider = (score: number, matchedBy: string) => {
+    if (!best || score > best.score) best = { score, matchedBy };
+  };
+  for (const pattern of runbook.match.alarmNames ?? []) {
+    if (!pattern.includes('*')) {
+      if (pattern === alarm.alarmName) consider(10_000, `alarm name "${pattern}"`);
+    } else if (globMatches(pattern, alarm.alarmName)) {
+      consider(1_000 + pattern.replaceAll('*', '').length, `alarm name pattern "${pattern}"`);
+    }
+  }
+  for (const metric of runbook.match.metrics ?? []) {
+    if (alarm.metrics.some((m) => m.namespace === metric.namespace && m.metricName === metric.metricName)) {
+      consider(1, `metric ${metric.namespace}/${metric.metricName}`);
+    }
+  }
+  return best;
+}
+
+/** Matches `*` against any run of characters (including none); everything else is literal. */
+export function globMatches(pattern: string, text: string): boolean {
+  const parts = pattern.split('*');
+  const first = parts[0] ?? '';
+  const last = parts[parts.length - 1] ?? '';
+  if (!text.startsWith(first) || text.length < first.length + last.length) return false;
+  let position = first.length;
+  for (const middle of parts.slice(1, -1)) {
+    const found = text.indexOf(middle, position);
+    if (found < 0) return false;
+    position = found + middle.length;
+  }
+  return text.length - last.length >= position && text.endsWith(last);
+}

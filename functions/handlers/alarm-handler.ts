@@ -1,0 +1,44 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { alarmTarget } from '../core/alarm.ts';
+import { incidentKeyFor } from '../core/identity.ts';
+import { matchRunbook } from '../core/matching.ts';
+import { parseEvent } from './middleware/parse-event.ts';
+import type { Runtime } from './runtime.ts';
+import { type AlarmStateChangeEvent, alarmStateChangeEvent, toAlarmChange } from './schemas.ts';
+
+/** What the alarm handler did with an event (also logged). */
+export interface HandlerResult {
+  readonly outcome: 'processed' | 'absorbed' | 'ignored' | 'rejected';
+  readonly reason?: string;
+  readonly incidentId?: string;
+}
+
+/** Handles "CloudWatch Alarm State Change": picks the runbook, finds the instance, decides. */
+export async function handleAlarm(event: AlarmStateChangeEvent, runtime: Runtime): Promise<HandlerResult> {
+  const { logger } = runtime;
+  const alarm = toAlarmChange(event);
+  const match = matchRunbook(alarm, runtime.runbooks.all);
+  if (!match) {
+    logger.info('no runbook answers this alarm; ignored', { alarmName: alarm.alarmName, state: alarm.state });
+    return { outcome: 'ignored', reason: 'no runbook answers this alarm' };
+  }
+  const target = alarmTarget(alarm);
+  const key = incidentKeyFor(match.runbook.name, alarm, target);
+  logger.appendKeys({ runbook: key.runbook, target: key.target, alarmName: alarm.alarmName });
+  logger.info('runbook matched', { matchedBy: match.matchedBy, state: alarm.state, targetKind: target.kind });
+  const outcome = await runtime.processor.process(key, match.runbook, { kind: 'alarm', alarm, target });
+  return {
+    outcome: outcome.changed ? 'processed' : 'absorbed',
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
+    ...(outcome.incident ? { incidentId: outcome.incident.id } : {}),
+  };
+}
+
+/** The Lambda handler, built once per container around a runtime. */
+export function createAlarmHandler(runtime: Runtime) {
+  return middy<unknown, HandlerResult>()
+    .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
+    .use(parseEvent(alarmStateChangeEvent, runtime.logger))
+    .handler((event) => handleAlarm(event as AlarmStateChangeEvent, runtime));
+}

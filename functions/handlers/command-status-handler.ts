@@ -1,0 +1,74 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { INSTANCE_ID } from '../core/alarm.ts';
+import { FINAL_INVOCATION_STATUSES } from '../core/event-patterns.ts';
+import type { IncidentKey } from '../core/incident.ts';
+import type { HandlerResult } from './alarm-handler.ts';
+import { parseEvent } from './middleware/parse-event.ts';
+import type { Runtime } from './runtime.ts';
+import { type CommandInvocationEvent, commandInvocationEvent } from './schemas.ts';
+
+const FINAL: ReadonlySet<string> = new Set(FINAL_INVOCATION_STATUSES);
+
+/**
+ * Handles "EC2 Command Invocation Status-change Notification": reads the invocation's result from
+ * SSM and hands it to the incident's decision. These events are best effort; the timer reconciles
+ * whatever does not arrive.
+ */
+export async function handleCommandStatus(
+  event: CommandInvocationEvent,
+  runtime: Runtime,
+): Promise<HandlerResult> {
+  const { logger } = runtime;
+  const {
+    'command-id': commandId,
+    'document-name': documentName,
+    'instance-id': instanceId,
+    status,
+  } = event.detail;
+  logger.appendKeys({ commandId, instanceId });
+  if (!FINAL.has(status)) return ignored(runtime, `status ${status} is not final`);
+  if (!INSTANCE_ID.test(instanceId)) return ignored(runtime, 'instance-id is not an EC2 instance id');
+  const key = await incidentKeyOf(runtime, documentName, instanceId, commandId);
+  const runbook = key && runtime.runbooks.byName(key.runbook);
+  if (!key || !runbook) return ignored(runtime, 'the command belongs to no incident of this system');
+  const observed = await runtime.commands.observe(commandId, instanceId);
+  // SSM is eventually consistent: when it lags behind its own event, the event's status stands alone.
+  const result = observed.kind === 'finished' ? observed.result : { status };
+  logger.info('command finished', { status: result.status, responseCode: result.responseCode });
+  const outcome = await runtime.processor.process(key, runbook, {
+    kind: 'command-finished',
+    commandId,
+    result,
+  });
+  return {
+    outcome: outcome.changed ? 'processed' : 'absorbed',
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
+    ...(outcome.incident ? { incidentId: outcome.incident.id } : {}),
+  };
+}
+
+/** From the document (one per runbook) and the instance; else from the command index. */
+async function incidentKeyOf(
+  runtime: Runtime,
+  documentName: string,
+  instanceId: string,
+  commandId: string,
+): Promise<IncidentKey | undefined> {
+  const runbook = runtime.runbooks.byDocument(documentName);
+  if (runbook) return { runbook: runbook.name, target: instanceId };
+  return runtime.store.findByCommandId(commandId);
+}
+
+function ignored(runtime: Runtime, reason: string): HandlerResult {
+  runtime.logger.info(`command status ignored: ${reason}`);
+  return { outcome: 'ignored', reason };
+}
+
+/** The Lambda handler, built once per container around a runtime. */
+export function createCommandStatusHandler(runtime: Runtime) {
+  return middy<unknown, HandlerResult>()
+    .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
+    .use(parseEvent(commandInvocationEvent, runtime.logger))
+    .handler((event) => handleCommandStatus(event as CommandInvocationEvent, runtime));
+}

@@ -1,0 +1,41 @@
+/**
+ * The environment contract between the stack and the handlers: the stack sets these variables, the
+ * handlers read them once per container.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  timerQueueUrl: 'TIMER_QUEUE_URL',
+  pagerTopicArn: 'PAGER_TOPIC_ARN',
+  eventBusName: 'EVENT_BUS_NAME',
+  /** JSON object: runbook name -> SSM document name. */
+  runbookDocuments: 'RUNBOOK_DOCUMENTS',
+} as const;
+
+/** Settings every handler needs. */
+export interface HandlerConfig {
+  readonly tableName: string;
+  readonly timerQueueUrl: string;
+  readonly pagerTopicArn: string;
+  readonly eventBusName: string;
+  readonly runbookDocuments: Readonly<Record<string, string>>;
+}
+
+/** Reads the configuration, failing with the name of the missing variable: a deploy error, not a runtime one. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerConfig {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is not set; the stack sets it, so redeploy`);
+    return value;
+  };
+  const documents: unknown = JSON.parse(required(ENV.runbookDocuments));
+  if (typeof documents !== 'object' || documents === null || Array.isArray(documents)) {
+    throw new Error(`${ENV.runbookDocuments} must be a JSON object of runbook name to SSM document name`);
+  }
+  return {
+    tableName: required(ENV.tableName),
+    timerQueueUrl: required(ENV.timerQueueUrl),
+    pagerTopicArn: required(ENV.pagerTopicArn),
+    eventBusName: required(ENV.eventBusName),
+    runbookDocuments: documents as Record<string, string>,
+  };
+}

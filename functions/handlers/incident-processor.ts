@@ -1,0 +1,154 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { decide } from '../core/decide.ts';
+import type { Effect, PageEffect, PublishEventEffect, SendCommandEffect } from '../core/effects.ts';
+import type { Incident, IncidentKey } from '../core/incident.ts';
+import type { DecisionInput } from '../core/inputs.ts';
+import {
+  type Clock,
+  type CommandRunner,
+  type EventPublisher,
+  IncidentConflictError,
+  type IncidentStore,
+  type Pager,
+  type TimerQueue,
+} from '../core/ports.ts';
+import type { Runbook } from '../core/runbook.ts';
+
+/** The adapters a processor carries decisions out with. */
+export interface ProcessorPorts {
+  readonly store: IncidentStore;
+  readonly commands: CommandRunner;
+  readonly timers: TimerQueue;
+  readonly pager: Pager;
+  readonly events: EventPublisher;
+  readonly clock: Clock;
+  /** A number in [0, 1) for backoff jitter. */
+  readonly random: () => number;
+  readonly logger: Logger;
+}
+
+/** An input, or a way to make one from the incident as loaded (timers observe the world first). */
+export type InputSource = DecisionInput | ((current: Incident | undefined) => Promise<DecisionInput>);
+
+/** What became of an input. */
+export interface ProcessOutcome {
+  readonly changed: boolean;
+  readonly incident: Incident | undefined;
+  /** Why nothing changed, when nothing did. */
+  readonly reason?: string;
+}
+
+/** Conflicting writers on one incident are few (a handful of duplicate events); more is a fault. */
+const MAX_CONFLICTS = 10;
+
+/**
+ * The shell around the decider: load, decide, write conditionally, then act. Timers are enqueued
+ * before the write (a timer whose write lost is stale and absorbed), everything else after it (a
+ * command is never sent for a decision that was not recorded). A lost race reloads and decides again.
+ */
+export class IncidentProcessor {
+  private readonly ports: ProcessorPorts;
+
+  constructor(ports: ProcessorPorts) {
+    this.ports = ports;
+  }
+
+  async process(key: IncidentKey, runbook: Runbook, source: InputSource): Promise<ProcessOutcome> {
+    const { store, clock, logger } = this.ports;
+    for (let round = 1; ; round++) {
+      const current = await store.load(key);
+      const input = typeof source === 'function' ? await source(current) : source;
+      const decision = decide(current, input, { runbook, now: clock.now(), random: this.ports.random() });
+      if (!decision.changed) {
+        logger.info('input absorbed', {
+          input: input.kind,
+          reason: decision.reason,
+          status: current?.status,
+        });
+        return { changed: false, incident: current, reason: decision.reason };
+      }
+      const { incident, effects } = decision;
+      await this.scheduleTimers(effects);
+      try {
+        await store.save(incident, current);
+      } catch (error) {
+        if (!(error instanceof IncidentConflictError) || round >= MAX_CONFLICTS) throw error;
+        logger.info('lost a race for the incident; deciding again', { round, input: input.kind });
+        continue;
+      }
+      logger.info('incident updated', {
+        input: input.kind,
+        from: current?.id === incident.id ? current.status : undefined,
+        to: incident.status,
+        version: incident.version,
+      });
+      await this.carryOut(key, runbook, effects);
+      return { changed: true, incident };
+    }
+  }
+
+  private async scheduleTimers(effects: readonly Effect[]): Promise<void> {
+    const now = this.ports.clock.now();
+    await Promise.all(
+      effects.filter((e) => e.kind === 'schedule-timer').map((e) => this.ports.timers.schedule(e.timer, now)),
+    );
+  }
+
+  private async carryOut(key: IncidentKey, runbook: Runbook, effects: readonly Effect[]): Promise<void> {
+    const events = effects.filter((e): e is PublishEventEffect => e.kind === 'publish-event');
+    const followUps: DecisionInput[] = [];
+    for (const effect of effects) {
+      if (effect.kind === 'send-command') followUps.push(await this.send(effect));
+      if (effect.kind === 'page') {
+        const sent = await this.page(effect, runbook);
+        if (sent) followUps.push(sent);
+      }
+    }
+    await this.publish(events);
+    for (const input of followUps) await this.process(key, runbook, input);
+  }
+
+  private async send(effect: SendCommandEffect): Promise<DecisionInput> {
+    try {
+      const commandId = await this.ports.commands.send(effect);
+      this.ports.logger.info('command sent', {
+        commandId,
+        instanceId: effect.instanceId,
+        attempt: effect.attempt,
+      });
+      return { kind: 'command-sent', attempt: effect.attempt, commandId };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.ports.logger.warn('SSM did not accept the command', {
+        instanceId: effect.instanceId,
+        error: message,
+      });
+      return { kind: 'command-not-sent', attempt: effect.attempt, error: message };
+    }
+  }
+
+  /** A page SNS did not take stays due; the incident's reconcile timer sends it again. */
+  private async page(effect: PageEffect, runbook: Runbook): Promise<DecisionInput | undefined> {
+    try {
+      const messageId = await this.ports.pager.page(effect, runbook);
+      this.ports.logger.info('page sent', { page: effect.page, messageId });
+      return { kind: 'page-sent', page: effect.page, messageId };
+    } catch (error) {
+      this.ports.logger.error('page not sent; the reconcile timer will send it again', {
+        page: effect.page,
+        error,
+      });
+      return undefined;
+    }
+  }
+
+  /** Remediation events are best effort: a failure is logged, never retried into a second decision. */
+  private async publish(events: readonly PublishEventEffect[]): Promise<void> {
+    if (events.length === 0) return;
+    try {
+      await this.ports.events.publish(events);
+    } catch (error) {
+      this.ports.logger.warn('remediation events not published', { count: events.length, error });
+    }
+  }
+}

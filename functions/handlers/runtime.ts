@@ -1,0 +1,89 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { runbooks as registry } from '../../runbooks/index.ts';
+import { CloudWatchAlarmReader } from '../adapters/aws/cloudwatch-alarm-reader.ts';
+import { DynamoDbIncidentStore } from '../adapters/aws/dynamodb-incident-store.ts';
+import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher.ts';
+import { SnsPager } from '../adapters/aws/sns-pager.ts';
+import { SqsTimerQueue } from '../adapters/aws/sqs-timer-queue.ts';
+import { SsmCommandRunner } from '../adapters/aws/ssm-command-runner.ts';
+import type { AlarmReader, Clock, CommandRunner, IncidentStore, TimerQueue } from '../core/ports.ts';
+import type { Runbook } from '../core/runbook.ts';
+import { configFromEnv, type HandlerConfig } from './config.ts';
+import { IncidentProcessor } from './incident-processor.ts';
+import { RunbookCatalog } from './runbook-catalog.ts';
+
+/** Everything a handler uses, built once per container. */
+export interface Runtime {
+  readonly processor: IncidentProcessor;
+  readonly store: IncidentStore;
+  readonly commands: CommandRunner;
+  readonly timers: TimerQueue;
+  readonly alarms: AlarmReader;
+  readonly clock: Clock;
+  readonly runbooks: RunbookCatalog;
+  readonly logger: Logger;
+}
+
+/** SDK clients; tests and the local runtime pass their own. */
+export interface AwsClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly ssm: SSMClient;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+  readonly eventbridge: EventBridgeClient;
+  readonly cloudwatch: CloudWatchClient;
+}
+
+/** Overrides for tests and for the local runtime. */
+export interface RuntimeOptions {
+  readonly clients?: Partial<AwsClients>;
+  readonly runbooks?: readonly Runbook[];
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly logger?: Logger;
+  readonly invocationRetryDelaysMs?: readonly number[];
+}
+
+/** The runtime on AWS: SDK v3 clients behind the ports. */
+export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions = {}): Runtime {
+  const clients = options.clients ?? {};
+  const logger = options.logger ?? new Logger({ serviceName: 'ec2-auto-remediation' });
+  const clock = options.clock ?? { now: () => Date.now() };
+  const store = new DynamoDbIncidentStore(clients.dynamodb ?? new DynamoDBClient({}), config.tableName);
+  const commands = new SsmCommandRunner(clients.ssm ?? new SSMClient({}), {
+    documents: config.runbookDocuments,
+    ...(options.invocationRetryDelaysMs ? { invocationRetryDelaysMs: options.invocationRetryDelaysMs } : {}),
+  });
+  const timers = new SqsTimerQueue(clients.sqs ?? new SQSClient({}), config.timerQueueUrl);
+  const processor = new IncidentProcessor({
+    store,
+    commands,
+    timers,
+    pager: new SnsPager(clients.sns ?? new SNSClient({}), config.pagerTopicArn),
+    events: new EventBridgePublisher(clients.eventbridge ?? new EventBridgeClient({}), config.eventBusName),
+    clock,
+    random: options.random ?? Math.random,
+    logger,
+  });
+  return {
+    processor,
+    store,
+    commands,
+    timers,
+    alarms: new CloudWatchAlarmReader(clients.cloudwatch ?? new CloudWatchClient({})),
+    clock,
+    runbooks: new RunbookCatalog(options.runbooks ?? registry, config.runbookDocuments),
+    logger,
+  };
+}
+
+/** The runtime of a deployed function, configured by the stack's environment variables. */
+export function runtimeFromEnv(): Runtime {
+  return createAwsRuntime(configFromEnv());
+}

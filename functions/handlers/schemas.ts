@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import type { AlarmChange, AlarmMetric } from '../core/alarm.ts';
+import type { TimerMessage } from '../core/inputs.ts';
+
+/**
+ * Schemas of what the handlers accept, from AWS's published event shapes. They check what the
+ * system relies on and let the rest through, so a field AWS adds tomorrow does not reject events.
+ * Everything a schema lets in is still data: nothing from an event ever becomes shell text.
+ */
+
+const timestamp = z
+  .string()
+  .max(64)
+  .refine((value) => Number.isFinite(parseAwsTimestamp(value)), 'not a timestamp');
+
+const alarmState = z.object({
+  value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  reason: z.string().max(4096).default(''),
+  timestamp,
+});
+
+const metricStat = z.looseObject({
+  metric: z.looseObject({
+    namespace: z.string().max(512),
+    name: z.string().max(512),
+    dimensions: z.record(z.string().max(1024), z.string().max(1024)).optional(),
+  }),
+});
+
+const alarmMetric = z.looseObject({
+  id: z.string().max(512).optional(),
+  metricStat: metricStat.optional(),
+  expression: z.string().max(4096).optional(),
+});
+
+/** EventBridge "CloudWatch Alarm State Change" (single metric, metric math, anomaly detection, composite). */
+export const alarmStateChangeEvent = z.looseObject({
+  id: z.string().max(128),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  source: z.literal('aws.cloudwatch'),
+  account: z.string().regex(/^\d{12}$/, 'account must be 12 digits'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region'),
+  time: z.string().max(64),
+  resources: z.array(z.string().max(2048)).min(1),
+  detail: z.looseObject({
+    alarmName: z.string().min(1).max(255),
+    state: alarmState,
+    previousState: alarmState.partial().optional(),
+    configuration: z
+      .looseObject({
+        metrics: z.array(alarmMetric).max(100).optional(),
+        alarmRule: z.string().max(10_240).optional(),
+      })
+      .optional(),
+    alarmTags: z.record(z.string().max(128), z.string().max(256)).optional(),
+  }),
+});
+
+/** The parsed alarm event. */
+export type AlarmStateChangeEvent = z.infer<typeof alarmStateChangeEvent>;
+
+/** EventBridge "EC2 Command Invocation Status-change Notification" (per instance). */
+export const commandInvocationEvent = z.looseObject({
+  id: z.string().max(128),
+  'detail-type': z.literal('EC2 Command Invocation Status-change Notification'),
+  source: z.literal('aws.ssm'),
+  account: z.string().regex(/^\d{12}$/),
+  region: z.string().max(32),
+  detail: z.looseObject({
+    'command-id': z.string().regex(/^[0-9a-f-]{36}$/i, 'not an SSM command id'),
+    'document-name': z.string().min(1).max(256),
+    'instance-id': z.string().min(1).max(64),
+    status: z.string().min(1).max(32),
+  }),
+});
+
+/** The parsed command status event. */
+export type CommandInvocationEvent = z.infer<typeof commandInvocationEvent>;
+
+/** The body of a timer message, as the timer queue adapter wrote it. */
+export const timerMessage = z.object({
+  key: z.object({ runbook: z.string().min(1).max(64), target: z.string().min(1).max(64) }),
+  incidentId: z.string().min(1).max(128),
+  kind: z.enum(['retry', 'verify-deadline', 'reconcile']),
+  token: z.string().min(1).max(128),
+  dueAt: z.number().int().nonnegative(),
+}) satisfies z.ZodType<TimerMessage>;
+
+/**
+ * Parses AWS's alarm timestamps. CloudWatch writes `2019-10-02T17:04:40.989+0000`, which is not
+ * ISO 8601 as JavaScript reads it (the offset lacks its colon).
+ */
+export function parseAwsTimestamp(value: string): number {
+  return Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+}
+
+/** What the core needs to know of an alarm event. */
+export function toAlarmChange(event: AlarmStateChangeEvent): AlarmChange {
+  const { detail } = event;
+  const entries = detail.configuration?.metrics ?? [];
+  const metrics: AlarmMetric[] = entries.flatMap((entry) =>
+    entry.metricStat
+      ? [
+          {
+            namespace: entry.metricStat.metric.namespace,
+            metricName: entry.metricStat.metric.name,
+            dimensions: entry.metricStat.metric.dimensions ?? {},
+          },
+        ]
+      : [],
+  );
+  return {
+    alarmName: detail.alarmName,
+    alarmArn: event.resources[0] as string,
+    account: event.account,
+    region: event.region,
+    state: detail.state.value,
+    previousState: detail.previousState?.value,
+    stateAt: parseAwsTimestamp(detail.state.timestamp),
+    reason: detail.state.reason,
+    metrics,
+    usesExpression: entries.some((entry) => entry.expression !== undefined),
+    composite: detail.configuration?.alarmRule !== undefined || entries.length === 0,
+    tags: detail.alarmTags ?? {},
+  };
+}
+
+/** A schema failure as one line a human can read in the logs. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
+    .join('; ');
+}

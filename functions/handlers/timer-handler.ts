@@ -1,0 +1,98 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Incident } from '../core/incident.ts';
+import { latestAttempt } from '../core/incident.ts';
+import type { DecisionInput, TimerInput, TimerMessage } from '../core/inputs.ts';
+import { commentFor } from '../core/transitions.ts';
+import type { Runtime } from './runtime.ts';
+import { describeIssues, timerMessage } from './schemas.ts';
+
+/**
+ * Handles timer messages from SQS: retries, verify deadlines and reconciliation with SSM. A message
+ * that fails for a passing reason is reported back (partial batch failure) and retried by SQS; a
+ * malformed one is logged and dropped, since retrying it could never succeed.
+ */
+export async function handleTimers(event: SQSEvent, runtime: Runtime): Promise<SQSBatchResponse> {
+  if (!Array.isArray(event?.Records)) {
+    runtime.logger.error('event rejected: not an SQS batch');
+    return { batchItemFailures: [] };
+  }
+  const results = await Promise.allSettled(event.Records.map((record) => handleRecord(record, runtime)));
+  const batchItemFailures = results.flatMap((result, index) => {
+    if (result.status === 'fulfilled') return [];
+    const messageId = event.Records[index]?.messageId as string;
+    runtime.logger.error('timer failed; SQS will deliver it again', { messageId, error: result.reason });
+    return [{ itemIdentifier: messageId }];
+  });
+  return { batchItemFailures };
+}
+
+async function handleRecord(record: SQSRecord, runtime: Runtime): Promise<void> {
+  const { logger } = runtime;
+  const timer = parseTimer(record.body);
+  if (typeof timer === 'string') {
+    logger.error('timer message rejected', { messageId: record.messageId, reason: timer });
+    return;
+  }
+  const now = runtime.clock.now();
+  if (timer.dueAt - now > 1000) {
+    // Longer than SQS's 15-minute delay: hop towards the due time.
+    await runtime.timers.schedule(timer, now);
+    return;
+  }
+  const runbook = runtime.runbooks.byName(timer.key.runbook);
+  if (!runbook) {
+    logger.error('timer for a runbook this deployment does not have; dropped', {
+      runbook: timer.key.runbook,
+    });
+    return;
+  }
+  await runtime.processor.process(timer.key, runbook, (current) => observe(current, timer, runtime));
+}
+
+/** Asks the world what the decision needs to know, only when the timer is current. */
+async function observe(
+  current: Incident | undefined,
+  timer: TimerMessage,
+  runtime: Runtime,
+): Promise<DecisionInput> {
+  const input: TimerInput = { kind: 'timer', timer };
+  if (!current || current.id !== timer.incidentId || current.timer?.token !== timer.token) return input;
+  if (timer.kind === 'verify-deadline') {
+    const alarmState = await runtime.alarms.state(current.alarm.name).catch((error: unknown) => {
+      runtime.logger.warn('DescribeAlarms failed; deciding from the stored alarm state', { error });
+      return undefined;
+    });
+    return alarmState ? { ...input, observation: { alarmState } } : input;
+  }
+  const attempt = latestAttempt(current);
+  if (timer.kind !== 'reconcile' || current.status !== 'remediating' || !attempt || !current.instanceId)
+    return input;
+  const command = attempt.commandId
+    ? await runtime.commands.observe(attempt.commandId, current.instanceId)
+    : await runtime.commands.findByComment(
+        current.instanceId,
+        commentFor(current, attempt.number),
+        attempt.requestedAt,
+      );
+  return { ...input, observation: { command } };
+}
+
+function parseTimer(body: string): TimerMessage | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return 'the body is not JSON';
+  }
+  const parsed = timerMessage.safeParse(json);
+  return parsed.success ? parsed.data : describeIssues(parsed.error);
+}
+
+/** The Lambda handler, built once per container around a runtime. */
+export function createTimerHandler(runtime: Runtime) {
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
+    .handler((event) => handleTimers(event, runtime));
+}

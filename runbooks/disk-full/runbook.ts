@@ -1,0 +1,22 @@
+import { defineRunbook } from '../../functions/core/runbook.ts';
+
+/** Root volume nearly full: clean rotated logs, package caches and stale temp files; never live data. */
+export default defineRunbook({
+  name: 'disk-full',
+  description:
+    'Frees space on a nearly full root volume by removing rotated logs, package caches and stale temp files.',
+  owner: 'platform-team',
+  match: {
+    alarmNames: ['disk-full-*', '*-root-volume-full'],
+    metrics: [{ namespace: 'CWAgent', metricName: 'disk_used_percent' }],
+  },
+  remediate: 'remediate.sh',
+  maxAttempts: 3,
+  backoff: { baseSeconds: 60, capSeconds: 600 },
+  verifyWindowSeconds: 600,
+  executionTimeoutSeconds: 300,
+  deliveryTimeoutSeconds: 300,
+  notes:
+    'If the volume is still full, something is writing live data: run `du -xh / | sort -h | tail -20`, ' +
+    'find the writer, and grow the volume or move the data. The runbook never deletes live logs or data.',
+});

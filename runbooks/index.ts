@@ -1,0 +1,8 @@
+import type { Runbook } from '../functions/core/runbook.ts';
+import diskFull from './disk-full/runbook.ts';
+
+/**
+ * Every runbook the system answers alarms with. The stack makes one SSM document of each, and the
+ * handlers bundle the same list, so what is deployed and what decides are one source.
+ */
+export const runbooks: readonly Runbook[] = [diskFull];

@@ -1,0 +1,174 @@
+import { GetCommandInvocationCommand, InvocationDoesNotExist, SendCommandCommand } from '@aws-sdk/client-ssm';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defineRunbook } from '../../functions/core/runbook.ts';
+import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
+import { createCommandStatusHandler } from '../../functions/handlers/command-status-handler.ts';
+import type { Runtime } from '../../functions/handlers/runtime.ts';
+import {
+  lambdaContext,
+  mocks,
+  resetMocks,
+  sampleEvent,
+  TestClock,
+  testRuntime,
+} from '../support/aws-runtime.ts';
+
+const diskFull = defineRunbook({
+  name: 'disk-full',
+  description: 'Frees disk space.',
+  owner: 'platform-team',
+  match: { alarmNames: ['disk-full-*'] },
+  remediate: 'remediate.sh',
+  maxAttempts: 3,
+  backoff: { baseSeconds: 60, capSeconds: 600 },
+  verifyWindowSeconds: 600,
+  executionTimeoutSeconds: 120,
+  deliveryTimeoutSeconds: 60,
+});
+
+/** The command id and instance of AWS's published invocation sample. */
+const SAMPLE_COMMAND = 'e8d3c0e4-71f7-4491-898f-c9b35bee5f3b';
+const SAMPLE_INSTANCE = 'i-9bb89e2b';
+
+describe('command-status handler, fed AWS sample events, on DynamoDB Local', () => {
+  const clock = new TestClock(Date.parse('2026-11-21T03:00:00Z'));
+  let runtime: Runtime;
+  let onAlarm: ReturnType<typeof createAlarmHandler>;
+  let onStatus: ReturnType<typeof createCommandStatusHandler>;
+  let invocation: any;
+  let alarm: any;
+
+  beforeAll(async () => {
+    ({ runtime } = await testRuntime({ runbooks: [diskFull], clock }));
+    onAlarm = createAlarmHandler(runtime);
+    onStatus = createCommandStatusHandler(runtime);
+    invocation = await sampleEvent('ssm-command-invocation-status-change.json');
+    alarm = await sampleEvent('cloudwatch-alarm-state-change.single-metric.json');
+  });
+  beforeEach(() => resetMocks());
+
+  /** Opens an incident on an instance; SSM answers SendCommand with `commandId`. */
+  async function openIncident(instanceId: string, commandId: string): Promise<void> {
+    mocks.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: commandId } });
+    const event = structuredClone(alarm);
+    event.detail.alarmName = `disk-full-${instanceId}`;
+    event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:disk-full-${instanceId}`];
+    event.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId = instanceId;
+    await onAlarm(event, lambdaContext);
+  }
+
+  it('ignores the published sample when no incident of this system sent its command', async () => {
+    const result = await onStatus(invocation, lambdaContext);
+
+    expect(result).toEqual({
+      outcome: 'ignored',
+      reason: 'the command belongs to no incident of this system',
+    });
+    expect(mocks.ssm).not.toHaveReceivedCommand(GetCommandInvocationCommand);
+  });
+
+  it('finds the incident of the published sample through the command index and records the result', async () => {
+    await openIncident(SAMPLE_INSTANCE, SAMPLE_COMMAND);
+    mocks.ssm.on(GetCommandInvocationCommand).resolves({
+      CommandId: SAMPLE_COMMAND,
+      InstanceId: SAMPLE_INSTANCE,
+      Status: 'Success',
+      StatusDetails: 'Success',
+      ResponseCode: 0,
+      StandardOutputContent: 'disk-full: freed 1024 KiB; / is 71% used after cleanup\n',
+    });
+
+    const result = await onStatus(invocation, lambdaContext);
+
+    expect(result.outcome).toBe('processed');
+    expect(mocks.ssm).toHaveReceivedCommandWith(GetCommandInvocationCommand, {
+      CommandId: SAMPLE_COMMAND,
+      InstanceId: SAMPLE_INSTANCE,
+    });
+    const stored = await runtime.store.load({ runbook: 'disk-full', target: SAMPLE_INSTANCE });
+    expect(stored?.status).toBe('verifying');
+    expect(stored?.attempts[0]?.result).toMatchObject({
+      status: 'Success',
+      responseCode: 0,
+      stdout: expect.stringContaining('71% used'),
+    });
+  });
+
+  it('changes nothing on a second delivery of the same status event', async () => {
+    const key = { runbook: 'disk-full', target: SAMPLE_INSTANCE };
+    const before = await runtime.store.load(key);
+    mocks.ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0 });
+
+    const result = await onStatus(invocation, lambdaContext);
+
+    // The command is no longer in flight, so it has left the command index.
+    expect(result.outcome).toBe('ignored');
+    expect(await runtime.store.load(key)).toEqual(before);
+  });
+
+  it('maps its own document to the incident directly and waits while the invocation is not visible yet', async () => {
+    const instance = 'i-0000000000000b001';
+    const command = '11111111-2222-4333-8444-555555555555';
+    await openIncident(instance, command);
+    mocks.ssm
+      .on(GetCommandInvocationCommand)
+      .rejectsOnce(new InvocationDoesNotExist({ message: 'no invocation', $metadata: {} }))
+      .resolves({
+        Status: 'Failed',
+        StatusDetails: 'Failed',
+        ResponseCode: 2,
+        StandardErrorContent: 'find: permission denied',
+      });
+    const event = structuredClone(invocation);
+    event.detail['command-id'] = command;
+    event.detail['instance-id'] = instance;
+    event.detail['document-name'] = 'Remediation-Test-disk-full';
+    event.detail.status = 'Failed';
+
+    await onStatus(event, lambdaContext);
+
+    expect(mocks.ssm).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 2);
+    const stored = await runtime.store.load({ runbook: 'disk-full', target: instance });
+    expect(stored?.status).toBe('backing-off');
+    expect(stored?.attempts[0]).toMatchObject({
+      status: 'failed',
+      result: { responseCode: 2, stderr: 'find: permission denied' },
+    });
+  });
+
+  it('trusts the final status of the event when SSM still lags behind it', async () => {
+    const instance = 'i-0000000000000b002';
+    const command = '21111111-2222-4333-8444-555555555555';
+    await openIncident(instance, command);
+    mocks.ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+    const event = structuredClone(invocation);
+    Object.assign(event.detail, { 'command-id': command, 'instance-id': instance, status: 'TimedOut' });
+
+    await onStatus(event, lambdaContext);
+
+    const stored = await runtime.store.load({ runbook: 'disk-full', target: instance });
+    expect(stored?.attempts[0]).toMatchObject({ status: 'failed', result: { status: 'TimedOut' } });
+  });
+
+  it('ignores a status that is not final', async () => {
+    const event = structuredClone(invocation);
+    event.detail.status = 'InProgress';
+    const result = await onStatus(event, lambdaContext);
+    expect(result).toEqual({ outcome: 'ignored', reason: 'status InProgress is not final' });
+  });
+
+  it('rejects the per-command status event, which this handler is not subscribed to', async () => {
+    const result = await onStatus(await sampleEvent('ssm-command-status-change.json'), lambdaContext);
+    expect(result).toMatchObject({ outcome: 'rejected' });
+    expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+  });
+
+  it('rejects a hostile command id without calling SSM', async () => {
+    const event = structuredClone(invocation);
+    event.detail['command-id'] = '$(reboot)';
+    const result = await onStatus(event, lambdaContext);
+    expect(result).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('command-id') });
+    expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+  });
+});

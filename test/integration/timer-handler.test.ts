@@ -1,0 +1,181 @@
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import type { SQSEvent } from 'aws-lambda';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Incident, IncidentKey } from '../../functions/core/incident.ts';
+import type { TimerMessage } from '../../functions/core/inputs.ts';
+import type { Runtime } from '../../functions/handlers/runtime.ts';
+import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
+import { lambdaContext, mocks, resetMocks, TestClock, testRuntime } from '../support/aws-runtime.ts';
+import { alarmInput, onInstance, testRunbook } from '../support/fixtures.ts';
+
+const T0 = Date.parse('2026-11-21T03:00:00Z');
+
+function sqsEvent(...bodies: string[]): SQSEvent {
+  return {
+    Records: bodies.map((body, i) => ({
+      messageId: `m-${i}`,
+      receiptHandle: 'r',
+      body,
+      attributes: {} as SQSEvent['Records'][number]['attributes'],
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:timers',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+function timerOf(incident: Incident | undefined): TimerMessage {
+  if (!incident?.timer) throw new Error('no timer on the incident');
+  return { key: incident.key, incidentId: incident.id, ...incident.timer };
+}
+
+describe('timer handler on DynamoDB Local', () => {
+  const clock = new TestClock(T0);
+  let runtime: Runtime;
+  let handler: ReturnType<typeof createTimerHandler>;
+  let instanceCount = 0;
+
+  beforeAll(async () => {
+    ({ runtime } = await testRuntime({ runbooks: [testRunbook], clock }));
+    handler = createTimerHandler(runtime);
+  });
+  beforeEach(() => {
+    resetMocks();
+    clock.value = T0;
+  });
+
+  /** Opens an incident on a fresh instance through the processor, as the alarm handler would. */
+  async function open(): Promise<IncidentKey> {
+    instanceCount += 1;
+    const instance = `i-${String(instanceCount).padStart(17, '0')}`;
+    const input = alarmInput('ALARM', T0, onInstance(instance));
+    const key = { runbook: testRunbook.name, target: instance };
+    await runtime.processor.process(key, testRunbook, input);
+    return key;
+  }
+
+  async function fire(key: IncidentKey): Promise<Awaited<ReturnType<typeof handler>>> {
+    const timer = timerOf(await runtime.store.load(key));
+    clock.value = Math.max(clock.value, timer.dueAt);
+    return handler(sqsEvent(JSON.stringify(timer)), lambdaContext);
+  }
+
+  it('retries after the backoff with a second command', async () => {
+    mocks.ssm
+      .on(SendCommandCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const key = await open();
+    mocks.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'c2' } });
+
+    const response = await fire(key);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+    expect((await runtime.store.load(key))?.attempts.map((a) => a.status)).toEqual(['failed', 'running']);
+  });
+
+  it('asks SSM when no status event arrived by the runbook timeout, and carries on', async () => {
+    const key = await open();
+    mocks.ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Success', ResponseCode: 0, StandardOutputContent: 'ok' });
+
+    await fire(key);
+
+    expect(mocks.ssm).toHaveReceivedCommand(GetCommandInvocationCommand);
+    expect((await runtime.store.load(key))?.status).toBe('verifying');
+  });
+
+  it('finds no command for an attempt whose send was interrupted, and retries instead of stranding', async () => {
+    const key = { runbook: testRunbook.name, target: 'i-0000000000000c001' };
+    // The invocation dies after the write and before SendCommand returns: only the write and the timer happened.
+    const store = runtime.store;
+    const send = vi
+      .spyOn(runtime.commands, 'send')
+      .mockImplementationOnce(() => new Promise(() => undefined));
+    void runtime.processor.process(key, testRunbook, alarmInput('ALARM', T0, onInstance(key.target)));
+    await vi.waitFor(async () => expect((await store.load(key))?.attempts).toHaveLength(1));
+    send.mockRestore();
+    mocks.ssm.on(ListCommandsCommand).resolves({ Commands: [] });
+
+    await fire(key);
+
+    expect(mocks.ssm).toHaveReceivedCommandWith(ListCommandsCommand, { InstanceId: key.target });
+    const stored = await runtime.store.load(key);
+    expect(stored?.attempts[0]).toMatchObject({
+      status: 'lost',
+      failure: expect.stringContaining('no command'),
+    });
+    expect(stored?.status).toBe('backing-off');
+  });
+
+  it('counts an alarm still in ALARM at the verify deadline as a failed attempt', async () => {
+    const key = await open();
+    mocks.ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0 });
+    await fire(key);
+    mocks.cloudwatch
+      .on(DescribeAlarmsCommand)
+      .resolves({ MetricAlarms: [{ AlarmName: 'disk-full-web-1', StateValue: 'ALARM' }] });
+
+    await fire(key);
+
+    expect(mocks.cloudwatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
+      AlarmNames: ['disk-full-web-1'],
+    });
+    const stored = await runtime.store.load(key);
+    expect(stored?.status).toBe('backing-off');
+    expect(stored?.attempts[0]?.verification).toBe('failed');
+  });
+
+  it('pages once when the last attempt is not verified, and the page names every attempt', async () => {
+    const key = await open();
+    mocks.ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Failed', ResponseCode: 1, StandardErrorContent: 'no space left' });
+    mocks.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'c-next' } });
+    for (let i = 0; i < 5; i++) await fire(key);
+
+    const stored = await runtime.store.load(key);
+    expect(stored?.status).toBe('escalated');
+    expect(mocks.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const page = mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(page?.Message).toContain('Attempts (3):');
+    expect(page?.Message).toContain('no space left');
+    expect(stored?.escalation?.page).toMatchObject({ status: 'sent', messageId: 'page-message' });
+  });
+
+  it('hops towards a due time beyond SQS delay limits instead of firing early', async () => {
+    const key = await open();
+    const timer = { ...timerOf(await runtime.store.load(key)), dueAt: T0 + 3_600_000 };
+
+    await handler(sqsEvent(JSON.stringify(timer)), lambdaContext);
+
+    expect(mocks.sqs).toHaveReceivedCommandWith(SendMessageCommand, { DelaySeconds: 900 });
+    expect((await runtime.store.load(key))?.attempts).toHaveLength(1);
+  });
+
+  it('drops malformed messages with a logged reason and reports only passing failures for retry', async () => {
+    const key = await open();
+    const good = JSON.stringify(timerOf(await runtime.store.load(key)));
+    clock.value = T0 + 3_600_000;
+    vi.spyOn(runtime.store, 'load').mockRejectedValueOnce(
+      new Error('ProvisionedThroughputExceededException'),
+    );
+
+    const response = await handler(sqsEvent('not json', '{"kind":"retry"}', good), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }] });
+  });
+
+  it('rejects an event that is not an SQS batch', async () => {
+    expect(await handler({ Records: 'nope' } as unknown as SQSEvent, lambdaContext)).toEqual({
+      batchItemFailures: [],
+    });
+  });
+});

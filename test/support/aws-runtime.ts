@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { inject } from 'vitest';
+import type { Runbook } from '../../functions/core/runbook.ts';
+import type { HandlerConfig } from '../../functions/handlers/config.ts';
+import { createAwsRuntime, type Runtime } from '../../functions/handlers/runtime.ts';
+import { createIncidentTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
+
+/** SDK mocks for the services that cannot run here; DynamoDB is the real engine. */
+export const mocks = {
+  ssm: mockClient(SSMClient),
+  sqs: mockClient(SQSClient),
+  sns: mockClient(SNSClient),
+  eventbridge: mockClient(EventBridgeClient),
+  cloudwatch: mockClient(CloudWatchClient),
+};
+
+/** A clock the test moves. */
+export class TestClock {
+  value: number;
+  constructor(start: number) {
+    this.value = start;
+  }
+  now(): number {
+    return this.value;
+  }
+  advance(seconds: number): void {
+    this.value += seconds * 1000;
+  }
+}
+
+/** A runtime on a fresh DynamoDB Local table, with mocked SSM, SQS, SNS, EventBridge and CloudWatch. */
+export async function testRuntime(options: {
+  runbooks: readonly Runbook[];
+  clock: TestClock;
+  documents?: Record<string, string>;
+}): Promise<{ runtime: Runtime; config: HandlerConfig; dynamodb: ReturnType<typeof localDynamoDbClient> }> {
+  const dynamodb = localDynamoDbClient(inject('dynamoDbEndpoint'));
+  const tableName = `incidents-${randomUUID()}`;
+  await createIncidentTable(dynamodb, tableName);
+  const config: HandlerConfig = {
+    tableName,
+    timerQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/timers',
+    pagerTopicArn: 'arn:aws:sns:us-east-1:123456789012:pager',
+    eventBusName: 'default',
+    runbookDocuments:
+      options.documents ??
+      Object.fromEntries(options.runbooks.map((r) => [r.name, `Remediation-Test-${r.name}`])),
+  };
+  const runtime = createAwsRuntime(config, {
+    clients: {
+      dynamodb,
+      ssm: new SSMClient({ region: 'us-east-1' }),
+      sqs: new SQSClient({ region: 'us-east-1' }),
+      sns: new SNSClient({ region: 'us-east-1' }),
+      eventbridge: new EventBridgeClient({ region: 'us-east-1' }),
+      cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+    },
+    runbooks: options.runbooks,
+    clock: options.clock,
+    random: () => 0.5,
+    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    invocationRetryDelaysMs: [1, 1, 1],
+  });
+  return { runtime, config, dynamodb };
+}
+
+/** Resets every mock to sensible AWS answers: accepted commands, messages, pages and events. */
+export function resetMocks(): void {
+  for (const mock of Object.values(mocks)) mock.reset();
+  let commands = 0;
+  mocks.ssm.on(SendCommandCommand).callsFake(() => {
+    commands += 1;
+    return { Command: { CommandId: `00000000-0000-4000-8000-${String(commands).padStart(12, '0')}` } };
+  });
+  mocks.sqs.on(SendMessageCommand).resolves({ MessageId: 'timer-message' });
+  mocks.sns.on(PublishCommand).resolves({ MessageId: 'page-message' });
+  mocks.eventbridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+}
+
+/** Reads an AWS sample event from test/events. */
+export async function sampleEvent(name: string): Promise<Record<string, unknown>> {
+  const { readFile } = await import('node:fs/promises');
+  return JSON.parse(await readFile(new URL(`../events/${name}`, import.meta.url), 'utf8'));
+}
+
+/** A Lambda context good enough for middy and the Powertools logger. */
+export const lambdaContext = {
+  functionName: 'test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
+  memoryLimitInMB: '256',
+  awsRequestId: 'request-1',
+  logGroupName: '/aws/lambda/test',
+  logStreamName: 'stream',
+  callbackWaitsForEmptyEventLoop: false,
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};

@@ -1,0 +1,129 @@
+import type { AlarmChange, AlarmStateValue } from '../../functions/core/alarm.ts';
+import { alarmTarget } from '../../functions/core/alarm.ts';
+import type { Decision, DecisionContext } from '../../functions/core/decide.ts';
+import { decide } from '../../functions/core/decide.ts';
+import type { Effect } from '../../functions/core/effects.ts';
+import type { Incident } from '../../functions/core/incident.ts';
+import type { AlarmInput, DecisionInput } from '../../functions/core/inputs.ts';
+import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
+
+/** A runbook with round numbers, so that expected times are easy to read. */
+export const testRunbook: Runbook = defineRunbook({
+  name: 'disk-full',
+  description: 'Frees disk space.',
+  owner: 'platform-team',
+  match: { alarmNames: ['disk-full-*'] },
+  remediate: 'remediate.sh',
+  maxAttempts: 3,
+  backoff: { baseSeconds: 60, capSeconds: 600 },
+  verifyWindowSeconds: 300,
+  executionTimeoutSeconds: 120,
+  deliveryTimeoutSeconds: 60,
+  notes: 'Look for the writer with du.',
+});
+
+export const T0 = Date.parse('2026-11-21T03:00:00.000Z');
+export const INSTANCE = 'i-0123456789abcdef0';
+
+/** An alarm change on one instance, in `state` since `stateAt`. */
+export function alarmChange(
+  state: AlarmStateValue,
+  stateAt: number,
+  overrides: Partial<AlarmChange> = {},
+): AlarmChange {
+  return {
+    alarmName: 'disk-full-web-1',
+    alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:disk-full-web-1',
+    account: '123456789012',
+    region: 'us-east-1',
+    state,
+    previousState: state === 'ALARM' ? 'OK' : 'ALARM',
+    stateAt,
+    reason: `Threshold Crossed: 1 out of the last 1 datapoints was ${state === 'ALARM' ? 'greater' : 'not greater'} than the threshold (90.0).`,
+    metrics: [
+      {
+        namespace: 'CWAgent',
+        metricName: 'disk_used_percent',
+        dimensions: { InstanceId: INSTANCE, path: '/' },
+      },
+    ],
+    usesExpression: false,
+    composite: false,
+    tags: {},
+    ...overrides,
+  };
+}
+
+/** Overrides that put the alarm on another instance. */
+export function onInstance(instanceId: string): Partial<AlarmChange> {
+  return {
+    metrics: [
+      {
+        namespace: 'CWAgent',
+        metricName: 'disk_used_percent',
+        dimensions: { InstanceId: instanceId, path: '/' },
+      },
+    ],
+  };
+}
+
+/** The decider input for an alarm change. */
+export function alarmInput(
+  state: AlarmStateValue,
+  stateAt: number,
+  overrides: Partial<AlarmChange> = {},
+): AlarmInput {
+  const alarm = alarmChange(state, stateAt, overrides);
+  return { kind: 'alarm', alarm, target: alarmTarget(alarm) };
+}
+
+/** Runs inputs through the decider one after another, like the handlers do, keeping every effect. */
+export class Scenario {
+  incident: Incident | undefined;
+  readonly effects: Effect[] = [];
+  readonly decisions: Decision[] = [];
+  now = T0;
+  random = 0.5;
+
+  readonly runbook: Runbook;
+
+  constructor(runbook: Runbook = testRunbook) {
+    this.runbook = runbook;
+  }
+
+  /** Advances the clock by `seconds`. */
+  after(seconds: number): this {
+    this.now += seconds * 1000;
+    return this;
+  }
+
+  apply(input: DecisionInput): Decision {
+    const ctx: DecisionContext = { runbook: this.runbook, now: this.now, random: this.random };
+    const decision = decide(this.incident, input, ctx);
+    this.decisions.push(decision);
+    if (decision.changed) {
+      this.incident = decision.incident;
+      this.effects.push(...decision.effects);
+    }
+    return decision;
+  }
+
+  /** The effects of one kind, in order. */
+  effectsOf<K extends Effect['kind']>(kind: K): Extract<Effect, { kind: K }>[] {
+    return this.effects.filter((e): e is Extract<Effect, { kind: K }> => e.kind === kind);
+  }
+
+  /** The timer input for the incident's current timer. */
+  currentTimer(): DecisionInput {
+    const incident = this.incident;
+    if (!incident?.timer) throw new Error('the incident has no timer');
+    return { kind: 'timer', timer: { key: incident.key, incidentId: incident.id, ...incident.timer } };
+  }
+
+  /** Moves the clock to the current timer's due time and fires it. */
+  fireTimer(observation?: Extract<DecisionInput, { kind: 'timer' }>['observation']): Decision {
+    const input = this.currentTimer() as Extract<DecisionInput, { kind: 'timer' }>;
+    this.now = Math.max(this.now, input.timer.dueAt);
+    return this.apply(observation ? { ...input, observation } : input);
+  }
+}
