@@ -22,6 +22,8 @@ export interface AlarmChange {
   readonly composite: boolean;
   /** Tags propagated onto the event (only present when the account enables tag propagation). */
   readonly tags: Readonly<Record<string, string>>;
+  /** The alarm mute rule in force, when CloudWatch muted the alarm's actions (`detail.muteDetail`). */
+  readonly mutedBy?: string;
 }
 
 /** CloudWatch's three alarm states. */
@@ -44,8 +46,9 @@ export type AlarmTarget =
 
 /**
  * Finds the single instance an alarm is about, from the `InstanceId` dimension of the metrics it
- * reads. The system never guesses: several instances, an expression, a composite alarm or a
- * malformed id all mean there is no target, with the reason stated for the human who gets paged.
+ * reads. Metric math or anomaly detection over one instance's metrics names that instance. The
+ * system never guesses: several instances, a metric of no instance, a composite alarm or a malformed
+ * id all mean there is no target, with the reason stated for the human who gets paged.
  */
 export function alarmTarget(alarm: AlarmChange): AlarmTarget {
   if (alarm.composite) {
@@ -63,10 +66,11 @@ export function alarmTarget(alarm: AlarmChange): AlarmTarget {
       reason: `the alarm reads metrics of ${ids.size} instances (${[...ids].slice(0, 5).join(', ')}); the system never picks one`,
     };
   }
-  if (alarm.usesExpression && alarm.metrics.length > 1) {
+  if (alarm.metrics.some((m) => m.dimensions.InstanceId === undefined)) {
     return {
       kind: 'none',
-      reason: 'metric math over several metrics: the alarm state is not about one instance alone',
+      reason:
+        'the alarm mixes metrics of an instance with metrics of no instance, so it is not about one instance alone',
     };
   }
   const [instanceId] = [...ids] as [string];

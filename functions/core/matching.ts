@@ -53,6 +53,7 @@ function scoreRunbook(
 /** Matches `*` against any run of characters (including none); everything else is literal. */
 export function globMatches(pattern: string, text: string): boolean {
   const parts = pattern.split('*');
+  if (parts.length === 1) return pattern === text;
   const first = parts[0] ?? '';
   const last = parts[parts.length - 1] ?? '';
   if (!text.startsWith(first) || text.length < first.length + last.length) return false;

@@ -23,6 +23,14 @@ export async function handleAlarm(event: AlarmStateChangeEvent, runtime: Runtime
     logger.info('no runbook answers this alarm; ignored', { alarmName: alarm.alarmName, state: alarm.state });
     return { outcome: 'ignored', reason: 'no runbook answers this alarm' };
   }
+  if (alarm.mutedBy && alarm.state === 'ALARM') {
+    // A mute rule (a maintenance window, a planned change) silences CloudWatch's own actions; automation stands down too.
+    logger.info('alarm muted; no remediation and no page', {
+      alarmName: alarm.alarmName,
+      mutedBy: alarm.mutedBy,
+    });
+    return { outcome: 'ignored', reason: `the alarm is muted by ${alarm.mutedBy}` };
+  }
   const target = alarmTarget(alarm);
   const key = incidentKeyFor(match.runbook.name, alarm, target);
   logger.appendKeys({ runbook: key.runbook, target: key.target, alarmName: alarm.alarmName });

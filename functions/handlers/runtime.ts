@@ -15,7 +15,7 @@ import { SsmCommandRunner } from '../adapters/aws/ssm-command-runner.ts';
 import type { AlarmReader, Clock, CommandRunner, IncidentStore, TimerQueue } from '../core/ports.ts';
 import type { Runbook } from '../core/runbook.ts';
 import { configFromEnv, type HandlerConfig } from './config.ts';
-import { IncidentProcessor } from './incident-processor.ts';
+import { IncidentProcessor, type ProcessorPorts } from './incident-processor.ts';
 import { RunbookCatalog } from './runbook-catalog.ts';
 
 /** Everything a handler uses, built once per container. */
@@ -53,33 +53,42 @@ export interface RuntimeOptions {
 /** The runtime on AWS: SDK v3 clients behind the ports. */
 export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions = {}): Runtime {
   const clients = options.clients ?? {};
-  const logger = options.logger ?? new Logger({ serviceName: 'ec2-auto-remediation' });
-  const clock = options.clock ?? { now: () => Date.now() };
-  const store = new DynamoDbIncidentStore(clients.dynamodb ?? new DynamoDBClient({}), config.tableName);
-  const commands = new SsmCommandRunner(clients.ssm ?? new SSMClient({}), {
-    documents: config.runbookDocuments,
-    ...(options.invocationRetryDelaysMs ? { invocationRetryDelaysMs: options.invocationRetryDelaysMs } : {}),
-  });
-  const timers = new SqsTimerQueue(clients.sqs ?? new SQSClient({}), config.timerQueueUrl);
-  const processor = new IncidentProcessor({
-    store,
-    commands,
-    timers,
+  return assembleRuntime({
+    store: new DynamoDbIncidentStore(clients.dynamodb ?? new DynamoDBClient({}), config.tableName),
+    commands: new SsmCommandRunner(clients.ssm ?? new SSMClient({}), {
+      documents: config.runbookDocuments,
+      ...(options.invocationRetryDelaysMs
+        ? { invocationRetryDelaysMs: options.invocationRetryDelaysMs }
+        : {}),
+    }),
+    timers: new SqsTimerQueue(clients.sqs ?? new SQSClient({}), config.timerQueueUrl),
     pager: new SnsPager(clients.sns ?? new SNSClient({}), config.pagerTopicArn),
     events: new EventBridgePublisher(clients.eventbridge ?? new EventBridgeClient({}), config.eventBusName),
-    clock,
-    random: options.random ?? Math.random,
-    logger,
-  });
-  return {
-    processor,
-    store,
-    commands,
-    timers,
     alarms: new CloudWatchAlarmReader(clients.cloudwatch ?? new CloudWatchClient({})),
-    clock,
+    clock: options.clock ?? { now: () => Date.now() },
+    random: options.random ?? Math.random,
+    logger: options.logger ?? new Logger({ serviceName: 'ec2-auto-remediation' }),
     runbooks: new RunbookCatalog(options.runbooks ?? registry, config.runbookDocuments),
-    logger,
+  });
+}
+
+/** The ports a runtime is made of, whichever world they reach (AWS, or this machine). */
+export interface RuntimePorts extends ProcessorPorts {
+  readonly alarms: AlarmReader;
+  readonly runbooks: RunbookCatalog;
+}
+
+/** A runtime from its ports: the AWS runtime and the local one differ only in these. */
+export function assembleRuntime(ports: RuntimePorts): Runtime {
+  return {
+    processor: new IncidentProcessor(ports),
+    store: ports.store,
+    commands: ports.commands,
+    timers: ports.timers,
+    alarms: ports.alarms,
+    clock: ports.clock,
+    runbooks: ports.runbooks,
+    logger: ports.logger,
   };
 }
 

@@ -53,6 +53,7 @@ export const alarmStateChangeEvent = z.looseObject({
       })
       .optional(),
     alarmTags: z.record(z.string().max(128), z.string().max(256)).optional(),
+    muteDetail: z.looseObject({ mutedByArn: z.string().max(2048).optional() }).optional(),
   }),
 });
 
@@ -122,6 +123,7 @@ export function toAlarmChange(event: AlarmStateChangeEvent): AlarmChange {
     usesExpression: entries.some((entry) => entry.expression !== undefined),
     composite: detail.configuration?.alarmRule !== undefined || entries.length === 0,
     tags: detail.alarmTags ?? {},
+    ...(detail.muteDetail ? { mutedBy: detail.muteDetail.mutedByArn ?? 'an alarm mute rule' } : {}),
   };
 }
 

@@ -31,6 +31,13 @@ const cpuHigh = defineRunbook({
   deliveryTimeoutSeconds: 60,
 });
 
+/** Answers the published composite and Metrics Insights samples, which name no instance. */
+const aggregate = defineRunbook({
+  ...cpuHigh,
+  name: 'service-aggregate',
+  match: { alarmNames: ['ServiceAggregatedAlarm', 'DynamoDBInsightsAlarm'] },
+});
+
 const SAMPLE_STATE_AT = Date.parse('2019-10-02T17:04:40.989Z');
 
 describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
@@ -40,7 +47,7 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
   let sample: Record<string, unknown>;
 
   beforeAll(async () => {
-    ({ runtime } = await testRuntime({ runbooks: [cpuHigh], clock }));
+    ({ runtime } = await testRuntime({ runbooks: [cpuHigh, aggregate], clock }));
     handler = createAlarmHandler(runtime);
     sample = await sampleEvent('cloudwatch-alarm-state-change.single-metric.json');
   });
@@ -179,6 +186,32 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
 
     expect(result.outcome).toBe('processed');
     expect((await runtime.store.load(key))?.status).toBe('resolved');
+  });
+
+  it('stands down for a muted alarm, as CloudWatch actions do', async () => {
+    const muted = await sampleEvent('cloudwatch-alarm-state-change.single-metric-muted.json');
+
+    const result = await handler(muted, lambdaContext);
+
+    expect(result).toEqual({
+      outcome: 'ignored',
+      reason: 'the alarm is muted by arn:aws:cloudwatch:us-east-1:1234567890:alarm-mute-rule:testMute',
+    });
+    expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+    expect(mocks.sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each([
+    ['composite-suppressor', 'composite alarm'],
+    ['initial', 'no InstanceId dimension'],
+  ])('pages at once for the published %s sample, which names no instance', async (shape, reason) => {
+    const event = await sampleEvent(`cloudwatch-alarm-state-change.${shape}.json`);
+
+    await handler(event, lambdaContext);
+
+    expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+    expect(mocks.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message).toContain(reason);
   });
 
   describe('malformed and hostile input', () => {
