@@ -33,8 +33,10 @@ remove_listed() {
 echo "disk-full: / is $(used_percent)% used before cleanup"
 
 if [ -d /var/log ]; then
+  # Globs, not -regex: they mean the same in every find (GNU find's default regex dialect has no {n}).
   find /var/log -xdev -type f \( -name '*.gz' -o -name '*.xz' -o -name '*.bz2' -o -name '*.old' \
-    -o -regex '.*\.[0-9]+' -o -regex '.*-[0-9]\{8\}' \) -print0 | remove_listed "rotated logs"
+    -o -name '*.[0-9]' -o -name '*.[0-9][0-9]' -o -name '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' \) \
+    -print0 | remove_listed "rotated logs"
 fi
 
 if command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
