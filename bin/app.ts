@@ -1,0 +1,30 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { RemediationStack } from '../lib/remediation-stack.ts';
+
+/**
+ * The CDK app. Optional context (`cdk synth -c key=value`):
+ * - optInTagKey: the tag that opts instances in (default AutoRemediation, value "enabled");
+ * - pagerEmail: comma-separated email addresses to subscribe to the pager topic;
+ * - pagerTopicArn: an existing SNS topic to page through instead of a new one.
+ * No account or region is set: the template is environment-agnostic and synthesizes offline.
+ */
+const app = new App();
+
+const context = (key: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+};
+
+new RemediationStack(app, 'Ec2AutoRemediation', {
+  description:
+    'Event-driven auto-remediation for EC2: CloudWatch alarms, SSM runbooks, one page per incident',
+  optInTagKey: context('optInTagKey'),
+  pagerEmails: context('pagerEmail')
+    ?.split(',')
+    .map((email) => email.trim())
+    .filter((email) => email !== ''),
+  pagerTopicArn: context('pagerTopicArn'),
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

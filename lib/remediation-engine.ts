@@ -1,0 +1,203 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { Runbook } from '../functions/core/runbook.ts';
+import { ENV } from '../functions/handlers/config.ts';
+import { runbooks as registry } from '../runbooks/index.ts';
+import { RemediationRules } from './event-rules.ts';
+import { IncidentTable } from './incident-table.ts';
+import { acknowledgeWildcard, wildcardResource } from './nag-acknowledgements.ts';
+import { PagerTopic, subscribeEmails } from './pager-topic.ts';
+import { RUNBOOKS_DIRECTORY } from './project-paths.ts';
+import { DeadLetterQueue, TimerQueue } from './queues.ts';
+import { RemediationFunctions, TIMER_TIMEOUT } from './remediation-functions.ts';
+import { RunbookDocuments } from './runbook-documents.ts';
+import {
+  type Grantee,
+  grantCommandReads,
+  grantDescribeAlarms,
+  grantSendCommand,
+  type OptInTag,
+  validateOptInTag,
+} from './ssm-permissions.ts';
+
+/** Options of the remediation engine. */
+export interface RemediationEngineProps {
+  /**
+   * The runbooks to deploy, one SSM document each.
+   * @default - every runbook in the registry (runbooks/index.ts)
+   */
+  readonly runbooks?: readonly Runbook[];
+  /**
+   * The folder holding `<runbook name>/<script>` for each runbook.
+   * @default - the repository's runbooks/ folder
+   */
+  readonly runbooksDirectory?: string;
+  /**
+   * The tag an instance must carry for any runbook to run on it (enforced in IAM).
+   * @default 'AutoRemediation'
+   */
+  readonly optInTagKey?: string;
+  /**
+   * The value the opt-in tag must have.
+   * @default 'enabled'
+   */
+  readonly optInTagValue?: string;
+  /**
+   * Your own topic for pages. If it is encrypted with a customer managed key, pass a topic that knows
+   * its key (`sns.Topic.fromTopicAttributes({ topicArn, keyArn })`) so the functions may use it.
+   * @default - a new topic encrypted with a new customer managed KMS key
+   */
+  readonly pagerTopic?: sns.ITopic;
+  /**
+   * Email addresses subscribed to the pager topic (each confirms by mail).
+   * @default - no subscriptions
+   */
+  readonly pagerEmails?: readonly string[];
+  /**
+   * The bus the "Remediation …" events are published to, for integrations and audit.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * Prepended to each runbook name to make its SSM document name.
+   * @default `Remediation-${stackName}-`
+   */
+  readonly documentNamePrefix?: string;
+  /**
+   * What happens to the incident table when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * How long function logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The service name the handlers log under. */
+export const SERVICE_NAME = 'ec2-auto-remediation';
+
+/**
+ * Event-driven auto-remediation for EC2: alarm state changes and SSM command statuses arrive through
+ * EventBridge, three functions decide and act, state lives in one DynamoDB table, timers in SQS, and
+ * humans are paged through SNS.
+ */
+export class RemediationEngine extends Construct {
+  /** Incidents, attempts, leases, budgets and settings. */
+  readonly table: dynamodb.Table;
+  /** Where escalations and resolutions are published. */
+  readonly pagerTopic: sns.ITopic;
+  /** Backoff, verify-deadline and reconcile timers. */
+  readonly timerQueue: sqs.Queue;
+  /** The three handlers. */
+  readonly functions: RemediationFunctions;
+  /** The runbook SSM documents, by runbook name. */
+  readonly documents: Readonly<Record<string, ssm.CfnDocument>>;
+  /** The runbook SSM document names, by runbook name. */
+  readonly documentNames: Readonly<Record<string, string>>;
+  /** The EventBridge rules that feed the functions. */
+  readonly rules: RemediationRules;
+
+  constructor(scope: Construct, id: string, props: RemediationEngineProps = {}) {
+    super(scope, id);
+    const optIn = validateOptInTag({
+      key: props.optInTagKey ?? 'AutoRemediation',
+      value: props.optInTagValue ?? 'enabled',
+    });
+    const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+
+    const runbookDocuments = new RunbookDocuments(this, 'Runbooks', {
+      runbooks: props.runbooks ?? registry,
+      runbooksDirectory: props.runbooksDirectory ?? RUNBOOKS_DIRECTORY,
+      documentNamePrefix: props.documentNamePrefix,
+    });
+    this.documents = runbookDocuments.documents;
+    this.documentNames = runbookDocuments.documentNames;
+
+    this.table = new IncidentTable(this, 'Incidents', { removalPolicy: props.tableRemovalPolicy });
+    this.pagerTopic = props.pagerTopic ?? new PagerTopic(this, 'Pager').topic;
+    subscribeEmails(this.pagerTopic, props.pagerEmails ?? []);
+    this.timerQueue = new TimerQueue(this, 'Timers', { consumerTimeout: TIMER_TIMEOUT }).queue;
+
+    this.functions = new RemediationFunctions(this, 'Functions', {
+      environment: this.environment(eventBus),
+      invocationFailureQueue: new DeadLetterQueue(this, 'FailedInvocations').deadLetterQueueOf(
+        'the alarm and command-status functions (Lambda on-failure destination after async retries)',
+      ),
+      logRetention: props.logRetention,
+    });
+    this.functions.timer.addEventSource(
+      new lambdaEventSources.SqsEventSource(this.timerQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+      }),
+    );
+    for (const fn of this.functions.all) {
+      this.grantShared(fn, eventBus);
+      // Create the documents first, so that the first alarm after a deploy finds them.
+      fn.node.addDependency(runbookDocuments);
+    }
+    this.grantSsm(runbookDocuments.documentArns(), optIn);
+
+    this.rules = new RemediationRules(this, 'Rules', {
+      alarmFunction: this.functions.alarm,
+      commandStatusFunction: this.functions.commandStatus,
+      documentNames: Object.values(this.documentNames),
+      deadLetterQueue: new DeadLetterQueue(this, 'UndeliveredEvents').deadLetterQueueOf(
+        "the EventBridge rules' Lambda targets",
+      ),
+    });
+  }
+
+  /** The handlers' configuration contract (functions/handlers/config.ts). */
+  private environment(eventBus: events.IEventBus): Record<string, string> {
+    return {
+      [ENV.tableName]: this.table.tableName,
+      [ENV.timerQueueUrl]: this.timerQueue.queueUrl,
+      [ENV.pagerTopicArn]: this.pagerTopic.topicArn,
+      [ENV.eventBusName]: eventBus.eventBusName,
+      [ENV.runbookDocuments]: JSON.stringify(this.documentNames),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    };
+  }
+
+  /**
+   * Each function gets only the SSM and CloudWatch actions its handler calls: alarm sends the first
+   * attempt; command-status reads the invocation it was told about; timer retries, reconciles with
+   * SSM (GetCommandInvocation, ListCommands) and reads the alarm at the verify deadline.
+   */
+  private grantSsm(documentArns: readonly string[], optIn: OptInTag): void {
+    const { alarm, commandStatus, timer } = this.functions;
+    grantSendCommand(alarm, documentArns, optIn);
+    grantSendCommand(timer, documentArns, optIn);
+    grantCommandReads(commandStatus, ['ssm:GetCommandInvocation']);
+    grantCommandReads(timer, ['ssm:GetCommandInvocation', 'ssm:ListCommands']);
+    grantDescribeAlarms(timer);
+  }
+
+  /** What every handler does: read and write incidents, schedule timers, page, announce transitions. */
+  private grantShared(fn: Grantee, eventBus: events.IEventBus): void {
+    this.table.grantReadWriteData(fn);
+    this.timerQueue.grantSendMessages(fn);
+    this.pagerTopic.grantPublish(fn);
+    eventBus.grantPutEventsTo(fn);
+    acknowledgeWildcard(fn, wildcardResource(this, `${this.table.tableArn}/index/*`), [
+      'grantReadWriteData covers the table and its indexes; the only index is byCommand, which the',
+      'command-status function queries to tie a command id back to its incident.',
+    ]);
+    if (this.pagerTopic.masterKey) {
+      acknowledgeWildcard(fn, 'Action::kms:GenerateDataKey*', [
+        'SNS publishing to a KMS-encrypted topic needs kms:GenerateDataKey* (grantPublish); it is limited to the',
+        "pager topic's own key.",
+      ]);
+    }
+  }
+}

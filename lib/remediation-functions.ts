@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { HANDLER_ENTRIES, PROJECT_ROOT } from './project-paths.ts';
+
+/** The timer function's timeout; the timer queue's visibility timeout is derived from it. */
+export const TIMER_TIMEOUT = Duration.seconds(60);
+
+/** Options of the remediation functions. */
+export interface RemediationFunctionsProps {
+  /** Environment of every function (the handlers' configuration contract). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Where EventBridge-invoked functions send an event after Lambda's async retries are spent. */
+  readonly invocationFailureQueue: sqs.IQueue;
+  /**
+   * How long function logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The three handlers as Node.js 22 functions on arm64, bundled by esbuild into minified ESM with
+ * source maps. Each has its own role and log group, so that each is granted only what it uses.
+ */
+export class RemediationFunctions extends Construct {
+  /** Handles "CloudWatch Alarm State Change". */
+  readonly alarm: nodejs.NodejsFunction;
+  /** Handles "EC2 Command Invocation Status-change Notification". */
+  readonly commandStatus: nodejs.NodejsFunction;
+  /** Consumes the timer queue. */
+  readonly timer: nodejs.NodejsFunction;
+
+  private readonly props: RemediationFunctionsProps;
+
+  constructor(scope: Construct, id: string, props: RemediationFunctionsProps) {
+    super(scope, id);
+    this.props = props;
+    const eventBridgeInvoked = {
+      // Lambda's own async retries, after 1 and 3 minutes; then the event goes to the failure queue.
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(props.invocationFailureQueue),
+    };
+    this.alarm = this.createFunction('Alarm', {
+      entry: HANDLER_ENTRIES.alarm,
+      description: 'Answers CloudWatch alarm state changes with the matching runbook',
+      timeout: Duration.seconds(30),
+      ...eventBridgeInvoked,
+    });
+    this.commandStatus = this.createFunction('CommandStatus', {
+      entry: HANDLER_ENTRIES.commandStatus,
+      description: 'Records the results of runbook commands from SSM status events',
+      timeout: Duration.seconds(30),
+      ...eventBridgeInvoked,
+    });
+    this.timer = this.createFunction('Timer', {
+      entry: HANDLER_ENTRIES.timer,
+      description: 'Fires remediation timers: retries, verify deadlines, reconciliation with SSM',
+      timeout: TIMER_TIMEOUT,
+    });
+  }
+
+  /** The three functions, for what applies to all of them. */
+  get all(): readonly nodejs.NodejsFunction[] {
+    return [this.alarm, this.commandStatus, this.timer];
+  }
+
+  private createFunction(id: string, options: nodejs.NodejsFunctionProps): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: this.props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${id} remediation function`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new nodejs.NodejsFunction(this, id, {
+      ...options,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { ...this.props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // The SDK versions in package-lock.json are the ones tested; do not depend on the runtime's.
+        bundleAwsSDK: true,
+        // CommonJS dependencies inside an ESM bundle still call require().
+        banner:
+          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is pinned on purpose, together with the esbuild target node22; move both to nodejs24.x in one change.',
+    });
+    return fn;
+  }
+}

@@ -1,0 +1,63 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { Runbook } from '../functions/core/runbook.ts';
+import { RemediationEngine } from './remediation-engine.ts';
+
+/** Options of the remediation stack. */
+export interface RemediationStackProps extends StackProps {
+  /**
+   * The tag an instance must carry for runbooks to run on it.
+   * @default 'AutoRemediation'
+   */
+  readonly optInTagKey?: string;
+  /**
+   * The value the opt-in tag must have.
+   * @default 'enabled'
+   */
+  readonly optInTagValue?: string;
+  /**
+   * Email addresses subscribed to the pager topic.
+   * @default - no subscriptions
+   */
+  readonly pagerEmails?: readonly string[];
+  /**
+   * The ARN of an existing standard SNS topic to page through, instead of creating one.
+   * @default - a new KMS-encrypted topic
+   */
+  readonly pagerTopicArn?: string;
+  /**
+   * The runbooks to deploy.
+   * @default - every runbook in the registry
+   */
+  readonly runbooks?: readonly Runbook[];
+}
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/** One deployable unit: the remediation engine and nothing else. */
+export class RemediationStack extends Stack {
+  /** The engine, for tests and for stacks that extend this one. */
+  readonly engine: RemediationEngine;
+
+  constructor(scope: Construct, id: string, props: RemediationStackProps = {}) {
+    super(scope, id, props);
+    this.engine = new RemediationEngine(this, 'Remediation', {
+      optInTagKey: props.optInTagKey,
+      optInTagValue: props.optInTagValue,
+      pagerEmails: props.pagerEmails,
+      runbooks: props.runbooks,
+      pagerTopic: props.pagerTopicArn === undefined ? undefined : this.existingTopic(props.pagerTopicArn),
+    });
+  }
+
+  private existingTopic(arn: string): sns.ITopic {
+    if (!TOPIC_ARN.test(arn)) {
+      throw new Error(
+        `pagerTopicArn "${arn}" is not the ARN of a standard SNS topic; pass one like ` +
+          'arn:aws:sns:eu-west-1:123456789012:oncall (FIFO topics are not supported)',
+      );
+    }
+    return sns.Topic.fromTopicArn(this, 'PagerTopic', arn);
+  }
+}

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack, Token } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { Runbook } from '../functions/core/runbook.ts';
+
+/** SSM document names: 3 to 128 of these characters (SSM API model, CreateDocument `Name`). */
+const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
+/** SSM reserves these prefixes for documents owned by AWS. */
+const RESERVED_PREFIX = /^(aws|amazon|amzn)/i;
+/** Command documents are limited to 64 KB of content. */
+const MAX_CONTENT_BYTES = 64 * 1024;
+
+/** The only parameter a runbook document takes; a number, so nothing from an alarm can become shell text. */
+export const EXECUTION_TIMEOUT_PATTERN = '^[1-9][0-9]{0,3}$';
+
+/** The content of a runbook's SSM Command document (schema 2.2). */
+export interface RunbookDocumentContent {
+  readonly schemaVersion: '2.2';
+  readonly description: string;
+  readonly parameters: {
+    readonly executionTimeout: {
+      readonly type: 'String';
+      readonly default: string;
+      readonly description: string;
+      readonly allowedPattern: string;
+    };
+  };
+  readonly mainSteps: readonly [
+    {
+      readonly action: 'aws:runShellScript';
+      readonly name: string;
+      readonly precondition: { readonly StringEquals: readonly ['platformType', 'Linux'] };
+      readonly inputs: { readonly runCommand: readonly string[]; readonly timeoutSeconds: string };
+    },
+  ];
+}
+
+/**
+ * The SSM Command document that runs a runbook's script. The agent writes `runCommand` to a file and
+ * executes it, so the script's shebang line chooses its interpreter, exactly as when an operator
+ * runs the `.sh` file by hand.
+ */
+export function runbookDocumentContent(runbook: Runbook, script: string): RunbookDocumentContent {
+  const lines = script.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
+  if (lines.every((line) => line.trim() === '')) {
+    throw new Error(
+      `runbook "${runbook.name}": script ${runbook.remediate} is empty; write the remediation in it`,
+    );
+  }
+  const templated = lines.findIndex((line) => line.includes('{{'));
+  if (templated >= 0) {
+    throw new Error(
+      `runbook "${runbook.name}": line ${templated + 1} of ${runbook.remediate} contains "{{", which SSM reads as ` +
+        `a document parameter; build that text in bash instead (for example open='{'; echo "$open$open")`,
+    );
+  }
+  return {
+    schemaVersion: '2.2',
+    description: `${runbook.description} (runbook ${runbook.name}, owner ${runbook.owner})`,
+    parameters: {
+      executionTimeout: {
+        type: 'String',
+        default: String(runbook.executionTimeoutSeconds),
+        description: 'Seconds the script may run before SSM stops it.',
+        allowedPattern: EXECUTION_TIMEOUT_PATTERN,
+      },
+    },
+    mainSteps: [
+      {
+        action: 'aws:runShellScript',
+        name: 'remediate',
+        precondition: { StringEquals: ['platformType', 'Linux'] },
+        inputs: { runCommand: lines, timeoutSeconds: '{{ executionTimeout }}' },
+      },
+    ],
+  };
+}
+
+/** The document name of a runbook, validated so that a bad prefix fails the synth and not the deploy. */
+export function runbookDocumentName(prefix: string, runbook: Runbook): string {
+  const name = `${prefix}${runbook.name}`;
+  if (Token.isUnresolved(name)) return name;
+  if (!DOCUMENT_NAME.test(name)) {
+    throw new Error(
+      `SSM document name "${name}" for runbook "${runbook.name}" is invalid: use 3 to 128 letters, digits, ` +
+        "'_', '-' or '.'; change documentNamePrefix (or the stack name it defaults to).",
+    );
+  }
+  if (RESERVED_PREFIX.test(name)) {
+    throw new Error(
+      `SSM document name "${name}" starts with a prefix SSM reserves for AWS (aws, amazon, amzn); ` +
+        'choose another documentNamePrefix.',
+    );
+  }
+  return name;
+}
+
+/** Options of the runbook documents. */
+export interface RunbookDocumentsProps {
+  /** The runbooks to publish, one document each. */
+  readonly runbooks: readonly Runbook[];
+  /** The folder that holds `<runbook name>/<runbook.remediate>`. */
+  readonly runbooksDirectory: string;
+  /**
+   * Prepended to each runbook name to make its document name.
+   * @default `Remediation-${stackName}-`
+   */
+  readonly documentNamePrefix?: string;
+}
+
+/**
+ * One SSM Command document per runbook, generated from the registry at synth and versioned with the
+ * code: `updateMethod: NewVersion` adds a version on change instead of replacing the named document.
+ */
+export class RunbookDocuments extends Construct {
+  /** The documents, by runbook name. */
+  readonly documents: Readonly<Record<string, ssm.CfnDocument>>;
+  /** The document names, by runbook name (the handlers' RUNBOOK_DOCUMENTS). */
+  readonly documentNames: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: RunbookDocumentsProps) {
+    super(scope, id);
+    const prefix = props.documentNamePrefix ?? `Remediation-${Stack.of(this).stackName}-`;
+    const documents: Record<string, ssm.CfnDocument> = {};
+    const names: Record<string, string> = {};
+    for (const runbook of props.runbooks) {
+      if (documents[runbook.name]) throw new Error(`runbook "${runbook.name}" is registered twice; keep one`);
+      const content = runbookDocumentContent(runbook, readScript(props.runbooksDirectory, runbook));
+      if (Buffer.byteLength(JSON.stringify(content)) > MAX_CONTENT_BYTES) {
+        throw new Error(
+          `runbook "${runbook.name}": its document exceeds SSM's 64 KB; move work into smaller steps`,
+        );
+      }
+      names[runbook.name] = runbookDocumentName(prefix, runbook);
+      documents[runbook.name] = new ssm.CfnDocument(this, runbook.name, {
+        name: names[runbook.name],
+        documentType: 'Command',
+        documentFormat: 'JSON',
+        updateMethod: 'NewVersion',
+        content,
+      });
+    }
+    this.documents = documents;
+    this.documentNames = names;
+  }
+
+  /** The ARNs of this stack's documents, for `ssm:SendCommand`. */
+  documentArns(): string[] {
+    const stack = Stack.of(this);
+    return Object.values(this.documentNames).map((name) =>
+      stack.formatArn({ service: 'ssm', resource: 'document', resourceName: name }),
+    );
+  }
+}
+
+function readScript(directory: string, runbook: Runbook): string {
+  const path = join(directory, runbook.name, runbook.remediate);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `runbook "${runbook.name}": cannot read its script ${path} (${reason}); ` +
+        `create it or fix the runbook's "remediate" field`,
+    );
+  }
+}

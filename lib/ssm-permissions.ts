@@ -1,0 +1,85 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import { acknowledgeWildcard, wildcardResource } from './nag-acknowledgements.ts';
+
+/** A function, or anything else with a role that lives in a stack. */
+export type Grantee = iam.IGrantable & IConstruct;
+
+/** The instance tag that opts an instance in to remediation. */
+export interface OptInTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+
+/** Checks the opt-in tag at synth: a typo here would silently deny every command. */
+export function validateOptInTag(tag: OptInTag): OptInTag {
+  if (!TAG_KEY.test(tag.key) || /^aws:/i.test(tag.key)) {
+    throw new Error(
+      `opt-in tag key "${tag.key}" is not a valid EC2 tag key: use 1 to 128 letters, digits, spaces or _ . : / = + - @, ` +
+        'not starting with "aws:"',
+    );
+  }
+  if (!TAG_VALUE.test(tag.value)) {
+    throw new Error(
+      `opt-in tag value "${tag.value}" is not a valid EC2 tag value: use 1 to 256 letters, digits, spaces or _ . : / = + - @`,
+    );
+  }
+  return tag;
+}
+
+/**
+ * `ssm:SendCommand` needs an allow on the document AND on the instance. Documents: only this stack's.
+ * Instances: only those carrying the opt-in tag. The condition key is `ssm:resourceTag/<key>`, as in
+ * "Restricting Run Command access based on tags" (AWS Systems Manager User Guide, Setting up Run
+ * Command: https://docs.aws.amazon.com/systems-manager/latest/userguide/run-command-setting-up.html),
+ * whose example allows SendCommand on `arn:aws:ec2:*:*:instance/*` with `ssm:resourceTag/Finance`.
+ */
+export function grantSendCommand(grantee: Grantee, documentArns: readonly string[], tag: OptInTag): void {
+  const stack = Stack.of(grantee);
+  iam.Grant.addToPrincipal({ grantee, actions: ['ssm:SendCommand'], resourceArns: [...documentArns] });
+  const anyInstance = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['ssm:SendCommand'],
+    resourceArns: [anyInstance],
+    conditions: { StringEquals: { [`ssm:resourceTag/${tag.key}`]: tag.value } },
+  });
+  acknowledgeWildcard(grantee, wildcardResource(grantee, anyInstance), [
+    'SendCommand must name instances the alarms choose at run time; the statement is limited to instances',
+    `carrying the opt-in tag ${tag.key}=${tag.value} (ssm:resourceTag condition), and a second allow on the`,
+    "stack's own documents is required too.",
+  ]);
+}
+
+/**
+ * Reading command results. `ssm:GetCommandInvocation` and `ssm:ListCommands` have no resource types in
+ * the Service Authorization Reference (Actions defined by AWS Systems Manager), so `*` is the only
+ * resource they accept.
+ */
+export function grantCommandReads(grantee: Grantee, actions: readonly CommandReadAction[]): void {
+  iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: ['*'] });
+  acknowledgeWildcard(grantee, 'Resource::*', [
+    `${actions.join(' and ')} support no resource-level permissions (Service Authorization Reference,`,
+    'AWS Systems Manager), so they can only be granted on "*"; they are read-only.',
+  ]);
+}
+
+/** The read-only SSM actions the handlers use to observe commands. */
+export type CommandReadAction = 'ssm:GetCommandInvocation' | 'ssm:ListCommands';
+
+/**
+ * Reading alarm state. DescribeAlarms supports the alarm resource type, but the API reference says it
+ * returns composite alarms only when the permission is scoped to `*`, and runbooks may answer
+ * composite alarms; it is read-only.
+ */
+export function grantDescribeAlarms(grantee: Grantee): void {
+  iam.Grant.addToPrincipal({ grantee, actions: ['cloudwatch:DescribeAlarms'], resourceArns: ['*'] });
+  acknowledgeWildcard(grantee, 'Resource::*', [
+    'cloudwatch:DescribeAlarms returns composite alarms only when granted on "*" (CloudWatch API Reference,',
+    'DescribeAlarms); it is read-only and called only to reconcile a verify deadline.',
+  ]);
+}

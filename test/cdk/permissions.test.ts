@@ -1,0 +1,161 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runbooks } from '../../runbooks/index.ts';
+import { type CfnResource, type Statement, statementsOf, synthesize } from './synthesize.ts';
+
+const ROLES = {
+  alarm: 'RemediationFunctionsAlarmRole',
+  commandStatus: 'RemediationFunctionsCommandStatusRole',
+  timer: 'RemediationFunctionsTimerRole',
+} as const;
+const ourDocumentArns = runbooks.map(
+  (runbook) =>
+    `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:document/Remediation-Ec2AutoRemediation-${runbook.name}`,
+);
+const anyInstance = 'arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*';
+
+const granting = (statements: readonly Statement[], action: string) =>
+  statements.filter((statement) => statement.actions.includes(action));
+
+describe('permissions', () => {
+  let template: Template;
+  let customTagAlarm: Statement[];
+  const statements = {} as Record<keyof typeof ROLES, Statement[]>;
+
+  beforeAll(() => {
+    ({ template } = synthesize());
+    for (const [fn, role] of Object.entries(ROLES))
+      statements[fn as keyof typeof ROLES] = statementsOf(template, role);
+    const custom = synthesize({ optInTagKey: 'team:remediation', optInTagValue: 'on' });
+    customTagAlarm = statementsOf(custom.template, ROLES.alarm);
+  });
+
+  describe('ssm:SendCommand', () => {
+    it.each(['alarm', 'timer'] as const)('lets the %s function run only this stack’s documents', (fn) => {
+      // Act
+      const onDocuments = granting(statements[fn], 'ssm:SendCommand').filter((s) => !s.condition);
+      // Assess
+      expect(onDocuments).toHaveLength(1);
+      expect(onDocuments[0]?.resources).toEqual(ourDocumentArns);
+    });
+
+    it.each(['alarm', 'timer'] as const)(
+      'lets the %s function target only instances carrying the opt-in tag',
+      (fn) => {
+        // Act
+        const onInstances = granting(statements[fn], 'ssm:SendCommand').filter((s) => s.condition);
+        // Assess
+        expect(onInstances).toEqual([
+          {
+            actions: ['ssm:SendCommand'],
+            resources: [anyInstance],
+            condition: { StringEquals: { 'ssm:resourceTag/AutoRemediation': 'enabled' } },
+          },
+        ]);
+      },
+    );
+
+    it('is never granted on "*" nor beside other actions', () => {
+      for (const statement of Object.values(statements).flat()) {
+        if (!statement.actions.includes('ssm:SendCommand')) continue;
+        expect(statement.actions).toEqual(['ssm:SendCommand']);
+        expect(statement.resources).not.toContain('*');
+      }
+    });
+
+    it('is not granted to the command-status function, which never sends commands', () => {
+      expect(granting(statements.commandStatus, 'ssm:SendCommand')).toEqual([]);
+    });
+
+    it('follows a custom opt-in tag', () => {
+      // Act
+      const [onInstances] = granting(customTagAlarm, 'ssm:SendCommand').filter((s) => s.condition);
+      // Assess
+      expect(onInstances?.condition).toEqual({ StringEquals: { 'ssm:resourceTag/team:remediation': 'on' } });
+    });
+
+    it('rejects an opt-in tag key EC2 would not accept, saying what is allowed', () => {
+      expect(() => synthesize({ optInTagKey: 'aws:reserved' })).toThrow(
+        /not a valid EC2 tag key.*not starting with "aws:"/,
+      );
+      expect(() => synthesize({ optInTagKey: 'has "quotes"' })).toThrow(/not a valid EC2 tag key/);
+    });
+  });
+
+  describe('read-only actions without resource-level permissions', () => {
+    it.each([
+      ['ssm:GetCommandInvocation', ['commandStatus', 'timer']],
+      ['ssm:ListCommands', ['timer']],
+      ['cloudwatch:DescribeAlarms', ['timer']],
+    ])('grants %s on "*" only to %j', (action, holders) => {
+      for (const fn of Object.keys(ROLES) as Array<keyof typeof ROLES>) {
+        const grants = granting(statements[fn], action);
+        if (holders.includes(fn)) {
+          expect(
+            grants.flatMap((s) => s.resources),
+            fn,
+          ).toEqual(['*']);
+        } else {
+          expect(grants, fn).toEqual([]);
+        }
+      }
+    });
+
+    it('grants nothing else on "*"', () => {
+      const readOnly = ['ssm:GetCommandInvocation', 'ssm:ListCommands', 'cloudwatch:DescribeAlarms'];
+      for (const statement of Object.values(statements).flat()) {
+        if (!statement.resources.includes('*')) continue;
+        expect(readOnly).toEqual(expect.arrayContaining([...statement.actions]));
+      }
+    });
+  });
+
+  describe('shared grants', () => {
+    it.each(Object.keys(ROLES) as Array<keyof typeof ROLES>)(
+      'lets the %s function use the table and its index, send timers, page and publish events',
+      (fn) => {
+        // Prepare
+        const actions = statements[fn].flatMap((s) =>
+          s.actions.map((action) => [action, s.resources] as const),
+        );
+        const resourcesOf = (action: string) => actions.filter(([a]) => a === action).flatMap(([, r]) => r);
+        // Assess
+        expect(resourcesOf('dynamodb:UpdateItem')).toEqual([
+          expect.stringMatching(/^<RemediationIncidents\w+\.Arn>$/),
+          expect.stringMatching(/^<RemediationIncidents\w+\.Arn>\/index\/\*$/),
+        ]);
+        expect(resourcesOf('sqs:SendMessage')).toContainEqual(
+          expect.stringMatching(/^<RemediationTimersQueue\w+\.Arn>$/),
+        );
+        expect(resourcesOf('sns:Publish')).toEqual([expect.stringMatching(/^<RemediationPagerTopic\w+>$/)]);
+        expect(resourcesOf('kms:GenerateDataKey*')).toEqual([
+          expect.stringMatching(/^<RemediationPagerKey\w+\.Arn>$/),
+        ]);
+        expect(resourcesOf('events:PutEvents')).toEqual([
+          'arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/default',
+        ]);
+      },
+    );
+
+    it('lets only the timer function consume timers', () => {
+      expect(granting(statements.timer, 'sqs:ReceiveMessage')).toHaveLength(1);
+      expect(granting(statements.alarm, 'sqs:ReceiveMessage')).toEqual([]);
+      expect(granting(statements.commandStatus, 'sqs:ReceiveMessage')).toEqual([]);
+    });
+
+    it('uses no managed policies: each role may write only to its own log group', () => {
+      // Prepare
+      const roles = Object.values(template.findResources('AWS::IAM::Role') as Record<string, CfnResource>);
+      // Assess
+      expect(roles).toHaveLength(3);
+      for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
+      for (const [fn, role] of Object.entries(ROLES)) {
+        const logs = granting(statements[fn as keyof typeof ROLES], 'logs:PutLogEvents');
+        expect(
+          logs.flatMap((s) => s.resources),
+          fn,
+        ).toEqual([expect.stringMatching(new RegExp(`^<${role.replace('Role', 'Logs')}\\w+\\.Arn>$`))]);
+      }
+    });
+  });
+});
