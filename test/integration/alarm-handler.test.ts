@@ -3,7 +3,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REMEDIATION_EVENT_SOURCE } from '../../functions/core/effects.ts';
 import { defineRunbook } from '../../functions/core/runbook.ts';
 import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
@@ -233,10 +233,17 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
     ];
 
     it.each(malformed)('rejects %s with a logged reason and runs nothing', async (_name, event) => {
+      const logged = vi.spyOn(runtime.logger, 'error');
+
       const result = await handler(event, lambdaContext);
 
       expect(result).toMatchObject({ outcome: 'rejected', reason: expect.any(String) });
+      expect(logged).toHaveBeenCalledWith(
+        'event rejected: it does not have the shape AWS documents',
+        expect.objectContaining({ reason: (result as { reason: string }).reason }),
+      );
       expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+      logged.mockRestore();
     });
 
     it('rejects an unreadable state timestamp instead of guessing the order of events', async () => {

@@ -38,7 +38,19 @@ describe('runbooks/disk-full/remediate.sh in a sandbox', () => {
   it('removes rotated logs, stale temp files and cached packages, and keeps every live file', async () => {
     const { stdout } = await run(
       'unshare',
-      ['--user', '--map-root-user', '--mount', '--pid', '--fork', '--mount-proc', 'bash', '-c', sandboxed, 'sandbox', script],
+      [
+        '--user',
+        '--map-root-user',
+        '--mount',
+        '--pid',
+        '--fork',
+        '--mount-proc',
+        'bash',
+        '-c',
+        sandboxed,
+        'sandbox',
+        script,
+      ],
       { timeout: 30_000 },
     );
 

@@ -9,26 +9,13 @@ import type { Incident, IncidentKey } from '../../functions/core/incident.ts';
 import type { TimerMessage } from '../../functions/core/inputs.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
+import { sqsEvent as localSqsEvent } from '../../local/aws-shapes.ts';
 import { lambdaContext, mocks, resetMocks, TestClock, testRuntime } from '../support/aws-runtime.ts';
 import { alarmInput, onInstance, testRunbook } from '../support/fixtures.ts';
 
 const T0 = Date.parse('2026-11-21T03:00:00Z');
 
-function sqsEvent(...bodies: string[]): SQSEvent {
-  return {
-    Records: bodies.map((body, i) => ({
-      messageId: `m-${i}`,
-      receiptHandle: 'r',
-      body,
-      attributes: {} as SQSEvent['Records'][number]['attributes'],
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:timers',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
+const sqsEvent = (...bodies: string[]): SQSEvent => localSqsEvent(bodies);
 
 function timerOf(incident: Incident | undefined): TimerMessage {
   if (!incident?.timer) throw new Error('no timer on the incident');
@@ -170,7 +157,7 @@ describe('timer handler on DynamoDB Local', () => {
 
     const response = await handler(sqsEvent('not json', '{"kind":"retry"}', good), lambdaContext);
 
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }] });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'local-message-2' }] });
   });
 
   it('rejects an event that is not an SQS batch', async () => {

@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import type { Runbook } from '../../functions/core/runbook.ts';
 import type { HandlerConfig } from '../../functions/handlers/config.ts';
 import { createAwsRuntime, type Runtime } from '../../functions/handlers/runtime.ts';
+import { lambdaContext as localLambdaContext } from '../../local/aws-shapes.ts';
 import { createIncidentTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
 
 /** SDK mocks for the services that cannot run here; DynamoDB is the real engine. */
@@ -90,18 +91,5 @@ export async function sampleEvent(name: string): Promise<Record<string, unknown>
   return JSON.parse(await readFile(new URL(`../events/${name}`, import.meta.url), 'utf8'));
 }
 
-/** A Lambda context good enough for middy and the Powertools logger. */
-export const lambdaContext = {
-  functionName: 'test',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
-  memoryLimitInMB: '256',
-  awsRequestId: 'request-1',
-  logGroupName: '/aws/lambda/test',
-  logStreamName: 'stream',
-  callbackWaitsForEmptyEventLoop: false,
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+/** A Lambda context for handler tests. */
+export const lambdaContext = localLambdaContext('test');

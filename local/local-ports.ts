@@ -1,0 +1,100 @@
+import { appendFileSync } from 'node:fs';
+import {
+  type PageEffect,
+  type PublishEventEffect,
+  REMEDIATION_EVENT_SOURCE,
+} from '../functions/core/effects.ts';
+import type { TimerMessage } from '../functions/core/inputs.ts';
+import { pageMessage } from '../functions/core/page-message.ts';
+import type { EventPublisher, Pager, TimerQueue } from '../functions/core/ports.ts';
+import type { Runbook } from '../functions/core/runbook.ts';
+import type { Agenda } from './agenda.ts';
+import { type AwsEvent, LOCAL_ACCOUNT, LOCAL_REGION } from './aws-shapes.ts';
+import type { LocalBus } from './local-bus.ts';
+
+/** Timers on the agenda, delivered at their due time to the real timer handler. */
+export class AgendaTimerQueue implements TimerQueue {
+  private readonly agenda: Agenda;
+  private readonly deliver: (timer: TimerMessage) => Promise<void>;
+
+  constructor(agenda: Agenda, deliver: (timer: TimerMessage) => Promise<void>) {
+    this.agenda = agenda;
+    this.deliver = deliver;
+  }
+
+  async schedule(timer: TimerMessage): Promise<void> {
+    this.agenda.at(timer.dueAt, `timer ${timer.kind}`, () => this.deliver(timer));
+  }
+}
+
+/** A page as the local pager recorded it. */
+export interface RecordedPage {
+  readonly messageId: string;
+  readonly at: string;
+  readonly page: PageEffect['page'];
+  readonly incidentId: string;
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** Pages on the terminal and in a JSON Lines file, one line per page. */
+export class TerminalPager implements Pager {
+  readonly pages: RecordedPage[] = [];
+  private readonly clock: { now(): number };
+  private readonly print: (page: RecordedPage) => void;
+  private readonly jsonlPath: string | undefined;
+
+  constructor(options: {
+    clock: { now(): number };
+    print: (page: RecordedPage) => void;
+    jsonlPath?: string;
+  }) {
+    this.clock = options.clock;
+    this.print = options.print;
+    this.jsonlPath = options.jsonlPath;
+  }
+
+  async page(effect: PageEffect, runbook: Runbook | undefined): Promise<string> {
+    const { subject, body } = pageMessage(effect, runbook);
+    const page: RecordedPage = {
+      messageId: `local-page-${this.pages.length + 1}`,
+      at: new Date(this.clock.now()).toISOString(),
+      page: effect.page,
+      incidentId: effect.incident.id,
+      subject,
+      body,
+    };
+    this.pages.push(page);
+    if (this.jsonlPath) appendFileSync(this.jsonlPath, `${JSON.stringify(page)}\n`);
+    this.print(page);
+    return page.messageId;
+  }
+}
+
+/** Remediation events onto the local bus, shaped as PutEvents would deliver them. */
+export class BusEventPublisher implements EventPublisher {
+  private readonly bus: LocalBus;
+  private readonly clock: { now(): number };
+
+  constructor(bus: LocalBus, clock: { now(): number }) {
+    this.bus = bus;
+    this.clock = clock;
+  }
+
+  async publish(events: readonly PublishEventEffect[]): Promise<void> {
+    for (const [index, event] of events.entries()) {
+      const delivered: AwsEvent = {
+        version: '0',
+        id: `local-${this.clock.now()}-${index}`,
+        'detail-type': event.detailType,
+        source: REMEDIATION_EVENT_SOURCE,
+        account: LOCAL_ACCOUNT,
+        time: new Date(this.clock.now()).toISOString(),
+        region: LOCAL_REGION,
+        resources: [event.detail.alarmArn],
+        detail: { ...event.detail },
+      };
+      this.bus.put(delivered);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDbIncidentStore } from '../functions/adapters/aws/dynamodb-incident-store.ts';
+import type { AlarmStateValue } from '../functions/core/alarm.ts';
+import { REMEDIATION_EVENT_SOURCE } from '../functions/core/effects.ts';
+import { alarmStateChangePattern, commandInvocationPattern } from '../functions/core/event-patterns.ts';
+import type { Incident } from '../functions/core/incident.ts';
+import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
+import { createCommandStatusHandler } from '../functions/handlers/command-status-handler.ts';
+import { RunbookCatalog } from '../functions/handlers/runbook-catalog.ts';
+import { assembleRuntime } from '../functions/handlers/runtime.ts';
+import { createTimerHandler } from '../functions/handlers/timer-handler.ts';
+import { runbooks } from '../runbooks/index.ts';
+import { Agenda } from './agenda.ts';
+import { type AwsEvent, alarmStateChange, type LocalAlarm, lambdaContext, sqsEvent } from './aws-shapes.ts';
+import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.ts';
+import { LocalBus } from './local-bus.ts';
+import { AgendaTimerQueue, BusEventPublisher, TerminalPager } from './local-ports.ts';
+import { SimulatedSsm } from './simulated-ssm.ts';
+import { type SummaryRow, WalkthroughOutput } from './walkthrough-output.ts';
+import { fleetAlarm, walkthroughFleet } from './walkthrough-scenario.ts';
+
+/** Where pages are written; `OUT_DIR` overrides. */
+const OUT_DIR = process.env.OUT_DIR ?? 'gameday-out';
+
+/**
+ * `npm start`: the control loop on this machine, in virtual time. DynamoDB Local holds the state;
+ * AWS-shaped events travel a local bus routed by the stack's own patterns to the real handlers;
+ * SSM is simulated (outcomes are scripted, no script runs). Exits 0 only if every incident ends as
+ * the scenario expects.
+ */
+async function main(): Promise<number> {
+  const out = new WalkthroughOutput(process.stdout.isTTY === true);
+  out.intro();
+  const dynamo = await startDynamoDbLocal();
+  process.once('SIGINT', () => void dynamo.stop().then(() => process.exit(130)));
+  try {
+    return await walkthrough(dynamo.endpoint, out);
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<number> {
+  rmSync(OUT_DIR, { recursive: true, force: true });
+  mkdirSync(OUT_DIR, { recursive: true });
+  const client = localDynamoDbClient(endpoint);
+  await createIncidentTable(client, 'incidents');
+  const agenda = new Agenda(Math.floor(Date.now() / 1000) * 1000);
+  const start = agenda.now();
+  const bus = new LocalBus(agenda);
+  const documents = Object.fromEntries(runbooks.map((r) => [r.name, `Remediation-Local-${r.name}`]));
+  const names = new Map(walkthroughFleet.map((i) => [i.instanceId, i.name]));
+  const alarms = new Map<string, { alarm: LocalAlarm; state: AlarmStateValue; since: number }>();
+
+  const setAlarm = (alarm: LocalAlarm, to: AlarmStateValue, event: (e: AwsEvent) => AwsEvent = (e) => e) => {
+    const now = agenda.now();
+    const current = alarms.get(alarm.name) ?? {
+      alarm,
+      state: 'OK' as AlarmStateValue,
+      since: start - 3_600_000,
+    };
+    if (current.state === to) return;
+    alarms.set(alarm.name, { alarm, state: to, since: now });
+    const value = to === 'ALARM' ? 96.4 : 71.2;
+    bus.put(
+      event(alarmStateChange(alarm, { from: current.state, to, at: now, previousAt: current.since, value })),
+    );
+  };
+  const diskAlarm = (instanceId: string): LocalAlarm => ({
+    name: `disk-full-${names.get(instanceId)}`,
+    namespace: 'CWAgent',
+    metricName: 'disk_used_percent',
+    dimensions: { InstanceId: instanceId, path: '/', fstype: 'xfs' },
+    threshold: 90,
+    periodSeconds: 60,
+  });
+
+  const pager = new TerminalPager({
+    clock: agenda,
+    print: (page) => out.page(agenda.now() - start, page),
+    jsonlPath: `${OUT_DIR}/pages.jsonl`,
+  });
+  const ssm = new SimulatedSsm({
+    agenda,
+    bus,
+    documents,
+    behaviours: new Map(walkthroughFleet.map((i) => [i.instanceId, i.behaviour])),
+    onAlarmCleared: (instanceId, at) =>
+      agenda.at(at, 'alarm clears', async () => setAlarm(diskAlarm(instanceId), 'OK')),
+  });
+  const timerFailures: string[] = [];
+  const runtime = assembleRuntime({
+    store: new DynamoDbIncidentStore(client, 'incidents'),
+    commands: ssm,
+    timers: new AgendaTimerQueue(agenda, async (timer) => {
+      const { batchItemFailures } = await timerHandler(
+        sqsEvent([JSON.stringify(timer)]),
+        lambdaContext('timer'),
+      );
+      if (batchItemFailures.length > 0) timerFailures.push(`${timer.kind} for ${timer.incidentId}`);
+    }),
+    pager,
+    events: new BusEventPublisher(bus, agenda),
+    alarms: { state: async (name) => alarms.get(name)?.state },
+    clock: agenda,
+    random: seededRandom(42),
+    logger: new Logger({
+      serviceName: 'ec2-auto-remediation',
+      logLevel: (process.env.LOG_LEVEL as 'INFO') ?? 'SILENT',
+    }),
+    runbooks: new RunbookCatalog(runbooks, documents),
+  });
+  const alarmHandler = createAlarmHandler(runtime);
+  const statusHandler = createCommandStatusHandler(runtime);
+  const timerHandler = createTimerHandler(runtime);
+  bus.addRule({
+    name: 'alarm',
+    pattern: alarmStateChangePattern(),
+    target: (e) => alarmHandler(e, lambdaContext('alarm')),
+  });
+  bus.addRule({
+    name: 'command-status',
+    pattern: commandInvocationPattern(Object.values(documents)),
+    target: (e) => statusHandler(e, lambdaContext('command-status')),
+  });
+  const opened: Incident['key'][] = [];
+  bus.addRule({
+    name: 'progress',
+    pattern: { source: [REMEDIATION_EVENT_SOURCE] },
+    immediate: true,
+    target: async (e) => {
+      const detail = e.detail as { runbook: string; target: string; instanceId?: string };
+      if (e['detail-type'] === 'Remediation Incident Opened')
+        opened.push({ runbook: detail.runbook, target: detail.target });
+      out.transition(agenda.now() - start, names.get(detail.instanceId ?? '') ?? 'fleet', e);
+    },
+  });
+
+  for (const instance of walkthroughFleet) {
+    out.story(instance.name, instance.faultAtSeconds, instance.story);
+    agenda.at(start + instance.faultAtSeconds * 1000, 'disk fills', async () =>
+      setAlarm(diskAlarm(instance.instanceId), 'ALARM'),
+    );
+    const fixAt = instance.operatorFixAtSeconds;
+    if (fixAt !== undefined) {
+      agenda.at(start + fixAt * 1000, 'operator fixes', async () => {
+        out.note(agenda.now() - start, instance.name, 'an operator moves the live data off the volume');
+        setAlarm(diskAlarm(instance.instanceId), 'OK');
+      });
+    }
+  }
+  out.story('fleet', fleetAlarm.faultAtSeconds, fleetAlarm.story);
+  agenda.at(start + fleetAlarm.faultAtSeconds * 1000, 'fleet alarm', async () =>
+    setAlarm(
+      { ...diskAlarm(fleetAlarm.instanceIds[0] as string), name: fleetAlarm.name },
+      'ALARM',
+      overInstances(fleetAlarm.instanceIds),
+    ),
+  );
+  out.begin();
+  await agenda.run();
+
+  const store = runtime.store;
+  const rows: SummaryRow[] = [];
+  for (const key of opened) {
+    const incident = await store.load(key);
+    const instance = walkthroughFleet.find((i) => i.instanceId === key.target);
+    const pages = pager.pages.filter((p) => p.incidentId === incident?.id).length;
+    rows.push({
+      name: instance?.name ?? 'fleet',
+      incident,
+      pages,
+      expect: instance?.expect ?? fleetAlarm.expect,
+      faultAt: start + (instance?.faultAtSeconds ?? fleetAlarm.faultAtSeconds) * 1000,
+    });
+  }
+  const failures = [...bus.failures.map((f) => `${f.rule}: ${String(f.error)}`), ...timerFailures];
+  const expected = walkthroughFleet.length + 1;
+  if (rows.length !== expected) failures.push(`expected ${expected} incidents, saw ${rows.length}`);
+  const held = out.summary(rows);
+  out.closing(held && failures.length === 0, failures, OUT_DIR);
+  return held && failures.length === 0 ? 0 : 1;
+}
+
+/** Turns a single-instance alarm event into one over several instances (metric math over the fleet). */
+function overInstances(instanceIds: readonly string[]): (event: AwsEvent) => AwsEvent {
+  return (event) => {
+    type MetricEntry = { metricStat: { metric: Record<string, unknown> } };
+    const configuration = event.detail.configuration as { metrics: MetricEntry[] };
+    const [template] = configuration.metrics;
+    const metrics = [
+      { id: 'e1', expression: 'MAX(METRICS())', label: 'fleet disk used', returnData: true },
+      ...instanceIds.map((id, index) => ({
+        ...template,
+        id: `m${index + 1}`,
+        returnData: false,
+        metricStat: {
+          ...template?.metricStat,
+          metric: { ...template?.metricStat.metric, dimensions: { InstanceId: id, path: '/' } },
+        },
+      })),
+    ];
+    return { ...event, detail: { ...event.detail, configuration: { ...configuration, metrics } } };
+  };
+}
+
+/** A small deterministic generator (mulberry32), so a walkthrough's backoffs are the same every run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`walkthrough failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

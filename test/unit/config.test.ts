@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { configFromEnv, ENV } from '../../functions/handlers/config.ts';
+
+const complete = {
+  [ENV.tableName]: 'incidents',
+  [ENV.timerQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/timers',
+  [ENV.pagerTopicArn]: 'arn:aws:sns:us-east-1:123456789012:pager',
+  [ENV.eventBusName]: 'default',
+  [ENV.runbookDocuments]: '{"disk-full":"Remediation-Stack-disk-full"}',
+};
+
+describe('configFromEnv', () => {
+  it('reads what the stack sets', () => {
+    expect(configFromEnv(complete)).toEqual({
+      tableName: 'incidents',
+      timerQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/timers',
+      pagerTopicArn: 'arn:aws:sns:us-east-1:123456789012:pager',
+      eventBusName: 'default',
+      runbookDocuments: { 'disk-full': 'Remediation-Stack-disk-full' },
+    });
+  });
+
+  it('names the missing variable and what to do', () => {
+    const { [ENV.timerQueueUrl]: _missing, ...rest } = complete;
+    expect(() => configFromEnv(rest)).toThrow(
+      'environment variable TIMER_QUEUE_URL is not set; the stack sets it, so redeploy',
+    );
+  });
+
+  it('refuses a document map that is not an object', () => {
+    expect(() => configFromEnv({ ...complete, [ENV.runbookDocuments]: '["disk-full"]' })).toThrow(
+      /must be a JSON object/,
+    );
+  });
+});
