@@ -95,7 +95,8 @@ export class IncidentProcessor {
   }
 
   private async carryOut(key: IncidentKey, runbook: Runbook, effects: readonly Effect[]): Promise<void> {
-    const events = effects.filter((e): e is PublishEventEffect => e.kind === 'publish-event');
+    // The transition is recorded: announce it, then act on it.
+    await this.publish(effects.filter((e): e is PublishEventEffect => e.kind === 'publish-event'));
     const followUps: DecisionInput[] = [];
     for (const effect of effects) {
       if (effect.kind === 'send-command') followUps.push(await this.send(effect));
@@ -104,7 +105,6 @@ export class IncidentProcessor {
         if (sent) followUps.push(sent);
       }
     }
-    await this.publish(events);
     for (const input of followUps) await this.process(key, runbook, input);
   }
 
