@@ -13,7 +13,11 @@ const script = fileURLToPath(new URL('../../runbooks/disk-full/remediate.sh', im
  */
 const sandboxed = `
 set -eu
+# Read the script before the mounts hide where it lives, and run it from the sandbox, as SSM runs a
+# document's script from a file it writes on the instance.
+script_text=$(cat "$1")
 for dir in /run /var/log /tmp /var/tmp /var/cache/apt/archives; do mount -t tmpfs sandbox "$dir"; done
+printf '%s\n' "$script_text" > /run/remediate.sh
 mkdir -p /var/log/app /var/log/journal
 echo live > /var/log/syslog
 echo rotated > /var/log/syslog.1
@@ -28,7 +32,7 @@ echo old > /tmp/old-upload.bin && touch -d '10 days ago' /tmp/old-upload.bin
 echo fresh > /tmp/fresh-upload.bin
 echo recent > /var/tmp/recent.bin && touch -d '2 days ago' /var/tmp/recent.bin
 echo package > /var/cache/apt/archives/curl_8.5.0_amd64.deb
-bash "$1" > /tmp/.out 2>&1 || { code=$?; cat /tmp/.out; echo "exit $code"; exit 0; }
+bash /run/remediate.sh > /tmp/.out 2>&1 || { code=$?; cat /tmp/.out; echo "exit $code"; exit 0; }
 cat /tmp/.out
 echo "--- left:"
 find /var/log /tmp /var/tmp /var/cache/apt/archives -type f ! -name .out | sort
