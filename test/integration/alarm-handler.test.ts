@@ -16,19 +16,14 @@ import {
   TestClock,
   testRuntime,
 } from '../support/aws-runtime.ts';
+import { testRunbook } from '../support/fixtures.ts';
 
 /** Answers the published sample alarm (AWS/EC2 CPUUtilization on i-12345678901234567) as it is. */
 const cpuHigh = defineRunbook({
+  ...testRunbook,
   name: 'cpu-high',
-  description: 'Ends a runaway process.',
-  owner: 'platform-team',
   match: { metrics: [{ namespace: 'AWS/EC2', metricName: 'CPUUtilization' }] },
-  remediate: 'remediate.sh',
   maxAttempts: 2,
-  backoff: { baseSeconds: 30, capSeconds: 300 },
-  verifyWindowSeconds: 600,
-  executionTimeoutSeconds: 120,
-  deliveryTimeoutSeconds: 60,
 });
 
 /** Answers the published composite and Metrics Insights samples, which name no instance. */

@@ -1,7 +1,6 @@
 import { GetCommandInvocationCommand, InvocationDoesNotExist, SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineRunbook } from '../../functions/core/runbook.ts';
 import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
 import { createCommandStatusHandler } from '../../functions/handlers/command-status-handler.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
@@ -13,19 +12,9 @@ import {
   TestClock,
   testRuntime,
 } from '../support/aws-runtime.ts';
+import { testRunbook } from '../support/fixtures.ts';
 
-const diskFull = defineRunbook({
-  name: 'disk-full',
-  description: 'Frees disk space.',
-  owner: 'platform-team',
-  match: { alarmNames: ['disk-full-*'] },
-  remediate: 'remediate.sh',
-  maxAttempts: 3,
-  backoff: { baseSeconds: 60, capSeconds: 600 },
-  verifyWindowSeconds: 600,
-  executionTimeoutSeconds: 120,
-  deliveryTimeoutSeconds: 60,
-});
+const diskFull = testRunbook;
 
 /** The command id and instance of AWS's published invocation sample. */
 const SAMPLE_COMMAND = 'e8d3c0e4-71f7-4491-898f-c9b35bee5f3b';
