@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Stack, Token } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { Runbook } from '../functions/core/runbook.ts';
+import { type Runbook, runbookScripts } from '../functions/core/runbook.ts';
+import { runbookDocumentContent } from '../runbooks/ssm-document.ts';
 
 /** SSM document names: 3 to 128 of these characters (SSM API model, CreateDocument `Name`). */
 const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
@@ -11,72 +12,6 @@ const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
 const RESERVED_PREFIX = /^(aws|amazon|amzn)/i;
 /** Command documents are limited to 64 KB of content. */
 const MAX_CONTENT_BYTES = 64 * 1024;
-
-/** The only parameter a runbook document takes; a number, so nothing from an alarm can become shell text. */
-export const EXECUTION_TIMEOUT_PATTERN = '^[1-9][0-9]{0,3}$';
-
-/** The content of a runbook's SSM Command document (schema 2.2). */
-export interface RunbookDocumentContent {
-  readonly schemaVersion: '2.2';
-  readonly description: string;
-  readonly parameters: {
-    readonly executionTimeout: {
-      readonly type: 'String';
-      readonly default: string;
-      readonly description: string;
-      readonly allowedPattern: string;
-    };
-  };
-  readonly mainSteps: readonly [
-    {
-      readonly action: 'aws:runShellScript';
-      readonly name: string;
-      readonly precondition: { readonly StringEquals: readonly ['platformType', 'Linux'] };
-      readonly inputs: { readonly runCommand: readonly string[]; readonly timeoutSeconds: string };
-    },
-  ];
-}
-
-/**
- * The SSM Command document that runs a runbook's script. The agent writes `runCommand` to a file and
- * executes it, so the script's shebang line chooses its interpreter, exactly as when an operator
- * runs the `.sh` file by hand.
- */
-export function runbookDocumentContent(runbook: Runbook, script: string): RunbookDocumentContent {
-  const lines = script.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
-  if (lines.every((line) => line.trim() === '')) {
-    throw new Error(
-      `runbook "${runbook.name}": script ${runbook.remediate} is empty; write the remediation in it`,
-    );
-  }
-  const templated = lines.findIndex((line) => line.includes('{{'));
-  if (templated >= 0) {
-    throw new Error(
-      `runbook "${runbook.name}": line ${templated + 1} of ${runbook.remediate} contains "{{", which SSM reads as ` +
-        `a document parameter; build that text in bash instead (for example open='{'; echo "$open$open")`,
-    );
-  }
-  return {
-    schemaVersion: '2.2',
-    description: `${runbook.description} (runbook ${runbook.name}, owner ${runbook.owner})`,
-    parameters: {
-      executionTimeout: {
-        type: 'String',
-        default: String(runbook.executionTimeoutSeconds),
-        description: 'Seconds the script may run before SSM stops it.',
-        allowedPattern: EXECUTION_TIMEOUT_PATTERN,
-      },
-    },
-    mainSteps: [
-      {
-        action: 'aws:runShellScript',
-        name: 'remediate',
-        precondition: { StringEquals: ['platformType', 'Linux'] },
-        inputs: { runCommand: lines, timeoutSeconds: '{{ executionTimeout }}' },
-      },
-    ],
-  };
-}
 
 /** The document name of a runbook, validated so that a bad prefix fails the synth and not the deploy. */
 export function runbookDocumentName(prefix: string, runbook: Runbook): string {
@@ -101,7 +36,7 @@ export function runbookDocumentName(prefix: string, runbook: Runbook): string {
 export interface RunbookDocumentsProps {
   /** The runbooks to publish, one document each. */
   readonly runbooks: readonly Runbook[];
-  /** The folder that holds `<runbook name>/<runbook.remediate>`. */
+  /** The folder that holds `<runbook name>/<script>` for every script of each runbook. */
   readonly runbooksDirectory: string;
   /**
    * Prepended to each runbook name to make its document name.
@@ -127,7 +62,7 @@ export class RunbookDocuments extends Construct {
     const names: Record<string, string> = {};
     for (const runbook of props.runbooks) {
       if (documents[runbook.name]) throw new Error(`runbook "${runbook.name}" is registered twice; keep one`);
-      const content = runbookDocumentContent(runbook, readScript(props.runbooksDirectory, runbook));
+      const content = runbookDocumentContent(runbook, readScripts(props.runbooksDirectory, runbook));
       if (Buffer.byteLength(JSON.stringify(content)) > MAX_CONTENT_BYTES) {
         throw new Error(
           `runbook "${runbook.name}": its document exceeds SSM's 64 KB; move work into smaller steps`,
@@ -155,15 +90,19 @@ export class RunbookDocuments extends Construct {
   }
 }
 
-function readScript(directory: string, runbook: Runbook): string {
-  const path = join(directory, runbook.name, runbook.remediate);
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `runbook "${runbook.name}": cannot read its script ${path} (${reason}); ` +
-        `create it or fix the runbook's "remediate" field`,
-    );
+function readScripts(directory: string, runbook: Runbook): Record<string, string> {
+  const scripts: Record<string, string> = {};
+  for (const file of runbookScripts(runbook)) {
+    const path = join(directory, runbook.name, file);
+    try {
+      scripts[file] = readFileSync(path, 'utf8');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `runbook "${runbook.name}": cannot read its script ${path} (${reason}); ` +
+          'create it or fix the file name in the runbook definition',
+      );
+    }
   }
+  return scripts;
 }

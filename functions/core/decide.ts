@@ -4,6 +4,7 @@ import { incidentIdFor, incidentKeyFor } from './identity.ts';
 import type { Attempt, Incident } from './incident.ts';
 import { isOpen, latestAttempt } from './incident.ts';
 import type { AlarmInput, CommandFinishedInput, DecisionInput, PageSentInput, TimerInput } from './inputs.ts';
+import { alarmFacts, resolveParameters } from './runbook-choice.ts';
 import {
   commentFor,
   type DecisionContext,
@@ -95,6 +96,8 @@ function onAlarm(
   if (!working || !isOpen(working)) {
     if (alarm.state !== 'ALARM') return `alarm went ${alarm.state} with no open incident`;
     const key = incidentKeyFor(ctx.runbook.name, alarm, target);
+    const facts = alarmFacts(alarm);
+    const resolved = resolveParameters(ctx.runbook, facts);
     const opened: Incident = note(
       {
         id: incidentIdFor(key, alarm.stateAt),
@@ -106,7 +109,9 @@ function onAlarm(
           account: alarm.account,
           region: alarm.region,
           reason: alarm.reason,
+          ...facts,
         },
+        ...('parameters' in resolved ? { parameters: resolved.parameters } : {}),
         status: 'remediating',
         alarmState: 'ALARM',
         alarmStateAt: alarm.stateAt,
@@ -121,6 +126,7 @@ function onAlarm(
     );
     if (target.kind === 'none')
       return escalate(opened, `no single instance to act on: ${target.reason}`, ctx);
+    if ('problem' in resolved) return escalate(opened, `not remediated: ${resolved.problem}`, ctx);
     return startAttempt(opened, ctx);
   }
   const next = note(

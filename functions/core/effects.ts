@@ -14,6 +14,9 @@ export interface SendCommandEffect {
   readonly key: IncidentKey;
   readonly incidentId: string;
   readonly runbook: string;
+  /** The runbook action to run, and its parameter values (each checked against its allowedPattern). */
+  readonly action: string;
+  readonly parameters: Readonly<Record<string, string>>;
   readonly instanceId: string;
   readonly attempt: number;
   /** Names the incident and attempt, so that a command found later can be tied back (≤ 100 chars). */

@@ -33,6 +33,8 @@ export interface Incident {
   readonly updatedAt: number;
   readonly closedAt?: number;
   readonly attempts: readonly Attempt[];
+  /** The runbook's parameter values for this incident, resolved from the alarm when it opened. */
+  readonly parameters?: Readonly<Record<string, string>>;
   readonly escalation?: Escalation;
   readonly resolution?: Resolution;
   /** The one timer that is current; a timer message with another token is stale and absorbed. */
@@ -51,11 +53,18 @@ export interface IncidentAlarm {
   readonly region: string;
   /** CloudWatch's sentence when the incident opened. */
   readonly reason: string;
+  /** The dimensions of the metrics the alarm reads (untrusted data). */
+  readonly dimensions?: Readonly<Record<string, string>>;
+  /** The alarm's tags, when tag propagation is on (untrusted data). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** One try of the runbook's command. */
 export interface Attempt {
   readonly number: number;
+  /** The runbook action this attempt runs, and its parameter values. */
+  readonly action?: string;
+  readonly parameters?: Readonly<Record<string, string>>;
   readonly requestedAt: number;
   /** `dispatching` until SSM has accepted the command, then `running` until its result is known. */
   readonly status: AttemptStatus;

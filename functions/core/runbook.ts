@@ -1,19 +1,39 @@
+import type { AttemptStatus } from './incident.ts';
+import { validateRunbook } from './runbook-validation.ts';
+
 /**
- * A runbook: the policy that says which alarms it answers, what it runs on the instance and how
- * hard it tries. The script itself lives beside the definition as a plain `.sh` file; the stack
- * turns it into one SSM Command document per runbook, and the Lambda bundle carries only this policy.
+ * A runbook as its author writes it: which alarms it answers, the shell scripts an operator would
+ * run by hand (files beside the definition), and how hard to try. `defineRunbook` validates it and
+ * returns the {@link Runbook} the system uses.
  */
-export interface Runbook {
+export interface RunbookDefinition {
   /** Unique, lower-case kebab-case, at most 40 characters: it names the SSM document and the incident. */
   readonly name: string;
   /** One sentence for humans: what the runbook fixes. */
   readonly description: string;
   /** Team or person that owns the runbook; shown in escalations. */
   readonly owner: string;
-  /** Which alarms this runbook answers. At least one matcher is required. */
+  /** Which alarms this runbook answers. At least one name pattern or metric is required. */
   readonly match: RunbookMatch;
-  /** The remediation script, a file name relative to the runbook's folder (run with bash). */
-  readonly remediate: string;
+  /** The remediation script (a `.sh` file in the runbook's folder), for a runbook with one action. */
+  readonly remediate?: string;
+  /**
+   * An escalation ladder: actions tried in order, one per attempt; the last repeats if attempts
+   * remain. Give `remediate` or `actions`, not both.
+   */
+  readonly actions?: readonly RunbookAction[];
+  /** A script that gathers evidence (read-only) before the first remediation. */
+  readonly diagnose?: string;
+  /**
+   * Values a script may read, each as the environment variable `SSM_<name>`, never as script text.
+   * Every value is checked against its `allowedPattern` before a command is sent, and again by SSM.
+   */
+  readonly parameters?: Readonly<Record<string, RunbookParameter>>;
+  /**
+   * Picks the action (and parameters) of the next attempt from the alarm and the incident's history;
+   * without it, the ladder decides. Pure: it runs inside the decider, with no I/O.
+   */
+  readonly choose?: (context: ChooseContext) => Choice;
   /** Attempts before a human is paged, 1 to 10. */
   readonly maxAttempts: number;
   /** Exponential backoff with full jitter between attempts. */
@@ -24,18 +44,81 @@ export interface Runbook {
   readonly executionTimeoutSeconds: number;
   /** SSM `TimeoutSeconds`: how long the command may wait to be delivered to the agent (30 to 3,600). */
   readonly deliveryTimeoutSeconds: number;
+  /** The same alarm again within this many seconds after a remediation counts as flapping. @default 1800 */
+  readonly cooldownSeconds?: number;
+  /** Limits across the fleet. @default { maxInFlight: 10, maxPerHour: 60 } */
+  readonly concurrency?: ConcurrencyLimits;
+  /** `dry-run`: decide and record everything, run nothing. @default 'enforce' */
+  readonly mode?: 'enforce' | 'dry-run';
   /** What a human should look at when the runbook could not fix it; travels with every escalation. */
   readonly notes?: string;
   /** A link for humans (wiki page, dashboard). */
   readonly link?: string;
 }
 
-/** Alarm matchers; an alarm is answered when any one of them matches. */
+/** A validated runbook: every default applied, the ladder always explicit. */
+export interface Runbook
+  extends Omit<RunbookDefinition, 'remediate' | 'actions' | 'cooldownSeconds' | 'concurrency' | 'mode'> {
+  readonly actions: readonly RunbookAction[];
+  readonly parameters: Readonly<Record<string, RunbookParameter>>;
+  readonly cooldownSeconds: number;
+  readonly concurrency: ConcurrencyLimits;
+  readonly mode: 'enforce' | 'dry-run';
+}
+
+/** One rung of the ladder. */
+export interface RunbookAction {
+  /** Lower-case kebab-case, unique in the runbook (`diagnose` is reserved). */
+  readonly name: string;
+  /** The script, a `.sh` file in the runbook's folder. */
+  readonly script: string;
+  /** Fixed parameter values for this action, over the runbook's. */
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+/** A document parameter. */
+export interface RunbookParameter {
+  readonly description: string;
+  /** An anchored regular expression (`^…$`) that every value must match; it must refuse shell metacharacters. */
+  readonly allowedPattern: string;
+  readonly default?: string;
+  /** Take the value from the alarm: a dimension of the metric it reads, or one of its tags. */
+  readonly fromAlarm?: { readonly dimension: string } | { readonly tag: string };
+}
+
+/** What `choose` sees. Everything from the alarm is untrusted data. */
+export interface ChooseContext {
+  /** The attempt about to start (1-based). */
+  readonly attempt: number;
+  readonly alarm: {
+    readonly name: string;
+    readonly dimensions: Readonly<Record<string, string>>;
+    readonly tags: Readonly<Record<string, string>>;
+  };
+  /** The parameter values resolved from the alarm and the defaults. */
+  readonly parameters: Readonly<Record<string, string>>;
+  /** The attempts so far, oldest first. */
+  readonly history: readonly {
+    readonly action: string;
+    readonly status: AttemptStatus;
+    readonly exitCode?: number;
+    readonly verification?: 'pending' | 'passed' | 'failed';
+  }[];
+}
+
+/** `choose`'s answer: run an action, or hand over to a human now. */
+export type Choice =
+  | { readonly action: string; readonly parameters?: Readonly<Record<string, string>> }
+  | { readonly escalate: string };
+
+/** Alarm matchers; an alarm is answered when a name pattern or a metric matches and every listed tag does. */
 export interface RunbookMatch {
   /** Alarm names, exact or with `*` as a wildcard (`disk-full-*`, `*-root-volume`). */
   readonly alarmNames?: readonly string[];
   /** Metrics the alarm watches, by namespace and metric name (for example `CWAgent` / `disk_used_percent`). */
   readonly metrics?: readonly MetricMatch[];
+  /** Tags the alarm must carry, with these values (requires alarm tag propagation to EventBridge). */
+  readonly alarmTags?: Readonly<Record<string, string>>;
 }
 
 /** A metric by namespace and name. */
@@ -50,7 +133,16 @@ export interface BackoffPolicy {
   readonly capSeconds: number;
 }
 
-const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** Fleet-wide limits of one runbook. */
+export interface ConcurrencyLimits {
+  /** Commands of this runbook in flight at once, across the fleet. */
+  readonly maxInFlight: number;
+  /** Commands of this runbook started per hour, across the fleet. */
+  readonly maxPerHour: number;
+}
+
+/** The action name the diagnose script runs under. */
+export const DIAGNOSE_ACTION = 'diagnose';
 
 /** A runbook definition that failed validation; the message names the runbook, the field and the fix. */
 export class RunbookDefinitionError extends Error {
@@ -61,43 +153,27 @@ export class RunbookDefinitionError extends Error {
  * Declares a runbook and validates it at load time, so a mistake fails the build and the tests, not
  * a remediation at 3 a.m.
  */
-export function defineRunbook(runbook: Runbook): Runbook {
-  const problems = validateRunbook(runbook);
+export function defineRunbook(definition: RunbookDefinition): Runbook {
+  const problems = validateRunbook(definition);
   if (problems.length > 0) {
-    throw new RunbookDefinitionError(`runbook "${runbook.name}" is invalid:\n  - ${problems.join('\n  - ')}`);
+    throw new RunbookDefinitionError(
+      `runbook "${definition.name}" is invalid:\n  - ${problems.join('\n  - ')}`,
+    );
   }
-  return Object.freeze(runbook);
+  const { remediate, actions, ...rest } = definition;
+  return Object.freeze({
+    ...rest,
+    actions: actions ?? [{ name: 'remediate', script: remediate as string }],
+    parameters: definition.parameters ?? {},
+    cooldownSeconds: definition.cooldownSeconds ?? 1800,
+    concurrency: definition.concurrency ?? { maxInFlight: 10, maxPerHour: 60 },
+    mode: definition.mode ?? 'enforce',
+  });
 }
 
-function validateRunbook(r: Runbook): string[] {
-  const problems: string[] = [];
-  const range = (field: string, value: number, min: number, max: number) => {
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${field} is ${value}: use a whole number from ${min} to ${max}`);
-    }
-  };
-  if (!NAME.test(r.name) || r.name.length > 40) {
-    problems.push('name: use lower-case kebab-case, at most 40 characters (for example "disk-full")');
-  }
-  if (!r.description?.trim()) problems.push('description: say in one sentence what the runbook fixes');
-  if (!r.owner?.trim()) problems.push('owner: name the team that answers for this runbook');
-  const matchers = (r.match.alarmNames?.length ?? 0) + (r.match.metrics?.length ?? 0);
-  if (matchers === 0) problems.push('match: give at least one alarm name pattern or metric');
-  for (const pattern of r.match.alarmNames ?? []) {
-    if (pattern.trim() === '' || /^\*+$/.test(pattern)) {
-      problems.push(
-        `match.alarmNames: "${pattern}" would answer every alarm; name the alarms this runbook fixes`,
-      );
-    }
-  }
-  if (!/^[\w.-]+\.sh$/.test(r.remediate)) {
-    problems.push(`remediate: "${r.remediate}" must be a .sh file name in the runbook's folder`);
-  }
-  range('maxAttempts', r.maxAttempts, 1, 10);
-  range('backoff.baseSeconds', r.backoff.baseSeconds, 1, 3600);
-  range('backoff.capSeconds', r.backoff.capSeconds, r.backoff.baseSeconds, 86_400);
-  range('verifyWindowSeconds', r.verifyWindowSeconds, 60, 86_400);
-  range('executionTimeoutSeconds', r.executionTimeoutSeconds, 30, 3600);
-  range('deliveryTimeoutSeconds', r.deliveryTimeoutSeconds, 30, 3600);
-  return problems;
+/** Every script file a runbook uses: its actions' and its diagnose script. */
+export function runbookScripts(runbook: Runbook): string[] {
+  return [
+    ...new Set([...runbook.actions.map((a) => a.script), ...(runbook.diagnose ? [runbook.diagnose] : [])]),
+  ];
 }

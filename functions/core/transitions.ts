@@ -3,6 +3,7 @@ import type { Effect } from './effects.ts';
 import type { Attempt, CommandResult, Incident, TimerKind } from './incident.ts';
 import { latestAttempt } from './incident.ts';
 import type { Runbook } from './runbook.ts';
+import { planAttempt } from './runbook-choice.ts';
 
 /** The clock, the dice and the runbook: everything outside the incident that a decision reads. */
 export interface DecisionContext {
@@ -58,20 +59,33 @@ export function withTimer(step: Step, kind: TimerKind, dueAt: number): Step {
   };
 }
 
-/** Starts the next attempt: the command is sent, and a check follows in case SSM never answers. */
+/**
+ * Starts the next attempt with the action the runbook plans for it: the command is sent, and a
+ * check follows in case SSM never answers. A plan that cannot run pages instead.
+ */
 export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
   const number = incident.attempts.length + 1;
-  const attempt: Attempt = { number, requestedAt: ctx.now, status: 'dispatching' };
+  const plan = planAttempt(ctx.runbook, incident, number);
+  if (plan.kind === 'escalate') return escalate(incident, plan.reason, ctx);
+  const attempt: Attempt = {
+    number,
+    action: plan.action,
+    parameters: plan.parameters,
+    requestedAt: ctx.now,
+    status: 'dispatching',
+  };
   const next = note(
     { ...incident, status: 'remediating', attempts: [...incident.attempts, attempt] },
     ctx.now,
-    `attempt ${number} of ${ctx.runbook.maxAttempts}: sending runbook ${ctx.runbook.name}`,
+    `attempt ${number} of ${ctx.runbook.maxAttempts}: sending ${ctx.runbook.name} action ${plan.action}`,
   );
   const send: Effect = {
     kind: 'send-command',
     key: next.key,
     incidentId: next.id,
     runbook: ctx.runbook.name,
+    action: plan.action,
+    parameters: plan.parameters,
     instanceId: next.instanceId as string,
     attempt: number,
     comment: commentFor(next, number),

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmStateChangePattern, commandInvocationPattern } from '../../functions/core/event-patterns.ts';
+import { runbookScripts } from '../../functions/core/runbook.ts';
 import { ENV } from '../../functions/handlers/config.ts';
 import { RUNBOOKS_DIRECTORY } from '../../lib/project-paths.ts';
 import { runbooks } from '../../runbooks/index.ts';
+import { runbookDocumentContent } from '../../runbooks/ssm-document.ts';
 import { type CfnResource, resourceOf, synthesize } from './synthesize.ts';
 
 const documentName = (runbook: string) => `Remediation-Ec2AutoRemediation-${runbook}`;
@@ -247,7 +249,12 @@ describe('RemediationStack', () => {
       '%s runs its script with aws:runShellScript, schema 2.2, versioned in place',
       (_, runbook) => {
         // Prepare
-        const script = readFileSync(join(RUNBOOKS_DIRECTORY, runbook.name, runbook.remediate), 'utf8');
+        const scripts = Object.fromEntries(
+          runbookScripts(runbook).map((file) => [
+            file,
+            readFileSync(join(RUNBOOKS_DIRECTORY, runbook.name, file), 'utf8'),
+          ]),
+        );
         // Assess
         template.hasResourceProperties('AWS::SSM::Document', {
           Name: documentName(runbook.name),
@@ -263,7 +270,7 @@ describe('RemediationStack', () => {
                 action: 'aws:runShellScript',
                 precondition: { StringEquals: ['platformType', 'Linux'] },
                 inputs: {
-                  runCommand: script.trimEnd().split('\n'),
+                  runCommand: runbookDocumentContent(runbook, scripts).mainSteps[0].inputs.runCommand,
                   timeoutSeconds: '{{ executionTimeout }}',
                 },
               },

@@ -5,12 +5,7 @@ import { Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
 import { RemediationEngine } from '../../lib/remediation-engine.ts';
-import {
-  EXECUTION_TIMEOUT_PATTERN,
-  RunbookDocuments,
-  runbookDocumentContent,
-  runbookDocumentName,
-} from '../../lib/runbook-documents.ts';
+import { RunbookDocuments, runbookDocumentName } from '../../lib/runbook-documents.ts';
 import { runbooks } from '../../runbooks/index.ts';
 import { testApp } from './synthesize.ts';
 
@@ -36,62 +31,6 @@ function runbooksFolder(scripts: Record<string, string>): string {
   }
   return directory;
 }
-
-describe('runbookDocumentContent', () => {
-  it('runs the script line by line with aws:runShellScript on Linux', () => {
-    // Act
-    const content = runbookDocumentContent(
-      runbook,
-      '#!/usr/bin/env bash\r\nset -eu\r\nsystemctl restart app\r\n',
-    );
-    // Assess
-    expect(content.schemaVersion).toBe('2.2');
-    expect(content.mainSteps).toEqual([
-      {
-        action: 'aws:runShellScript',
-        name: 'remediate',
-        precondition: { StringEquals: ['platformType', 'Linux'] },
-        inputs: {
-          runCommand: ['#!/usr/bin/env bash', 'set -eu', 'systemctl restart app'],
-          timeoutSeconds: '{{ executionTimeout }}',
-        },
-      },
-    ]);
-  });
-
-  it('defaults the execution timeout to the runbook’s', () => {
-    const { parameters } = runbookDocumentContent(runbook, 'true\n');
-    expect(parameters.executionTimeout).toMatchObject({ type: 'String', default: '120' });
-  });
-
-  it('accepts only plain numbers of seconds for the execution timeout', () => {
-    // Prepare
-    const pattern = new RegExp(
-      runbookDocumentContent(runbook, 'true\n').parameters.executionTimeout.allowedPattern,
-    );
-    // Assess
-    for (const accepted of ['30', '300', '3600']) expect(pattern.test(accepted), accepted).toBe(true);
-    for (const refused of ['0', '030', '10000', '30; reboot', '$(reboot)', ''])
-      expect(pattern.test(refused), refused).toBe(false);
-    expect(EXECUTION_TIMEOUT_PATTERN).toBe(pattern.source);
-  });
-
-  it('names the runbook and its owner in the description', () => {
-    expect(runbookDocumentContent(runbook, 'true\n').description).toBe(
-      'Restarts a crashed service. (runbook service-down, owner platform-team)',
-    );
-  });
-
-  it('refuses an empty script', () => {
-    expect(() => runbookDocumentContent(runbook, '\n  \n')).toThrow(/remediate.sh is empty/);
-  });
-
-  it('refuses "{{", which SSM would read as a parameter', () => {
-    expect(() => runbookDocumentContent(runbook, 'true\ndocker ps --format "{{.Names}}"\n')).toThrow(
-      /line 2 of remediate.sh contains "\{\{"/,
-    );
-  });
-});
 
 describe('runbookDocumentName', () => {
   it('prepends the prefix', () => {
@@ -144,7 +83,7 @@ describe('RunbookDocuments', () => {
     expect(
       () => new RemediationEngine(stack, 'Remediation', { runbooks: [runbook], runbooksDirectory }),
     ).toThrow(
-      /runbook "service-down": cannot read its script .*service-down\/remediate.sh .*fix the runbook's "remediate" field/,
+      /runbook "service-down": cannot read its script .*service-down\/remediate.sh .*fix the file name in the runbook definition/,
     );
   });
 

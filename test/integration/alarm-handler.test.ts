@@ -64,12 +64,17 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
       incidentId: 'cpu-high.i-12345678901234567.20191002T170440989Z',
     });
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    // Exactly these parameters: nothing from the alarm travels unless the runbook declares it.
+    expect(mocks.ssm.commandCalls(SendCommandCommand)[0]?.args[0].input.Parameters).toEqual({
+      action: ['remediate'],
+      executionTimeout: ['120'],
+    });
     expect(mocks.ssm).toHaveReceivedCommandWith(SendCommandCommand, {
       DocumentName: 'Remediation-Test-cpu-high',
       InstanceIds: ['i-12345678901234567'],
       Comment: 'cpu-high.i-12345678901234567.20191002T170440989Z attempt 1',
       TimeoutSeconds: 60,
-      Parameters: { executionTimeout: ['120'] },
+      Parameters: { action: ['remediate'], executionTimeout: ['120'] },
     });
     const stored = await runtime.store.load({ runbook: 'cpu-high', target: 'i-12345678901234567' });
     expect(stored?.attempts[0]).toMatchObject({

@@ -53,8 +53,13 @@ export class SsmCommandRunner implements CommandRunner {
           InstanceIds: [effect.instanceId],
           Comment: effect.comment.slice(0, 100),
           TimeoutSeconds: effect.deliveryTimeoutSeconds,
-          // Values reach the script only as typed document parameters, never as shell text.
-          Parameters: { executionTimeout: [String(effect.executionTimeoutSeconds)] },
+          // Values reach the script only as document parameters that SSM checks against their
+          // allowedPattern and hands to the script as SSM_<name> environment variables, never as shell text.
+          Parameters: {
+            action: [effect.action],
+            executionTimeout: [String(effect.executionTimeoutSeconds)],
+            ...Object.fromEntries(Object.entries(effect.parameters).map(([name, value]) => [name, [value]])),
+          },
         }),
       );
       if (!Command?.CommandId) throw new CommandRejectedError('SSM returned no command id');

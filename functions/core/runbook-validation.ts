@@ -1,0 +1,166 @@
+import type { RunbookDefinition, RunbookParameter } from './runbook.ts';
+
+const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const SCRIPT = /^[\w.-]+\.sh$/;
+/** SSM parameter names are letters and digits; the script reads `SSM_<name>`. */
+const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+/** Document parameters the system itself passes. */
+const RESERVED_PARAMETERS = new Set(['action', 'executionTimeout']);
+/**
+ * Values an allowedPattern must refuse: if a pattern admits any of them, a careless script could
+ * turn an alarm's text into code. Defence in depth: scripts read parameters from the environment.
+ */
+export const HOSTILE_VALUES = [
+  '$(reboot)',
+  '`id`',
+  'a;b',
+  'a|b',
+  'a&b',
+  'a b',
+  "a'b",
+  'a"b',
+  'a\nb',
+  'a\\b',
+  '../etc',
+  '*',
+];
+
+/** Every problem with a runbook definition, each naming the field and the fix; empty when valid. */
+export function validateRunbook(r: RunbookDefinition): string[] {
+  const problems: string[] = [];
+  const range = (field: string, value: number | undefined, min: number, max: number) => {
+    if (value === undefined) return;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${field} is ${value}: use a whole number from ${min} to ${max}`);
+    }
+  };
+  if (!KEBAB.test(r.name) || r.name.length > 40) {
+    problems.push('name: use lower-case kebab-case, at most 40 characters (for example "disk-full")');
+  }
+  if (!r.description?.trim()) problems.push('description: say in one sentence what the runbook fixes');
+  if (!r.owner?.trim()) problems.push('owner: name the team that answers for this runbook');
+  problems.push(...validateMatch(r));
+  problems.push(...validateActions(r));
+  const parameters = r.parameters ?? {};
+  for (const [name, parameter] of Object.entries(parameters))
+    problems.push(...validateParameter(name, parameter));
+  for (const action of r.actions ?? []) {
+    for (const [name, value] of Object.entries(action.parameters ?? {})) {
+      const parameter = parameters[name];
+      if (!parameter)
+        problems.push(`actions.${action.name}.parameters.${name}: declare "${name}" in parameters first`);
+      else if (!patternAccepts(parameter.allowedPattern, value)) {
+        problems.push(
+          `actions.${action.name}.parameters.${name}: "${value}" does not match its allowedPattern`,
+        );
+      }
+    }
+  }
+  if (r.choose !== undefined && typeof r.choose !== 'function') problems.push('choose: must be a function');
+  range('maxAttempts', r.maxAttempts, 1, 10);
+  range('backoff.baseSeconds', r.backoff?.baseSeconds, 1, 3600);
+  range('backoff.capSeconds', r.backoff?.capSeconds, r.backoff?.baseSeconds ?? 1, 86_400);
+  range('verifyWindowSeconds', r.verifyWindowSeconds, 60, 86_400);
+  range('executionTimeoutSeconds', r.executionTimeoutSeconds, 30, 3600);
+  range('deliveryTimeoutSeconds', r.deliveryTimeoutSeconds, 30, 3600);
+  range('cooldownSeconds', r.cooldownSeconds, 0, 86_400);
+  range('concurrency.maxInFlight', r.concurrency?.maxInFlight, 1, 1000);
+  range('concurrency.maxPerHour', r.concurrency?.maxPerHour, 1, 100_000);
+  if (r.mode !== undefined && r.mode !== 'enforce' && r.mode !== 'dry-run') {
+    problems.push(`mode is "${r.mode}": use "enforce" or "dry-run"`);
+  }
+  return problems;
+}
+
+function validateMatch(r: RunbookDefinition): string[] {
+  const problems: string[] = [];
+  const matchers = (r.match?.alarmNames?.length ?? 0) + (r.match?.metrics?.length ?? 0);
+  if (matchers === 0) problems.push('match: give at least one alarm name pattern or metric');
+  for (const pattern of r.match?.alarmNames ?? []) {
+    if (pattern.trim() === '' || /^\*+$/.test(pattern)) {
+      problems.push(
+        `match.alarmNames: "${pattern}" would answer every alarm; name the alarms this runbook fixes`,
+      );
+    }
+  }
+  return problems;
+}
+
+function validateActions(r: RunbookDefinition): string[] {
+  const problems: string[] = [];
+  if ((r.remediate === undefined) === (r.actions === undefined)) {
+    problems.push('remediate / actions: give a remediate script, or a list of actions, not both');
+  }
+  if (r.remediate !== undefined && !SCRIPT.test(r.remediate)) {
+    problems.push(`remediate: "${r.remediate}" must be a .sh file name in the runbook's folder`);
+  }
+  if (r.diagnose !== undefined && !SCRIPT.test(r.diagnose)) {
+    problems.push(`diagnose: "${r.diagnose}" must be a .sh file name in the runbook's folder`);
+  }
+  if (r.actions !== undefined && r.actions.length === 0) problems.push('actions: list at least one action');
+  const seen = new Set<string>();
+  for (const action of r.actions ?? []) {
+    if (!KEBAB.test(action.name) || action.name === 'diagnose') {
+      problems.push(`actions: "${action.name}" must be lower-case kebab-case and not "diagnose"`);
+    }
+    if (seen.has(action.name))
+      problems.push(`actions: "${action.name}" is listed twice; name each action once`);
+    seen.add(action.name);
+    if (!SCRIPT.test(action.script)) {
+      problems.push(
+        `actions.${action.name}.script: "${action.script}" must be a .sh file name in the runbook's folder`,
+      );
+    }
+  }
+  return problems;
+}
+
+function validateParameter(name: string, parameter: RunbookParameter): string[] {
+  const field = `parameters.${name}`;
+  if (!PARAMETER_NAME.test(name) || RESERVED_PARAMETERS.has(name)) {
+    return [`${field}: use letters and digits, starting with a letter (not "action" or "executionTimeout")`];
+  }
+  const problems: string[] = [];
+  if (!parameter.description?.trim()) problems.push(`${field}.description: say what the value is`);
+  const pattern = parameter.allowedPattern ?? '';
+  if (!pattern.startsWith('^') || !pattern.endsWith('$')) {
+    problems.push(`${field}.allowedPattern: anchor it with ^ and $ so that the whole value is checked`);
+  } else if (!compiles(pattern)) {
+    problems.push(`${field}.allowedPattern: "${pattern}" is not a valid regular expression`);
+  } else {
+    const admitted = HOSTILE_VALUES.filter((value) => patternAccepts(pattern, value));
+    if (admitted.length > 0) {
+      problems.push(
+        `${field}.allowedPattern: "${pattern}" admits ${JSON.stringify(admitted[0])}; allow only the characters the value needs (for example ^[a-z0-9._-]{1,64}$)`,
+      );
+    }
+    if (parameter.default !== undefined && !patternAccepts(pattern, parameter.default)) {
+      problems.push(`${field}.default: "${parameter.default}" does not match its allowedPattern`);
+    }
+  }
+  const source = parameter.fromAlarm as { dimension?: string; tag?: string } | undefined;
+  if (source !== undefined && !(source.dimension?.trim() || source.tag?.trim())) {
+    problems.push(
+      `${field}.fromAlarm: name a dimension ({ dimension: 'ServiceName' }) or a tag ({ tag: 'service' })`,
+    );
+  }
+  return problems;
+}
+
+/** Whether a value matches an allowedPattern (false for a pattern that does not compile). */
+export function patternAccepts(pattern: string, value: string): boolean {
+  try {
+    return new RegExp(pattern, 'u').test(value);
+  } catch {
+    return false;
+  }
+}
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}

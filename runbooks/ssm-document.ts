@@ -1,0 +1,134 @@
+import { DIAGNOSE_ACTION, type Runbook } from '../functions/core/runbook.ts';
+
+/** The only value the system itself passes as text: a number of seconds. */
+export const EXECUTION_TIMEOUT_PATTERN = '^[1-9][0-9]{0,3}$';
+/** Ends each embedded script; a script may not contain it on a line of its own. */
+export const SCRIPT_END = 'RUNBOOK_SCRIPT_END';
+
+/** A string parameter that SSM checks against `allowedPattern` and hands to the script as `SSM_<name>`. */
+export interface DocumentParameter {
+  readonly type: 'String';
+  readonly description: string;
+  readonly allowedPattern: string;
+  readonly default?: string;
+  readonly interpolationType?: 'ENV_VAR';
+}
+
+/** The content of a runbook's SSM Command document (schema 2.2). */
+export interface RunbookDocumentContent {
+  readonly schemaVersion: '2.2';
+  readonly description: string;
+  readonly parameters: Readonly<Record<string, DocumentParameter>> & {
+    readonly action: DocumentParameter;
+    readonly executionTimeout: DocumentParameter;
+  };
+  readonly mainSteps: readonly [
+    {
+      readonly action: 'aws:runShellScript';
+      readonly name: string;
+      readonly precondition: { readonly StringEquals: readonly ['platformType', 'Linux'] };
+      readonly inputs: { readonly runCommand: readonly string[]; readonly timeoutSeconds: string };
+    },
+  ];
+}
+
+/**
+ * The SSM Command document of a runbook: one `aws:runShellScript` step that runs the chosen action's
+ * script, byte for byte as the author wrote it, with bash. Every value reaches the script as an
+ * environment variable (`interpolationType: ENV_VAR`, SSM Agent 3.3.2746.0 or later) after SSM has
+ * checked it against its `allowedPattern`; no value is ever substituted into script text.
+ *
+ * @param scripts the text of each script file the runbook uses, by file name
+ */
+export function runbookDocumentContent(
+  runbook: Runbook,
+  scripts: Readonly<Record<string, string>>,
+): RunbookDocumentContent {
+  const actions = [
+    ...(runbook.diagnose ? [{ name: DIAGNOSE_ACTION, script: runbook.diagnose }] : []),
+    ...runbook.actions,
+  ];
+  const parameters: Record<string, DocumentParameter> = {
+    action: {
+      type: 'String',
+      description: 'The runbook action to run.',
+      allowedPattern: `^(${actions.map((a) => a.name).join('|')})$`,
+      default: runbook.actions[0]?.name as string,
+      interpolationType: 'ENV_VAR',
+    },
+    executionTimeout: {
+      type: 'String',
+      description: 'Seconds the script may run before SSM stops it.',
+      allowedPattern: EXECUTION_TIMEOUT_PATTERN,
+      default: String(runbook.executionTimeoutSeconds),
+    },
+  };
+  for (const [name, spec] of Object.entries(runbook.parameters)) {
+    parameters[name] = {
+      type: 'String',
+      description: spec.description,
+      allowedPattern: spec.allowedPattern,
+      ...(spec.default === undefined ? {} : { default: spec.default }),
+      interpolationType: 'ENV_VAR',
+    };
+  }
+  const runCommand = [
+    '#!/bin/bash',
+    `# Runbook ${runbook.name}: runs the action named by SSM_action; generated from runbooks/${runbook.name}/.`,
+    'set -u',
+    'if [ -z "${SSM_action+x}" ]; then',
+    '  echo "this runbook needs SSM Agent 3.3.2746.0 or later (parameters as environment variables)" >&2',
+    '  exit 2',
+    'fi',
+    'runbook_dir=$(mktemp -d)',
+    'trap \'rm -rf "$runbook_dir"\' EXIT',
+    'case "$SSM_action" in',
+    ...actions.flatMap((action) => [
+      `  ${action.name})`,
+      `    cat > "$runbook_dir/action.sh" <<'${SCRIPT_END}'`,
+      ...scriptLines(runbook, action.script, scripts[action.script]),
+      SCRIPT_END,
+      '    ;;',
+    ]),
+    '  *)',
+    '    echo "unknown action: $SSM_action" >&2',
+    '    exit 2',
+    '    ;;',
+    'esac',
+    'bash "$runbook_dir/action.sh"',
+  ];
+  return {
+    schemaVersion: '2.2',
+    description: `${runbook.description} (runbook ${runbook.name}, owner ${runbook.owner})`,
+    parameters: parameters as RunbookDocumentContent['parameters'],
+    mainSteps: [
+      {
+        action: 'aws:runShellScript',
+        name: 'runbook',
+        precondition: { StringEquals: ['platformType', 'Linux'] },
+        inputs: { runCommand, timeoutSeconds: '{{ executionTimeout }}' },
+      },
+    ],
+  };
+}
+
+function scriptLines(runbook: Runbook, file: string, text: string | undefined): string[] {
+  if (text === undefined) throw new Error(`runbook "${runbook.name}": script ${file} was not provided`);
+  const lines = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
+  if (lines.every((line) => line.trim() === '')) {
+    throw new Error(`runbook "${runbook.name}": script ${file} is empty; write the remediation in it`);
+  }
+  const templated = lines.findIndex((line) => line.includes('{{'));
+  if (templated >= 0) {
+    throw new Error(
+      `runbook "${runbook.name}": line ${templated + 1} of ${file} contains "{{", which SSM reads as ` +
+        `a document parameter; build that text in bash instead (for example open='{'; echo "$open$open")`,
+    );
+  }
+  if (lines.includes(SCRIPT_END)) {
+    throw new Error(
+      `runbook "${runbook.name}": ${file} has a line "${SCRIPT_END}", which ends an embedded script`,
+    );
+  }
+  return lines;
+}

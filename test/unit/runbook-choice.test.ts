@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type Choice,
+  defineRunbook,
+  type Runbook,
+  RunbookDefinitionError,
+} from '../../functions/core/runbook.ts';
+import { alarmInput, INSTANCE, Scenario, T0, testRunbook } from '../support/fixtures.ts';
+
+/** A ladder: clean caches, then restart the service named by the alarm's `service` dimension. */
+const ladder: Runbook = defineRunbook({
+  ...testRunbook,
+  name: 'app-degraded',
+  maxAttempts: 4,
+  actions: [
+    { name: 'clean-caches', script: 'clean.sh' },
+    { name: 'restart-service', script: 'restart.sh' },
+  ],
+  parameters: {
+    service: {
+      description: 'The unit.',
+      allowedPattern: '^[a-z0-9@._-]{1,64}$',
+      fromAlarm: { dimension: 'service' },
+    },
+    mode: { description: 'How hard.', allowedPattern: '^(soft|hard)$', default: 'soft' },
+  },
+});
+
+const onService = (service: string) => ({
+  metrics: [{ namespace: 'App', metricName: 'Errors', dimensions: { InstanceId: INSTANCE, service } }],
+});
+
+/** Fails every attempt, so the incident climbs the ladder. */
+function climb(s: Scenario, attempts: number): void {
+  for (let n = 1; n <= attempts; n++) {
+    s.apply({ kind: 'command-sent', attempt: n, commandId: `cmd-${n}` });
+    s.apply({
+      kind: 'command-finished',
+      commandId: `cmd-${n}`,
+      result: { status: 'Failed', responseCode: 1 },
+    });
+    if (s.incident?.status === 'backing-off') s.fireTimer();
+  }
+}
+
+describe('the escalation ladder', () => {
+  it('tries one action per attempt, in order, repeating the last', () => {
+    const s = new Scenario(ladder);
+    s.apply(alarmInput('ALARM', T0, onService('nginx')));
+
+    climb(s, 3);
+
+    expect(s.effectsOf('send-command').map((e) => e.action)).toEqual([
+      'clean-caches',
+      'restart-service',
+      'restart-service',
+      'restart-service',
+    ]);
+    expect(s.effectsOf('send-command')[0]?.parameters).toEqual({ service: 'nginx', mode: 'soft' });
+    expect(s.incident?.attempts[1]).toMatchObject({
+      action: 'restart-service',
+      parameters: { service: 'nginx' },
+    });
+  });
+
+  it('pages at once, running nothing, when a value from the alarm is not allowed', () => {
+    const s = new Scenario(ladder);
+
+    s.apply(alarmInput('ALARM', T0, onService('nginx; reboot $(id)')));
+
+    expect(s.effectsOf('send-command')).toEqual([]);
+    expect(s.incident?.status).toBe('escalated');
+    expect(s.incident?.escalation?.reason).toMatch(
+      /parameter service from the alarm's dimension service .* does not match/,
+    );
+  });
+
+  it('pages at once when the alarm does not carry a value the runbook needs', () => {
+    const s = new Scenario(ladder);
+    s.apply(alarmInput('ALARM', T0));
+    expect(s.incident?.escalation?.reason).toContain(
+      'parameter service has no value: the alarm has no dimension service',
+    );
+  });
+});
+
+describe('choose', () => {
+  const chooser = (choose: Runbook['choose']): Runbook =>
+    defineRunbook({ ...ladder, name: 'chooser', choose });
+
+  it('picks the action and parameters from the alarm and the history', () => {
+    const runbook = chooser(({ attempt, history, parameters }): Choice => {
+      if (history.some((h) => h.exitCode === 1))
+        return { action: 'restart-service', parameters: { mode: 'hard' } };
+      return {
+        action: attempt === 1 ? 'clean-caches' : 'restart-service',
+        parameters: { service: parameters.service as string },
+      };
+    });
+    const s = new Scenario(runbook);
+    s.apply(alarmInput('ALARM', T0, onService('api')));
+
+    climb(s, 1);
+
+    expect(s.effectsOf('send-command').map((e) => [e.action, e.parameters.mode])).toEqual([
+      ['clean-caches', 'soft'],
+      ['restart-service', 'hard'],
+    ]);
+  });
+
+  it.each([
+    [
+      'chooses to page',
+      () => ({ escalate: 'the database is the problem' }),
+      'the runbook chose to page: the database is the problem',
+    ],
+    [
+      'throws',
+      () => {
+        throw new Error('boom');
+      },
+      "the runbook's choose function failed: boom",
+    ],
+    [
+      'names an action it does not define',
+      () => ({ action: 'rm-rf' }),
+      'chose action "rm-rf", which it does not define',
+    ],
+    [
+      'returns a value its pattern refuses',
+      () => ({ action: 'restart-service', parameters: { mode: '$(reboot)' } }),
+      'parameter mode="$(reboot)" is not allowed',
+    ],
+    [
+      'returns a parameter the runbook does not declare',
+      () => ({ action: 'restart-service', parameters: { extra: 'x' } }),
+      'parameter extra="x" is not allowed',
+    ],
+  ])('pages instead of running anything when it %s', (_name, choose, reason) => {
+    const s = new Scenario(chooser(choose as Runbook['choose']));
+
+    s.apply(alarmInput('ALARM', T0, onService('api')));
+
+    expect(s.effectsOf('send-command')).toEqual([]);
+    expect(s.incident?.escalation?.reason).toContain(reason);
+  });
+});
+
+describe('defineRunbook validation of parameters and actions', () => {
+  const define = (overrides: object) => () => defineRunbook({ ...ladder, ...overrides } as never);
+
+  it.each([
+    [
+      'an unanchored pattern',
+      { parameters: { s: { description: 'd', allowedPattern: '[a-z]+' } } },
+      'anchor it with ^ and $',
+    ],
+    [
+      'a pattern that admits shell text',
+      { parameters: { s: { description: 'd', allowedPattern: '^.*$' } } },
+      'admits "$(reboot)"',
+    ],
+    [
+      'a pattern that does not compile',
+      { parameters: { s: { description: 'd', allowedPattern: '^([a-z]$' } } },
+      'not a valid regular expression',
+    ],
+    [
+      'a default its pattern refuses',
+      { parameters: { s: { description: 'd', allowedPattern: '^[a-z]+$', default: 'A1' } } },
+      'default: "A1" does not match',
+    ],
+    [
+      'a reserved parameter name',
+      { parameters: { action: { description: 'd', allowedPattern: '^[a-z]+$' } } },
+      '(not "action" or "executionTimeout")',
+    ],
+    [
+      'an action listed twice',
+      {
+        actions: [
+          { name: 'a', script: 'a.sh' },
+          { name: 'a', script: 'b.sh' },
+        ],
+      },
+      '"a" is listed twice',
+    ],
+    ['an action named diagnose', { actions: [{ name: 'diagnose', script: 'a.sh' }] }, 'not "diagnose"'],
+    [
+      'both remediate and actions',
+      { remediate: 'r.sh' },
+      'give a remediate script, or a list of actions, not both',
+    ],
+    [
+      'a fixed value for an undeclared parameter',
+      { actions: [{ name: 'a', script: 'a.sh', parameters: { nope: 'x' } }] },
+      'declare "nope" in parameters first',
+    ],
+    ['a mode that does not exist', { mode: 'yolo' }, 'mode is "yolo": use "enforce" or "dry-run"'],
+    [
+      'a concurrency of zero',
+      { concurrency: { maxInFlight: 0, maxPerHour: 10 } },
+      'concurrency.maxInFlight is 0',
+    ],
+  ])('refuses %s, naming the runbook, the field and the fix', (_name, overrides, message) => {
+    expect(define(overrides)).toThrow(RunbookDefinitionError);
+    expect(define(overrides)).toThrow(message);
+    expect(define(overrides)).toThrow('runbook "app-degraded" is invalid');
+  });
+
+  it('applies the documented defaults', () => {
+    expect(ladder).toMatchObject({
+      cooldownSeconds: 1800,
+      concurrency: { maxInFlight: 10, maxPerHour: 60 },
+      mode: 'enforce',
+    });
+    expect(testRunbook.actions).toEqual([{ name: 'remediate', script: 'remediate.sh' }]);
+  });
+});
