@@ -76,6 +76,7 @@ export function runbookDocumentContent(
     '#!/bin/bash',
     `# Runbook ${runbook.name}: runs the action named by SSM_action; generated from runbooks/${runbook.name}/.`,
     'set -u',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a template
     'if [ -z "${SSM_action+x}" ]; then',
     '  echo "this runbook needs SSM Agent 3.3.2746.0 or later (parameters as environment variables)" >&2',
     '  exit 2',
