@@ -1,3 +1,4 @@
+// Generated from the folders in runbooks/ by `npm run runbooks:index`; do not edit by hand.
 import type { Runbook } from '../functions/core/runbook.ts';
 import diskFull from './disk-full/runbook.ts';
 

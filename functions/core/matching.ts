@@ -8,7 +8,8 @@ export interface RunbookMatchResult {
 }
 
 /**
- * Picks the runbook that answers an alarm, or undefined when none does. When several answer, the
+ * Picks the runbook that answers an alarm, or undefined when none does. A runbook that lists
+ * `alarmTags` answers only alarms carrying all of them. When several answer, the
  * most specific wins, so that adding a broad runbook never steals alarms from a precise one: an exact
  * alarm name, then the glob with the most literal characters, then a namespace + metric match. Ties
  * go to the runbook listed first.
@@ -31,6 +32,8 @@ function scoreRunbook(
   alarm: AlarmChange,
   runbook: Runbook,
 ): { score: number; matchedBy: string } | undefined {
+  const required = Object.entries(runbook.match.alarmTags ?? {});
+  if (required.some(([tag, value]) => alarm.tags[tag] !== value)) return undefined;
   let best: { score: number; matchedBy: string } | undefined;
   const consider = (score: number, matchedBy: string) => {
     if (!best || score > best.score) best = { score, matchedBy };

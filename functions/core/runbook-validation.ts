@@ -57,6 +57,7 @@ export function validateRunbook(r: RunbookDefinition): string[] {
     }
   }
   if (r.choose !== undefined && typeof r.choose !== 'function') problems.push('choose: must be a function');
+  problems.push(...validateProof(r));
   range('maxAttempts', r.maxAttempts, 1, 10);
   range('backoff.baseSeconds', r.backoff?.baseSeconds, 1, 3600);
   range('backoff.capSeconds', r.backoff?.capSeconds, r.backoff?.baseSeconds ?? 1, 86_400);
@@ -143,6 +144,37 @@ function validateParameter(name: string, parameter: RunbookParameter): string[] 
     problems.push(
       `${field}.fromAlarm: name a dimension ({ dimension: 'ServiceName' }) or a tag ({ tag: 'service' })`,
     );
+  }
+  return problems;
+}
+
+const COMPARISONS = new Set([
+  'GreaterThanThreshold',
+  'GreaterThanOrEqualToThreshold',
+  'LessThanThreshold',
+  'LessThanOrEqualToThreshold',
+]);
+
+function validateProof(r: RunbookDefinition): string[] {
+  const proof = r.proof;
+  if (proof === undefined) return [];
+  const problems: string[] = [];
+  for (const field of ['fault', 'probe'] as const) {
+    if (!SCRIPT.test(proof[field] ?? '')) {
+      problems.push(`proof.${field}: "${proof[field]}" must be a .sh file name in the runbook's folder`);
+    }
+  }
+  if (!COMPARISONS.has(proof.alarm?.comparison)) {
+    problems.push(`proof.alarm.comparison: use one of ${[...COMPARISONS].join(', ')}`);
+  }
+  if (!Number.isFinite(proof.alarm?.threshold))
+    problems.push('proof.alarm.threshold: give the alarm threshold as a number');
+  for (const [name, value] of Object.entries(proof.parameters ?? {})) {
+    const parameter = r.parameters?.[name];
+    if (!parameter) problems.push(`proof.parameters.${name}: declare "${name}" in parameters first`);
+    else if (!patternAccepts(parameter.allowedPattern, value)) {
+      problems.push(`proof.parameters.${name}: "${value}" does not match its allowedPattern`);
+    }
   }
   return problems;
 }

@@ -54,6 +54,45 @@ export interface RunbookDefinition {
   readonly notes?: string;
   /** A link for humans (wiki page, dashboard). */
   readonly link?: string;
+  /** How the runbook proves, on a sandboxed instance, that it fixes what its alarm describes. */
+  readonly proof?: RunbookProof;
+}
+
+/**
+ * A runbook's proof: break a sandbox the way the alarm describes, measure the alarm's metric there,
+ * remediate, measure again. The proof holds when the fault breaches the alarm's condition and the
+ * remediation brings the metric back.
+ */
+export interface RunbookProof {
+  /** Breaks the sandbox (a `.sh` file in the runbook's folder). */
+  readonly fault: string;
+  /** Measures the alarm's metric: the last line of its output is one number. */
+  readonly probe: string;
+  /** The alarm's condition, in CloudWatch's terms. */
+  readonly alarm: { readonly comparison: ComparisonOperator; readonly threshold: number };
+  /** Parameter values the alarm would supply in the proof run. */
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+/** CloudWatch's threshold comparisons. */
+export type ComparisonOperator =
+  | 'GreaterThanThreshold'
+  | 'GreaterThanOrEqualToThreshold'
+  | 'LessThanThreshold'
+  | 'LessThanOrEqualToThreshold';
+
+/** Whether a value breaches a threshold under a CloudWatch comparison. */
+export function breaches(value: number, comparison: ComparisonOperator, threshold: number): boolean {
+  switch (comparison) {
+    case 'GreaterThanThreshold':
+      return value > threshold;
+    case 'GreaterThanOrEqualToThreshold':
+      return value >= threshold;
+    case 'LessThanThreshold':
+      return value < threshold;
+    case 'LessThanOrEqualToThreshold':
+      return value <= threshold;
+  }
 }
 
 /** A validated runbook: every default applied, the ladder always explicit. */

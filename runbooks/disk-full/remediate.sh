@@ -35,7 +35,8 @@ echo "disk-full: / is $(used_percent)% used before cleanup"
 if [ -d /var/log ]; then
   # Globs, not -regex: they mean the same in every find (GNU find's default regex dialect has no {n}).
   find /var/log -xdev -type f \( -name '*.gz' -o -name '*.xz' -o -name '*.bz2' -o -name '*.old' \
-    -o -name '*.[0-9]' -o -name '*.[0-9][0-9]' -o -name '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' \) \
+    -o -name '*.[0-9]' -o -name '*.[0-9][0-9]' -o -name '*.[0-9][0-9][0-9]' -o -name '*.[0-9][0-9][0-9][0-9]' \
+    -o -name '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' \) \
     -print0 | remove_listed "rotated logs"
 fi
 

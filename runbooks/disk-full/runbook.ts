@@ -10,6 +10,7 @@ export default defineRunbook({
     alarmNames: ['disk-full-*', '*-root-volume-full'],
     metrics: [{ namespace: 'CWAgent', metricName: 'disk_used_percent' }],
   },
+  diagnose: 'diagnose.sh',
   remediate: 'remediate.sh',
   maxAttempts: 3,
   backoff: { baseSeconds: 60, capSeconds: 600 },
@@ -19,4 +20,9 @@ export default defineRunbook({
   notes:
     'If the volume is still full, something is writing live data: run `du -xh / | sort -h | tail -20`, ' +
     'find the writer, and grow the volume or move the data. The runbook never deletes live logs or data.',
+  proof: {
+    fault: 'fault.sh',
+    probe: 'probe.sh',
+    alarm: { comparison: 'GreaterThanThreshold', threshold: 90 },
+  },
 });

@@ -24,6 +24,18 @@ describe('matchRunbook', () => {
     expect(matchRunbook(alarm, [byMetric])).toMatchObject({ matchedBy: 'metric CWAgent/disk_used_percent' });
   });
 
+  it('answers only alarms that carry every tag the runbook lists', () => {
+    const tagged = runbook('disk-tagged', {
+      alarmNames: ['disk-full-*'],
+      alarmTags: { team: 'web', tier: 'prod' },
+    });
+    const both = alarmChange('ALARM', T0, { tags: { team: 'web', tier: 'prod', extra: 'x' } });
+    const one = alarmChange('ALARM', T0, { tags: { team: 'web' } });
+    expect(matchRunbook(both, [tagged])?.runbook.name).toBe('disk-tagged');
+    expect(matchRunbook(one, [tagged])).toBeUndefined();
+    expect(matchRunbook(alarmChange('ALARM', T0), [tagged])).toBeUndefined();
+  });
+
   it('answers nothing when no matcher fits', () => {
     const alarm = alarmChange('ALARM', T0, { alarmName: 'cpu-high', metrics: [] });
     expect(matchRunbook(alarm, [byMetric, byGlob, byName])).toBeUndefined();
