@@ -1,0 +1,126 @@
+#!/usr/bin/env -S node --import tsx
+import { readFileSync } from 'node:fs';
+import { explainEvent } from '../local/cli/explain.ts';
+import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
+import { writeIndex } from '../runbooks/discover.ts';
+import { runbooks } from '../runbooks/index.ts';
+
+/** A command of the CLI: its usage, its help text, and what it does. Returns the exit code. */
+interface Command {
+  readonly usage: string;
+  readonly help: string;
+  readonly run: (args: readonly string[]) => Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  'runbooks list': {
+    usage: 'remediate runbooks list',
+    help: 'Lists the registered runbooks: what each answers, its actions, attempts and mode.',
+    run: async () => {
+      for (const r of runbooks) {
+        const matches = [
+          ...(r.match.alarmNames ?? []).map((n) => `alarm ${n}`),
+          ...(r.match.metrics ?? []).map((m) => `metric ${m.namespace}/${m.metricName}`),
+        ].join(', ');
+        console.log(`${r.name}  (owner ${r.owner}, mode ${r.mode})`);
+        console.log(`  ${r.description}`);
+        console.log(`  answers:  ${matches}`);
+        console.log(
+          `  actions:  ${r.actions.map((a) => a.name).join(' -> ')}${r.diagnose ? ' (diagnose first)' : ''}`,
+        );
+        console.log(
+          `  attempts: ${r.maxAttempts}, backoff up to ${r.backoff.capSeconds}s, verify within ${r.verifyWindowSeconds}s\n`,
+        );
+      }
+      return 0;
+    },
+  },
+  'runbooks validate': {
+    usage: 'remediate runbooks validate',
+    help:
+      'Loads every runbook folder and checks its definition, its files, the SSM document generated from it\n' +
+      'and its proof. Prints each problem with the fix; exits 1 if any runbook has one.',
+    run: async () => {
+      const checks = await checkRunbookFolders();
+      for (const check of checks) {
+        console.log(`${check.problems.length === 0 ? '✓' : '✗'} ${check.folder}`);
+        for (const problem of check.problems) console.log(`    ${problem.replace(/\n/g, '\n    ')}`);
+      }
+      const current = registryIsCurrent();
+      if (!current)
+        console.log(
+          '✗ runbooks/index.ts does not list exactly these folders: run `npx remediate runbooks index`',
+        );
+      return checks.every((c) => c.problems.length === 0) && current ? 0 : 1;
+    },
+  },
+  'runbooks index': {
+    usage: 'remediate runbooks index',
+    help: 'Regenerates runbooks/index.ts, the registry, from the folders in runbooks/.',
+    run: async () => {
+      console.log(`runbooks/index.ts registers: ${writeIndex().join(', ')}`);
+      return 0;
+    },
+  },
+  explain: {
+    usage: 'remediate explain <event.json>',
+    help:
+      'Explains, with no AWS, what the system would do with an EventBridge event saved as JSON: which\n' +
+      'runbook answers, which instance, what it would run with which parameters, which checks apply, and\n' +
+      "the decider's decision. Exits 0 when a command would run, 3 when nothing would.",
+    run: async ([file]) => {
+      if (!file) return usageError('explain needs the path of an event JSON file');
+      let event: unknown;
+      try {
+        event = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        console.error(
+          `cannot read ${file} as JSON: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return 2;
+      }
+      const explanation = explainEvent(event, runbooks);
+      for (const line of explanation.lines) console.log(line);
+      return explanation.wouldRun ? 0 : 3;
+    },
+  },
+};
+
+function usageError(message: string): number {
+  console.error(`${message}\n`);
+  printHelp();
+  return 2;
+}
+
+function printHelp(): void {
+  console.log('remediate: tools for runbook authors and operators of EC2 auto-remediation.\n\nCommands:');
+  for (const command of Object.values(commands)) console.log(`  ${command.usage}`);
+  console.log('\nAdd --help to any command for its details.');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const help = argv.includes('--help') || argv.includes('-h');
+  const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((candidate) => commands[candidate]);
+  if (!name) {
+    if (help || words.length === 0) {
+      printHelp();
+      return help ? 0 : 2;
+    }
+    return usageError(`unknown command: ${words.join(' ')}`);
+  }
+  const command = commands[name] as Command;
+  if (help) {
+    console.log(`usage: ${command.usage}\n\n${command.help}`);
+    return 0;
+  }
+  return command.run(words.slice(name.split(' ').length));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);
