@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { explainEvent } from '../local/cli/explain.ts';
 import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
+import { type ProofStep, proveRunbook } from '../local/runbook-proof.ts';
 import { writeIndex } from '../runbooks/discover.ts';
 import { runbooks } from '../runbooks/index.ts';
 
@@ -54,6 +55,24 @@ const commands: Record<string, Command> = {
       return checks.every((c) => c.problems.length === 0) && current ? 0 : 1;
     },
   },
+  'runbooks test': {
+    usage: 'remediate runbooks test <name>',
+    help:
+      'Proves a runbook in a fresh sandboxed instance: runs its fault, checks that the probe breaches the\n' +
+      "alarm's condition, runs diagnose and the actions exactly as SSM would run the generated document,\n" +
+      'and checks that the probe recovers. Prints each step and its output; exits 1 if the proof fails.',
+    run: async ([name]) => {
+      if (!name) return usageError('runbooks test needs the name of a runbook');
+      const runbook = runbooks.find((r) => r.name === name);
+      if (!runbook) {
+        console.error(`no runbook named "${name}"; registered: ${runbooks.map((r) => r.name).join(', ')}`);
+        return 1;
+      }
+      const report = await proveRunbook(runbook, { onStep: printStep });
+      console.log(report.held ? `\n✓ the proof of ${name} holds` : `\n✗ the proof of ${name} does not hold`);
+      return report.held ? 0 : 1;
+    },
+  },
   'runbooks index': {
     usage: 'remediate runbooks index',
     help: 'Regenerates runbooks/index.ts, the registry, from the folders in runbooks/.',
@@ -85,6 +104,19 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+function printStep(step: ProofStep): void {
+  console.log(`${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}`);
+  for (const [label, text] of [
+    ['stdout', step.run?.stdout],
+    ['stderr', step.run?.stderr],
+  ] as const) {
+    const lines = text?.trimEnd().split('\n').slice(-12) ?? [];
+    if (lines.length === 0 || (lines.length === 1 && lines[0] === '')) continue;
+    console.log(`    ${label}:`);
+    for (const line of lines) console.log(`      ${line}`);
+  }
+}
 
 function usageError(message: string): number {
   console.error(`${message}\n`);

@@ -11,6 +11,9 @@ export LC_ALL=C
 
 used_percent() { df -P / | awk 'NR == 2 { sub("%", "", $5); print $5 }'; }
 freed_total=0
+# The lists live in memory-backed /run when it exists: a full disk may have no room for them.
+listing=$(mktemp -p /run 2>/dev/null || mktemp)
+trap 'rm -f "$listing"' EXIT
 
 # remove_listed LABEL: deletes the NUL-separated paths on stdin, prints a count, bytes and a sample.
 remove_listed() {
@@ -37,7 +40,8 @@ if [ -d /var/log ]; then
   find /var/log -xdev -type f \( -name '*.gz' -o -name '*.xz' -o -name '*.bz2' -o -name '*.old' \
     -o -name '*.[0-9]' -o -name '*.[0-9][0-9]' -o -name '*.[0-9][0-9][0-9]' -o -name '*.[0-9][0-9][0-9][0-9]' \
     -o -name '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' \) \
-    -print0 | remove_listed "rotated logs"
+    -print0 > "$listing"
+  remove_listed "rotated logs" < "$listing"
 fi
 
 if command -v journalctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
@@ -48,12 +52,14 @@ if command -v dnf >/dev/null 2>&1; then dnf -q clean all >/dev/null 2>&1 && echo
 elif command -v yum >/dev/null 2>&1; then yum -q clean all >/dev/null 2>&1 && echo "package cache: yum clean all"
 fi
 if command -v apt-get >/dev/null 2>&1 && [ -d /var/cache/apt/archives ]; then
-  find /var/cache/apt/archives -xdev -type f -name '*.deb' -print0 | remove_listed "apt package cache"
+  find /var/cache/apt/archives -xdev -type f -name '*.deb' -print0 > "$listing"
+  remove_listed "apt package cache" < "$listing"
 fi
 
 for dir in /tmp /var/tmp; do
   [ -d "$dir" ] || continue
-  find "$dir" -xdev -type f -mtime +7 -atime +7 -print0 | remove_listed "stale files in ${dir}"
+  find "$dir" -xdev -type f -mtime +7 -atime +7 -print0 > "$listing"
+  remove_listed "stale files in ${dir}" < "$listing"
 done
 
 echo "disk-full: freed $((freed_total / 1024)) KiB; / is $(used_percent)% used after cleanup"

@@ -23,7 +23,13 @@ describe('the remediate CLI', () => {
   it('lists its commands, and explains each with --help', async () => {
     const help = await remediate('--help');
     expect(help.code).toBe(0);
-    for (const command of ['runbooks list', 'runbooks validate', 'runbooks index', 'explain']) {
+    for (const command of [
+      'runbooks list',
+      'runbooks validate',
+      'runbooks test',
+      'runbooks index',
+      'explain',
+    ]) {
       expect(help.stdout).toContain(`remediate ${command}`);
       const detail = await remediate(...command.split(' '), '--help');
       expect(detail.code, command).toBe(0);
@@ -36,6 +42,16 @@ describe('the remediate CLI', () => {
       code: 0,
       stdout: expect.stringContaining('✓ disk-full'),
     });
+  });
+
+  it('proves a runbook in a sandbox, printing each step', async () => {
+    const proof = await remediate('runbooks', 'test', 'disk-full');
+    expect(proof.code).toBe(0);
+    expect(proof.stdout).toMatch(
+      /✓ fault \(fault.sh\): exit 0[\s\S]*✓ probe after attempt 1: \d+ \(alarm when GreaterThanThreshold 90/,
+    );
+    expect(proof.stdout).toContain('✓ the proof of disk-full holds');
+    expect(await remediate('runbooks', 'test', 'no-such')).toMatchObject({ code: 1 });
   });
 
   it('explains a published event with no AWS, and refuses an unknown command with usage', async () => {
