@@ -76,8 +76,11 @@ export interface Attempt {
   readonly verification?: 'pending' | 'passed' | 'failed';
 }
 
-/** Where an attempt stands. `lost`: SSM gave no result by the deadline. */
-export type AttemptStatus = 'dispatching' | 'running' | 'succeeded' | 'failed' | 'lost';
+/**
+ * Where an attempt stands. `lost`: SSM gave no result by the deadline. `not-run`: the runbook is in
+ * dry-run mode; the attempt records what would have been sent.
+ */
+export type AttemptStatus = 'dispatching' | 'running' | 'succeeded' | 'failed' | 'lost' | 'not-run';
 
 /** The result of an SSM command invocation, with output excerpts. */
 export interface CommandResult {

@@ -67,6 +67,7 @@ export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
   const number = incident.attempts.length + 1;
   const plan = planAttempt(ctx.runbook, incident, number);
   if (plan.kind === 'escalate') return escalate(incident, plan.reason, ctx);
+  if (ctx.runbook.mode === 'dry-run') return dryRun(incident, number, plan, ctx);
   const attempt: Attempt = {
     number,
     action: plan.action,
@@ -93,6 +94,35 @@ export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
     deliveryTimeoutSeconds: ctx.runbook.deliveryTimeoutSeconds,
   };
   return withTimer({ incident: next, effects: [send] }, 'reconcile', ctx.now + DISPATCH_CHECK_SECONDS * 1000);
+}
+
+/**
+ * Dry-run (shadow) mode: the decision is made and recorded, nothing is sent, and a human hears what
+ * would have run, since nobody else will act on the alarm.
+ */
+function dryRun(
+  incident: Incident,
+  number: number,
+  plan: { action: string; parameters: Readonly<Record<string, string>> },
+  ctx: DecisionContext,
+): Step {
+  const attempt: Attempt = {
+    number,
+    action: plan.action,
+    parameters: plan.parameters,
+    requestedAt: ctx.now,
+    status: 'not-run',
+    failure: 'dry-run mode: nothing was sent',
+  };
+  const shown =
+    Object.entries(plan.parameters)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(', ') || 'no parameters';
+  return escalate(
+    { ...incident, attempts: [...incident.attempts, attempt] },
+    `runbook ${ctx.runbook.name} is in dry-run mode: it would have run action ${plan.action} (${shown}); nothing was run`,
+    ctx,
+  );
 }
 
 /** SSM accepted the command: wait for its status event, and ask SSM if none comes. */

@@ -88,6 +88,16 @@ describe('explainEvent', () => {
     );
   });
 
+  it('reads propagated alarm tags (detail.alarmTags, a map AWS describes in prose) and matches on them', () => {
+    const tagged = defineRunbook({ ...answersAll, name: 'web-only', match: { ...answersAll.match, alarmTags: { team: 'web' } } });
+    const event = load('cloudwatch-alarm-state-change.single-metric.json');
+    event.detail.alarmTags = { team: 'web', env: 'prod' };
+
+    expect(explainEvent(event, [tagged]).lines.join('\n')).toContain('Runbook:    web-only');
+    event.detail.alarmTags = { team: 'db' };
+    expect(explainEvent(event, [tagged]).lines.join('\n')).toContain('none answers this alarm');
+  });
+
   it('says what becomes of an event that is not an alarm state change, or is malformed', () => {
     expect(explainEvent(load('ssm-command-status-change.json'), [answersAll]).lines[0]).toMatch(
       /^Not an alarm state change/,

@@ -217,3 +217,25 @@ describe('defineRunbook validation of parameters and actions', () => {
     expect(testRunbook.actions).toEqual([{ name: 'remediate', script: 'remediate.sh' }]);
   });
 });
+
+describe('dry-run mode', () => {
+  it('records what would run, sends nothing, and tells a human', () => {
+    const s = new Scenario(defineRunbook({ ...ladder, name: 'shadow', mode: 'dry-run' }));
+
+    s.apply(alarmInput('ALARM', T0, onService('nginx')));
+
+    expect(s.effectsOf('send-command')).toEqual([]);
+    expect(s.incident?.attempts).toEqual([
+      expect.objectContaining({
+        action: 'clean-caches',
+        status: 'not-run',
+        parameters: { service: 'nginx', mode: 'soft' },
+      }),
+    ]);
+    expect(s.incident?.status).toBe('escalated');
+    expect(s.incident?.escalation?.reason).toContain(
+      'dry-run mode: it would have run action clean-caches (service="nginx", mode="soft")',
+    );
+    expect(s.effectsOf('page')).toHaveLength(1);
+  });
+});
