@@ -14,6 +14,7 @@ const HOSTILE = [
   'app" ; touch /tmp/pwned; "',
   'app\ntouch /tmp/pwned',
   'app | tee /tmp/pwned',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion is the point of this value
   '${IFS}touch${IFS}/tmp/pwned',
 ];
 

@@ -89,7 +89,11 @@ describe('explainEvent', () => {
   });
 
   it('reads propagated alarm tags (detail.alarmTags, a map AWS describes in prose) and matches on them', () => {
-    const tagged = defineRunbook({ ...answersAll, name: 'web-only', match: { ...answersAll.match, alarmTags: { team: 'web' } } });
+    const tagged = defineRunbook({
+      ...answersAll,
+      name: 'web-only',
+      match: { ...answersAll.match, alarmTags: { team: 'web' } },
+    });
     const event = load('cloudwatch-alarm-state-change.single-metric.json');
     event.detail.alarmTags = { team: 'web', env: 'prod' };
 
