@@ -81,7 +81,8 @@ export function runbookDocumentContent(
     '  echo "this runbook needs SSM Agent 3.3.2746.0 or later (parameters as environment variables)" >&2',
     '  exit 2',
     'fi',
-    'runbook_dir=$(mktemp -d)',
+    '# Memory-backed /run first: a root volume out of space or inodes must not stop the remedy.',
+    'runbook_dir=$(mktemp -d -p /run 2>/dev/null || mktemp -d)',
     'trap \'rm -rf "$runbook_dir"\' EXIT',
     'case "$SSM_action" in',
     ...actions.flatMap((action) => [
