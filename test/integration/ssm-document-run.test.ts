@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineRunbook } from '../../functions/core/runbook.ts';
 import { createSandbox, type Sandbox } from '../../local/sandbox.ts';
 import { runbookDocumentContent } from '../../runbooks/ssm-document.ts';
 import { testRunbook } from '../support/fixtures.ts';

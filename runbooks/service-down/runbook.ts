@@ -1,0 +1,71 @@
+import { type Choice, type ChooseContext, defineRunbook } from '../../functions/core/runbook.ts';
+
+/**
+ * Exit codes of restart.sh that another attempt cannot change: page at once instead of backing off
+ * and being refused again.
+ */
+const FINAL_EXIT_CODES: Readonly<Record<number, string>> = {
+  2: 'the command refused its input (an invalid service name, or an SSM Agent too old for parameters as environment variables)',
+  3: 'the restart limit is reached: automation restarted this service 3 times in the last hour',
+  4: 'the instance has no such service, or it is masked',
+};
+
+/** The ladder (one action, repeated), except after an exit that a retry cannot change. */
+function choose({ history }: ChooseContext): Choice {
+  const code = history.at(-1)?.exitCode;
+  const final = code === undefined ? undefined : FINAL_EXIT_CODES[code];
+  return final ? { escalate: `${final} (exit ${code})` } : { action: 'restart' };
+}
+
+/**
+ * A service is down (CloudWatch agent procstat finds no process): start it again, but never more
+ * than three times an hour by automation, so that a crash loop reaches a human instead of a restart loop.
+ */
+export default defineRunbook({
+  name: 'service-down',
+  description:
+    'Restarts a stopped or crashed service and checks that it stays up, at most 3 automated restarts per hour.',
+  owner: 'platform-team',
+  match: {
+    alarmNames: ['service-down-*'],
+    metrics: [{ namespace: 'CWAgent', metricName: 'procstat_lookup_pid_count' }],
+  },
+  diagnose: 'diagnose.sh',
+  actions: [{ name: 'restart', script: 'restart.sh' }],
+  choose,
+  parameters: {
+    service: {
+      description:
+        'The systemd unit to restart (nginx or nginx.service), from the exe dimension of the procstat metric.',
+      // Starts with a letter or digit: never read as an option by systemctl or svc.
+      allowedPattern: '^[A-Za-z0-9][A-Za-z0-9@._-]{0,63}$',
+      // The CloudWatch agent's procstat labels its metrics with the selector it was configured with:
+      // exe (a process name), pattern (a command line regex) or pid_file (a path). Only exe can name a unit.
+      fromAlarm: { dimension: 'exe' },
+    },
+  },
+  // restart.sh allows 3 automated restarts per hour per service; a third attempt that fails pages.
+  maxAttempts: 3,
+  backoff: { baseSeconds: 30, capSeconds: 120 },
+  // procstat is collected every 60 s; an alarm on 1-minute periods returns to OK within a few.
+  verifyWindowSeconds: 300,
+  // The restart is bounded by 120 s (systemd's start timeout is 90 s by default), the lock by 30 s.
+  executionTimeoutSeconds: 240,
+  deliveryTimeoutSeconds: 120,
+  cooldownSeconds: 3600,
+  notes:
+    'The alarm must be on CWAgent procstat_lookup_pid_count with an exe dimension that is the unit name ' +
+    '(procstat "exe": "nginx" for nginx.service; LessThanThreshold 1, missing data breaching). Alarms on pattern or ' +
+    'pid_file carry no exe and page at once, nothing restarted. restart.sh allows 3 automated restarts of a service per ' +
+    'rolling hour (counted in /var/lib/ec2-remediation/restarts/<service>, shared with memory-leak); the 4th is refused ' +
+    '(exit 3) so automation never drives a restart loop. Do not raise the limit or delete the ledger to get past it: ' +
+    'find why it dies. Read the diagnose output, then journalctl -u <service> -n 200 (the exit status and Result= in ' +
+    'systemctl status <service>), dmesg -T | grep -i oom for OOM kills, and what changed (deploy, config, disk full). ' +
+    'A deliberate stop trips the alarm too: mute it (alarm mute rule) during maintenance.',
+  proof: {
+    fault: 'fault.sh',
+    probe: 'probe.sh',
+    alarm: { comparison: 'LessThanThreshold', threshold: 1 },
+    parameters: { service: 'app' },
+  },
+});
