@@ -1,21 +1,5 @@
-import { type Choice, type ChooseContext, defineRunbook } from '../../functions/core/runbook.ts';
-
-/**
- * Exit codes of capture-and-restart.sh that another attempt cannot change: page at once instead of
- * backing off and being refused again.
- */
-const FINAL_EXIT_CODES: Readonly<Record<number, string>> = {
-  2: 'the command refused its input (an invalid service name, or an SSM Agent too old for parameters as environment variables)',
-  3: 'the restart limit is reached: automation restarted this service 3 times in the last hour',
-  4: 'the instance has no such service, or it is masked',
-};
-
-/** The ladder (one action, repeated), except after an exit that a retry cannot change. */
-function choose({ history }: ChooseContext): Choice {
-  const code = history.at(-1)?.exitCode;
-  const final = code === undefined ? undefined : FINAL_EXIT_CODES[code];
-  return final ? { escalate: `${final} (exit ${code})` } : { action: 'capture-and-restart' };
-}
+import { defineRunbook } from '../../functions/core/runbook.ts';
+import { repeatUnlessFinal, serviceParameter } from '../shared/service-restart.ts';
 
 /**
  * A service's resident memory keeps growing: save the evidence on the instance, then restart it. A
@@ -32,17 +16,8 @@ export default defineRunbook({
   },
   diagnose: 'diagnose.sh',
   actions: [{ name: 'capture-and-restart', script: 'capture-and-restart.sh' }],
-  choose,
-  parameters: {
-    service: {
-      description:
-        'The systemd unit to restart (myapp or myapp.service), from the exe dimension of the procstat metric.',
-      // Starts with a letter or digit: never read as an option by systemctl or svc.
-      allowedPattern: '^[A-Za-z0-9][A-Za-z0-9@._-]{0,63}$',
-      // procstat labels its metrics with the selector it was configured with: exe, pattern or pid_file.
-      fromAlarm: { dimension: 'exe' },
-    },
-  },
+  choose: repeatUnlessFinal('capture-and-restart'),
+  parameters: { service: serviceParameter },
   // One restart, and one more if the alarm did not clear (a slow stop, a spike); then a human.
   maxAttempts: 2,
   backoff: { baseSeconds: 60, capSeconds: 300 },

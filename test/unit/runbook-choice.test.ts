@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Choice,
+  type ChooseContext,
   defineRunbook,
   type Runbook,
   RunbookDefinitionError,
 } from '../../functions/core/runbook.ts';
+import { repeatUnlessFinal } from '../../runbooks/shared/service-restart.ts';
 import { alarmInput, INSTANCE, Scenario, T0, testRunbook } from '../support/fixtures.ts';
 
 /** A ladder: clean caches, then restart the service named by the alarm's `service` dimension. */
@@ -237,5 +239,29 @@ describe('dry-run mode', () => {
       'dry-run mode: it would have run action clean-caches (service="nginx", mode="soft")',
     );
     expect(s.effectsOf('page')).toHaveLength(1);
+  });
+});
+
+describe('repeatUnlessFinal (the restart runbooks)', () => {
+  const context = (exitCode?: number): ChooseContext => ({
+    attempt: 2,
+    alarm: { name: 'service-down-web', dimensions: {}, tags: {} },
+    parameters: { service: 'nginx' },
+    history: exitCode === undefined ? [] : [{ action: 'restart', status: 'failed', exitCode }],
+  });
+
+  it('repeats the action after a failure another attempt may fix', () => {
+    expect(repeatUnlessFinal('restart')(context())).toEqual({ action: 'restart' });
+    expect(repeatUnlessFinal('restart')(context(1))).toEqual({ action: 'restart' });
+  });
+
+  it('pages at once after an exit a retry cannot change, saying which', () => {
+    expect(repeatUnlessFinal('restart')(context(3))).toEqual({
+      escalate:
+        'the restart limit is reached: automation restarted this service 3 times in the last hour (exit 3)',
+    });
+    expect(repeatUnlessFinal('restart')(context(4))).toMatchObject({
+      escalate: expect.stringContaining('no such service'),
+    });
   });
 });
