@@ -1,5 +1,6 @@
 import type { Effect } from './effects.ts';
 import { remediationEvents } from './events.ts';
+import { cooldown } from './gates.ts';
 import { incidentIdFor, incidentKeyFor } from './identity.ts';
 import type { Attempt, Incident } from './incident.ts';
 import { isOpen, latestAttempt } from './incident.ts';
@@ -16,6 +17,7 @@ import {
   PAGE_RETRY_SECONDS,
   RECONCILE_MARGIN_SECONDS,
   RECONCILE_POLL_SECONDS,
+  refuse,
   resolve,
   type Step,
   startAttempt,
@@ -127,6 +129,8 @@ function onAlarm(
     if (target.kind === 'none')
       return escalate(opened, `no single instance to act on: ${target.reason}`, ctx);
     if ('problem' in resolved) return escalate(opened, `not remediated: ${resolved.problem}`, ctx);
+    const flapping = cooldown(current, ctx.runbook, ctx.now);
+    if (flapping) return refuse(opened, flapping, ctx);
     return startAttempt(opened, ctx);
   }
   const next = note(

@@ -1,4 +1,5 @@
 import type { AlarmStateValue } from './alarm.ts';
+import type { Refusal } from './gates.ts';
 
 /**
  * The lifecycle of an incident:
@@ -35,6 +36,8 @@ export interface Incident {
   readonly attempts: readonly Attempt[];
   /** The runbook's parameter values for this incident, resolved from the alarm when it opened. */
   readonly parameters?: Readonly<Record<string, string>>;
+  /** The safety gates that said no, each with its reason. */
+  readonly refusals?: readonly Refusal[];
   readonly escalation?: Escalation;
   readonly resolution?: Resolution;
   /** The one timer that is current; a timer message with another token is stale and absorbed. */

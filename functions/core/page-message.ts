@@ -45,6 +45,7 @@ export function pageMessage(effect: PageEffect, runbook: Runbook | undefined): P
         '',
         ...facts(incident, runbook),
         `Why paged: ${reason}`,
+        ...(incident.refusals ?? []).map((r) => `Refused:   ${r.gate} gate at ${iso(r.at)}`),
         '',
         ...attemptLines(incident.attempts),
         'What to look at next:',
@@ -93,6 +94,9 @@ function attemptLines(attempts: readonly Attempt[]): string[] {
 }
 
 function shortReason(incident: Incident): string {
+  const refusal = incident.refusals?.at(-1);
+  if (refusal)
+    return refusal.gate === 'kill-switch' ? 'automation paused, nothing run' : 'flapping, not run again';
   const attempts = incident.attempts.length;
   if (attempts === 0) return 'not remediated: no single instance';
   return `automation gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`;

@@ -1,5 +1,6 @@
 import { backoffSeconds } from './backoff.ts';
 import type { Effect } from './effects.ts';
+import { killSwitch, type Refusal, type SafetyFacts } from './gates.ts';
 import type { Attempt, CommandResult, Incident, TimerKind } from './incident.ts';
 import { latestAttempt } from './incident.ts';
 import type { Runbook } from './runbook.ts';
@@ -12,6 +13,8 @@ export interface DecisionContext {
   readonly now: number;
   /** A number in [0, 1) for backoff jitter. */
   readonly random: number;
+  /** What the safety gates read; absent means nothing is paused. */
+  readonly safety?: SafetyFacts;
 }
 
 /** A transition in progress: the next incident and the effects it asks for. */
@@ -65,6 +68,8 @@ export function withTimer(step: Step, kind: TimerKind, dueAt: number): Step {
  */
 export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
   const number = incident.attempts.length + 1;
+  const paused = killSwitch(ctx.safety, ctx.now);
+  if (paused) return refuse(incident, paused, ctx);
   const plan = planAttempt(ctx.runbook, incident, number);
   if (plan.kind === 'escalate') return escalate(incident, plan.reason, ctx);
   if (ctx.runbook.mode === 'dry-run') return dryRun(incident, number, plan, ctx);
@@ -208,6 +213,12 @@ export function afterFailure(incident: Incident, ctx: DecisionContext): Step {
     `backing off ${waitSeconds}s before attempt ${spent + 1}`,
   );
   return withTimer({ incident: next, effects: [] }, 'retry', ctx.now + waitSeconds * 1000);
+}
+
+/** A gate said no: record which and why, and page a human instead of acting. */
+export function refuse(incident: Incident, refusal: Refusal, ctx: DecisionContext): Step {
+  const refused = { ...incident, refusals: [...(incident.refusals ?? []), refusal] };
+  return escalate(refused, `refused by the ${refusal.gate} gate: ${refusal.reason}`, ctx);
 }
 
 /** Pages a human, once; the reconcile timer sends the page again if SNS did not take it. */

@@ -3,6 +3,7 @@ import { alarmTarget } from '../../functions/core/alarm.ts';
 import type { Decision, DecisionContext } from '../../functions/core/decide.ts';
 import { decide } from '../../functions/core/decide.ts';
 import type { Effect } from '../../functions/core/effects.ts';
+import type { SafetyFacts } from '../../functions/core/gates.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import type { AlarmInput, DecisionInput } from '../../functions/core/inputs.ts';
 import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
@@ -84,6 +85,7 @@ export class Scenario {
   readonly decisions: Decision[] = [];
   now = T0;
   random = 0.5;
+  safety: SafetyFacts | undefined;
 
   readonly runbook: Runbook;
 
@@ -98,7 +100,12 @@ export class Scenario {
   }
 
   apply(input: DecisionInput): Decision {
-    const ctx: DecisionContext = { runbook: this.runbook, now: this.now, random: this.random };
+    const ctx: DecisionContext = {
+      runbook: this.runbook,
+      now: this.now,
+      random: this.random,
+      ...(this.safety ? { safety: this.safety } : {}),
+    };
     const decision = decide(this.incident, input, ctx);
     this.decisions.push(decision);
     if (decision.changed) {

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { Pause } from '../../functions/core/gates.ts';
+import type { Incident } from '../../functions/core/incident.ts';
+import { pageMessage } from '../../functions/core/page-message.ts';
+import { alarmInput, Scenario, T0, testRunbook } from '../support/fixtures.ts';
+
+const paused: Pause = {
+  scope: 'all runbooks',
+  reason: 'database failover in progress',
+  by: 'alice',
+  since: T0 - 60_000,
+};
+
+/** An incident fixed by automation and resolved at T0 + 60 s. */
+function remediatedAndResolved(): Scenario {
+  const s = new Scenario();
+  s.apply(alarmInput('ALARM', T0));
+  s.apply({ kind: 'command-sent', attempt: 1, commandId: 'cmd-1' });
+  s.apply({ kind: 'command-finished', commandId: 'cmd-1', result: { status: 'Success', responseCode: 0 } });
+  s.after(60).apply(alarmInput('OK', T0 + 60_000));
+  return s;
+}
+
+describe('the cooldown gate', () => {
+  it('pages the same alarm back within the cooldown as flapping, and runs nothing', () => {
+    const s = remediatedAndResolved();
+
+    s.after(600).apply(alarmInput('ALARM', s.now));
+
+    expect(s.effectsOf('send-command')).toHaveLength(1);
+    expect(s.incident?.status).toBe('escalated');
+    expect(s.incident?.refusals).toEqual([
+      expect.objectContaining({
+        gate: 'cooldown',
+        reason: expect.stringMatching(
+          /^flapping: the alarm returned 600s after incident .* \(cooldown 1800s\)/,
+        ),
+      }),
+    ]);
+    expect(s.effectsOf('page')).toHaveLength(1);
+  });
+
+  it('lets the runbook run again once the cooldown has passed', () => {
+    const s = remediatedAndResolved();
+    s.after(testRunbook.cooldownSeconds + 1).apply(alarmInput('ALARM', s.now));
+    expect(s.effectsOf('send-command')).toHaveLength(2);
+  });
+
+  it('does not count an incident automation never acted on', () => {
+    const s = new Scenario();
+    s.apply(alarmInput('ALARM', T0, { composite: true, metrics: [] }));
+    s.after(60).apply(alarmInput('OK', T0 + 60_000, { composite: true, metrics: [] }));
+
+    s.after(60).apply(alarmInput('ALARM', T0 + 120_000, { composite: true, metrics: [] }));
+
+    expect(s.incident?.refusals).toBeUndefined();
+  });
+});
+
+describe('the kill switch', () => {
+  it('records the alarm and pages "automation paused", sending nothing', () => {
+    const s = new Scenario();
+    s.safety = { paused };
+
+    s.apply(alarmInput('ALARM', T0));
+
+    expect(s.effectsOf('send-command')).toEqual([]);
+    expect(s.incident?.status).toBe('escalated');
+    expect(s.incident?.refusals?.[0]).toMatchObject({
+      gate: 'kill-switch',
+      reason:
+        'automation paused for all runbooks by alice since 2026-11-21T02:59:00.000Z: database failover in progress',
+    });
+    const { subject, body } = pageMessage(
+      { kind: 'page', page: 'escalation', incident: s.incident as Incident },
+      testRunbook,
+    );
+    expect(subject).toBe('ALARM: disk-full-web-1 on i-0123456789abcdef0 - automation paused, nothing run');
+    expect(body).toContain('Refused:   kill-switch gate');
+  });
+
+  it('stops a retry that comes due while paused', () => {
+    const s = new Scenario();
+    s.apply(alarmInput('ALARM', T0));
+    s.apply({ kind: 'command-not-sent', attempt: 1, error: 'InvalidInstanceId' });
+    s.safety = { paused: { ...paused, scope: 'this runbook' } };
+
+    s.fireTimer();
+
+    expect(s.effectsOf('send-command')).toHaveLength(1);
+    expect(s.incident?.refusals?.[0]?.reason).toMatch(/^automation paused for this runbook/);
+  });
+});
