@@ -1,6 +1,8 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { explainEvent } from '../local/cli/explain.ts';
+import { describePauses, killSwitchFor } from '../local/cli/kill-switch.ts';
 import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
 import { type ProofStep, proveRunbook } from '../local/runbook-proof.ts';
 import { writeIndex } from '../runbooks/discover.ts';
@@ -10,10 +12,63 @@ import { runbooks } from '../runbooks/index.ts';
 interface Command {
   readonly usage: string;
   readonly help: string;
-  readonly run: (args: readonly string[]) => Promise<number>;
+  readonly run: (args: readonly string[], options: Options) => Promise<number>;
 }
 
+/** The options any command may take. */
+type Options = {
+  runbook?: string;
+  reason?: string;
+  table?: string;
+  endpoint?: string;
+  region?: string;
+  by?: string;
+};
+
+const TABLE_OPTIONS = '[--table NAME] [--region REGION] [--endpoint URL]';
+const TABLE_HELP =
+  '\n\nThe table is the stack output IncidentTableName (or REMEDIATION_TABLE); AWS credentials and Region come\n' +
+  'from the environment as for the AWS CLI. --endpoint points at DynamoDB Local.';
+
 const commands: Record<string, Command> = {
+  pause: {
+    usage: `remediate pause [--runbook NAME] --reason TEXT ${TABLE_OPTIONS}`,
+    help:
+      'Pauses automation for every runbook, or for one: from the next decision on, alarms are recorded and\n' +
+      'paged as "automation paused", and nothing runs.' +
+      TABLE_HELP,
+    run: async (_args, options) => {
+      if (!options.reason?.trim())
+        return usageError('pause needs --reason "..." : the page and the record say why');
+      await killSwitchFor(options).pause(options.runbook, {
+        reason: options.reason.trim(),
+        by: options.by ?? process.env.USER ?? 'an operator',
+        since: Date.now(),
+      });
+      console.log(
+        `paused ${options.runbook ? `runbook ${options.runbook}` : 'all runbooks'}: ${options.reason.trim()}`,
+      );
+      return 0;
+    },
+  },
+  resume: {
+    usage: `remediate resume [--runbook NAME] ${TABLE_OPTIONS}`,
+    help: `Lifts a pause set with remediate pause (for every runbook, or for one).${TABLE_HELP}`,
+    run: async (_args, options) => {
+      const lifted = await killSwitchFor(options).resume(options.runbook);
+      const what = options.runbook ? `runbook ${options.runbook}` : 'all runbooks';
+      console.log(lifted ? `resumed ${what}` : `${what} was not paused`);
+      return 0;
+    },
+  },
+  status: {
+    usage: `remediate status ${TABLE_OPTIONS}`,
+    help: `Shows every pause in force.${TABLE_HELP}`,
+    run: async (_args, options) => {
+      for (const line of await describePauses(killSwitchFor(options))) console.log(line);
+      return 0;
+    },
+  },
   'runbooks list': {
     usage: 'remediate runbooks list',
     help: 'Lists the registered runbooks: what each answers, its actions, attempts and mode.',
@@ -130,23 +185,37 @@ function printHelp(): void {
   console.log('\nAdd --help to any command for its details.');
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const help = argv.includes('--help') || argv.includes('-h');
-  const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((candidate) => commands[candidate]);
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      runbook: { type: 'string' },
+      reason: { type: 'string' },
+      by: { type: 'string' },
+      table: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+    },
+  });
+  const { help, ...options } = values;
+  const name = [positionals.slice(0, 2).join(' '), positionals[0] ?? ''].find(
+    (candidate) => commands[candidate],
+  );
   if (!name) {
-    if (help || words.length === 0) {
+    if (help || positionals.length === 0) {
       printHelp();
       return help ? 0 : 2;
     }
-    return usageError(`unknown command: ${words.join(' ')}`);
+    return usageError(`unknown command: ${positionals.join(' ')}`);
   }
   const command = commands[name] as Command;
   if (help) {
     console.log(`usage: ${command.usage}\n\n${command.help}`);
     return 0;
   }
-  return command.run(words.slice(name.split(' ').length));
+  return command.run(positionals.slice(name.split(' ').length), options);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { Runbook } from '../functions/core/runbook.ts';
@@ -48,6 +48,10 @@ export class RemediationStack extends Stack {
       pagerEmails: props.pagerEmails,
       runbooks: props.runbooks,
       pagerTopic: props.pagerTopicArn === undefined ? undefined : this.existingTopic(props.pagerTopicArn),
+    });
+    new CfnOutput(this, 'IncidentTableName', {
+      value: this.engine.table.tableName,
+      description: 'The incident table: npx remediate pause|resume|status --table <this>',
     });
   }
 

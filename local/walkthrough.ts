@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDbIncidentStore } from '../functions/adapters/aws/dynamodb-incident-store.ts';
+import { DynamoDbKillSwitch } from '../functions/adapters/aws/dynamodb-kill-switch.ts';
 import type { AlarmStateValue } from '../functions/core/alarm.ts';
 import { REMEDIATION_EVENT_SOURCE } from '../functions/core/effects.ts';
 import { alarmStateChangePattern, commandInvocationPattern } from '../functions/core/event-patterns.ts';
@@ -92,6 +93,7 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
   const timerFailures: string[] = [];
   const runtime = assembleRuntime({
     store: new DynamoDbIncidentStore(client, 'incidents'),
+    killSwitch: new DynamoDbKillSwitch(client, 'incidents'),
     commands: ssm,
     timers: new AgendaTimerQueue(agenda, async (timer) => {
       const { batchItemFailures } = await timerHandler(

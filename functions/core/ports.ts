@@ -1,5 +1,6 @@
 import type { AlarmStateValue } from './alarm.ts';
 import type { PageEffect, PublishEventEffect, SendCommandEffect } from './effects.ts';
+import type { Pause } from './gates.ts';
 import type { Incident, IncidentKey } from './incident.ts';
 import type { CommandObservation, TimerMessage } from './inputs.ts';
 import type { Runbook } from './runbook.ts';
@@ -66,6 +67,21 @@ export interface EventPublisher {
 /** Reads an alarm's current state directly, to reconcile (never per event in a storm). */
 export interface AlarmReader {
   state(alarmName: string): Promise<AlarmStateValue | undefined>;
+}
+
+/** A pause as stored: for one runbook, or (no `runbook`) for all of them. */
+export type PauseRecord = Pause & { readonly runbook?: string };
+
+/** The kill switch an operator flips: pause everything or one runbook, and resume. */
+export interface KillSwitch {
+  /** The pause in force for a runbook: the one for every runbook first, else its own. */
+  pauseFor(runbook: string): Promise<Pause | undefined>;
+  /** Pauses one runbook, or every runbook when `runbook` is undefined. */
+  pause(runbook: string | undefined, pause: Omit<Pause, 'scope'>): Promise<void>;
+  /** Lifts a pause; false when there was none. */
+  resume(runbook: string | undefined): Promise<boolean>;
+  /** Every pause in force. */
+  list(): Promise<PauseRecord[]>;
 }
 
 /** The time, injectable so that tests and the game day control it. */

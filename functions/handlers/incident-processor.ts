@@ -9,6 +9,7 @@ import {
   type EventPublisher,
   IncidentConflictError,
   type IncidentStore,
+  type KillSwitch,
   type Pager,
   type TimerQueue,
 } from '../core/ports.ts';
@@ -21,6 +22,8 @@ export interface ProcessorPorts {
   readonly timers: TimerQueue;
   readonly pager: Pager;
   readonly events: EventPublisher;
+  /** Read before every decision that could start a command. */
+  readonly killSwitch: KillSwitch;
   readonly clock: Clock;
   /** A number in [0, 1) for backoff jitter. */
   readonly random: () => number;
@@ -58,7 +61,17 @@ export class IncidentProcessor {
     for (let round = 1; ; round++) {
       const current = await store.load(key);
       const input = typeof source === 'function' ? await source(current) : source;
-      const decision = decide(current, input, { runbook, now: clock.now(), random: this.ports.random() });
+      // Only an alarm or a timer can start a command; nothing else pays for the read.
+      const paused =
+        input.kind === 'alarm' || input.kind === 'timer'
+          ? await this.ports.killSwitch.pauseFor(runbook.name)
+          : undefined;
+      const decision = decide(current, input, {
+        runbook,
+        now: clock.now(),
+        random: this.ports.random(),
+        ...(paused ? { safety: { paused } } : {}),
+      });
       if (!decision.changed) {
         logger.info('input absorbed', {
           input: input.kind,

@@ -8,6 +8,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { runbooks as registry } from '../../runbooks/index.ts';
 import { CloudWatchAlarmReader } from '../adapters/aws/cloudwatch-alarm-reader.ts';
 import { DynamoDbIncidentStore } from '../adapters/aws/dynamodb-incident-store.ts';
+import { DynamoDbKillSwitch } from '../adapters/aws/dynamodb-kill-switch.ts';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher.ts';
 import { SnsPager } from '../adapters/aws/sns-pager.ts';
 import { SqsTimerQueue } from '../adapters/aws/sqs-timer-queue.ts';
@@ -53,8 +54,10 @@ export interface RuntimeOptions {
 /** The runtime on AWS: SDK v3 clients behind the ports. */
 export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions = {}): Runtime {
   const clients = options.clients ?? {};
+  const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
   return assembleRuntime({
-    store: new DynamoDbIncidentStore(clients.dynamodb ?? new DynamoDBClient({}), config.tableName),
+    store: new DynamoDbIncidentStore(dynamodb, config.tableName),
+    killSwitch: new DynamoDbKillSwitch(dynamodb, config.tableName),
     commands: new SsmCommandRunner(clients.ssm ?? new SSMClient({}), {
       documents: config.runbookDocuments,
       ...(options.invocationRetryDelaysMs

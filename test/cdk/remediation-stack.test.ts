@@ -240,6 +240,12 @@ describe('RemediationStack', () => {
     );
   });
 
+  it('outputs the incident table name, which the pause, resume and status commands take', () => {
+    template.hasOutput('IncidentTableName', {
+      Value: { Ref: Match.stringLikeRegexp('^RemediationIncidents') },
+    });
+  });
+
   describe('runbook documents', () => {
     it('creates one SSM Command document per runbook', () => {
       template.resourceCountIs('AWS::SSM::Document', runbooks.length);

@@ -24,6 +24,9 @@ describe('the remediate CLI', () => {
     const help = await remediate('--help');
     expect(help.code).toBe(0);
     for (const command of [
+      'pause',
+      'resume',
+      'status',
       'runbooks list',
       'runbooks validate',
       'runbooks test',

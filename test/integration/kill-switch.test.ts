@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { SendCommandCommand } from '@aws-sdk/client-ssm';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-switch.ts';
+import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
+import type { HandlerConfig } from '../../functions/handlers/config.ts';
+import type { Runtime } from '../../functions/handlers/runtime.ts';
+import {
+  lambdaContext,
+  mocks,
+  resetMocks,
+  sampleEvent,
+  TestClock,
+  testRuntime,
+} from '../support/aws-runtime.ts';
+import { testRunbook } from '../support/fixtures.ts';
+
+const cpu = {
+  ...testRunbook,
+  name: 'cpu-high',
+  match: { metrics: [{ namespace: 'AWS/EC2', metricName: 'CPUUtilization' }] },
+};
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('the kill switch on DynamoDB Local', () => {
+  const clock = new TestClock(Date.parse('2019-10-02T17:05:00Z'));
+  let runtime: Runtime;
+  let config: HandlerConfig;
+  let killSwitch: DynamoDbKillSwitch;
+  let handler: ReturnType<typeof createAlarmHandler>;
+  let sample: any;
+
+  beforeAll(async () => {
+    let dynamodb: ConstructorParameters<typeof DynamoDbKillSwitch>[0];
+    ({ runtime, config, dynamodb } = await testRuntime({ runbooks: [cpu], clock }));
+    killSwitch = new DynamoDbKillSwitch(dynamodb, config.tableName);
+    handler = createAlarmHandler(runtime);
+    sample = await sampleEvent('cloudwatch-alarm-state-change.single-metric.json');
+  });
+  beforeEach(async () => {
+    resetMocks();
+    await killSwitch.resume(undefined);
+    await killSwitch.resume('cpu-high');
+  });
+
+  const on = (instanceId: string) => {
+    const event = structuredClone(sample);
+    event.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId = instanceId;
+    return event;
+  };
+
+  it('finds the pause for every runbook first, else the runbook’s own, and lifts them', async () => {
+    await killSwitch.pause('cpu-high', { reason: 'noisy', by: 'bob', since: 1 });
+    expect(await killSwitch.pauseFor('cpu-high')).toEqual({
+      scope: 'this runbook',
+      reason: 'noisy',
+      by: 'bob',
+      since: 1,
+    });
+    expect(await killSwitch.pauseFor('disk-full')).toBeUndefined();
+
+    await killSwitch.pause(undefined, { reason: 'failover', since: 2 });
+    expect(await killSwitch.pauseFor('disk-full')).toEqual({
+      scope: 'all runbooks',
+      reason: 'failover',
+      since: 2,
+    });
+
+    expect(await killSwitch.resume(undefined)).toBe(true);
+    expect(await killSwitch.resume(undefined)).toBe(false);
+    expect((await killSwitch.list()).map((p) => p.runbook)).toEqual(['cpu-high']);
+  });
+
+  it('while paused, records and pages the alarm as "automation paused" and sends no command', async () => {
+    await killSwitch.pause(undefined, { reason: 'database failover', by: 'alice', since: clock.now() });
+
+    await handler(on('i-0000000000000d001'), lambdaContext);
+
+    expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toMatch(
+      /automation paused, nothing run$/,
+    );
+    const incident = await runtime.store.load({ runbook: 'cpu-high', target: 'i-0000000000000d001' });
+    expect(incident?.refusals?.[0]).toMatchObject({
+      gate: 'kill-switch',
+      reason: expect.stringContaining('database failover'),
+    });
+  });
+
+  it('acts again once resumed', async () => {
+    await killSwitch.pause('cpu-high', { reason: 'noisy', since: clock.now() });
+    await killSwitch.resume('cpu-high');
+
+    await handler(on('i-0000000000000d002'), lambdaContext);
+
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+  });
+
+  it('is flipped with npx remediate pause, status and resume', async () => {
+    const cli = (...args: string[]) =>
+      promisify(execFile)(
+        'bin/remediate.ts',
+        [...args, '--table', config.tableName, '--endpoint', inject('dynamoDbEndpoint')],
+        {
+          cwd: root,
+          timeout: 60_000,
+        },
+      );
+
+    const paused = await cli(
+      'pause',
+      '--runbook',
+      'cpu-high',
+      '--reason',
+      'investigating a bad deploy',
+      '--by',
+      'carol',
+    );
+    const status = await cli('status');
+    const pause = await killSwitch.pauseFor('cpu-high');
+    const resumed = await cli('resume', '--runbook', 'cpu-high');
+
+    expect(paused.stdout).toBe('paused runbook cpu-high: investigating a bad deploy\n');
+    expect(status.stdout).toMatch(
+      /^paused: runbook cpu-high since .* by carol: investigating a bad deploy\n$/,
+    );
+    expect(pause).toMatchObject({ scope: 'this runbook', by: 'carol' });
+    expect(resumed.stdout).toBe('resumed runbook cpu-high\n');
+    expect((await cli('status')).stdout).toBe('automation is running: nothing is paused\n');
+  });
+});
