@@ -22,6 +22,7 @@ import {
   type Grantee,
   grantCommandReads,
   grantDescribeAlarms,
+  grantDescribeTags,
   grantSendCommand,
   type OptInTag,
   validateOptInTag,
@@ -128,7 +129,7 @@ export class RemediationEngine extends Construct {
     this.timerQueue = new TimerQueue(this, 'Timers', { consumerTimeout: TIMER_TIMEOUT }).queue;
 
     this.functions = new RemediationFunctions(this, 'Functions', {
-      environment: this.environment(eventBus),
+      environment: this.environment(eventBus, optIn),
       invocationFailureQueue: new DeadLetterQueue(this, 'FailedInvocations').deadLetterQueueOf(
         'the alarm and command-status functions (Lambda on-failure destination after async retries)',
       ),
@@ -158,13 +159,15 @@ export class RemediationEngine extends Construct {
   }
 
   /** The handlers' configuration contract (functions/handlers/config.ts). */
-  private environment(eventBus: events.IEventBus): Record<string, string> {
+  private environment(eventBus: events.IEventBus, optIn: OptInTag): Record<string, string> {
     return {
       [ENV.tableName]: this.table.tableName,
       [ENV.timerQueueUrl]: this.timerQueue.queueUrl,
       [ENV.pagerTopicArn]: this.pagerTopic.topicArn,
       [ENV.eventBusName]: eventBus.eventBusName,
       [ENV.runbookDocuments]: JSON.stringify(this.documentNames),
+      [ENV.optInTagKey]: optIn.key,
+      [ENV.optInTagValue]: optIn.value,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     };
   }
@@ -181,6 +184,9 @@ export class RemediationEngine extends Construct {
     grantCommandReads(commandStatus, ['ssm:GetCommandInvocation']);
     grantCommandReads(timer, ['ssm:GetCommandInvocation', 'ssm:ListCommands']);
     grantDescribeAlarms(timer);
+    // Opt-in is checked before deciding to act, by the two functions that can start a command.
+    grantDescribeTags(alarm);
+    grantDescribeTags(timer);
   }
 
   /** What every handler does: read and write incidents, schedule timers, page, announce transitions. */

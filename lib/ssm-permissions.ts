@@ -76,6 +76,15 @@ export type CommandReadAction = 'ssm:GetCommandInvocation' | 'ssm:ListCommands';
  * returns composite alarms only when the permission is scoped to `*`, and runbooks may answer
  * composite alarms; it is read-only.
  */
+/** ec2:DescribeTags, to check the opt-in tag before acting (the second check, besides IAM's condition). */
+export function grantDescribeTags(grantee: Grantee): void {
+  iam.Grant.addToPrincipal({ grantee, actions: ['ec2:DescribeTags'], resourceArns: ['*'] });
+  acknowledgeWildcard(grantee, 'Resource::*', [
+    'ec2:DescribeTags supports no resource-level permissions (Service Authorization Reference, Amazon EC2);',
+    'it is read-only and called once per instance per minute at most to check the opt-in tag.',
+  ]);
+}
+
 export function grantDescribeAlarms(grantee: Grantee): void {
   iam.Grant.addToPrincipal({ grantee, actions: ['cloudwatch:DescribeAlarms'], resourceArns: ['*'] });
   acknowledgeWildcard(grantee, 'Resource::*', [

@@ -94,6 +94,15 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
   const runtime = assembleRuntime({
     store: new DynamoDbIncidentStore(client, 'incidents'),
     killSwitch: new DynamoDbKillSwitch(client, 'incidents'),
+    // Every simulated instance carries the opt-in tag.
+    optIn: {
+      optIn: async (instanceId) => ({
+        instanceId,
+        tagKey: 'AutoRemediation',
+        tagValue: 'enabled',
+        tagged: true,
+      }),
+    },
     commands: ssm,
     timers: new AgendaTimerQueue(agenda, async (timer) => {
       const { batchItemFailures } = await timerHandler(

@@ -7,7 +7,7 @@ import type { Runbook } from './runbook.ts';
  */
 
 /** The gates that can refuse. */
-export type GateName = 'kill-switch' | 'cooldown';
+export type GateName = 'kill-switch' | 'cooldown' | 'opt-in';
 
 /** A gate said no. */
 export interface Refusal {
@@ -29,6 +29,30 @@ export interface Pause {
 export interface SafetyFacts {
   /** Set when automation is paused for every runbook or for this one. */
   readonly paused?: Pause;
+  /** Whether the instance carries the opt-in tag, as EC2 reports it now. */
+  readonly optIn?: OptIn;
+}
+
+/** An instance's opt-in, as read from its tags. */
+export interface OptIn {
+  readonly instanceId: string;
+  readonly tagKey: string;
+  readonly tagValue: string;
+  readonly tagged: boolean;
+}
+
+/**
+ * Opt-in by tag, enforced twice: here, before deciding to act, and in IAM, which refuses
+ * SendCommand on an instance without the tag. An instance without it is never touched.
+ */
+export function optInTag(safety: SafetyFacts | undefined, now: number): Refusal | undefined {
+  const optIn = safety?.optIn;
+  if (!optIn || optIn.tagged) return undefined;
+  return {
+    gate: 'opt-in',
+    reason: `instance ${optIn.instanceId} does not carry the tag ${optIn.tagKey}=${optIn.tagValue}; automation never touches it`,
+    at: now,
+  };
 }
 
 /** The kill switch: while paused, nothing runs; the alarm is recorded and paged as "automation paused". */

@@ -95,8 +95,14 @@ function attemptLines(attempts: readonly Attempt[]): string[] {
 
 function shortReason(incident: Incident): string {
   const refusal = incident.refusals?.at(-1);
-  if (refusal)
-    return refusal.gate === 'kill-switch' ? 'automation paused, nothing run' : 'flapping, not run again';
+  if (refusal) {
+    const said = {
+      'kill-switch': 'automation paused',
+      cooldown: 'flapping',
+      'opt-in': 'instance not opted in',
+    };
+    return `${said[refusal.gate]}, nothing run`;
+  }
   const attempts = incident.attempts.length;
   if (attempts === 0) return 'not remediated: no single instance';
   return `automation gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`;

@@ -1,6 +1,6 @@
 import type { AlarmStateValue } from './alarm.ts';
 import type { PageEffect, PublishEventEffect, SendCommandEffect } from './effects.ts';
-import type { Pause } from './gates.ts';
+import type { OptIn, Pause } from './gates.ts';
 import type { Incident, IncidentKey } from './incident.ts';
 import type { CommandObservation, TimerMessage } from './inputs.ts';
 import type { Runbook } from './runbook.ts';
@@ -82,6 +82,11 @@ export interface KillSwitch {
   resume(runbook: string | undefined): Promise<boolean>;
   /** Every pause in force. */
   list(): Promise<PauseRecord[]>;
+}
+
+/** Reads whether an instance carries the opt-in tag. */
+export interface OptInReader {
+  optIn(instanceId: string): Promise<OptIn>;
 }
 
 /** The time, injectable so that tests and the game day control it. */

@@ -1,6 +1,6 @@
 import { backoffSeconds } from './backoff.ts';
 import type { Effect } from './effects.ts';
-import { killSwitch, type Refusal, type SafetyFacts } from './gates.ts';
+import { killSwitch, optInTag, type Refusal, type SafetyFacts } from './gates.ts';
 import type { Attempt, CommandResult, Incident, TimerKind } from './incident.ts';
 import { latestAttempt } from './incident.ts';
 import type { Runbook } from './runbook.ts';
@@ -68,8 +68,8 @@ export function withTimer(step: Step, kind: TimerKind, dueAt: number): Step {
  */
 export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
   const number = incident.attempts.length + 1;
-  const paused = killSwitch(ctx.safety, ctx.now);
-  if (paused) return refuse(incident, paused, ctx);
+  const refusal = killSwitch(ctx.safety, ctx.now) ?? optInTag(ctx.safety, ctx.now);
+  if (refusal) return refuse(incident, refusal, ctx);
   const plan = planAttempt(ctx.runbook, incident, number);
   if (plan.kind === 'escalate') return escalate(incident, plan.reason, ctx);
   if (ctx.runbook.mode === 'dry-run') return dryRun(incident, number, plan, ctx);

@@ -9,6 +9,9 @@ export const ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   /** JSON object: runbook name -> SSM document name. */
   runbookDocuments: 'RUNBOOK_DOCUMENTS',
+  /** The tag an instance must carry, and its value, for any runbook to run on it. */
+  optInTagKey: 'OPT_IN_TAG_KEY',
+  optInTagValue: 'OPT_IN_TAG_VALUE',
 } as const;
 
 /** Settings every handler needs. */
@@ -18,6 +21,7 @@ export interface HandlerConfig {
   readonly pagerTopicArn: string;
   readonly eventBusName: string;
   readonly runbookDocuments: Readonly<Record<string, string>>;
+  readonly optInTag: { readonly key: string; readonly value: string };
 }
 
 /** Reads the configuration, failing with the name of the missing variable: a deploy error, not a runtime one. */
@@ -37,5 +41,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerConf
     pagerTopicArn: required(ENV.pagerTopicArn),
     eventBusName: required(ENV.eventBusName),
     runbookDocuments: documents as Record<string, string>,
+    optInTag: { key: required(ENV.optInTagKey), value: required(ENV.optInTagValue) },
   };
 }

@@ -1,6 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { INSTANCE_ID } from '../core/alarm.ts';
 import { decide } from '../core/decide.ts';
 import type { Effect, PageEffect, PublishEventEffect, SendCommandEffect } from '../core/effects.ts';
+import type { SafetyFacts } from '../core/gates.ts';
 import type { Incident, IncidentKey } from '../core/incident.ts';
 import type { DecisionInput } from '../core/inputs.ts';
 import {
@@ -10,6 +12,7 @@ import {
   IncidentConflictError,
   type IncidentStore,
   type KillSwitch,
+  type OptInReader,
   type Pager,
   type TimerQueue,
 } from '../core/ports.ts';
@@ -24,6 +27,8 @@ export interface ProcessorPorts {
   readonly events: EventPublisher;
   /** Read before every decision that could start a command. */
   readonly killSwitch: KillSwitch;
+  /** Read before every decision that could start a command on an instance. */
+  readonly optIn: OptInReader;
   readonly clock: Clock;
   /** A number in [0, 1) for backoff jitter. */
   readonly random: () => number;
@@ -61,16 +66,11 @@ export class IncidentProcessor {
     for (let round = 1; ; round++) {
       const current = await store.load(key);
       const input = typeof source === 'function' ? await source(current) : source;
-      // Only an alarm or a timer can start a command; nothing else pays for the read.
-      const paused =
-        input.kind === 'alarm' || input.kind === 'timer'
-          ? await this.ports.killSwitch.pauseFor(runbook.name)
-          : undefined;
       const decision = decide(current, input, {
         runbook,
         now: clock.now(),
         random: this.ports.random(),
-        ...(paused ? { safety: { paused } } : {}),
+        safety: await this.safetyFacts(key, runbook, input),
       });
       if (!decision.changed) {
         logger.info('input absorbed', {
@@ -98,6 +98,17 @@ export class IncidentProcessor {
       await this.carryOut(key, runbook, effects);
       return { changed: true, incident };
     }
+  }
+
+  /** What the gates need; only an ALARM or a timer can start a command, so nothing else pays for reads. */
+  private async safetyFacts(key: IncidentKey, runbook: Runbook, input: DecisionInput): Promise<SafetyFacts> {
+    const canAct = (input.kind === 'alarm' && input.alarm.state === 'ALARM') || input.kind === 'timer';
+    if (!canAct) return {};
+    const [paused, optIn] = await Promise.all([
+      this.ports.killSwitch.pauseFor(runbook.name),
+      INSTANCE_ID.test(key.target) ? this.ports.optIn.optIn(key.target) : undefined,
+    ]);
+    return { ...(paused ? { paused } : {}), ...(optIn ? { optIn } : {}) };
   }
 
   private async scheduleTimers(effects: readonly Effect[]): Promise<void> {

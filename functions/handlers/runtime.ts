@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -9,6 +10,7 @@ import { runbooks as registry } from '../../runbooks/index.ts';
 import { CloudWatchAlarmReader } from '../adapters/aws/cloudwatch-alarm-reader.ts';
 import { DynamoDbIncidentStore } from '../adapters/aws/dynamodb-incident-store.ts';
 import { DynamoDbKillSwitch } from '../adapters/aws/dynamodb-kill-switch.ts';
+import { Ec2OptInReader } from '../adapters/aws/ec2-opt-in-reader.ts';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher.ts';
 import { SnsPager } from '../adapters/aws/sns-pager.ts';
 import { SqsTimerQueue } from '../adapters/aws/sqs-timer-queue.ts';
@@ -39,6 +41,7 @@ export interface AwsClients {
   readonly sns: SNSClient;
   readonly eventbridge: EventBridgeClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly ec2: EC2Client;
 }
 
 /** Overrides for tests and for the local runtime. */
@@ -58,6 +61,7 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions 
   return assembleRuntime({
     store: new DynamoDbIncidentStore(dynamodb, config.tableName),
     killSwitch: new DynamoDbKillSwitch(dynamodb, config.tableName),
+    optIn: new Ec2OptInReader(clients.ec2 ?? new EC2Client({}), config.optInTag),
     commands: new SsmCommandRunner(clients.ssm ?? new SSMClient({}), {
       documents: config.runbookDocuments,
       ...(options.invocationRetryDelaysMs

@@ -87,6 +87,7 @@ describe('permissions', () => {
       ['ssm:GetCommandInvocation', ['commandStatus', 'timer']],
       ['ssm:ListCommands', ['timer']],
       ['cloudwatch:DescribeAlarms', ['timer']],
+      ['ec2:DescribeTags', ['alarm', 'timer']],
     ])('grants %s on "*" only to %j', (action, holders) => {
       for (const fn of Object.keys(ROLES) as Array<keyof typeof ROLES>) {
         const grants = granting(statements[fn], action);
@@ -102,7 +103,12 @@ describe('permissions', () => {
     });
 
     it('grants nothing else on "*"', () => {
-      const readOnly = ['ssm:GetCommandInvocation', 'ssm:ListCommands', 'cloudwatch:DescribeAlarms'];
+      const readOnly = [
+        'ssm:GetCommandInvocation',
+        'ssm:ListCommands',
+        'cloudwatch:DescribeAlarms',
+        'ec2:DescribeTags',
+      ];
       for (const statement of Object.values(statements).flat()) {
         if (!statement.resources.includes('*')) continue;
         expect(readOnly).toEqual(expect.arrayContaining([...statement.actions]));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -20,6 +21,7 @@ export const mocks = {
   sns: mockClient(SNSClient),
   eventbridge: mockClient(EventBridgeClient),
   cloudwatch: mockClient(CloudWatchClient),
+  ec2: mockClient(EC2Client),
 };
 
 /** A clock the test moves. */
@@ -50,6 +52,7 @@ export async function testRuntime(options: {
     timerQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/timers',
     pagerTopicArn: 'arn:aws:sns:us-east-1:123456789012:pager',
     eventBusName: 'default',
+    optInTag: { key: 'AutoRemediation', value: 'enabled' },
     runbookDocuments:
       options.documents ??
       Object.fromEntries(options.runbooks.map((r) => [r.name, `Remediation-Test-${r.name}`])),
@@ -62,6 +65,7 @@ export async function testRuntime(options: {
       sns: new SNSClient({ region: 'us-east-1' }),
       eventbridge: new EventBridgeClient({ region: 'us-east-1' }),
       cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+      ec2: new EC2Client({ region: 'us-east-1' }),
     },
     runbooks: options.runbooks,
     clock: options.clock,
@@ -83,6 +87,19 @@ export function resetMocks(): void {
   mocks.sqs.on(SendMessageCommand).resolves({ MessageId: 'timer-message' });
   mocks.sns.on(PublishCommand).resolves({ MessageId: 'page-message' });
   mocks.eventbridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+  // Every instance opted in, unless a test says otherwise.
+  mocks.ec2
+    .on(DescribeTagsCommand)
+    .callsFake((input: { Filters?: Array<{ Name?: string; Values?: string[] }> }) => ({
+      Tags: [
+        {
+          ResourceId: input.Filters?.find((f) => f.Name === 'resource-id')?.Values?.[0],
+          ResourceType: 'instance',
+          Key: 'AutoRemediation',
+          Value: 'enabled',
+        },
+      ],
+    }));
 }
 
 /** Reads an AWS sample event from test/events. */

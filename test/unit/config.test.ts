@@ -7,6 +7,8 @@ const complete = {
   [ENV.pagerTopicArn]: 'arn:aws:sns:us-east-1:123456789012:pager',
   [ENV.eventBusName]: 'default',
   [ENV.runbookDocuments]: '{"disk-full":"Remediation-Stack-disk-full"}',
+  [ENV.optInTagKey]: 'AutoRemediation',
+  [ENV.optInTagValue]: 'enabled',
 };
 
 describe('configFromEnv', () => {
@@ -17,6 +19,7 @@ describe('configFromEnv', () => {
       pagerTopicArn: 'arn:aws:sns:us-east-1:123456789012:pager',
       eventBusName: 'default',
       runbookDocuments: { 'disk-full': 'Remediation-Stack-disk-full' },
+      optInTag: { key: 'AutoRemediation', value: 'enabled' },
     });
   });
 

@@ -91,3 +91,45 @@ describe('the kill switch', () => {
     expect(s.incident?.refusals?.[0]?.reason).toMatch(/^automation paused for this runbook/);
   });
 });
+
+describe('the opt-in gate', () => {
+  it('never touches an instance without the opt-in tag, and says so in the page', () => {
+    const s = new Scenario();
+    s.safety = {
+      optIn: {
+        instanceId: 'i-0123456789abcdef0',
+        tagKey: 'AutoRemediation',
+        tagValue: 'enabled',
+        tagged: false,
+      },
+    };
+
+    s.apply(alarmInput('ALARM', T0));
+
+    expect(s.effectsOf('send-command')).toEqual([]);
+    expect(s.incident?.refusals?.[0]).toMatchObject({
+      gate: 'opt-in',
+      reason:
+        'instance i-0123456789abcdef0 does not carry the tag AutoRemediation=enabled; automation never touches it',
+    });
+    const { subject } = pageMessage(
+      { kind: 'page', page: 'escalation', incident: s.incident as Incident },
+      testRunbook,
+    );
+    expect(subject).toMatch(/instance not opted in, nothing run$/);
+  });
+
+  it('lets a tagged instance through', () => {
+    const s = new Scenario();
+    s.safety = {
+      optIn: {
+        instanceId: 'i-0123456789abcdef0',
+        tagKey: 'AutoRemediation',
+        tagValue: 'enabled',
+        tagged: true,
+      },
+    };
+    s.apply(alarmInput('ALARM', T0));
+    expect(s.effectsOf('send-command')).toHaveLength(1);
+  });
+});

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DescribeTagsCommand } from '@aws-sdk/client-ec2';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -26,7 +27,7 @@ const cpu = {
 };
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-describe('the kill switch on DynamoDB Local', () => {
+describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
   const clock = new TestClock(Date.parse('2019-10-02T17:05:00Z'));
   let runtime: Runtime;
   let config: HandlerConfig;
@@ -98,6 +99,17 @@ describe('the kill switch on DynamoDB Local', () => {
     await handler(on('i-0000000000000d002'), lambdaContext);
 
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+  });
+
+  it('never touches an instance without the opt-in tag: the second check, besides IAM', async () => {
+    mocks.ec2.on(DescribeTagsCommand).resolves({ Tags: [] });
+
+    await handler(on('i-0000000000000d003'), lambdaContext);
+
+    expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toMatch(
+      /instance not opted in, nothing run$/,
+    );
   });
 
   it('is flipped with npx remediate pause, status and resume', async () => {
