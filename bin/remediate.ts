@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { explainEvent } from '../local/cli/explain.ts';
+import { incidentLines, incidentStory, readIncidents } from '../local/cli/incidents.ts';
 import { describePauses, killSwitchFor } from '../local/cli/kill-switch.ts';
 import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
 import { type ProofStep, proveRunbook } from '../local/runbook-proof.ts';
@@ -66,6 +67,28 @@ const commands: Record<string, Command> = {
     help: `Shows every pause in force.${TABLE_HELP}`,
     run: async (_args, options) => {
       for (const line of await describePauses(killSwitchFor(options))) console.log(line);
+      return 0;
+    },
+  },
+  'incidents list': {
+    usage: `remediate incidents list ${TABLE_OPTIONS}`,
+    help: `Lists the current incident of every runbook and target, newest first, with the gates that refused.${TABLE_HELP}`,
+    run: async (_args, options) => {
+      for (const line of incidentLines(await readIncidents(options))) console.log(line);
+      return 0;
+    },
+  },
+  'incidents show': {
+    usage: `remediate incidents show <incident id> ${TABLE_OPTIONS}`,
+    help: `Shows one incident, current or archived: the alarm, every attempt, refusal, page and its history.${TABLE_HELP}`,
+    run: async ([id], options) => {
+      if (!id) return usageError('incidents show needs an incident id (from incidents list)');
+      const incident = (await readIncidents({ ...options, all: true })).find((i) => i.id === id);
+      if (!incident) {
+        console.error(`no incident ${id} in the table`);
+        return 1;
+      }
+      for (const line of incidentStory(incident)) console.log(line);
       return 0;
     },
   },

@@ -14,19 +14,28 @@ export interface TableOptions {
 
 /** The kill switch of a deployed stack (AWS credentials and Region from the environment) or a local table. */
 export function killSwitchFor(options: TableOptions): KillSwitch {
+  return new DynamoDbKillSwitch(clientFor(options), tableName(options));
+}
+
+/** The incident table named by --table or REMEDIATION_TABLE. */
+export function tableName(options: TableOptions): string {
   const table = options.table ?? process.env.REMEDIATION_TABLE;
   if (!table) {
     throw new Error(
       'name the incident table: --table <name> (the stack output IncidentTableName) or REMEDIATION_TABLE',
     );
   }
-  const client = new DynamoDBClient({
+  return table;
+}
+
+/** A DynamoDB client for a deployed stack, or for DynamoDB Local when --endpoint is given. */
+export function clientFor(options: TableOptions): DynamoDBClient {
+  return new DynamoDBClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint
       ? { endpoint: options.endpoint, region: options.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS }
       : {}),
   });
-  return new DynamoDbKillSwitch(client, table);
 }
 
 /** The lines `remediate status` prints. */

@@ -27,6 +27,8 @@ describe('the remediate CLI', () => {
       'pause',
       'resume',
       'status',
+      'incidents list',
+      'incidents show',
       'runbooks list',
       'runbooks validate',
       'runbooks test',

@@ -112,6 +112,34 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
     );
   });
 
+  it('shows refused incidents, with the gate and the reason, through npx remediate incidents', async () => {
+    await killSwitch.pause(undefined, { reason: 'change freeze', since: clock.now() });
+    await handler(on('i-0000000000000d004'), lambdaContext);
+    const incident = await runtime.store.load({ runbook: 'cpu-high', target: 'i-0000000000000d004' });
+    const cli = (...args: string[]) =>
+      promisify(execFile)(
+        'bin/remediate.ts',
+        [...args, '--table', config.tableName, '--endpoint', inject('dynamoDbEndpoint')],
+        {
+          cwd: root,
+          timeout: 60_000,
+        },
+      );
+
+    const list = await cli('incidents', 'list');
+    const show = await cli('incidents', 'show', incident?.id as string);
+
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `escalated\\s+cpu-high\\s+i-0000000000000d004\\s+attempts 0\\s+${incident?.id}  refused by kill-switch`,
+      ),
+    );
+    expect(show.stdout).toContain(`Incident ${incident?.id}: escalated`);
+    expect(show.stdout).toMatch(
+      /refused {3}by the kill-switch gate at .*: automation paused for all runbooks since .*: change freeze/,
+    );
+  });
+
   it('is flipped with npx remediate pause, status and resume', async () => {
     const cli = (...args: string[]) =>
       promisify(execFile)(

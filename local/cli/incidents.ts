@@ -1,0 +1,72 @@
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE } from '../../functions/adapters/aws/table-schema.ts';
+import type { Incident } from '../../functions/core/incident.ts';
+import { clientFor, type TableOptions, tableName } from './kill-switch.ts';
+
+/**
+ * Incidents as operators look them up. Listing scans the table (bounded by `limit`): fine for an
+ * operator's question, never on a handler's path.
+ */
+export async function readIncidents(options: TableOptions & { all?: boolean }): Promise<Incident[]> {
+  const documents = DynamoDBDocumentClient.from(clientFor(options));
+  const incidents: Incident[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new ScanCommand({
+        TableName: tableName(options),
+        FilterExpression: options.all
+          ? 'begins_with(#pk, :incident)'
+          : 'begins_with(#pk, :incident) AND #sk = :head',
+        ExpressionAttributeNames: {
+          '#pk': TABLE.partitionKey,
+          ...(options.all ? {} : { '#sk': TABLE.sortKey }),
+        },
+        ExpressionAttributeValues: { ':incident': 'INCIDENT#', ...(options.all ? {} : { ':head': 'HEAD' }) },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) incidents.push(item as unknown as Incident);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return incidents.sort((a, b) => b.openedAt - a.openedAt);
+}
+
+/** One line per incident, newest first. */
+export function incidentLines(incidents: readonly Incident[]): string[] {
+  if (incidents.length === 0) return ['no incidents'];
+  return incidents.map((i) => {
+    const refused = i.refusals?.length ? `  refused by ${i.refusals.map((r) => r.gate).join(', ')}` : '';
+    return `${iso(i.openedAt)}  ${i.status.padEnd(11)} ${i.key.runbook.padEnd(17)} ${i.key.target.padEnd(22)} attempts ${i.attempts.length}  ${i.id}${refused}`;
+  });
+}
+
+/** The whole story of one incident. */
+export function incidentStory(incident: Incident): string[] {
+  const lines = [
+    `Incident ${incident.id}: ${incident.status}`,
+    `  alarm     ${incident.alarm.name} (${incident.alarmState} since ${iso(incident.alarmStateAt)})`,
+    `  target    ${incident.instanceId ?? incident.key.target}, runbook ${incident.key.runbook}`,
+    `  opened    ${iso(incident.openedAt)}${incident.closedAt ? `, closed ${iso(incident.closedAt)}` : ''}`,
+  ];
+  for (const r of incident.refusals ?? [])
+    lines.push(`  refused   by the ${r.gate} gate at ${iso(r.at)}: ${r.reason}`);
+  if (incident.escalation)
+    lines.push(`  paged     ${iso(incident.escalation.at)}: ${incident.escalation.reason}`);
+  if (incident.resolution)
+    lines.push(`  resolved  ${iso(incident.resolution.at)} (${incident.resolution.how})`);
+  for (const a of incident.attempts) {
+    const code = a.result?.responseCode === undefined ? '' : ` exit ${a.result.responseCode}`;
+    lines.push(
+      `  attempt ${a.number} ${a.action ?? ''} at ${iso(a.requestedAt)}: ${a.status}${code}${a.commandId ? ` (command ${a.commandId})` : ''}`,
+    );
+    if (a.failure) lines.push(`      ${a.failure}`);
+  }
+  lines.push('  history:');
+  for (const h of incident.history) lines.push(`    ${iso(h.at)}  ${h.what}`);
+  return lines;
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
