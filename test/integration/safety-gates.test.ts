@@ -54,6 +54,17 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
     return event;
   };
 
+  /** npx remediate against this test's table on DynamoDB Local. */
+  const cli = (...args: string[]) =>
+    promisify(execFile)(
+      'bin/remediate.ts',
+      [...args, '--table', config.tableName, '--endpoint', inject('dynamoDbEndpoint')],
+      {
+        cwd: root,
+        timeout: 60_000,
+      },
+    );
+
   it('finds the pause for every runbook first, else the runbook’s own, and lifts them', async () => {
     await killSwitch.pause('cpu-high', { reason: 'noisy', by: 'bob', since: 1 });
     expect(await killSwitch.pauseFor('cpu-high')).toEqual({
@@ -116,15 +127,6 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
     await killSwitch.pause(undefined, { reason: 'change freeze', since: clock.now() });
     await handler(on('i-0000000000000d004'), lambdaContext);
     const incident = await runtime.store.load({ runbook: 'cpu-high', target: 'i-0000000000000d004' });
-    const cli = (...args: string[]) =>
-      promisify(execFile)(
-        'bin/remediate.ts',
-        [...args, '--table', config.tableName, '--endpoint', inject('dynamoDbEndpoint')],
-        {
-          cwd: root,
-          timeout: 60_000,
-        },
-      );
 
     const list = await cli('incidents', 'list');
     const show = await cli('incidents', 'show', incident?.id as string);
@@ -141,16 +143,6 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
   });
 
   it('is flipped with npx remediate pause, status and resume', async () => {
-    const cli = (...args: string[]) =>
-      promisify(execFile)(
-        'bin/remediate.ts',
-        [...args, '--table', config.tableName, '--endpoint', inject('dynamoDbEndpoint')],
-        {
-          cwd: root,
-          timeout: 60_000,
-        },
-      );
-
     const paused = await cli(
       'pause',
       '--runbook',
