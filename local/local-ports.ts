@@ -4,7 +4,8 @@ import {
   type PublishEventEffect,
   REMEDIATION_EVENT_SOURCE,
 } from '../functions/core/effects.ts';
-import type { TimerMessage } from '../functions/core/inputs.ts';
+import type { Notice } from '../functions/core/fleet-messages.ts';
+import type { QueuedTimer } from '../functions/core/inputs.ts';
 import { pageMessage } from '../functions/core/page-message.ts';
 import type { EventPublisher, Pager, TimerQueue } from '../functions/core/ports.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
@@ -15,14 +16,14 @@ import type { LocalBus } from './local-bus.ts';
 /** Timers on the agenda, delivered at their due time to the real timer handler. */
 export class AgendaTimerQueue implements TimerQueue {
   private readonly agenda: Agenda;
-  private readonly deliver: (timer: TimerMessage) => Promise<void>;
+  private readonly deliver: (timer: QueuedTimer) => Promise<void>;
 
-  constructor(agenda: Agenda, deliver: (timer: TimerMessage) => Promise<void>) {
+  constructor(agenda: Agenda, deliver: (timer: QueuedTimer) => Promise<void>) {
     this.agenda = agenda;
     this.deliver = deliver;
   }
 
-  async schedule(timer: TimerMessage): Promise<void> {
+  async schedule(timer: QueuedTimer): Promise<void> {
     this.agenda.at(timer.dueAt, `timer ${timer.kind}`, () => this.deliver(timer));
   }
 }
@@ -31,7 +32,9 @@ export class AgendaTimerQueue implements TimerQueue {
 export interface RecordedPage {
   readonly messageId: string;
   readonly at: string;
-  readonly page: PageEffect['page'];
+  /** `escalation` or `resolution` of an incident, or a runbook notice (`breaker-opened`, ...). */
+  readonly page: PageEffect['page'] | Notice['kind'];
+  /** The incident, or the notice's key. */
   readonly incidentId: string;
   readonly subject: string;
   readonly body: string;
@@ -64,6 +67,21 @@ export class TerminalPager implements Pager {
       subject,
       body,
     };
+    return this.record(page);
+  }
+
+  async notify(notice: Notice): Promise<string> {
+    return this.record({
+      messageId: `local-page-${this.pages.length + 1}`,
+      at: new Date(this.clock.now()).toISOString(),
+      page: notice.kind,
+      incidentId: notice.key,
+      subject: notice.subject,
+      body: notice.body,
+    });
+  }
+
+  private record(page: RecordedPage): string {
     this.pages.push(page);
     if (this.jsonlPath) appendFileSync(this.jsonlPath, `${JSON.stringify(page)}\n`);
     this.print(page);

@@ -91,3 +91,8 @@ export const fleetAlarm = {
   story: 'an alarm over two instances names no single target: one page, nothing run',
   expect: { status: 'escalated', attempts: 0, pages: 1 } satisfies Expectation,
 };
+
+/** Instances whose disks stay healthy: their alarms report OK and nothing else happens. */
+export const healthyFleet: readonly { readonly name: string; readonly instanceId: string }[] = [
+  5, 6, 7, 8, 9, 10,
+].map((n) => ({ name: `web-${n}`, instanceId: `i-0a1b2c3d4e5f600${String(n).padStart(2, '0')}` }));

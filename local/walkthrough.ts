@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDbFleetGuard } from '../functions/adapters/aws/dynamodb-fleet-guard.ts';
 import { DynamoDbIncidentStore } from '../functions/adapters/aws/dynamodb-incident-store.ts';
 import { DynamoDbKillSwitch } from '../functions/adapters/aws/dynamodb-kill-switch.ts';
 import type { AlarmStateValue } from '../functions/core/alarm.ts';
@@ -19,7 +20,7 @@ import { LocalBus } from './local-bus.ts';
 import { AgendaTimerQueue, BusEventPublisher, TerminalPager } from './local-ports.ts';
 import { SimulatedSsm } from './simulated-ssm.ts';
 import { type SummaryRow, WalkthroughOutput } from './walkthrough-output.ts';
-import { fleetAlarm, walkthroughFleet } from './walkthrough-scenario.ts';
+import { fleetAlarm, healthyFleet, walkthroughFleet } from './walkthrough-scenario.ts';
 
 /** Where pages are written; `OUT_DIR` overrides. */
 const OUT_DIR = process.env.OUT_DIR ?? 'gameday-out';
@@ -51,7 +52,7 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
   const start = agenda.now();
   const bus = new LocalBus(agenda);
   const documents = Object.fromEntries(runbooks.map((r) => [r.name, `Remediation-Local-${r.name}`]));
-  const names = new Map(walkthroughFleet.map((i) => [i.instanceId, i.name]));
+  const names = new Map([...walkthroughFleet, ...healthyFleet].map((i) => [i.instanceId, i.name]));
   const alarms = new Map<string, { alarm: LocalAlarm; state: AlarmStateValue; since: number }>();
 
   const setAlarm = (alarm: LocalAlarm, to: AlarmStateValue, event: (e: AwsEvent) => AwsEvent = (e) => e) => {
@@ -94,6 +95,13 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
   const runtime = assembleRuntime({
     store: new DynamoDbIncidentStore(client, 'incidents'),
     killSwitch: new DynamoDbKillSwitch(client, 'incidents'),
+    fleet: new DynamoDbFleetGuard(client, 'incidents'),
+    inventory: {
+      describe: async (ids) =>
+        walkthroughFleet
+          .filter((i) => ids.includes(i.instanceId))
+          .map((i) => ({ instanceId: i.instanceId, tags: { Name: i.name } })),
+    },
     // Every simulated instance carries the opt-in tag.
     optIn: {
       optIn: async (instanceId) => ({
@@ -109,7 +117,8 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
         sqsEvent([JSON.stringify(timer)]),
         lambdaContext('timer'),
       );
-      if (batchItemFailures.length > 0) timerFailures.push(`${timer.kind} for ${timer.incidentId}`);
+      if (batchItemFailures.length > 0)
+        timerFailures.push(`${timer.kind} for ${'incidentId' in timer ? timer.incidentId : timer.runbook}`);
     }),
     pager,
     events: new BusEventPublisher(bus, agenda),
@@ -148,6 +157,14 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
     },
   });
 
+  // The rest of the fleet: alarms just created go INSUFFICIENT_DATA -> OK, as CloudWatch reports them;
+  // the runbook sees these instances, which is what the fleet breaker's percentage counts against.
+  out.story('fleet', 0, `${healthyFleet.length} more instances report their disk alarms OK and stay healthy`);
+  for (const instance of healthyFleet) {
+    const alarm = diskAlarm(instance.instanceId);
+    alarms.set(alarm.name, { alarm, state: 'INSUFFICIENT_DATA', since: start - 3_600_000 });
+    agenda.at(start, 'alarm created', async () => setAlarm(alarm, 'OK'));
+  }
   for (const instance of walkthroughFleet) {
     out.story(instance.name, instance.faultAtSeconds, instance.story);
     agenda.at(start + instance.faultAtSeconds * 1000, 'disk fills', async () =>

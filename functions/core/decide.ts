@@ -43,10 +43,26 @@ export function decide(current: Incident | undefined, input: DecisionInput, ctx:
   const working = current && { ...current, version: current.version + 1, updatedAt: ctx.now };
   const outcome = route(current, working, input, ctx);
   if (typeof outcome === 'string') return { changed: false, incident: current, reason: outcome };
+  const incident = settle(outcome.incident);
   return {
     changed: true,
-    incident: outcome.incident,
-    effects: [...outcome.effects, ...remediationEvents(current, outcome.incident, ctx.now)],
+    incident,
+    effects: [...outcome.effects, ...remediationEvents(current, incident, ctx.now)],
+  };
+}
+
+/**
+ * What the status implies, applied once for every transition: only an attempt being run or verified
+ * holds the lease, a slot and its budget (leaving those states gives them back), and only a waiting
+ * incident has a wait start.
+ */
+function settle(incident: Incident): Incident {
+  const holds = incident.status === 'remediating' || incident.status === 'verifying';
+  const { hold, waitingSince, ...rest } = incident;
+  return {
+    ...rest,
+    ...(hold && holds ? { hold } : {}),
+    ...(waitingSince !== undefined && incident.status === 'waiting' ? { waitingSince } : {}),
   };
 }
 
@@ -184,7 +200,7 @@ function onTimer(working: Incident | undefined, input: TimerInput, ctx: Decision
     return `timer ${timer.kind} (${timer.token}) is stale`;
   }
   if (timer.kind === 'retry') {
-    return working.status === 'backing-off'
+    return working.status === 'backing-off' || working.status === 'waiting'
       ? startAttempt(working, ctx)
       : 'no attempt is waiting to be retried';
   }

@@ -55,6 +55,8 @@ export const REMEDIATION_DETAIL_TYPES = [
   'Remediation Attempt Finished',
   'Remediation Incident Verifying',
   'Remediation Incident Backing Off',
+  'Remediation Incident Waiting',
+  'Remediation Incident Suppressed',
   'Remediation Incident Escalated',
   'Remediation Incident Resolved',
 ] as const;

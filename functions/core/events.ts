@@ -4,6 +4,8 @@ import type { Incident, IncidentStatus } from './incident.ts';
 const STATUS_EVENTS: Partial<Record<IncidentStatus, RemediationDetailType>> = {
   verifying: 'Remediation Incident Verifying',
   'backing-off': 'Remediation Incident Backing Off',
+  waiting: 'Remediation Incident Waiting',
+  suppressed: 'Remediation Incident Suppressed',
   escalated: 'Remediation Incident Escalated',
   resolved: 'Remediation Incident Resolved',
 };
@@ -54,7 +56,13 @@ export function remediationEvents(
   }
   const statusEvent = STATUS_EVENTS[after.status];
   if (statusEvent && sameEpisode?.status !== after.status) {
-    const reason = after.status === 'escalated' ? after.escalation?.reason : after.resolution?.how;
+    const gate = after.refusals?.[after.refusals.length - 1];
+    const reason =
+      after.status === 'escalated'
+        ? after.escalation?.reason
+        : after.status === 'waiting' || after.status === 'suppressed'
+          ? gate?.reason
+          : after.resolution?.how;
     emit(statusEvent, reason ? { reason } : {});
   }
   return events;

@@ -6,8 +6,20 @@ import type { Runbook } from './runbook.ts';
  * with the gate's name and reason, and a human is paged instead.
  */
 
-/** The gates that can refuse. */
-export type GateName = 'kill-switch' | 'cooldown' | 'opt-in';
+/**
+ * The gates that can refuse, in the order they are asked: `kill-switch`, `opt-in`, `breaker`
+ * (suppress), `auto-disable` (dry-run), `budget` (page), `lease` and `concurrency` (wait, then page);
+ * `cooldown` is asked when an incident opens.
+ */
+export type GateName =
+  | 'kill-switch'
+  | 'cooldown'
+  | 'opt-in'
+  | 'breaker'
+  | 'auto-disable'
+  | 'budget'
+  | 'lease'
+  | 'concurrency';
 
 /** A gate said no. */
 export interface Refusal {
@@ -31,6 +43,43 @@ export interface SafetyFacts {
   readonly paused?: Pause;
   /** Whether the instance carries the opt-in tag, as EC2 reports it now. */
   readonly optIn?: OptIn;
+  /** The runbook's fleet breaker, when it is open. */
+  readonly breaker?: OpenBreaker;
+  /** Set when the runbook was switched to dry-run (by auto-disable or an operator). */
+  readonly dryRun?: ModeOverride;
+  /**
+   * The shared limits as stored now: the instance's lease, the runbook's slots and budget. The
+   * handler always reads them before a decision that could start a command; the store's
+   * transaction re-checks them, so that a decision made on facts that changed is retried.
+   */
+  readonly fleet?: FleetFacts;
+}
+
+/** The shared limits an attempt must fit in. */
+export interface FleetFacts {
+  /** The lease on the instance, when another incident holds it and it has not lapsed. */
+  readonly lease?: { readonly holder: string; readonly runbook: string; readonly expiresAt: number };
+  /** Slots of the runbook held by live attempts (lapsed ones are free), and the free slot indices. */
+  readonly slotsInUse: number;
+  readonly freeSlots: readonly number[];
+  /** The runbook's budget as stored: the clock hour it counts and the commands started in it. */
+  readonly budget?: { readonly hour: string; readonly used: number };
+}
+
+/** An open fleet breaker, as the gate sees it. */
+export interface OpenBreaker {
+  readonly openedAt: number;
+  readonly reason: string;
+  readonly instances: number;
+}
+
+/** A runbook switched to dry-run at run time. */
+export interface ModeOverride {
+  readonly mode: 'dry-run';
+  readonly reason: string;
+  readonly by: string;
+  /** Epoch ms. */
+  readonly since: number;
 }
 
 /** An instance's opt-in, as read from its tags. */
@@ -80,6 +129,66 @@ export function cooldown(previous: Incident | undefined, runbook: Runbook, now: 
     reason:
       `flapping: the alarm returned ${Math.round(since / 1000)}s after incident ${previous.id} was resolved ` +
       `(cooldown ${runbook.cooldownSeconds}s); not running ${runbook.name} again`,
+    at: now,
+  };
+}
+
+/** The fleet breaker: while open, the runbook acts on no instance; the group page covers them all. */
+export function breakerGate(safety: SafetyFacts | undefined, now: number): Refusal | undefined {
+  const breaker = safety?.breaker;
+  if (!breaker) return undefined;
+  return {
+    gate: 'breaker',
+    reason: `the runbook's fleet breaker has been open since ${new Date(breaker.openedAt).toISOString()} (${breaker.reason}); one group page covers this instance`,
+    at: now,
+  };
+}
+
+/** A runbook switched to dry-run at run time: decide and record, send nothing. */
+export function autoDisableGate(safety: SafetyFacts | undefined, now: number): Refusal | undefined {
+  const override = safety?.dryRun;
+  if (!override) return undefined;
+  return {
+    gate: 'auto-disable',
+    reason: `the runbook was switched to dry-run by ${override.by} at ${new Date(override.since).toISOString()}: ${override.reason}`,
+    at: now,
+  };
+}
+
+/** The clock hour (UTC) a budget counts, as `YYYY-MM-DDTHH`. */
+export function budgetHour(now: number): string {
+  return new Date(now).toISOString().slice(0, 13);
+}
+
+/** The hourly budget: once spent, a human decides; nothing waits an hour at 3 a.m. */
+export function budgetGate(fleet: FleetFacts, runbook: Runbook, now: number): Refusal | undefined {
+  const used = fleet.budget?.hour === budgetHour(now) ? fleet.budget.used : 0;
+  if (used < runbook.concurrency.maxPerHour) return undefined;
+  return {
+    gate: 'budget',
+    reason: `runbook ${runbook.name} has started ${used} commands in the hour ${budgetHour(now)}:00Z, its budget of ${runbook.concurrency.maxPerHour} per hour`,
+    at: now,
+  };
+}
+
+/** One remediation at a time on an instance, whatever the runbook: wait for the holder. */
+export function leaseGate(fleet: FleetFacts, incident: Incident, now: number): Refusal | undefined {
+  const lease = fleet.lease;
+  if (!lease || lease.holder === incident.id) return undefined;
+  return {
+    gate: 'lease',
+    reason: `instance ${incident.instanceId} is being remediated by runbook ${lease.runbook} (incident ${lease.holder}, lease until ${new Date(lease.expiresAt).toISOString()})`,
+    at: now,
+  };
+}
+
+/** At most `maxInFlight` commands of a runbook at once across the fleet: wait for a slot. */
+export function concurrencyGate(fleet: FleetFacts, runbook: Runbook, now: number): Refusal | undefined {
+  const limit = runbook.concurrency.maxInFlight;
+  if (fleet.slotsInUse < limit && fleet.freeSlots.length > 0) return undefined;
+  return {
+    gate: 'concurrency',
+    reason: `runbook ${runbook.name} already has ${fleet.slotsInUse} of ${limit} remediations in flight`,
     at: now,
   };
 }

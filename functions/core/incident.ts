@@ -6,10 +6,21 @@ import type { Refusal } from './gates.ts';
  * - `remediating`: an attempt's command is being sent or is running;
  * - `verifying`: the command succeeded; waiting for the same alarm to return to OK;
  * - `backing-off`: an attempt failed; waiting (exponential backoff, full jitter) before the next;
+ * - `waiting`: a gate asked to wait (another remediation holds the instance's lease, or the
+ *   runbook's concurrency limit is reached); the attempt starts when the gate allows it;
+ * - `suppressed`: the runbook's fleet breaker is open; the group page covers this instance, and
+ *   nothing runs until the alarm returns to OK;
  * - `escalated`: a human was paged; waiting for the alarm to return to OK to say so;
  * - `resolved`: the alarm is OK again; the incident is closed and kept for reports.
  */
-export type IncidentStatus = 'remediating' | 'verifying' | 'backing-off' | 'escalated' | 'resolved';
+export type IncidentStatus =
+  | 'remediating'
+  | 'verifying'
+  | 'backing-off'
+  | 'waiting'
+  | 'suppressed'
+  | 'escalated'
+  | 'resolved';
 
 /** An incident is about one runbook on one target; at most one is open per key. */
 export interface IncidentKey {
@@ -40,12 +51,36 @@ export interface Incident {
   readonly refusals?: readonly Refusal[];
   readonly escalation?: Escalation;
   readonly resolution?: Resolution;
+  /**
+   * The shared resources the current attempt holds: the instance's lease, one of the runbook's
+   * concurrency slots, and the unit of hourly budget it spent. Taken in the same transaction that
+   * records the attempt; given back when the incident leaves `remediating` and `verifying`.
+   */
+  readonly hold?: Hold;
+  /** When the incident started waiting on a gate (epoch ms); cleared when an attempt starts. */
+  readonly waitingSince?: number;
   /** The one timer that is current; a timer message with another token is stale and absorbed. */
   readonly timer?: TimerState;
   /** What happened, oldest first, capped to the latest entries. */
   readonly history: readonly HistoryEntry[];
   /** Incremented on every write; the store's conditional write checks it. */
   readonly version: number;
+}
+
+/** What an attempt holds while its command runs and is verified. */
+export interface Hold {
+  readonly attempt: number;
+  /** The instance whose lease is held. */
+  readonly instanceId: string;
+  /** The index of the runbook's concurrency slot held, below the runbook's `maxInFlight`. */
+  readonly slot: number;
+  /** When the lease and the slot lapse if nobody gives them back (epoch ms): a crashed holder cannot block forever. */
+  readonly expiresAt: number;
+  /** The clock hour (UTC, `YYYY-MM-DDTHH`) whose budget the attempt spent, and that hour's budget. */
+  readonly budgetHour: string;
+  readonly budgetMax: number;
+  /** Whether the budget read before deciding was of an earlier hour, so that the count starts again. */
+  readonly budgetNewHour: boolean;
 }
 
 /** The alarm that opened the incident. */

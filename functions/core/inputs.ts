@@ -74,3 +74,15 @@ export interface TimerMessage {
   readonly token: string;
   readonly dueAt: number;
 }
+
+/** A timer of a runbook's fleet breaker: resend its group page, or close it after the quiet period. */
+export interface BreakerTimerMessage {
+  readonly kind: 'breaker';
+  readonly runbook: string;
+  /** The breaker episode it belongs to; a timer of an earlier one is stale. */
+  readonly openedAt: number;
+  readonly dueAt: number;
+}
+
+/** Any message on the timer queue. */
+export type QueuedTimer = TimerMessage | BreakerTimerMessage;

@@ -1,4 +1,5 @@
 import type { PageEffect } from './effects.ts';
+import type { GateName } from './gates.ts';
 import type { Attempt, Incident } from './incident.ts';
 import type { Runbook } from './runbook.ts';
 
@@ -45,7 +46,9 @@ export function pageMessage(effect: PageEffect, runbook: Runbook | undefined): P
         '',
         ...facts(incident, runbook),
         `Why paged: ${reason}`,
-        ...(incident.refusals ?? []).map((r) => `Refused:   ${r.gate} gate at ${iso(r.at)}`),
+        ...(incident.refusals ?? []).map(
+          (r) => `Refused:   ${r.gate} gate at ${iso(r.at)}: ${oneLine(r.reason, 300)}`,
+        ),
         '',
         ...attemptLines(incident.attempts),
         'What to look at next:',
@@ -96,10 +99,15 @@ function attemptLines(attempts: readonly Attempt[]): string[] {
 function shortReason(incident: Incident): string {
   const refusal = incident.refusals?.at(-1);
   if (refusal) {
-    const said = {
+    const said: Record<GateName, string> = {
       'kill-switch': 'automation paused',
       cooldown: 'flapping',
       'opt-in': 'instance not opted in',
+      breaker: 'fleet breaker open',
+      'auto-disable': 'runbook switched to dry-run',
+      budget: 'hourly budget spent',
+      lease: 'instance busy too long',
+      concurrency: 'no free slot in time',
     };
     return `${said[refusal.gate]}, nothing run`;
   }

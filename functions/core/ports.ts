@@ -1,8 +1,10 @@
 import type { AlarmStateValue } from './alarm.ts';
 import type { PageEffect, PublishEventEffect, SendCommandEffect } from './effects.ts';
-import type { OptIn, Pause } from './gates.ts';
-import type { Incident, IncidentKey } from './incident.ts';
-import type { CommandObservation, TimerMessage } from './inputs.ts';
+import type { BreakerRecord, InstanceFacts, RunOutcome } from './fleet.ts';
+import type { Notice } from './fleet-messages.ts';
+import type { FleetFacts, ModeOverride, OptIn, Pause } from './gates.ts';
+import type { Hold, Incident, IncidentKey } from './incident.ts';
+import type { CommandObservation, QueuedTimer } from './inputs.ts';
 import type { Runbook } from './runbook.ts';
 
 /**
@@ -17,7 +19,10 @@ export interface IncidentStore {
   /**
    * Writes `next` if the stored record is still `previous` (same version; absent when `previous` is
    * undefined). When `next` starts a new episode, `previous` is archived in the same transaction.
+   * When `next` takes a new {@link Hold}, the instance's lease, the runbook's slot and a unit of its
+   * hourly budget are taken in that same transaction, each conditional on being free.
    * @throws IncidentConflictError when another writer got there first
+   * @throws ClaimConflictError when the lease, the slot or the budget was taken meanwhile
    */
   save(next: Incident, previous: Incident | undefined): Promise<void>;
   /** The incident a command in flight belongs to, from the command index. */
@@ -38,6 +43,20 @@ export class IncidentConflictError extends Error {
   }
 }
 
+/** The lease, a slot or the budget changed since the facts were read: read them again and decide again. */
+export class ClaimConflictError extends Error {
+  override readonly name = 'ClaimConflictError';
+  readonly key: IncidentKey;
+  /** Which claims failed: `lease`, `slot`, `budget`, or `busy` when DynamoDB reported a concurrent transaction. */
+  readonly claims: readonly string[];
+
+  constructor(key: IncidentKey, claims: readonly string[]) {
+    super(`incident ${key.runbook}/${key.target} could not take ${claims.join(', ')}`);
+    this.key = key;
+    this.claims = claims;
+  }
+}
+
 /** Runs runbook documents with SSM Run Command and reads their results. */
 export interface CommandRunner {
   /** Sends the attempt's command; resolves to the command id. Rejects when SSM refuses it. */
@@ -50,13 +69,15 @@ export interface CommandRunner {
 
 /** Delivers timer messages at (or, for long waits, in hops towards) their due time. */
 export interface TimerQueue {
-  schedule(timer: TimerMessage, now: number): Promise<void>;
+  schedule(timer: QueuedTimer, now: number): Promise<void>;
 }
 
 /** Pages humans. */
 export interface Pager {
   /** Resolves to the message id the pager service assigned. */
   page(effect: PageEffect, runbook: Runbook | undefined): Promise<string>;
+  /** Pages about a runbook as a whole (its breaker, its mode); resolves to the message id. */
+  notify(notice: Notice): Promise<string>;
 }
 
 /** Publishes remediation events for integrations and audit (best effort). */
@@ -87,6 +108,66 @@ export interface KillSwitch {
 /** Reads whether an instance carries the opt-in tag. */
 export interface OptInReader {
   optIn(instanceId: string): Promise<OptIn>;
+}
+
+/** What the fleet gates read for one decision. */
+export interface FleetState {
+  readonly fleet: FleetFacts;
+  /** The runbook's breaker as stored (open or last closed). */
+  readonly breaker?: BreakerRecord;
+  /** The runbook's dry-run switch, when set. */
+  readonly mode?: ModeOverride;
+}
+
+/**
+ * The shared state of the fleet gates: leases, slots, budgets, breakers, run records and the dry-run
+ * switch. Taking a lease, a slot and budget happens in the incident store's transaction; this port
+ * reads them, gives them back, and keeps the rest.
+ */
+export interface FleetGuard {
+  /** Strongly consistent: the instance's lease, the runbook's slots, budget, breaker and mode. */
+  read(runbook: Runbook, instanceId: string | undefined, now: number): Promise<FleetState>;
+  /** Gives back a hold's lease and slot, if `holder` still holds them (a lapsed one may be someone else's). */
+  release(hold: Hold, holder: string, runbook: string): Promise<void>;
+  /** Records that the runbook saw an instance's alarm in a state (ALARM also counts towards the breaker). */
+  recordAlarm(runbook: string, instanceId: string, state: string, at: number): Promise<void>;
+  /**
+   * The distinct instances whose alarm went ALARM for the runbook since `since`, oldest first; stops
+   * reading once `enough` are found (the breaker only needs to know it is more than its limit).
+   */
+  alarmWindow(runbook: string, since: number, enough: number): Promise<{ instanceId: string; at: number }[]>;
+  /** How many instances the runbook has seen in any alarm state since `since`. */
+  seenCount(runbook: string, since: number): Promise<number>;
+  /** Opens the breaker unless it is open and holding; true when this call opened it (and so pages). */
+  openBreaker(runbook: string, record: BreakerRecord, quietSeconds: number): Promise<boolean>;
+  /** Adds an instance to the open breaker of that episode and moves its quiet period on. */
+  addToBreaker(runbook: string, openedAt: number, instanceId: string, at: number): Promise<void>;
+  /** The group page of that episode was sent. */
+  breakerPaged(runbook: string, openedAt: number, messageId: string): Promise<void>;
+  /**
+   * Closes the open breaker; with `quietSince`, only if no alarm came after it. Resolves to the
+   * closed record, or undefined when there was nothing to close.
+   */
+  closeBreaker(
+    runbook: string,
+    close: {
+      readonly at: number;
+      readonly by?: string;
+      readonly reason?: string;
+      readonly quietSince?: number;
+    },
+  ): Promise<BreakerRecord | undefined>;
+  /** Adds judged runs (idempotent per incident and attempt); resolves to the runbook's latest runs. */
+  recordRuns(runbook: string, runs: readonly RunOutcome[]): Promise<RunOutcome[]>;
+  /** Switches a runbook to dry-run; false when it already was. */
+  setMode(runbook: string, override: ModeOverride): Promise<boolean>;
+  /** Lets a runbook act again and forgets its runs; false when it was not switched. */
+  clearMode(runbook: string): Promise<boolean>;
+}
+
+/** What EC2 says of instances, for the breaker's group page. */
+export interface InstanceInventory {
+  describe(instanceIds: readonly string[]): Promise<InstanceFacts[]>;
 }
 
 /** The time, injectable so that tests and the game day control it. */

@@ -67,6 +67,20 @@ export function validateRunbook(r: RunbookDefinition): string[] {
   range('cooldownSeconds', r.cooldownSeconds, 0, 86_400);
   range('concurrency.maxInFlight', r.concurrency?.maxInFlight, 1, 1000);
   range('concurrency.maxPerHour', r.concurrency?.maxPerHour, 1, 100_000);
+  range('concurrency.maxWaitSeconds', r.concurrency?.maxWaitSeconds, 0, 86_400);
+  if (r.breaker) {
+    range('breaker.maxInstances', r.breaker.maxInstances, 1, 100_000);
+    range('breaker.maxPercent', r.breaker.maxPercent, 1, 100);
+    range('breaker.windowSeconds', r.breaker.windowSeconds, 60, 86_400);
+    range('breaker.quietSeconds', r.breaker.quietSeconds, 60, 7 * 86_400);
+  }
+  if (r.autoDisable) {
+    range('autoDisable.lastRuns', r.autoDisable.lastRuns, 3, 100);
+    const rate = r.autoDisable.minSuccessRate;
+    if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
+      problems.push(`autoDisable.minSuccessRate is ${rate}: use a share from 0 to 1 (0.5 is half)`);
+    }
+  }
   if (r.mode !== undefined && r.mode !== 'enforce' && r.mode !== 'dry-run') {
     problems.push(`mode is "${r.mode}": use "enforce" or "dry-run"`);
   }

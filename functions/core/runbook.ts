@@ -46,8 +46,20 @@ export interface RunbookDefinition {
   readonly deliveryTimeoutSeconds: number;
   /** The same alarm again within this many seconds after a remediation counts as flapping. @default 1800 */
   readonly cooldownSeconds?: number;
-  /** Limits across the fleet. @default { maxInFlight: 10, maxPerHour: 60 } */
+  /** Limits across the fleet. @default { maxInFlight: 10, maxPerHour: 60, maxWaitSeconds: 900 } */
   readonly concurrency?: ConcurrencyLimits;
+  /**
+   * The fleet circuit breaker: when too many instances raise this runbook's alarms at once, the cause
+   * is shared (a bad deploy, a full shared volume) and per-instance remedies would only add load.
+   * `false` turns it off, for runbooks whose alarms are expected fleet-wide.
+   * @default { maxInstances: 5, maxPercent: 50, windowSeconds: 600, quietSeconds: 1800 }
+   */
+  readonly breaker?: BreakerPolicy | false;
+  /**
+   * Switches the runbook to dry-run, and pages, when too few of its recent runs were verified.
+   * `false` turns it off. @default { lastRuns: 10, minSuccessRate: 0.5 }
+   */
+  readonly autoDisable?: AutoDisablePolicy | false;
   /** `dry-run`: decide and record everything, run nothing. @default 'enforce' */
   readonly mode?: 'enforce' | 'dry-run';
   /** What a human should look at when the runbook could not fix it; travels with every escalation. */
@@ -97,11 +109,16 @@ export function breaches(value: number, comparison: ComparisonOperator, threshol
 
 /** A validated runbook: every default applied, the ladder always explicit. */
 export interface Runbook
-  extends Omit<RunbookDefinition, 'remediate' | 'actions' | 'cooldownSeconds' | 'concurrency' | 'mode'> {
+  extends Omit<
+    RunbookDefinition,
+    'remediate' | 'actions' | 'cooldownSeconds' | 'concurrency' | 'mode' | 'breaker' | 'autoDisable'
+  > {
   readonly actions: readonly RunbookAction[];
   readonly parameters: Readonly<Record<string, RunbookParameter>>;
   readonly cooldownSeconds: number;
-  readonly concurrency: ConcurrencyLimits;
+  readonly concurrency: Required<ConcurrencyLimits>;
+  readonly breaker: BreakerPolicy | false;
+  readonly autoDisable: AutoDisablePolicy | false;
   readonly mode: 'enforce' | 'dry-run';
 }
 
@@ -176,9 +193,50 @@ export interface BackoffPolicy {
 export interface ConcurrencyLimits {
   /** Commands of this runbook in flight at once, across the fleet. */
   readonly maxInFlight: number;
-  /** Commands of this runbook started per hour, across the fleet. */
+  /** Commands of this runbook started per clock hour (UTC), across the fleet. */
   readonly maxPerHour: number;
+  /**
+   * How long an incident may wait for a free slot or for another remediation's lease on its
+   * instance before a human is paged instead. @default 900
+   */
+  readonly maxWaitSeconds?: number;
 }
+
+/** When the fleet breaker of a runbook opens and closes. */
+export interface BreakerPolicy {
+  /** Opens when more than this many instances raised the runbook's alarms within the window. */
+  readonly maxInstances: number;
+  /**
+   * Opens when more than this percentage of the instances seen by the runbook (in the last thirty
+   * days) alarmed within the window, once at least three did. Omit to count instances only.
+   */
+  readonly maxPercent?: number;
+  readonly windowSeconds: number;
+  /** Closes after this long without a new alarm (or by `npx remediate breaker close`). */
+  readonly quietSeconds: number;
+}
+
+/** When a runbook switches itself to dry-run. */
+export interface AutoDisablePolicy {
+  /** How many of the runbook's latest runs (commands that ran and were judged) count. */
+  readonly lastRuns: number;
+  /** Below this share of verified runs among them, the runbook goes to dry-run. */
+  readonly minSuccessRate: number;
+}
+
+/** The defaults of the fleet limits. */
+export const DEFAULT_CONCURRENCY: Required<ConcurrencyLimits> = {
+  maxInFlight: 10,
+  maxPerHour: 60,
+  maxWaitSeconds: 900,
+};
+export const DEFAULT_BREAKER: BreakerPolicy = {
+  maxInstances: 5,
+  maxPercent: 50,
+  windowSeconds: 600,
+  quietSeconds: 1800,
+};
+export const DEFAULT_AUTO_DISABLE: AutoDisablePolicy = { lastRuns: 10, minSuccessRate: 0.5 };
 
 /** The action name the diagnose script runs under. */
 export const DIAGNOSE_ACTION = 'diagnose';
@@ -205,7 +263,9 @@ export function defineRunbook(definition: RunbookDefinition): Runbook {
     actions: actions ?? [{ name: 'remediate', script: remediate as string }],
     parameters: definition.parameters ?? {},
     cooldownSeconds: definition.cooldownSeconds ?? 1800,
-    concurrency: definition.concurrency ?? { maxInFlight: 10, maxPerHour: 60 },
+    concurrency: { ...DEFAULT_CONCURRENCY, ...definition.concurrency },
+    breaker: definition.breaker ?? DEFAULT_BREAKER,
+    autoDisable: definition.autoDisable ?? DEFAULT_AUTO_DISABLE,
     mode: definition.mode ?? 'enforce',
   });
 }

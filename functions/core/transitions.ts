@@ -1,7 +1,19 @@
 import { backoffSeconds } from './backoff.ts';
 import type { Effect } from './effects.ts';
-import { killSwitch, optInTag, type Refusal, type SafetyFacts } from './gates.ts';
-import type { Attempt, CommandResult, Incident, TimerKind } from './incident.ts';
+import {
+  autoDisableGate,
+  breakerGate,
+  budgetGate,
+  budgetHour,
+  concurrencyGate,
+  type FleetFacts,
+  killSwitch,
+  leaseGate,
+  optInTag,
+  type Refusal,
+  type SafetyFacts,
+} from './gates.ts';
+import type { Attempt, CommandResult, Hold, Incident, TimerKind } from './incident.ts';
 import { latestAttempt } from './incident.ts';
 import type { Runbook } from './runbook.ts';
 import { planAttempt } from './runbook-choice.ts';
@@ -64,15 +76,28 @@ export function withTimer(step: Step, kind: TimerKind, dueAt: number): Step {
 
 /**
  * Starts the next attempt with the action the runbook plans for it: the command is sent, and a
- * check follows in case SSM never answers. A plan that cannot run pages instead.
+ * check follows in case SSM never answers. The safety gates are asked first, in order: the kill
+ * switch and the opt-in tag (page), the fleet breaker (suppress), dry-run (page with what would
+ * have run), the hourly budget (page), the instance's lease and the concurrency limit (wait).
  */
 export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
   const number = incident.attempts.length + 1;
   const refusal = killSwitch(ctx.safety, ctx.now) ?? optInTag(ctx.safety, ctx.now);
   if (refusal) return refuse(incident, refusal, ctx);
+  const breaker = breakerGate(ctx.safety, ctx.now);
+  if (breaker) return suppress(incident, breaker, ctx);
   const plan = planAttempt(ctx.runbook, incident, number);
   if (plan.kind === 'escalate') return escalate(incident, plan.reason, ctx);
+  const disabled = autoDisableGate(ctx.safety, ctx.now);
+  if (disabled) return dryRun(withRefusal(incident, disabled), number, plan, ctx);
   if (ctx.runbook.mode === 'dry-run') return dryRun(incident, number, plan, ctx);
+  const fleet = ctx.safety?.fleet;
+  if (fleet) {
+    const overBudget = budgetGate(fleet, ctx.runbook, ctx.now);
+    if (overBudget) return refuse(incident, overBudget, ctx);
+    const busy = leaseGate(fleet, incident, ctx.now) ?? concurrencyGate(fleet, ctx.runbook, ctx.now);
+    if (busy) return waitFor(incident, busy, ctx);
+  }
   const attempt: Attempt = {
     number,
     action: plan.action,
@@ -80,8 +105,14 @@ export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
     requestedAt: ctx.now,
     status: 'dispatching',
   };
+  const { waitingSince: _waited, ...rest } = incident;
   const next = note(
-    { ...incident, status: 'remediating', attempts: [...incident.attempts, attempt] },
+    {
+      ...rest,
+      status: 'remediating',
+      attempts: [...incident.attempts, attempt],
+      ...(fleet ? { hold: holdFor(incident, number, fleet, ctx) } : {}),
+    },
     ctx.now,
     `attempt ${number} of ${ctx.runbook.maxAttempts}: sending ${ctx.runbook.name} action ${plan.action}`,
   );
@@ -99,6 +130,88 @@ export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
     deliveryTimeoutSeconds: ctx.runbook.deliveryTimeoutSeconds,
   };
   return withTimer({ incident: next, effects: [send] }, 'reconcile', ctx.now + DISPATCH_CHECK_SECONDS * 1000);
+}
+
+/**
+ * The longest an attempt can legitimately hold its lease and slot: delivery, execution, the
+ * reconciliation margin, then the verify window. A holder that crashed lapses after it.
+ */
+export function holdSeconds(runbook: Runbook): number {
+  return (
+    runbook.deliveryTimeoutSeconds +
+    runbook.executionTimeoutSeconds +
+    runbook.verifyWindowSeconds +
+    2 * RECONCILE_MARGIN_SECONDS
+  );
+}
+
+/** What the attempt takes: the instance's lease, a free slot (picked at random to spread contention), a unit of budget. */
+function holdFor(incident: Incident, attempt: number, fleet: FleetFacts, ctx: DecisionContext): Hold {
+  const slot = fleet.freeSlots[Math.floor(ctx.random * fleet.freeSlots.length)] as number;
+  const hour = budgetHour(ctx.now);
+  return {
+    attempt,
+    instanceId: incident.instanceId as string,
+    slot,
+    expiresAt: ctx.now + holdSeconds(ctx.runbook) * 1000,
+    budgetHour: hour,
+    budgetMax: ctx.runbook.concurrency.maxPerHour,
+    budgetNewHour: fleet.budget?.hour !== hour,
+  };
+}
+
+/** Shortest and longest wait between looks at a busy gate. */
+export const WAIT_MIN_SECONDS = 15;
+export const WAIT_MAX_SECONDS = 120;
+
+/**
+ * A gate asked to wait (the instance is leased by another remediation, or the runbook's slots are
+ * all in use): look again later, with jitter so that waiting incidents do not return together; page
+ * once the wait outlasts `maxWaitSeconds`.
+ */
+export function waitFor(incident: Incident, refusal: Refusal, ctx: DecisionContext): Step {
+  const since = incident.waitingSince ?? ctx.now;
+  const waited = Math.round((ctx.now - since) / 1000);
+  const limit = ctx.runbook.concurrency.maxWaitSeconds;
+  if (waited >= limit) {
+    const { waitingSince: _since, ...rest } = incident;
+    return refuse(
+      rest,
+      { ...refusal, reason: `${refusal.reason}; waited ${waited}s (limit ${limit}s)` },
+      ctx,
+    );
+  }
+  const span = Math.min(WAIT_MAX_SECONDS, Math.max(WAIT_MIN_SECONDS, waited / 2));
+  const waitSeconds = Math.max(1, Math.min(Math.round(span * (0.5 + ctx.random / 2)), limit - waited));
+  const next = note(
+    { ...withRefusal(incident, refusal), status: 'waiting', waitingSince: since },
+    ctx.now,
+    `waiting ${waitSeconds}s: ${refusal.reason}`,
+  );
+  return withTimer({ incident: next, effects: [] }, 'retry', ctx.now + waitSeconds * 1000);
+}
+
+/**
+ * The fleet breaker is open: the incident is kept (and closes when its alarm returns to OK), but no
+ * command runs and no page goes out for it alone; the breaker's group page names the instance.
+ */
+export function suppress(incident: Incident, refusal: Refusal, ctx: DecisionContext): Step {
+  const { timer: _timer, waitingSince: _since, ...rest } = incident;
+  return {
+    incident: note(
+      { ...withRefusal(rest, refusal), status: 'suppressed' },
+      ctx.now,
+      `suppressed by the breaker gate: ${refusal.reason}`,
+    ),
+    effects: [],
+  };
+}
+
+/** Records a refusal, once per gate in a row: a gate that keeps saying "wait" is one entry. */
+export function withRefusal(incident: Incident, refusal: Refusal): Incident {
+  const refusals = incident.refusals ?? [];
+  if (refusals[refusals.length - 1]?.gate === refusal.gate) return incident;
+  return { ...incident, refusals: [...refusals, refusal] };
 }
 
 /**
@@ -217,7 +330,10 @@ export function afterFailure(incident: Incident, ctx: DecisionContext): Step {
 
 /** A gate said no: record which and why, and page a human instead of acting. */
 export function refuse(incident: Incident, refusal: Refusal, ctx: DecisionContext): Step {
-  const refused = { ...incident, refusals: [...(incident.refusals ?? []), refusal] };
+  const refusals = (incident.refusals ?? []).filter(
+    (r, i, all) => !(i === all.length - 1 && r.gate === refusal.gate),
+  );
+  const refused = { ...incident, refusals: [...refusals, refusal] };
   return escalate(refused, `refused by the ${refusal.gate} gate: ${refusal.reason}`, ctx);
 }
 

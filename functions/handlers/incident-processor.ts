@@ -3,9 +3,10 @@ import { INSTANCE_ID } from '../core/alarm.ts';
 import { decide } from '../core/decide.ts';
 import type { Effect, PageEffect, PublishEventEffect, SendCommandEffect } from '../core/effects.ts';
 import type { SafetyFacts } from '../core/gates.ts';
-import type { Incident, IncidentKey } from '../core/incident.ts';
+import { type Incident, type IncidentKey, isOpen } from '../core/incident.ts';
 import type { DecisionInput } from '../core/inputs.ts';
 import {
+  ClaimConflictError,
   type Clock,
   type CommandRunner,
   type EventPublisher,
@@ -17,6 +18,9 @@ import {
   type TimerQueue,
 } from '../core/ports.ts';
 import type { Runbook } from '../core/runbook.ts';
+import { FleetGates } from './fleet-gates.ts';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The adapters a processor carries decisions out with. */
 export interface ProcessorPorts {
@@ -29,6 +33,8 @@ export interface ProcessorPorts {
   readonly killSwitch: KillSwitch;
   /** Read before every decision that could start a command on an instance. */
   readonly optIn: OptInReader;
+  /** Leases, slots, budgets, the breaker and auto-disable. */
+  readonly gates: FleetGates;
   readonly clock: Clock;
   /** A number in [0, 1) for backoff jitter. */
   readonly random: () => number;
@@ -48,6 +54,11 @@ export interface ProcessOutcome {
 
 /** Conflicting writers on one incident are few (a handful of duplicate events); more is a fault. */
 const MAX_CONFLICTS = 10;
+/**
+ * Losing the race for a slot, a lease or the budget is normal in an alarm storm: each loss re-reads
+ * the limits (after a few milliseconds of jitter) and usually decides to wait.
+ */
+const MAX_CLAIM_CONFLICTS = 25;
 
 /**
  * The shell around the decider: load, decide, write conditionally, then act. Timers are enqueued
@@ -63,14 +74,16 @@ export class IncidentProcessor {
 
   async process(key: IncidentKey, runbook: Runbook, source: InputSource): Promise<ProcessOutcome> {
     const { store, clock, logger } = this.ports;
+    let claimConflicts = 0;
     for (let round = 1; ; round++) {
       const current = await store.load(key);
       const input = typeof source === 'function' ? await source(current) : source;
+      const safety = await this.safetyFacts(key, runbook, input, current);
       const decision = decide(current, input, {
         runbook,
         now: clock.now(),
         random: this.ports.random(),
-        safety: await this.safetyFacts(key, runbook, input),
+        safety,
       });
       if (!decision.changed) {
         logger.info('input absorbed', {
@@ -85,7 +98,16 @@ export class IncidentProcessor {
       try {
         await store.save(incident, current);
       } catch (error) {
-        if (!(error instanceof IncidentConflictError) || round >= MAX_CONFLICTS) throw error;
+        if (error instanceof ClaimConflictError && ++claimConflicts < MAX_CLAIM_CONFLICTS) {
+          logger.info('lost a race for a shared limit; reading the limits again', {
+            claims: error.claims,
+            round,
+          });
+          await sleep(this.ports.random() * 25);
+          continue;
+        }
+        if (!(error instanceof IncidentConflictError) || round >= MAX_CONFLICTS + MAX_CLAIM_CONFLICTS)
+          throw error;
         logger.info('lost a race for the incident; deciding again', { round, input: input.kind });
         continue;
       }
@@ -95,20 +117,40 @@ export class IncidentProcessor {
         to: incident.status,
         version: incident.version,
       });
+      await this.ports.gates.afterSave(runbook, current, incident);
       await this.carryOut(key, runbook, effects);
       return { changed: true, incident };
     }
   }
 
-  /** What the gates need; only an ALARM or a timer can start a command, so nothing else pays for reads. */
-  private async safetyFacts(key: IncidentKey, runbook: Runbook, input: DecisionInput): Promise<SafetyFacts> {
-    const canAct = (input.kind === 'alarm' && input.alarm.state === 'ALARM') || input.kind === 'timer';
-    if (!canAct) return {};
-    const [paused, optIn] = await Promise.all([
+  /**
+   * What the gates need. Only an ALARM or a timer can start a command, so only they pay for the
+   * reads; every alarm state of an instance is recorded for the fleet breaker's count.
+   */
+  private async safetyFacts(
+    key: IncidentKey,
+    runbook: Runbook,
+    input: DecisionInput,
+    current: Incident | undefined,
+  ): Promise<SafetyFacts> {
+    const { gates } = this.ports;
+    const instanceId = INSTANCE_ID.test(key.target) ? key.target : undefined;
+    const alarm = input.kind === 'alarm' && input.alarm.state === 'ALARM';
+    if (!alarm && input.kind !== 'timer') {
+      if (input.kind === 'alarm') await gates.recordAlarm(runbook, input);
+      return {};
+    }
+    const opening = input.kind === 'alarm' && (!current || !isOpen(current));
+    const [paused, optIn, fleet] = await Promise.all([
       this.ports.killSwitch.pauseFor(runbook.name),
-      INSTANCE_ID.test(key.target) ? this.ports.optIn.optIn(key.target) : undefined,
+      instanceId ? this.ports.optIn.optIn(instanceId) : undefined,
+      opening ? gates.onOpeningAlarm(runbook, input) : gates.read(runbook, instanceId),
     ]);
-    return { ...(paused ? { paused } : {}), ...(optIn ? { optIn } : {}) };
+    return {
+      ...(paused ? { paused } : {}),
+      ...(optIn ? { optIn } : {}),
+      ...FleetGates.safetyFacts(fleet, runbook, this.ports.clock.now()),
+    };
   }
 
   private async scheduleTimers(effects: readonly Effect[]): Promise<void> {

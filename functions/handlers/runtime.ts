@@ -8,22 +8,36 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { runbooks as registry } from '../../runbooks/index.ts';
 import { CloudWatchAlarmReader } from '../adapters/aws/cloudwatch-alarm-reader.ts';
+import { DynamoDbFleetGuard } from '../adapters/aws/dynamodb-fleet-guard.ts';
 import { DynamoDbIncidentStore } from '../adapters/aws/dynamodb-incident-store.ts';
 import { DynamoDbKillSwitch } from '../adapters/aws/dynamodb-kill-switch.ts';
+import { Ec2InstanceInventory } from '../adapters/aws/ec2-instance-inventory.ts';
 import { Ec2OptInReader } from '../adapters/aws/ec2-opt-in-reader.ts';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher.ts';
 import { SnsPager } from '../adapters/aws/sns-pager.ts';
 import { SqsTimerQueue } from '../adapters/aws/sqs-timer-queue.ts';
 import { SsmCommandRunner } from '../adapters/aws/ssm-command-runner.ts';
-import type { AlarmReader, Clock, CommandRunner, IncidentStore, TimerQueue } from '../core/ports.ts';
+import type {
+  AlarmReader,
+  Clock,
+  CommandRunner,
+  FleetGuard,
+  IncidentStore,
+  InstanceInventory,
+  TimerQueue,
+} from '../core/ports.ts';
 import type { Runbook } from '../core/runbook.ts';
 import { configFromEnv, type HandlerConfig } from './config.ts';
+import { FleetGates } from './fleet-gates.ts';
 import { IncidentProcessor, type ProcessorPorts } from './incident-processor.ts';
 import { RunbookCatalog } from './runbook-catalog.ts';
 
 /** Everything a handler uses, built once per container. */
 export interface Runtime {
   readonly processor: IncidentProcessor;
+  /** The fleet gates, for the breaker's timers. */
+  readonly gates: FleetGates;
+  readonly fleet: FleetGuard;
   readonly store: IncidentStore;
   readonly commands: CommandRunner;
   readonly timers: TimerQueue;
@@ -58,10 +72,13 @@ export interface RuntimeOptions {
 export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions = {}): Runtime {
   const clients = options.clients ?? {};
   const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
+  const ec2 = clients.ec2 ?? new EC2Client({});
   return assembleRuntime({
     store: new DynamoDbIncidentStore(dynamodb, config.tableName),
     killSwitch: new DynamoDbKillSwitch(dynamodb, config.tableName),
-    optIn: new Ec2OptInReader(clients.ec2 ?? new EC2Client({}), config.optInTag),
+    fleet: new DynamoDbFleetGuard(dynamodb, config.tableName),
+    optIn: new Ec2OptInReader(ec2, config.optInTag),
+    inventory: new Ec2InstanceInventory(ec2),
     commands: new SsmCommandRunner(clients.ssm ?? new SSMClient({}), {
       documents: config.runbookDocuments,
       ...(options.invocationRetryDelaysMs
@@ -80,15 +97,20 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions 
 }
 
 /** The ports a runtime is made of, whichever world they reach (AWS, or this machine). */
-export interface RuntimePorts extends ProcessorPorts {
+export interface RuntimePorts extends Omit<ProcessorPorts, 'gates'> {
+  readonly fleet: FleetGuard;
+  readonly inventory: InstanceInventory;
   readonly alarms: AlarmReader;
   readonly runbooks: RunbookCatalog;
 }
 
 /** A runtime from its ports: the AWS runtime and the local one differ only in these. */
 export function assembleRuntime(ports: RuntimePorts): Runtime {
+  const gates = new FleetGates(ports);
   return {
-    processor: new IncidentProcessor(ports),
+    processor: new IncidentProcessor({ ...ports, gates }),
+    gates,
+    fleet: ports.fleet,
     store: ports.store,
     commands: ports.commands,
     timers: ports.timers,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AlarmChange, AlarmMetric } from '../core/alarm.ts';
-import type { TimerMessage } from '../core/inputs.ts';
+import type { BreakerTimerMessage, TimerMessage } from '../core/inputs.ts';
 
 /**
  * Schemas of what the handlers accept, from AWS's published event shapes. They check what the
@@ -86,6 +86,17 @@ export const timerMessage = z.object({
   token: z.string().min(1).max(128),
   dueAt: z.number().int().nonnegative(),
 }) satisfies z.ZodType<TimerMessage>;
+
+/** The body of a breaker timer message. */
+export const breakerTimerMessage = z.object({
+  kind: z.literal('breaker'),
+  runbook: z.string().min(1).max(64),
+  openedAt: z.number().int().nonnegative(),
+  dueAt: z.number().int().nonnegative(),
+}) satisfies z.ZodType<BreakerTimerMessage>;
+
+/** Any timer message on the queue. */
+export const queuedTimer = z.union([breakerTimerMessage, timerMessage]);
 
 /**
  * Parses AWS's alarm timestamps. CloudWatch writes `2019-10-02T17:04:40.989+0000`, which is not

@@ -3,10 +3,10 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Incident } from '../core/incident.ts';
 import { latestAttempt } from '../core/incident.ts';
-import type { DecisionInput, TimerInput, TimerMessage } from '../core/inputs.ts';
+import type { DecisionInput, QueuedTimer, TimerInput, TimerMessage } from '../core/inputs.ts';
 import { commentFor } from '../core/transitions.ts';
 import type { Runtime } from './runtime.ts';
-import { describeIssues, timerMessage } from './schemas.ts';
+import { describeIssues, queuedTimer } from './schemas.ts';
 
 /**
  * Handles timer messages from SQS: retries, verify deadlines and reconciliation with SSM. A message
@@ -41,11 +41,15 @@ async function handleRecord(record: SQSRecord, runtime: Runtime): Promise<void> 
     await runtime.timers.schedule(timer, now);
     return;
   }
-  const runbook = runtime.runbooks.byName(timer.key.runbook);
+  const runbookName = timer.kind === 'breaker' ? timer.runbook : timer.key.runbook;
+  const runbook = runtime.runbooks.byName(runbookName);
   if (!runbook) {
-    logger.error('timer for a runbook this deployment does not have; dropped', {
-      runbook: timer.key.runbook,
-    });
+    logger.error('timer for a runbook this deployment does not have; dropped', { runbook: runbookName });
+    return;
+  }
+  if (timer.kind === 'breaker') {
+    const outcome = await runtime.gates.onBreakerTimer(runbook, timer);
+    logger.info('breaker timer', { runbook: runbook.name, outcome });
     return;
   }
   await runtime.processor.process(timer.key, runbook, (current) => observe(current, timer, runtime));
@@ -79,14 +83,14 @@ async function observe(
   return { ...input, observation: { command } };
 }
 
-function parseTimer(body: string): TimerMessage | string {
+function parseTimer(body: string): QueuedTimer | string {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     return 'the body is not JSON';
   }
-  const parsed = timerMessage.safeParse(json);
+  const parsed = queuedTimer.safeParse(json);
   return parsed.success ? parsed.data : describeIssues(parsed.error);
 }
 

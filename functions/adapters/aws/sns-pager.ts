@@ -1,5 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { PageEffect } from '../../core/effects.ts';
+import type { Notice } from '../../core/fleet-messages.ts';
 import { pageMessage } from '../../core/page-message.ts';
 import type { Pager } from '../../core/ports.ts';
 import type { Runbook } from '../../core/runbook.ts';
@@ -24,6 +25,22 @@ export class SnsPager implements Pager {
         MessageAttributes: {
           incident_id: { DataType: 'String', StringValue: effect.incident.id },
           page: { DataType: 'String', StringValue: effect.page },
+        },
+      }),
+    );
+    return MessageId ?? 'unknown';
+  }
+
+  async notify(notice: Notice): Promise<string> {
+    const { MessageId } = await this.sns.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: notice.subject,
+        Message: notice.body,
+        MessageAttributes: {
+          notice_key: { DataType: 'String', StringValue: notice.key },
+          page: { DataType: 'String', StringValue: notice.kind },
+          runbook: { DataType: 'String', StringValue: notice.runbook },
         },
       }),
     );

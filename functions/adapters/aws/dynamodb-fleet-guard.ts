@@ -1,0 +1,392 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { BreakerRecord, RunOutcome } from '../../core/fleet.ts';
+import { FLEET_SEEN_DAYS } from '../../core/fleet.ts';
+import type { FleetFacts, ModeOverride } from '../../core/gates.ts';
+import type { Hold } from '../../core/incident.ts';
+import type { FleetGuard, FleetState } from '../../core/ports.ts';
+import type { Runbook } from '../../core/runbook.ts';
+import { fleetKeys, SLOT_PREFIX } from './fleet-items.ts';
+import { TABLE } from './table-schema.ts';
+
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
+/** Runs kept per runbook, enough for any `autoDisable.lastRuns`. */
+export const RUNS_KEPT = 100;
+const RUNS_WRITE_ROUNDS = 8;
+
+/** The fleet gates' state in the incident table (layout in `fleet-items.ts`). */
+export class DynamoDbFleetGuard implements FleetGuard {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.tableName = tableName;
+  }
+
+  async read(runbook: Runbook, instanceId: string | undefined, now: number): Promise<FleetState> {
+    const [items, lease] = await Promise.all([
+      this.queryAll(fleetKeys.runbookPartition(runbook.name)),
+      instanceId
+        ? this.documents
+            .send(
+              new GetCommand({
+                TableName: this.tableName,
+                Key: fleetKeys.lease(instanceId),
+                ConsistentRead: true,
+              }),
+            )
+            .then((r) => r.Item)
+        : undefined,
+    ]);
+    const held = new Set<number>();
+    let inUse = 0;
+    let budget: FleetFacts['budget'];
+    let breaker: BreakerRecord | undefined;
+    let mode: ModeOverride | undefined;
+    for (const item of items) {
+      const sk = String(item[SK]);
+      if (sk.startsWith(SLOT_PREFIX)) {
+        if (Number(item.until) > now) {
+          inUse++;
+          held.add(Number(item.slot));
+        }
+      } else if (sk === 'BUDGET') budget = { hour: String(item.hour), used: Number(item.used) };
+      else if (sk === 'BREAKER') breaker = toBreaker(item);
+      else if (sk === 'MODE') mode = toMode(item);
+    }
+    const freeSlots: number[] = [];
+    for (let slot = 0; slot < runbook.concurrency.maxInFlight; slot++)
+      if (!held.has(slot)) freeSlots.push(slot);
+    const liveLease =
+      lease && Number(lease.until) > now
+        ? { holder: String(lease.holder), runbook: String(lease.runbook), expiresAt: Number(lease.until) }
+        : undefined;
+    return {
+      fleet: {
+        slotsInUse: inUse,
+        freeSlots,
+        ...(budget ? { budget } : {}),
+        ...(liveLease ? { lease: liveLease } : {}),
+      },
+      ...(breaker ? { breaker } : {}),
+      ...(mode ? { mode } : {}),
+    };
+  }
+
+  async release(hold: Hold, holder: string, runbook: string): Promise<void> {
+    await Promise.all([
+      this.deleteIfHeld(fleetKeys.lease(hold.instanceId), holder, hold.attempt),
+      this.deleteIfHeld(fleetKeys.slot(runbook, hold.slot), holder, hold.attempt),
+    ]);
+  }
+
+  async recordAlarm(runbook: string, instanceId: string, state: string, at: number): Promise<void> {
+    const seenTtl = Math.ceil(at / 1000) + FLEET_SEEN_DAYS * 86_400;
+    await Promise.all([
+      this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...fleetKeys.seen(runbook, instanceId), lastSeenAt: at, [TTL]: seenTtl },
+        }),
+      ),
+      state === 'ALARM'
+        ? this.documents.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: {
+                ...fleetKeys.alarm(runbook, at, instanceId),
+                instanceId,
+                at,
+                [TTL]: Math.ceil(at / 1000) + 86_400,
+              },
+            }),
+          )
+        : undefined,
+    ]);
+  }
+
+  async alarmWindow(
+    runbook: string,
+    since: number,
+    enough: number,
+  ): Promise<{ instanceId: string; at: number }[]> {
+    const found = new Map<string, number>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: {
+            ':pk': fleetKeys.fleetPartition(runbook),
+            ':from': `A#${new Date(since).toISOString()}`,
+            ':to': 'A#~',
+          },
+          ConsistentRead: true,
+          Limit: Math.max(enough * 2, 25),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const id = String(item.instanceId);
+        if (!found.has(id)) found.set(id, Number(item.at));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && found.size < enough);
+    return [...found.entries()].map(([instanceId, at]) => ({ instanceId, at }));
+  }
+
+  async seenCount(runbook: string, since: number): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :seen)',
+          FilterExpression: 'lastSeenAt >= :since',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: {
+            ':pk': fleetKeys.fleetPartition(runbook),
+            ':seen': 'S#',
+            ':since': since,
+          },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  async openBreaker(runbook: string, record: BreakerRecord, quietSeconds: number): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...fleetKeys.breaker(runbook), ...record, instances: new Set(record.instances) },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #state = :closed OR lastAlarmAt <= :quietStart',
+          ExpressionAttributeNames: { '#pk': PK, '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':closed': 'closed',
+            ':quietStart': record.openedAt - quietSeconds * 1000,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async addToBreaker(runbook: string, openedAt: number, instanceId: string, at: number): Promise<void> {
+    await this.ifCurrent(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: fleetKeys.breaker(runbook),
+        UpdateExpression: 'ADD instances :instance SET lastAlarmAt = :at',
+        ConditionExpression: 'openedAt = :openedAt AND #state = :open AND lastAlarmAt <= :at',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':instance': new Set([instanceId]),
+          ':at': at,
+          ':openedAt': openedAt,
+          ':open': 'open',
+        },
+      }),
+    );
+  }
+
+  async breakerPaged(runbook: string, openedAt: number, messageId: string): Promise<void> {
+    await this.ifCurrent(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: fleetKeys.breaker(runbook),
+        UpdateExpression: 'SET page = :page',
+        ConditionExpression: 'openedAt = :openedAt',
+        ExpressionAttributeValues: { ':page': { status: 'sent', messageId }, ':openedAt': openedAt },
+      }),
+    );
+  }
+
+  async closeBreaker(
+    runbook: string,
+    close: { at: number; by?: string; reason?: string; quietSince?: number },
+  ): Promise<BreakerRecord | undefined> {
+    const names: Record<string, string> = { '#state': 'state' };
+    const values: Record<string, unknown> = { ':open': 'open', ':closed': 'closed', ':at': close.at };
+    const sets = ['#state = :closed', 'closedAt = :at'];
+    if (close.by) {
+      sets.push('closedBy = :by');
+      values[':by'] = close.by;
+    }
+    if (close.reason) {
+      sets.push('closeReason = :reason');
+      values[':reason'] = close.reason;
+    }
+    let condition = '#state = :open';
+    if (close.quietSince !== undefined) {
+      condition += ' AND lastAlarmAt <= :quietSince';
+      values[':quietSince'] = close.quietSince;
+    }
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: fleetKeys.breaker(runbook),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toBreaker(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async recordRuns(runbook: string, runs: readonly RunOutcome[]): Promise<RunOutcome[]> {
+    for (let round = 1; ; round++) {
+      const { Item } = await this.documents.send(
+        new GetCommand({ TableName: this.tableName, Key: fleetKeys.runs(runbook), ConsistentRead: true }),
+      );
+      const known: RunOutcome[] = (Item?.runs as RunOutcome[] | undefined) ?? [];
+      const fresh = runs.filter(
+        (r) => !known.some((k) => k.incidentId === r.incidentId && k.attempt === r.attempt),
+      );
+      if (fresh.length === 0) return known;
+      const merged = [...known, ...fresh].sort((a, b) => a.at - b.at).slice(-RUNS_KEPT);
+      const version = Number(Item?.version ?? 0);
+      try {
+        await this.documents.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...fleetKeys.runs(runbook), runs: merged, version: version + 1 },
+            ...(Item
+              ? {
+                  ConditionExpression: '#version = :version',
+                  ExpressionAttributeValues: { ':version': version },
+                }
+              : { ConditionExpression: 'attribute_not_exists(#pk)' }),
+            ExpressionAttributeNames: Item ? { '#version': 'version' } : { '#pk': PK },
+          }),
+        );
+        return merged;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) || round >= RUNS_WRITE_ROUNDS) throw error;
+      }
+    }
+  }
+
+  async setMode(runbook: string, override: ModeOverride): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...fleetKeys.mode(runbook), ...override },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async clearMode(runbook: string): Promise<boolean> {
+    const [{ Attributes }] = await Promise.all([
+      this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: fleetKeys.mode(runbook),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+      // A runbook let back in starts a fresh record: the runs that switched it off are judged already.
+      this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: fleetKeys.runs(runbook) })),
+    ]);
+    return Attributes !== undefined;
+  }
+
+  /** Deletes a lease or slot only if this attempt still holds it (a lapsed one may be someone else's now). */
+  private async deleteIfHeld(key: Record<string, string>, holder: string, attempt: number): Promise<void> {
+    await this.ifCurrent(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: key,
+        ConditionExpression: '#holder = :holder AND #attempt = :attempt',
+        ExpressionAttributeNames: { '#holder': 'holder', '#attempt': 'attempt' },
+        ExpressionAttributeValues: { ':holder': holder, ':attempt': attempt },
+      }),
+    );
+  }
+
+  /** Sends a write whose condition failing means someone else's state is current: nothing to do. */
+  private async ifCurrent(command: UpdateCommand | DeleteCommand): Promise<void> {
+    try {
+      await this.documents.send(command as UpdateCommand);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async queryAll(partition: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: { ':pk': partition },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+function toBreaker(item: Record<string, unknown>): BreakerRecord {
+  const instances =
+    item.instances instanceof Set ? [...item.instances] : ((item.instances as string[]) ?? []);
+  return {
+    state: item.state === 'open' ? 'open' : 'closed',
+    openedAt: Number(item.openedAt),
+    reason: String(item.reason),
+    instances: instances.map(String).sort(),
+    lastAlarmAt: Number(item.lastAlarmAt),
+    page: (item.page as BreakerRecord['page']) ?? { status: 'due' },
+    ...(item.closedAt === undefined ? {} : { closedAt: Number(item.closedAt) }),
+    ...(item.closedBy === undefined ? {} : { closedBy: String(item.closedBy) }),
+    ...(item.closeReason === undefined ? {} : { closeReason: String(item.closeReason) }),
+  };
+}
+
+function toMode(item: Record<string, unknown>): ModeOverride {
+  return { mode: 'dry-run', reason: String(item.reason), by: String(item.by), since: Number(item.since) };
+}

@@ -1,0 +1,146 @@
+import type { BreakerRecord, InstanceFacts } from './fleet.ts';
+import { sharedAttributes } from './fleet.ts';
+import type { ModeOverride } from './gates.ts';
+import { MAX_BODY_CHARS, subjectLine } from './page-message.ts';
+import type { Runbook } from './runbook.ts';
+
+/** A page about a runbook rather than one incident: its breaker opened or closed, or it went to dry-run. */
+export interface Notice {
+  readonly kind: 'breaker-opened' | 'breaker-closed' | 'runbook-dry-run';
+  readonly runbook: string;
+  /** Ties the opening and closing messages of one breaker together (the pager's dedup key). */
+  readonly key: string;
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** Instances listed by name in a group page; the rest are counted. */
+const LISTED_INSTANCES = 50;
+
+/** The key of one breaker episode. */
+export function breakerKey(runbook: string, openedAt: number): string {
+  return `breaker/${runbook}/${new Date(openedAt).toISOString()}`;
+}
+
+/**
+ * The one page for a fleet event: which instances, what they share, what automation stopped doing,
+ * and how to close the breaker. `described` is what EC2 said of the instances, or why it could not.
+ */
+export function breakerOpenedNotice(
+  runbook: Runbook,
+  record: BreakerRecord,
+  described: readonly InstanceFacts[] | { readonly error: string },
+): Notice {
+  const instances = [...record.instances].sort();
+  const lines = [
+    `The fleet breaker of runbook ${runbook.name} opened: ${record.reason}.`,
+    'Many instances failing at once points at a shared cause; running the remedy on each would add load and hide it.',
+    'Automation runs nothing for this runbook while the breaker is open, and pages no instance one by one.',
+    '',
+    `Runbook:  ${runbook.name} (owner ${runbook.owner})`,
+    `Opened:   ${iso(record.openedAt)}`,
+    `Closes:   after ${quietMinutes(runbook)} min without a new alarm, or by`,
+    `          npx remediate breaker close --runbook ${runbook.name} --reason "..."`,
+    '',
+    `Instances (${instances.length}):`,
+    ...instances.slice(0, LISTED_INSTANCES).map((id) => `  ${id}`),
+    ...(instances.length > LISTED_INSTANCES ? [`  ... and ${instances.length - LISTED_INSTANCES} more`] : []),
+    '',
+    'What they share:',
+    ...sharedLines(described, instances.length),
+    '',
+    'What to look at next:',
+    `  ${runbook.notes ?? 'The runbook has no notes; start from what the instances share.'}`,
+    ...(runbook.link ? [`  ${runbook.link}`] : []),
+  ];
+  return {
+    kind: 'breaker-opened',
+    runbook: runbook.name,
+    key: breakerKey(runbook.name, record.openedAt),
+    subject: subjectLine(
+      `ALARM: ${runbook.name} breaker open - ${instances.length} instances, shared cause?`,
+    ),
+    body: clip(lines.join('\n')),
+  };
+}
+
+function sharedLines(
+  described: readonly InstanceFacts[] | { readonly error: string },
+  total: number,
+): string[] {
+  if ('error' in described) return [`  (EC2 could not describe the instances: ${described.error})`];
+  if (described.length === 0) return ['  (EC2 described none of the instances)'];
+  const attributes = sharedAttributes(described);
+  if (attributes.length === 0) return ['  (no attributes known)'];
+  const scope = described.length === total ? '' : ` (of the ${described.length} instances EC2 described)`;
+  return [
+    ...(scope ? [`  counted${scope}`] : []),
+    ...attributes.map((a) => {
+      const shown = a.values
+        .slice(0, 4)
+        .map((v) => `${v.value} x${v.count}`)
+        .join(', ');
+      const more = a.values.length > 4 ? `, ${a.values.length - 4} more values` : '';
+      return `  ${a.sharedByAll ? 'ALL   ' : '      '}${a.name}: ${shown}${more}`;
+    }),
+  ];
+}
+
+/** The breaker closed: the group page can close; instances still in ALARM stay with their humans. */
+export function breakerClosedNotice(runbook: Runbook, record: BreakerRecord): Notice {
+  const how = record.closedBy
+    ? `closed by ${record.closedBy}${record.closeReason ? `: ${record.closeReason}` : ''}`
+    : `closed after ${quietMinutes(runbook)} min without a new alarm`;
+  return {
+    kind: 'breaker-closed',
+    runbook: runbook.name,
+    key: breakerKey(runbook.name, record.openedAt),
+    subject: subjectLine(`OK: ${runbook.name} breaker closed - automation acts again`),
+    body: clip(
+      [
+        `The fleet breaker of runbook ${runbook.name} is ${how}; the group page can close.`,
+        '',
+        `Opened:   ${iso(record.openedAt)} (${record.reason})`,
+        `Closed:   ${iso(record.closedAt)}`,
+        `Instances that alarmed while it was open: ${record.instances.length}`,
+        '',
+        'Incidents suppressed while it was open stay open until their alarms return to OK; automation',
+        'acts on new alarms from now on.',
+      ].join('\n'),
+    ),
+  };
+}
+
+/** The runbook switched itself to dry-run: humans take its alarms until someone re-enables it. */
+export function dryRunNotice(runbook: Runbook, override: ModeOverride): Notice {
+  return {
+    kind: 'runbook-dry-run',
+    runbook: runbook.name,
+    key: `dry-run/${runbook.name}/${new Date(override.since).toISOString()}`,
+    subject: subjectLine(`ALARM: runbook ${runbook.name} switched to dry-run - too few fixes verified`),
+    body: clip(
+      [
+        `Runbook ${runbook.name} was switched to dry-run by ${override.by}: ${override.reason}.`,
+        'It keeps deciding and recording what it would run, runs nothing, and pages for each alarm.',
+        '',
+        `Runbook:  ${runbook.name} (owner ${runbook.owner})`,
+        `Since:    ${iso(override.since)}`,
+        '',
+        'To let it act again, once its script is fixed or the cause is understood:',
+        `  npx remediate runbooks enforce ${runbook.name}`,
+      ].join('\n'),
+    ),
+  };
+}
+
+function clip(body: string): string {
+  return body.length <= MAX_BODY_CHARS ? body : `${body.slice(0, MAX_BODY_CHARS - 40)}\n[message cut]`;
+}
+
+function iso(epochMs: number | undefined): string {
+  return epochMs === undefined ? 'unknown' : new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function quietMinutes(runbook: Runbook): number {
+  return runbook.breaker ? Math.round(runbook.breaker.quietSeconds / 60) : 0;
+}

@@ -1,0 +1,206 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  autoDisableTrips,
+  type BreakerRecord,
+  breakerHolds,
+  breakerTrips,
+  FLEET_SEEN_DAYS,
+  judgedRuns,
+  needsSeenCount,
+} from '../core/fleet.ts';
+import { breakerClosedNotice, breakerOpenedNotice, dryRunNotice } from '../core/fleet-messages.ts';
+import type { ModeOverride, SafetyFacts } from '../core/gates.ts';
+import type { Incident } from '../core/incident.ts';
+import type { AlarmInput, BreakerTimerMessage } from '../core/inputs.ts';
+import type { Clock, FleetGuard, FleetState, InstanceInventory, Pager, TimerQueue } from '../core/ports.ts';
+import type { Runbook } from '../core/runbook.ts';
+import { PAGE_RETRY_SECONDS } from '../core/transitions.ts';
+
+/** What the fleet gates work with. */
+export interface FleetGatePorts {
+  readonly fleet: FleetGuard;
+  readonly inventory: InstanceInventory;
+  readonly pager: Pager;
+  readonly timers: TimerQueue;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/**
+ * The shell of the fleet gates, around the pure judgements of `core/fleet.ts`: it records what each
+ * alarm says about the fleet, opens the breaker (one writer wins, and only it pages the group),
+ * closes it after the quiet period, gives back what finished attempts held, and switches a runbook
+ * that keeps failing to dry-run.
+ */
+export class FleetGates {
+  private readonly ports: FleetGatePorts;
+
+  constructor(ports: FleetGatePorts) {
+    this.ports = ports;
+  }
+
+  /** The recorded state of a runbook's instances, the one gates need for a decision on `instanceId`. */
+  async read(runbook: Runbook, instanceId: string | undefined): Promise<FleetState> {
+    return this.ports.fleet.read(runbook, instanceId, this.ports.clock.now());
+  }
+
+  /** Records an alarm state of an instance for the runbook's fleet (every state counts as seen). */
+  async recordAlarm(runbook: Runbook, input: AlarmInput): Promise<void> {
+    if (input.target.kind !== 'instance') return;
+    const at = Math.min(input.alarm.stateAt, this.ports.clock.now());
+    await this.ports.fleet.recordAlarm(runbook.name, input.target.instanceId, input.alarm.state, at);
+  }
+
+  /**
+   * An ALARM that opens an incident: counted towards the breaker, which opens when the runbook's
+   * alarms look like a fleet event. Resolves to the state the gates decide on.
+   */
+  async onOpeningAlarm(runbook: Runbook, input: AlarmInput): Promise<FleetState> {
+    const { fleet, clock } = this.ports;
+    const instanceId = input.target.kind === 'instance' ? input.target.instanceId : undefined;
+    const [, state] = await Promise.all([this.recordAlarm(runbook, input), this.read(runbook, instanceId)]);
+    const policy = runbook.breaker;
+    if (!instanceId || !policy) return state;
+    const now = clock.now();
+    if (breakerHolds(state.breaker, policy, now)) {
+      const open = state.breaker as BreakerRecord;
+      await fleet.addToBreaker(runbook.name, open.openedAt, instanceId, now);
+      return state;
+    }
+    const alarming = await fleet.alarmWindow(
+      runbook.name,
+      now - policy.windowSeconds * 1000,
+      policy.maxInstances + 1,
+    );
+    const seen = needsSeenCount(alarming.length, policy)
+      ? await fleet.seenCount(runbook.name, now - FLEET_SEEN_DAYS * 86_400_000)
+      : alarming.length;
+    const reason = breakerTrips({ alarming, seen }, policy);
+    if (!reason) return state;
+    const record: BreakerRecord = {
+      state: 'open',
+      openedAt: now,
+      reason,
+      instances: alarming.map((a) => a.instanceId),
+      lastAlarmAt: now,
+      page: { status: 'due' },
+    };
+    // Timers first: a breaker that opened without its timer would never send a lost page or close.
+    await this.scheduleBreakerTimer(runbook, record.openedAt, now + PAGE_RETRY_SECONDS * 1000);
+    if (!(await fleet.openBreaker(runbook.name, record, policy.quietSeconds))) {
+      // Another alarm opened it a moment ago; its writer pages the group.
+      const current = await this.read(runbook, instanceId);
+      if (current.breaker?.state === 'open')
+        await fleet.addToBreaker(runbook.name, current.breaker.openedAt, instanceId, now);
+      return current;
+    }
+    this.ports.logger.warn('fleet breaker opened', {
+      runbook: runbook.name,
+      reason,
+      instances: record.instances,
+    });
+    await this.sendGroupPage(runbook, record);
+    return { ...state, breaker: record };
+  }
+
+  /** A breaker timer: send the group page again if the pager did not take it, close after the quiet period. */
+  async onBreakerTimer(runbook: Runbook, timer: BreakerTimerMessage): Promise<string> {
+    const { fleet, clock, logger } = this.ports;
+    const now = clock.now();
+    const { breaker } = await this.read(runbook, undefined);
+    if (breaker?.state !== 'open' || breaker.openedAt !== timer.openedAt) return 'stale breaker timer';
+    if (breaker.page.status === 'due') await this.sendGroupPage(runbook, breaker);
+    const quietSeconds = runbook.breaker ? runbook.breaker.quietSeconds : 0;
+    const quietEnds = breaker.lastAlarmAt + quietSeconds * 1000;
+    if (now >= quietEnds) {
+      const closed = await fleet.closeBreaker(runbook.name, { at: now, quietSince: breaker.lastAlarmAt });
+      if (closed) {
+        logger.info('fleet breaker closed after its quiet period', { runbook: runbook.name });
+        await this.notify(breakerClosedNotice(runbook, closed));
+        return 'closed';
+      }
+    }
+    const latest = (await this.read(runbook, undefined)).breaker;
+    if (latest?.state !== 'open' || latest.openedAt !== timer.openedAt) return 'closed meanwhile';
+    const nextQuietEnd = latest.lastAlarmAt + quietSeconds * 1000;
+    const pageRetry =
+      latest.page.status === 'due' ? now + PAGE_RETRY_SECONDS * 1000 : Number.POSITIVE_INFINITY;
+    await this.scheduleBreakerTimer(runbook, latest.openedAt, Math.min(nextQuietEnd, pageRetry));
+    return 'still open';
+  }
+
+  /**
+   * After an incident's write: what its finished attempt held is given back, and the runs it judged
+   * are recorded, which may switch the runbook to dry-run. Best effort: a release that fails lapses
+   * with its hold's expiry.
+   */
+  async afterSave(runbook: Runbook, previous: Incident | undefined, next: Incident): Promise<void> {
+    const { fleet, clock, logger } = this.ports;
+    const held = previous?.hold;
+    if (held && !(previous.id === next.id && next.hold?.attempt === held.attempt)) {
+      await fleet.release(held, previous.id, runbook.name).catch((error: unknown) => {
+        logger.warn('lease and slot not given back; they lapse at their expiry', {
+          incidentId: previous.id,
+          expiresAt: new Date(held.expiresAt).toISOString(),
+          error,
+        });
+      });
+    }
+    const runs = judgedRuns(previous, next, clock.now());
+    if (runs.length === 0 || runbook.mode === 'dry-run' || !runbook.autoDisable) return;
+    try {
+      const latest = await fleet.recordRuns(runbook.name, runs);
+      const reason = autoDisableTrips(latest, runbook.autoDisable);
+      if (!reason) return;
+      const override: ModeOverride = { mode: 'dry-run', reason, by: 'auto-disable', since: clock.now() };
+      if (await fleet.setMode(runbook.name, override)) {
+        logger.warn('runbook switched to dry-run', { runbook: runbook.name, reason });
+        await this.notify(dryRunNotice(runbook, override));
+      }
+    } catch (error) {
+      logger.error('runs not recorded; auto-disable judges from the next ones', {
+        runbook: runbook.name,
+        error,
+      });
+    }
+  }
+
+  /** The gates' facts from a fleet state. */
+  static safetyFacts(state: FleetState, runbook: Runbook, now: number): SafetyFacts {
+    const open =
+      state.breaker && breakerHolds(state.breaker, runbook.breaker, now) ? state.breaker : undefined;
+    return {
+      fleet: state.fleet,
+      ...(open
+        ? { breaker: { openedAt: open.openedAt, reason: open.reason, instances: open.instances.length } }
+        : {}),
+      ...(state.mode ? { dryRun: state.mode } : {}),
+    };
+  }
+
+  private async sendGroupPage(runbook: Runbook, record: BreakerRecord): Promise<void> {
+    const described = await this.ports.inventory.describe(record.instances).catch((error: unknown) => ({
+      error: error instanceof Error ? error.message : String(error),
+    }));
+    const messageId = await this.notify(breakerOpenedNotice(runbook, record, described));
+    if (messageId) await this.ports.fleet.breakerPaged(runbook.name, record.openedAt, messageId);
+  }
+
+  private async notify(notice: Parameters<Pager['notify']>[0]): Promise<string | undefined> {
+    try {
+      const messageId = await this.ports.pager.notify(notice);
+      this.ports.logger.info('notice sent', { notice: notice.kind, runbook: notice.runbook, messageId });
+      return messageId;
+    } catch (error) {
+      this.ports.logger.error('notice not sent', { notice: notice.kind, runbook: notice.runbook, error });
+      return undefined;
+    }
+  }
+
+  private async scheduleBreakerTimer(runbook: Runbook, openedAt: number, dueAt: number): Promise<void> {
+    await this.ports.timers.schedule(
+      { kind: 'breaker', runbook: runbook.name, openedAt, dueAt },
+      this.ports.clock.now(),
+    );
+  }
+}
