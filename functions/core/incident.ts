@@ -79,8 +79,6 @@ export interface Hold {
   /** The clock hour (UTC, `YYYY-MM-DDTHH`) whose budget the attempt spent, and that hour's budget. */
   readonly budgetHour: string;
   readonly budgetMax: number;
-  /** Whether the budget read before deciding was of an earlier hour, so that the count starts again. */
-  readonly budgetNewHour: boolean;
 }
 
 /** The alarm that opened the incident. */

@@ -156,7 +156,6 @@ function holdFor(incident: Incident, attempt: number, fleet: FleetFacts, ctx: De
     expiresAt: ctx.now + holdSeconds(ctx.runbook) * 1000,
     budgetHour: hour,
     budgetMax: ctx.runbook.concurrency.maxPerHour,
-    budgetNewHour: fleet.budget?.hour !== hour,
   };
 }
 

@@ -46,7 +46,8 @@ export class FleetGates {
 
   /** Records an alarm state of an instance for the runbook's fleet (every state counts as seen). */
   async recordAlarm(runbook: Runbook, input: AlarmInput): Promise<void> {
-    if (input.target.kind !== 'instance') return;
+    // The records serve the breaker only: a runbook without one pays nothing for them.
+    if (input.target.kind !== 'instance' || !runbook.breaker) return;
     const at = Math.min(input.alarm.stateAt, this.ports.clock.now());
     await this.ports.fleet.recordAlarm(runbook.name, input.target.instanceId, input.alarm.state, at);
   }
@@ -67,11 +68,10 @@ export class FleetGates {
       await fleet.addToBreaker(runbook.name, open.openedAt, instanceId, now);
       return state;
     }
-    const alarming = await fleet.alarmWindow(
-      runbook.name,
-      now - policy.windowSeconds * 1000,
-      policy.maxInstances + 1,
-    );
+    // Alarms from before the breaker last closed were judged already: an operator who closed it
+    // must not see it reopen on the next alarm because the window still holds the old ones.
+    const since = Math.max(now - policy.windowSeconds * 1000, (state.breaker?.closedAt ?? 0) + 1);
+    const alarming = await fleet.alarmWindow(runbook.name, since, policy.maxInstances + 1);
     const seen = needsSeenCount(alarming.length, policy)
       ? await fleet.seenCount(runbook.name, now - FLEET_SEEN_DAYS * 86_400_000)
       : alarming.length;

@@ -78,7 +78,7 @@ export class IncidentProcessor {
     for (let round = 1; ; round++) {
       const current = await store.load(key);
       const input = typeof source === 'function' ? await source(current) : source;
-      const safety = await this.safetyFacts(key, runbook, input, current);
+      const safety = await this.safetyFacts(key, runbook, input, current, round === 1);
       const decision = decide(current, input, {
         runbook,
         now: clock.now(),
@@ -132,15 +132,17 @@ export class IncidentProcessor {
     runbook: Runbook,
     input: DecisionInput,
     current: Incident | undefined,
+    firstLook: boolean,
   ): Promise<SafetyFacts> {
     const { gates } = this.ports;
     const instanceId = INSTANCE_ID.test(key.target) ? key.target : undefined;
     const alarm = input.kind === 'alarm' && input.alarm.state === 'ALARM';
     if (!alarm && input.kind !== 'timer') {
-      if (input.kind === 'alarm') await gates.recordAlarm(runbook, input);
+      if (input.kind === 'alarm' && firstLook) await gates.recordAlarm(runbook, input);
       return {};
     }
-    const opening = input.kind === 'alarm' && (!current || !isOpen(current));
+    // Counted towards the breaker once per delivery; a retry after a lost race only reads again.
+    const opening = firstLook && input.kind === 'alarm' && (!current || !isOpen(current));
     const [paused, optIn, fleet] = await Promise.all([
       this.ports.killSwitch.pauseFor(runbook.name),
       instanceId ? this.ports.optIn.optIn(instanceId) : undefined,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -97,6 +97,25 @@ export function resetMocks(): void {
           ResourceType: 'instance',
           Key: 'AutoRemediation',
           Value: 'enabled',
+        },
+      ],
+    }));
+  // Instances as DescribeInstances reports them: one AZ, type and AMI, and the opt-in tag.
+  mocks.ec2
+    .on(DescribeInstancesCommand)
+    .callsFake((input: { Filters?: Array<{ Name?: string; Values?: string[] }> }) => ({
+      Reservations: [
+        {
+          Instances: (input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? []).map((id) => ({
+            InstanceId: id,
+            InstanceType: 'm6i.large',
+            ImageId: 'ami-0abcdef1234567890',
+            Placement: { AvailabilityZone: 'us-east-1a' },
+            Tags: [
+              { Key: 'Name', Value: `web-${id.slice(-4)}` },
+              { Key: 'AutoRemediation', Value: 'enabled' },
+            ],
+          })),
         },
       ],
     }));

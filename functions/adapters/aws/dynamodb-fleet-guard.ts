@@ -9,11 +9,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { BreakerRecord, RunOutcome } from '../../core/fleet.ts';
 import { FLEET_SEEN_DAYS } from '../../core/fleet.ts';
-import type { FleetFacts, ModeOverride } from '../../core/gates.ts';
+import { budgetHour, type FleetFacts, type ModeOverride } from '../../core/gates.ts';
 import type { Hold } from '../../core/incident.ts';
 import type { FleetGuard, FleetState } from '../../core/ports.ts';
 import type { Runbook } from '../../core/runbook.ts';
-import { fleetKeys, SLOT_PREFIX } from './fleet-items.ts';
+import { BUDGET_PREFIX, fleetKeys, SLOT_PREFIX } from './fleet-items.ts';
 import { TABLE } from './table-schema.ts';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
@@ -49,6 +49,7 @@ export class DynamoDbFleetGuard implements FleetGuard {
         : undefined,
     ]);
     const held = new Set<number>();
+    const hour = budgetHour(now);
     let inUse = 0;
     let budget: FleetFacts['budget'];
     let breaker: BreakerRecord | undefined;
@@ -60,7 +61,7 @@ export class DynamoDbFleetGuard implements FleetGuard {
           inUse++;
           held.add(Number(item.slot));
         }
-      } else if (sk === 'BUDGET') budget = { hour: String(item.hour), used: Number(item.used) };
+      } else if (sk === `${BUDGET_PREFIX}${hour}`) budget = { hour, used: Number(item.used) };
       else if (sk === 'BREAKER') breaker = toBreaker(item);
       else if (sk === 'MODE') mode = toMode(item);
     }

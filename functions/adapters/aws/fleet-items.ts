@@ -5,7 +5,7 @@ import { TABLE } from './table-schema.ts';
  * The fleet gates' items in the single table:
  * - `LEASE#<instance>` / `LEASE`: which incident holds the instance, `until` when it lapses;
  * - `RUNBOOK#<name>` / `SLOT#<nnnn>`: one item per concurrency slot in use, same shape as a lease;
- * - `RUNBOOK#<name>` / `BUDGET`: the clock hour counted and the commands started in it;
+ * - `RUNBOOK#<name>` / `BUDGET#<YYYY-MM-DDTHH>`: the commands started in that clock hour (UTC);
  * - `RUNBOOK#<name>` / `BREAKER`: the fleet breaker; `RUNS`: latest judged runs; `MODE`: dry-run switch;
  * - `FLEET#<name>` / `S#<instance>`: when the runbook last saw the instance's alarm (any state);
  * - `FLEET#<name>` / `A#<time>#<instance>`: one per ALARM, so that the breaker's window is a key range
@@ -21,7 +21,10 @@ export const fleetKeys = {
     [PK]: `RUNBOOK#${runbook}`,
     [SK]: `${SLOT_PREFIX}${String(index).padStart(4, '0')}`,
   }),
-  budget: (runbook: string) => ({ [PK]: `RUNBOOK#${runbook}`, [SK]: 'BUDGET' }),
+  budget: (runbook: string, hour: string) => ({
+    [PK]: `RUNBOOK#${runbook}`,
+    [SK]: `${BUDGET_PREFIX}${hour}`,
+  }),
   breaker: (runbook: string) => ({ [PK]: `RUNBOOK#${runbook}`, [SK]: 'BREAKER' }),
   runs: (runbook: string) => ({ [PK]: `RUNBOOK#${runbook}`, [SK]: 'RUNS' }),
   mode: (runbook: string) => ({ [PK]: `RUNBOOK#${runbook}`, [SK]: 'MODE' }),
@@ -34,6 +37,9 @@ export const fleetKeys = {
 } as const;
 
 export const SLOT_PREFIX = 'SLOT#';
+export const BUDGET_PREFIX = 'BUDGET#';
+/** An hour's budget item is kept a day after the hour, then DynamoDB's TTL removes it. */
+const BUDGET_TTL_SECONDS = 86_400;
 
 /** Lapsed leases and slots linger a day for whoever investigates, then DynamoDB's TTL removes them. */
 const HOLD_TTL_GRACE_SECONDS = 86_400;
@@ -60,19 +66,17 @@ export function claimItems(tableName: string, incident: Incident, hold: Hold, no
     ExpressionAttributeNames: { '#pk': PK, '#until': 'until', '#holder': 'holder' },
     ExpressionAttributeValues: { ':now': now, ':holder': incident.id },
   };
-  const budget = hold.budgetNewHour
-    ? {
-        UpdateExpression: 'SET #hour = :hour, #used = :one',
-        ConditionExpression: 'attribute_not_exists(#hour) OR #hour <> :hour',
-        ExpressionAttributeNames: { '#hour': 'hour', '#used': 'used' },
-        ExpressionAttributeValues: { ':hour': hold.budgetHour, ':one': 1 },
-      }
-    : {
-        UpdateExpression: 'SET #used = #used + :one',
-        ConditionExpression: '#hour = :hour AND #used < :max',
-        ExpressionAttributeNames: { '#hour': 'hour', '#used': 'used' },
-        ExpressionAttributeValues: { ':hour': hold.budgetHour, ':one': 1, ':max': hold.budgetMax },
-      };
+  // One item per clock hour: no writer ever has to reset a count, so writers of a new hour never race.
+  const budget = {
+    UpdateExpression: 'ADD #used :one SET #ttl = :ttl',
+    ConditionExpression: 'attribute_not_exists(#used) OR #used < :max',
+    ExpressionAttributeNames: { '#used': 'used', '#ttl': TTL },
+    ExpressionAttributeValues: {
+      ':one': 1,
+      ':max': hold.budgetMax,
+      ':ttl': Math.ceil(Date.parse(`${hold.budgetHour}:00:00Z`) / 1000) + BUDGET_TTL_SECONDS,
+    },
+  };
   return [
     { Put: { TableName: tableName, Item: { ...fleetKeys.lease(hold.instanceId), ...holder }, ...free } },
     {
@@ -82,6 +86,12 @@ export function claimItems(tableName: string, incident: Incident, hold: Hold, no
         ...free,
       },
     },
-    { Update: { TableName: tableName, Key: fleetKeys.budget(incident.key.runbook), ...budget } },
+    {
+      Update: {
+        TableName: tableName,
+        Key: fleetKeys.budget(incident.key.runbook, hold.budgetHour),
+        ...budget,
+      },
+    },
   ];
 }

@@ -1,0 +1,517 @@
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ListCommandsCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbFleetGuard } from '../../functions/adapters/aws/dynamodb-fleet-guard.ts';
+import type { Incident } from '../../functions/core/incident.ts';
+import type { QueuedTimer, TimerMessage } from '../../functions/core/inputs.ts';
+import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
+import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
+import type { Runtime } from '../../functions/handlers/runtime.ts';
+import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
+import { sqsEvent } from '../../local/aws-shapes.ts';
+import {
+  lambdaContext,
+  mocks,
+  resetMocks,
+  sampleEvent,
+  TestClock,
+  testRuntime,
+} from '../support/aws-runtime.ts';
+import { alarmInput, onInstance, testRunbook } from '../support/fixtures.ts';
+
+/**
+ * The fleet gates under concurrency, on DynamoDB Local: the counts are exact because the lease, the
+ * slot and the budget are taken in the transaction that records the attempt.
+ */
+
+const T0 = Date.parse('2026-11-21T03:00:00Z');
+/** A CPU runbook answering the AWS sample event (AWS/EC2 CPUUtilization on one instance). */
+const cpu = (over: Partial<Parameters<typeof defineRunbook>[0]>): Runbook =>
+  defineRunbook({
+    ...testRunbook,
+    name: 'cpu-high',
+    match: { metrics: [{ namespace: 'AWS/EC2', metricName: 'CPUUtilization' }] },
+    ...over,
+  });
+
+let sample: any;
+beforeAll(async () => {
+  sample = await sampleEvent('cloudwatch-alarm-state-change.single-metric.json');
+});
+
+/** AWS's sample alarm event, moved to an instance, a state and a time. */
+function alarmEvent(instanceId: string, state: 'ALARM' | 'OK', at: number): any {
+  const event = structuredClone(sample);
+  event.detail.alarmName = `cpu-high-${instanceId}`;
+  event.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId = instanceId;
+  event.detail.state.value = state;
+  event.detail.state.timestamp = new Date(at).toISOString().replace('Z', '+0000');
+  event.detail.previousState.value = state === 'ALARM' ? 'OK' : 'ALARM';
+  return event;
+}
+
+const instance = (series: number, n: number) =>
+  `i-${String(series).padStart(5, '0')}${String(n).padStart(12, '0')}`;
+
+async function loadAll(runtime: Runtime, runbook: Runbook, ids: readonly string[]) {
+  return Promise.all(ids.map((target) => runtime.store.load({ runbook: runbook.name, target })));
+}
+
+function count(incidents: readonly (Incident | undefined)[], status: Incident['status']): number {
+  return incidents.filter((i) => i?.status === status).length;
+}
+
+function timerOf(incident: Incident | undefined): TimerMessage {
+  if (!incident?.timer) throw new Error(`no timer on ${incident?.id}`);
+  return { key: incident.key, incidentId: incident.id, ...incident.timer };
+}
+
+/** The command of an attempt finished well and the alarm returned to OK: the incident closes and gives back its hold. */
+async function fixed(
+  runtime: Runtime,
+  runbook: Runbook,
+  incident: Incident,
+  clock: TestClock,
+): Promise<void> {
+  const key = incident.key;
+  const commandId = incident.attempts.at(-1)?.commandId as string;
+  await runtime.processor.process(key, runbook, {
+    kind: 'command-finished',
+    commandId,
+    result: { status: 'Success', responseCode: 0 },
+  });
+  await runtime.processor.process(
+    key,
+    runbook,
+    alarmInput('OK', clock.now(), { ...onInstance(key.target), alarmName: incident.alarm.name }),
+  );
+}
+
+/** SNS messages of one kind (`page` attribute: escalation, breaker-opened, runbook-dry-run, ...). */
+function published(kind: string) {
+  return mocks.sns
+    .commandCalls(PublishCommand)
+    .map((c) => c.args[0].input)
+    .filter((input) => input.MessageAttributes?.page?.StringValue === kind);
+}
+
+function queuedTimers(): QueuedTimer[] {
+  return mocks.sqs
+    .commandCalls(SendMessageCommand)
+    .map((c) => JSON.parse(c.args[0].input.MessageBody as string));
+}
+
+describe('the concurrency limit under an alarm storm', () => {
+  const storm = cpu({ concurrency: { maxInFlight: 5, maxPerHour: 100_000 }, breaker: false });
+
+  for (const round of [1, 2, 3]) {
+    it(`run ${round}: 1,000 simultaneous ALARMs for distinct instances with a limit of 5 -> exactly 5 commands in flight, and freed slots are taken again`, async () => {
+      const clock = new TestClock(T0);
+      const { runtime } = await testRuntime({ runbooks: [storm], clock });
+      resetMocks();
+      const alarmHandler = createAlarmHandler(runtime);
+      const ids = Array.from({ length: 1000 }, (_, n) => instance(round, n));
+
+      const results = await Promise.all(
+        ids.map((id) => alarmHandler(alarmEvent(id, 'ALARM', T0 - 1000), lambdaContext)),
+      );
+
+      expect(results.every((r) => r.outcome === 'processed')).toBe(true);
+      expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 5);
+      let incidents = await loadAll(runtime, storm, ids);
+      expect(count(incidents, 'remediating')).toBe(5);
+      expect(count(incidents, 'waiting')).toBe(995);
+      expect((await runtime.fleet.read(storm, undefined, clock.now())).fleet.slotsInUse).toBe(5);
+      expect(mocks.sns).not.toHaveReceivedCommand(PublishCommand);
+      const holders = incidents.filter((i) => i?.hold).map((i) => i?.hold?.slot);
+      expect(new Set(holders).size).toBe(5);
+
+      // The five finish; their slots come back, and the next five waiting incidents take them.
+      clock.advance(30);
+      for (const incident of incidents.filter((i) => i?.status === 'remediating'))
+        await fixed(runtime, storm, incident as Incident, clock);
+      expect((await runtime.fleet.read(storm, undefined, clock.now())).fleet.slotsInUse).toBe(0);
+      const waiting = incidents.filter((i) => i?.status === 'waiting') as Incident[];
+      clock.value = Math.max(...waiting.map((i) => timerOf(i).dueAt));
+      const timerHandler = createTimerHandler(runtime);
+      const timerResults = await Promise.all(
+        waiting.map((i) => timerHandler(sqsEvent([JSON.stringify(timerOf(i))]), lambdaContext)),
+      );
+
+      expect(timerResults.every((r) => r.batchItemFailures.length === 0)).toBe(true);
+      expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 10);
+      incidents = await loadAll(runtime, storm, ids);
+      expect(count(incidents, 'remediating')).toBe(5);
+      expect(count(incidents, 'resolved')).toBe(5);
+      expect(count(incidents, 'waiting')).toBe(990);
+    }, 120_000);
+  }
+});
+
+describe('the hourly budget under concurrency', () => {
+  const budgeted = cpu({ concurrency: { maxInFlight: 1000, maxPerHour: 7 }, breaker: false });
+
+  for (const round of [1, 2, 3]) {
+    it(`run ${round}: 50 simultaneous ALARMs with a budget of 7 -> exactly 7 commands, 43 pages naming the budget`, async () => {
+      const clock = new TestClock(T0);
+      const { runtime } = await testRuntime({ runbooks: [budgeted], clock });
+      resetMocks();
+      const alarmHandler = createAlarmHandler(runtime);
+      const ids = Array.from({ length: 50 }, (_, n) => instance(10 + round, n));
+
+      await Promise.all(ids.map((id) => alarmHandler(alarmEvent(id, 'ALARM', T0 - 1000), lambdaContext)));
+
+      expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 7);
+      const incidents = await loadAll(runtime, budgeted, ids);
+      const refusedByBudget = incidents.filter((i) => i?.refusals?.at(-1)?.gate === 'budget');
+      expect(refusedByBudget).toHaveLength(43);
+      expect(count(incidents, 'escalated')).toBe(43);
+      expect(published('escalation')).toHaveLength(43);
+
+      // The next clock hour has a budget of its own.
+      clock.value = Date.parse('2026-11-21T04:00:01Z');
+      await alarmHandler(alarmEvent(instance(20 + round, 1), 'ALARM', clock.now() - 1000), lambdaContext);
+      expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 8);
+    }, 60_000);
+  }
+});
+
+describe('the per-instance lease', () => {
+  const roomy = { maxInFlight: 100, maxPerHour: 1000 };
+  const cpuRunbook = cpu({ breaker: false, concurrency: roomy });
+  const disk = defineRunbook({ ...testRunbook, breaker: false, concurrency: roomy });
+
+  for (const round of [1, 2, 3]) {
+    it(`run ${round}: two runbooks alarming on 20 instances at once -> one remediation per instance, the other waits, then acts`, async () => {
+      const clock = new TestClock(T0);
+      const { runtime } = await testRuntime({ runbooks: [cpuRunbook, disk], clock });
+      resetMocks();
+      const ids = Array.from({ length: 20 }, (_, n) => instance(30 + round, n));
+      const input = (id: string, runbook: Runbook) =>
+        alarmInput('ALARM', T0 - 1000, { ...onInstance(id), alarmName: `${runbook.name}-${id}` });
+
+      await Promise.all(
+        ids.flatMap((id) => [
+          runtime.processor.process({ runbook: 'cpu-high', target: id }, cpuRunbook, input(id, cpuRunbook)),
+          runtime.processor.process({ runbook: 'disk-full', target: id }, disk, input(id, disk)),
+        ]),
+      );
+
+      expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 20);
+      const sent = mocks.ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input.InstanceIds?.[0]);
+      expect(new Set(sent).size).toBe(20);
+      const pairs = await Promise.all(
+        ids.map(async (id) => [
+          await runtime.store.load({ runbook: 'cpu-high', target: id }),
+          await runtime.store.load({ runbook: 'disk-full', target: id }),
+        ]),
+      );
+      for (const [a, b] of pairs) {
+        expect([a?.status, b?.status].sort()).toEqual(['remediating', 'waiting']);
+        const waiter = a?.status === 'waiting' ? a : b;
+        expect(waiter?.refusals?.[0]?.gate).toBe('lease');
+      }
+
+      // The holders finish; each waiting runbook then takes the instance.
+      clock.advance(20);
+      for (const [a, b] of pairs) {
+        const holder = (a?.status === 'remediating' ? a : b) as Incident;
+        await fixed(runtime, holder.key.runbook === 'cpu-high' ? cpuRunbook : disk, holder, clock);
+      }
+      const timerHandler = createTimerHandler(runtime);
+      const waiters = pairs.map(([a, b]) => (a?.status === 'waiting' ? a : b) as Incident);
+      clock.value = Math.max(...waiters.map((w) => timerOf(w).dueAt));
+      await Promise.all(
+        waiters.map((w) => timerHandler(sqsEvent([JSON.stringify(timerOf(w))]), lambdaContext)),
+      );
+
+      expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 40);
+    }, 60_000);
+  }
+});
+
+describe('an invocation that dies between taking the lease and sending the command', () => {
+  const single = cpu({ concurrency: { maxInFlight: 1, maxPerHour: 100 }, breaker: false });
+  let runtime: Runtime;
+  const clock = new TestClock(T0);
+
+  beforeEach(async () => {
+    clock.value = T0;
+    ({ runtime } = await testRuntime({ runbooks: [single], clock }));
+    resetMocks();
+  });
+
+  /** Opens an incident whose SendCommand never returns: the Lambda died after its write. */
+  async function crashAfterWrite(id: string): Promise<Incident> {
+    mocks.ssm.on(SendCommandCommand).callsFake(() => new Promise(() => {}));
+    void createAlarmHandler(runtime)(alarmEvent(id, 'ALARM', T0 - 1000), lambdaContext);
+    for (let i = 0; i < 200; i++) {
+      const incident = await runtime.store.load({ runbook: single.name, target: id });
+      if (incident?.attempts[0]?.status === 'dispatching') return incident;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('the first invocation never recorded its attempt');
+  }
+
+  it('holds the slot and lease until the dispatch check finds no command, then gives them back', async () => {
+    const crashed = await crashAfterWrite(instance(40, 1));
+    resetMocks();
+    await createAlarmHandler(runtime)(alarmEvent(instance(40, 2), 'ALARM', T0 - 500), lambdaContext);
+    const second = await runtime.store.load({ runbook: single.name, target: instance(40, 2) });
+    expect(second?.status).toBe('waiting');
+    expect(second?.refusals?.[0]?.gate).toBe('concurrency');
+
+    // The dispatch check: SSM has no command with the attempt's Comment.
+    mocks.ssm.on(ListCommandsCommand).resolves({ Commands: [] });
+    const timers = createTimerHandler(runtime);
+    clock.value = timerOf(crashed).dueAt;
+    await timers(sqsEvent([JSON.stringify(timerOf(crashed))]), lambdaContext);
+
+    const recovered = await runtime.store.load(crashed.key);
+    expect(recovered?.attempts[0]?.status).toBe('lost');
+    expect(recovered?.status).toBe('backing-off');
+    expect((await runtime.fleet.read(single, instance(40, 1), clock.now())).fleet).toMatchObject({
+      slotsInUse: 0,
+      freeSlots: [0],
+    });
+    expect((await runtime.fleet.read(single, instance(40, 1), clock.now())).fleet.lease).toBeUndefined();
+
+    const waiting = (await runtime.store.load({ runbook: single.name, target: instance(40, 2) })) as Incident;
+    clock.value = Math.max(clock.value, timerOf(waiting).dueAt);
+    await timers(sqsEvent([JSON.stringify(timerOf(waiting))]), lambdaContext);
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    expect(mocks.ssm).toHaveReceivedCommandWith(SendCommandCommand, { InstanceIds: [instance(40, 2)] });
+  });
+
+  it('lets the slot and lease lapse at their expiry when even the timer is lost, and a late release frees nothing of the next holder', async () => {
+    const crashed = await crashAfterWrite(instance(41, 1));
+    resetMocks();
+    const expiry = crashed.hold?.expiresAt as number;
+
+    clock.value = expiry - 1000;
+    await createAlarmHandler(runtime)(alarmEvent(instance(41, 2), 'ALARM', clock.now() - 500), lambdaContext);
+    expect((await runtime.store.load({ runbook: single.name, target: instance(41, 2) }))?.status).toBe(
+      'waiting',
+    );
+
+    clock.value = expiry;
+    await createAlarmHandler(runtime)(alarmEvent(instance(41, 3), 'ALARM', clock.now() - 500), lambdaContext);
+    const third = await runtime.store.load({ runbook: single.name, target: instance(41, 3) });
+    expect(third?.status).toBe('remediating');
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+
+    // The crashed incident is reconciled late: its release must not free the slot the third one holds.
+    mocks.ssm.on(ListCommandsCommand).resolves({ Commands: [] });
+    await createTimerHandler(runtime)(sqsEvent([JSON.stringify(timerOf(crashed))]), lambdaContext);
+    expect((await runtime.store.load(crashed.key))?.attempts[0]?.status).toBe('lost');
+    const facts = (await runtime.fleet.read(single, undefined, clock.now())).fleet;
+    expect(facts.slotsInUse).toBe(1);
+  });
+});
+
+describe('the fleet breaker', () => {
+  const guarded = cpu({
+    concurrency: { maxInFlight: 100, maxPerHour: 1000 },
+    breaker: { maxInstances: 5, maxPercent: 50, windowSeconds: 600, quietSeconds: 1800 },
+  });
+
+  it('opens on the sixth instance within the window, pages the group once, and suppresses the rest', async () => {
+    const clock = new TestClock(T0);
+    const { runtime } = await testRuntime({ runbooks: [guarded], clock });
+    resetMocks();
+    const alarmHandler = createAlarmHandler(runtime);
+    const ids = Array.from({ length: 20 }, (_, n) => instance(50, n));
+    // The fleet: twenty instances whose alarms report OK.
+    for (const id of ids) await alarmHandler(alarmEvent(id, 'OK', T0 - 86_400_000), lambdaContext);
+
+    for (const id of ids.slice(0, 5)) {
+      clock.advance(10);
+      await alarmHandler(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext);
+    }
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 5);
+    expect(published('breaker-opened')).toHaveLength(0);
+
+    for (const id of ids.slice(5, 8)) {
+      clock.advance(10);
+      await alarmHandler(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext);
+    }
+
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 5);
+    const incidents = await loadAll(runtime, guarded, ids.slice(0, 8));
+    expect(incidents.map((i) => i?.status)).toEqual([
+      ...Array(5).fill('remediating'),
+      ...Array(3).fill('suppressed'),
+    ]);
+    expect(incidents[5]?.refusals?.[0]).toMatchObject({ gate: 'breaker' });
+    const group = published('breaker-opened');
+    expect(group).toHaveLength(1);
+    expect(published('escalation')).toHaveLength(0);
+    expect(group[0]?.Subject).toBe('ALARM: cpu-high breaker open - 6 instances, shared cause?');
+    for (const id of ids.slice(0, 6)) expect(group[0]?.Message).toContain(`  ${id}`);
+    expect(group[0]?.Message).toContain('ALL   availability zone: us-east-1a x6');
+    expect(group[0]?.Message).toContain('ALL   AMI: ami-0abcdef1234567890 x6');
+    const breaker = (await runtime.fleet.read(guarded, undefined, clock.now())).breaker;
+    expect(breaker?.instances).toEqual([...ids.slice(0, 8)].sort());
+    expect(breaker?.page.status).toBe('sent');
+
+    // Quiet for the quiet period: the breaker timer closes it and says OK for the group.
+    const breakerTimer = queuedTimers().filter((t) => t.kind === 'breaker');
+    expect(breakerTimer).toHaveLength(1);
+    const timers = createTimerHandler(runtime);
+    clock.advance(120);
+    await timers(sqsEvent([JSON.stringify(breakerTimer[0])]), lambdaContext);
+    const rescheduled = queuedTimers()
+      .filter((t) => t.kind === 'breaker')
+      .at(-1) as QueuedTimer;
+    expect(rescheduled.dueAt).toBe((breaker?.lastAlarmAt as number) + 1_800_000);
+    clock.value = rescheduled.dueAt;
+    await timers(sqsEvent([JSON.stringify(rescheduled)]), lambdaContext);
+
+    expect(published('breaker-closed')).toHaveLength(1);
+    expect(published('breaker-closed')[0]?.Subject).toMatch(/^OK: cpu-high breaker closed/);
+    expect((await runtime.fleet.read(guarded, undefined, clock.now())).breaker?.state).toBe('closed');
+    // Suppressed incidents stay open, unpaged, until their alarms clear.
+    expect((await runtime.store.load({ runbook: 'cpu-high', target: ids[6] as string }))?.status).toBe(
+      'suppressed',
+    );
+
+    clock.advance(5);
+    await alarmHandler(alarmEvent(ids[10] as string, 'ALARM', clock.now() - 1000), lambdaContext);
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 6);
+  });
+
+  it('opens on the percentage of a small fleet: 3 of 5 instances seen', async () => {
+    const clock = new TestClock(T0);
+    const { runtime } = await testRuntime({ runbooks: [guarded], clock });
+    resetMocks();
+    const alarmHandler = createAlarmHandler(runtime);
+    const ids = Array.from({ length: 5 }, (_, n) => instance(51, n));
+    for (const id of ids) await alarmHandler(alarmEvent(id, 'OK', T0 - 86_400_000), lambdaContext);
+    for (const id of ids.slice(0, 3)) {
+      clock.advance(10);
+      await alarmHandler(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext);
+    }
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+    expect(published('breaker-opened')[0]?.Message).toContain('3 of the 5 instances seen (60%)');
+  });
+
+  for (const round of [1, 2, 3]) {
+    it(`run ${round}: 30 simultaneous ALARMs -> one group page, at most 5 commands, every other incident suppressed`, async () => {
+      const clock = new TestClock(T0);
+      const { runtime } = await testRuntime({ runbooks: [guarded], clock });
+      resetMocks();
+      const alarmHandler = createAlarmHandler(runtime);
+      const ids = Array.from({ length: 30 }, (_, n) => instance(60 + round, n));
+
+      await Promise.all(ids.map((id) => alarmHandler(alarmEvent(id, 'ALARM', T0 - 1000), lambdaContext)));
+
+      const commands = mocks.ssm.commandCalls(SendCommandCommand).length;
+      expect(commands).toBeLessThanOrEqual(5);
+      const incidents = await loadAll(runtime, guarded, ids);
+      expect(count(incidents, 'suppressed')).toBe(30 - commands);
+      expect(count(incidents, 'remediating')).toBe(commands);
+      expect(published('breaker-opened')).toHaveLength(1);
+      expect(published('escalation')).toHaveLength(0);
+      expect((await runtime.fleet.read(guarded, undefined, clock.now())).breaker?.instances).toHaveLength(30);
+    }, 60_000);
+  }
+
+  it('closes by an operator command, and acts again at once', async () => {
+    const clock = new TestClock(T0);
+    const { runtime, dynamodb, config } = await testRuntime({ runbooks: [guarded], clock });
+    resetMocks();
+    const alarmHandler = createAlarmHandler(runtime);
+    const ids = Array.from({ length: 7 }, (_, n) => instance(70, n));
+    await Promise.all(
+      ids.slice(0, 6).map((id) => alarmHandler(alarmEvent(id, 'ALARM', T0 - 1000), lambdaContext)),
+    );
+    expect(published('breaker-opened')).toHaveLength(1);
+
+    const closed = await new DynamoDbFleetGuard(dynamodb, config.tableName).closeBreaker('cpu-high', {
+      at: clock.now(),
+      by: 'alice',
+      reason: 'bad AMI rolled back',
+    });
+    expect(closed).toMatchObject({ state: 'closed', closedBy: 'alice' });
+    const before = mocks.ssm.commandCalls(SendCommandCommand).length;
+
+    // Within the same window: alarms from before the close do not count again.
+    clock.advance(5);
+    await alarmHandler(alarmEvent(ids[6] as string, 'ALARM', clock.now() - 1000), lambdaContext);
+
+    expect(mocks.ssm.commandCalls(SendCommandCommand).length).toBe(before + 1);
+  });
+});
+
+describe('auto-disable', () => {
+  const flaky = cpu({
+    maxAttempts: 1,
+    breaker: false,
+    autoDisable: { lastRuns: 3, minSuccessRate: 0.5 },
+  });
+
+  it('switches a runbook whose runs keep failing to dry-run, pages once, and then runs nothing', async () => {
+    const clock = new TestClock(T0);
+    const { runtime, dynamodb, config } = await testRuntime({ runbooks: [flaky], clock });
+    resetMocks();
+    const alarmHandler = createAlarmHandler(runtime);
+    for (const n of [1, 2, 3]) {
+      const id = instance(80, n);
+      clock.advance(60);
+      await alarmHandler(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext);
+      const incident = (await runtime.store.load({ runbook: flaky.name, target: id })) as Incident;
+      await runtime.processor.process(incident.key, flaky, {
+        kind: 'command-finished',
+        commandId: incident.attempts[0]?.commandId as string,
+        result: { status: 'Failed', responseCode: 1, stdout: 'could not restart' },
+      });
+    }
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 3);
+    const notices = published('runbook-dry-run');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.Subject).toBe('ALARM: runbook cpu-high switched to dry-run - too few fixes verified');
+    expect(notices[0]?.Message).toContain('0 of its last 3 runs were verified (0%, below 50%)');
+
+    clock.advance(60);
+    const id = instance(80, 4);
+    await alarmHandler(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext);
+
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 3);
+    const shadow = await runtime.store.load({ runbook: flaky.name, target: id });
+    expect(shadow?.attempts.map((a) => a.status)).toEqual(['not-run']);
+    expect(shadow?.refusals?.[0]).toMatchObject({ gate: 'auto-disable' });
+    expect(published('runbook-dry-run')).toHaveLength(1);
+
+    // An operator lets it act again; its failed runs are forgotten.
+    expect(await new DynamoDbFleetGuard(dynamodb, config.tableName).clearMode(flaky.name)).toBe(true);
+    clock.advance(60);
+    await alarmHandler(alarmEvent(instance(80, 5), 'ALARM', clock.now() - 1000), lambdaContext);
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 4);
+  });
+});
+
+describe('dry-run mode at the handler', () => {
+  it('decides, records and announces everything, and sends no command', async () => {
+    const shadow = cpu({ mode: 'dry-run', breaker: false });
+    const clock = new TestClock(T0);
+    const { runtime } = await testRuntime({ runbooks: [shadow], clock });
+    resetMocks();
+    const alarmHandler = createAlarmHandler(runtime);
+    const ids = Array.from({ length: 10 }, (_, n) => instance(90, n));
+
+    await Promise.all(ids.map((id) => alarmHandler(alarmEvent(id, 'ALARM', T0 - 1000), lambdaContext)));
+
+    expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    const incidents = await loadAll(runtime, shadow, ids);
+    expect(incidents.every((i) => i?.attempts[0]?.status === 'not-run' && i.status === 'escalated')).toBe(
+      true,
+    );
+    expect(published('escalation')).toHaveLength(10);
+    expect(published('escalation')[0]?.Message).toContain(
+      'is in dry-run mode: it would have run action remediate',
+    );
+    expect((await runtime.fleet.read(shadow, undefined, clock.now())).fleet.slotsInUse).toBe(0);
+  });
+});
