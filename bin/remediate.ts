@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { explainEvent } from '../local/cli/explain.ts';
+import { describeFleet, fleetGuardFor } from '../local/cli/fleet.ts';
 import { incidentLines, incidentStory, readIncidents } from '../local/cli/incidents.ts';
 import { describePauses, killSwitchFor } from '../local/cli/kill-switch.ts';
 import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
@@ -64,9 +65,65 @@ const commands: Record<string, Command> = {
   },
   status: {
     usage: `remediate status ${TABLE_OPTIONS}`,
-    help: `Shows every pause in force.${TABLE_HELP}`,
+    help:
+      'Shows every pause in force, then each runbook: enforce or dry-run (and who switched it), its fleet\n' +
+      `breaker, the commands in flight against its limit and those started this hour against its budget.${TABLE_HELP}`,
     run: async (_args, options) => {
       for (const line of await describePauses(killSwitchFor(options))) console.log(line);
+      for (const line of await describeFleet(fleetGuardFor(options), runbooks, Date.now())) console.log(line);
+      return 0;
+    },
+  },
+  'breaker close': {
+    usage: `remediate breaker close --runbook NAME --reason TEXT [--by WHO] ${TABLE_OPTIONS}`,
+    help:
+      "Closes a runbook's open fleet breaker, once the shared cause is dealt with: automation acts on new alarms\n" +
+      'at once (alarms from before the close do not count again). Incidents suppressed while it was open stay\n' +
+      `open until their alarms return to OK.${TABLE_HELP}`,
+    run: async (_args, options) => {
+      if (!options.runbook) return usageError('breaker close needs --runbook NAME');
+      if (!options.reason?.trim())
+        return usageError('breaker close needs --reason "..." : the record says why');
+      const closed = await fleetGuardFor(options).closeBreaker(options.runbook, {
+        at: Date.now(),
+        by: options.by ?? process.env.USER ?? 'an operator',
+        reason: options.reason.trim(),
+      });
+      console.log(
+        closed
+          ? `closed the breaker of runbook ${options.runbook} (open since ${new Date(closed.openedAt).toISOString()}, ${closed.instances.length} instances)`
+          : `the breaker of runbook ${options.runbook} was not open`,
+      );
+      return 0;
+    },
+  },
+  'runbooks dry-run': {
+    usage: `remediate runbooks dry-run <name> --reason TEXT [--by WHO] ${TABLE_OPTIONS}`,
+    help:
+      'Switches a runbook to dry-run in a deployed stack: it keeps deciding and recording what it would run,\n' +
+      `runs nothing, and pages for each alarm. Auto-disable does the same when too few runs are verified.${TABLE_HELP}`,
+    run: async ([name], options) => {
+      if (!name) return usageError('runbooks dry-run needs the name of a runbook');
+      if (!options.reason?.trim()) return usageError('runbooks dry-run needs --reason "..."');
+      const set = await fleetGuardFor(options).setMode(name, {
+        mode: 'dry-run',
+        reason: options.reason.trim(),
+        by: options.by ?? process.env.USER ?? 'an operator',
+        since: Date.now(),
+      });
+      console.log(set ? `runbook ${name} is in dry-run` : `runbook ${name} was already switched to dry-run`);
+      return 0;
+    },
+  },
+  'runbooks enforce': {
+    usage: `remediate runbooks enforce <name> ${TABLE_OPTIONS}`,
+    help:
+      'Lets a runbook switched to dry-run (by auto-disable or by an operator) act again; the runs that switched\n' +
+      `it off are forgotten, so auto-disable judges it afresh.${TABLE_HELP}`,
+    run: async ([name], options) => {
+      if (!name) return usageError('runbooks enforce needs the name of a runbook');
+      const cleared = await fleetGuardFor(options).clearMode(name);
+      console.log(cleared ? `runbook ${name} acts again` : `runbook ${name} was not switched to dry-run`);
       return 0;
     },
   },

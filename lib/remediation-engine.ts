@@ -22,6 +22,7 @@ import {
   type Grantee,
   grantCommandReads,
   grantDescribeAlarms,
+  grantDescribeInstances,
   grantDescribeTags,
   grantSendCommand,
   type OptInTag,
@@ -187,6 +188,8 @@ export class RemediationEngine extends Construct {
     // Opt-in is checked before deciding to act, by the two functions that can start a command.
     grantDescribeTags(alarm);
     grantDescribeTags(timer);
+    grantDescribeInstances(alarm);
+    grantDescribeInstances(timer);
   }
 
   /** What every handler does: read and write incidents, schedule timers, page, announce transitions. */

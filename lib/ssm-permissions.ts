@@ -85,6 +85,15 @@ export function grantDescribeTags(grantee: Grantee): void {
   ]);
 }
 
+/** ec2:DescribeInstances, to say in the breaker's group page what the alarming instances share. */
+export function grantDescribeInstances(grantee: Grantee): void {
+  iam.Grant.addToPrincipal({ grantee, actions: ['ec2:DescribeInstances'], resourceArns: ['*'] });
+  acknowledgeWildcard(grantee, 'Resource::*', [
+    'ec2:DescribeInstances supports no resource-level permissions (Service Authorization Reference, Amazon EC2);',
+    'it is read-only and called only when a fleet breaker opens, to describe the instances in its page.',
+  ]);
+}
+
 export function grantDescribeAlarms(grantee: Grantee): void {
   iam.Grant.addToPrincipal({ grantee, actions: ['cloudwatch:DescribeAlarms'], resourceArns: ['*'] });
   acknowledgeWildcard(grantee, 'Resource::*', [

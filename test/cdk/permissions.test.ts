@@ -88,6 +88,7 @@ describe('permissions', () => {
       ['ssm:ListCommands', ['timer']],
       ['cloudwatch:DescribeAlarms', ['timer']],
       ['ec2:DescribeTags', ['alarm', 'timer']],
+      ['ec2:DescribeInstances', ['alarm', 'timer']],
     ])('grants %s on "*" only to %j', (action, holders) => {
       for (const fn of Object.keys(ROLES) as Array<keyof typeof ROLES>) {
         const grants = granting(statements[fn], action);
@@ -108,6 +109,7 @@ describe('permissions', () => {
         'ssm:ListCommands',
         'cloudwatch:DescribeAlarms',
         'ec2:DescribeTags',
+        'ec2:DescribeInstances',
       ];
       for (const statement of Object.values(statements).flat()) {
         if (!statement.resources.includes('*')) continue;

@@ -6,6 +6,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { DynamoDbFleetGuard } from '../../functions/adapters/aws/dynamodb-fleet-guard.ts';
 import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-switch.ts';
 import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
 import type { HandlerConfig } from '../../functions/handlers/config.ts';
@@ -32,6 +33,7 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
   let runtime: Runtime;
   let config: HandlerConfig;
   let killSwitch: DynamoDbKillSwitch;
+  let dynamodbClient: ConstructorParameters<typeof DynamoDbKillSwitch>[0];
   let handler: ReturnType<typeof createAlarmHandler>;
   let sample: any;
 
@@ -39,6 +41,7 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
     let dynamodb: ConstructorParameters<typeof DynamoDbKillSwitch>[0];
     ({ runtime, config, dynamodb } = await testRuntime({ runbooks: [cpu], clock }));
     killSwitch = new DynamoDbKillSwitch(dynamodb, config.tableName);
+    dynamodbClient = dynamodb;
     handler = createAlarmHandler(runtime);
     sample = await sampleEvent('cloudwatch-alarm-state-change.single-metric.json');
   });
@@ -158,10 +161,88 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
 
     expect(paused.stdout).toBe('paused runbook cpu-high: investigating a bad deploy\n');
     expect(status.stdout).toMatch(
-      /^paused: runbook cpu-high since .* by carol: investigating a bad deploy\n$/,
+      /^paused: runbook cpu-high since .* by carol: investigating a bad deploy\n/,
     );
     expect(pause).toMatchObject({ scope: 'this runbook', by: 'carol' });
     expect(resumed.stdout).toBe('resumed runbook cpu-high\n');
-    expect((await cli('status')).stdout).toBe('automation is running: nothing is paused\n');
+    expect((await cli('status')).stdout).toMatch(/^automation is running: nothing is paused\n/);
+  });
+
+  it('npx remediate status shows each runbook: mode, breaker, commands in flight and the hour budget', async () => {
+    const status = await cli('status');
+    expect(status.stdout).toContain(
+      'disk-full: enforce; breaker closed; 0/10 in flight, 0/60 commands this hour\n',
+    );
+  });
+
+  it('switches a runbook to dry-run and back with npx remediate runbooks dry-run | enforce', async () => {
+    const switched = await cli(
+      'runbooks',
+      'dry-run',
+      'cpu-high',
+      '--reason',
+      'new script under review',
+      '--by',
+      'dave',
+    );
+    await handler(on('i-0000000000000d005'), lambdaContext);
+
+    expect(switched.stdout).toBe('runbook cpu-high is in dry-run\n');
+    expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    const shadow = await runtime.store.load({ runbook: 'cpu-high', target: 'i-0000000000000d005' });
+    expect(shadow?.attempts.map((a) => a.status)).toEqual(['not-run']);
+    expect(shadow?.refusals?.[0]?.reason).toContain('switched to dry-run by dave');
+
+    expect((await cli('runbooks', 'enforce', 'cpu-high')).stdout).toBe('runbook cpu-high acts again\n');
+    expect((await cli('runbooks', 'enforce', 'cpu-high')).stdout).toBe(
+      'runbook cpu-high was not switched to dry-run\n',
+    );
+    await handler(on('i-0000000000000d006'), lambdaContext);
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+  });
+
+  it('closes an open fleet breaker with npx remediate breaker close', async () => {
+    const fleet = new DynamoDbFleetGuard(dynamodbClient, config.tableName);
+    await fleet.openBreaker(
+      'cpu-high',
+      {
+        state: 'open',
+        openedAt: Date.now(),
+        reason: '6 instances alarmed within 10 min (more than 5)',
+        instances: ['i-0000000000000e001'],
+        lastAlarmAt: Date.now(),
+        page: { status: 'sent' },
+      },
+      1800,
+    );
+
+    const refused = await cli('breaker', 'close', '--runbook', 'cpu-high').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    const closed = await cli(
+      'breaker',
+      'close',
+      '--runbook',
+      'cpu-high',
+      '--reason',
+      'bad AMI rolled back',
+      '--by',
+      'erin',
+    );
+    const again = await cli('breaker', 'close', '--runbook', 'cpu-high', '--reason', 'twice');
+
+    expect(refused).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('breaker close needs --reason'),
+    });
+    expect(closed.stdout).toMatch(
+      /^closed the breaker of runbook cpu-high \(open since .*, 1 instances\)\n$/,
+    );
+    expect(again.stdout).toBe('the breaker of runbook cpu-high was not open\n');
+    expect((await fleet.read(cpu, undefined, Date.now())).breaker).toMatchObject({
+      state: 'closed',
+      closedBy: 'erin',
+      closeReason: 'bad AMI rolled back',
+    });
   });
 });
