@@ -380,6 +380,11 @@ describe('the fleet breaker', () => {
     clock.advance(5);
     await alarmHandler(alarmEvent(ids[10] as string, 'ALARM', clock.now() - 1000), lambdaContext);
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 6);
+
+    // A timer of the closed episode, delivered again by SQS, is stale: no second OK message.
+    const again = await timers(sqsEvent([JSON.stringify(rescheduled)]), lambdaContext);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(published('breaker-closed')).toHaveLength(1);
   });
 
   it('opens on the percentage of a small fleet: 3 of 5 instances seen', async () => {

@@ -200,8 +200,9 @@ export class DynamoDbFleetGuard implements FleetGuard {
       new UpdateCommand({
         TableName: this.tableName,
         Key: fleetKeys.breaker(runbook),
+        // Concurrent handlers' clocks differ by milliseconds; the quiet period does not care which wins.
         UpdateExpression: 'ADD instances :instance SET lastAlarmAt = :at',
-        ConditionExpression: 'openedAt = :openedAt AND #state = :open AND lastAlarmAt <= :at',
+        ConditionExpression: 'openedAt = :openedAt AND #state = :open',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: {
           ':instance': new Set([instanceId]),
