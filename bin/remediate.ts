@@ -6,6 +6,9 @@ import { describeFleet, fleetGuardFor } from '../local/cli/fleet.ts';
 import { incidentLines, incidentStory, readIncidents } from '../local/cli/incidents.ts';
 import { describePauses, killSwitchFor } from '../local/cli/kill-switch.ts';
 import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
+import { runGameDay } from '../local/gameday/gameday.ts';
+import { GameDayOutput } from '../local/gameday/gameday-output.ts';
+import { loadScenario, scenarioNames } from '../local/gameday/load-scenario.ts';
 import { type ProofStep, proveRunbook } from '../local/runbook-proof.ts';
 import { writeIndex } from '../runbooks/discover.ts';
 import { runbooks } from '../runbooks/index.ts';
@@ -19,6 +22,12 @@ interface Command {
 
 /** The options any command may take. */
 type Options = {
+  scenario?: string;
+  instances?: string;
+  speed?: string;
+  report?: string;
+  webhook?: string;
+  out?: string;
   runbook?: string;
   reason?: string;
   table?: string;
@@ -26,6 +35,9 @@ type Options = {
   region?: string;
   by?: string;
 };
+
+/** Scenario names are file names in scenarios/. */
+const SCENARIO_NAME = /^[a-z0-9-]{1,64}$/;
 
 const TABLE_OPTIONS = '[--table NAME] [--region REGION] [--endpoint URL]';
 const TABLE_HELP =
@@ -125,6 +137,54 @@ const commands: Record<string, Command> = {
       const cleared = await fleetGuardFor(options).clearMode(name);
       console.log(cleared ? `runbook ${name} acts again` : `runbook ${name} was not switched to dry-run`);
       return 0;
+    },
+  },
+  gameday: {
+    usage:
+      'remediate gameday [--scenario NAME] [--instances N] [--speed X] [--report FILE] [--webhook URL] [--out DIR]',
+    help:
+      'Runs a game day on this machine, no AWS account needed: DynamoDB Local, a fleet of sandboxed instances,\n' +
+      "CloudWatch's alarm rules over real measurements, the stack's event patterns on a local bus, the real\n" +
+      'handlers and decider, timers in compressed time, and a pager on the terminal (and in a JSON Lines file,\n' +
+      'and POSTed to --webhook). Faults are real in the sandboxes. Exits 0 only if every expectation held.\n\n' +
+      '  --scenario NAME   scenarios/NAME.ts (default: default; also: short)\n' +
+      "  --instances N     fleet size (default: the scenario's, 8)\n" +
+      "  --speed X         virtual seconds per real second (default: the scenario's, 60)\n" +
+      '  --report FILE     the HTML report (default: OUT/report.html)\n' +
+      '  --out DIR         pages.jsonl and the report (default: gameday-out)\n' +
+      '\nNeeds Linux user namespaces (the sandboxes) and Java (DynamoDB Local).',
+    run: async (_args, options) => {
+      const name = options.scenario ?? 'default';
+      if (!SCENARIO_NAME.test(name)) return usageError(`--scenario: "${name}" is not a scenario name`);
+      const scenario = await loadScenario(name);
+      if (!scenario) {
+        console.error(`no scenario "${name}"; scenarios/ has: ${scenarioNames().join(', ')}`);
+        return 2;
+      }
+      const instances = options.instances === undefined ? undefined : Number(options.instances);
+      const speed = options.speed === undefined ? undefined : Number(options.speed);
+      if (instances !== undefined && !(Number.isInteger(instances) && instances >= 1 && instances <= 32))
+        return usageError('--instances: a whole number from 1 to 32');
+      if (speed !== undefined && !(speed > 0 && speed <= 600))
+        return usageError('--speed: a number above 0, at most 600');
+      let cleanup: (() => Promise<void>) | undefined;
+      process.once('SIGINT', () => {
+        console.error('\ninterrupted: stopping the sandboxes and DynamoDB Local');
+        void (cleanup?.() ?? Promise.resolve()).finally(() => process.exit(130));
+      });
+      const result = await runGameDay({
+        scenario,
+        ...(instances === undefined ? {} : { instances }),
+        ...(speed === undefined ? {} : { speed }),
+        outDir: options.out ?? 'gameday-out',
+        ...(options.report ? { reportPath: options.report } : {}),
+        ...(options.webhook ? { webhookUrl: options.webhook } : {}),
+        output: new GameDayOutput({ colour: process.stdout.isTTY === true && !process.env.NO_COLOR }),
+        onCleanup: (c) => {
+          cleanup = c;
+        },
+      });
+      return result.held ? 0 : 1;
     },
   },
   'incidents list': {
@@ -271,6 +331,12 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       help: { type: 'boolean', short: 'h' },
+      scenario: { type: 'string' },
+      instances: { type: 'string' },
+      speed: { type: 'string' },
+      report: { type: 'string' },
+      webhook: { type: 'string' },
+      out: { type: 'string' },
       runbook: { type: 'string' },
       reason: { type: 'string' },
       by: { type: 'string' },

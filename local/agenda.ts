@@ -1,5 +1,11 @@
 import type { Clock } from '../functions/core/ports.ts';
 
+/** Runs work at moments of a clock: the virtual agenda, or the game day's scaled real time. */
+export interface Scheduler extends Clock {
+  /** Runs `run` at `at` (or as soon as possible, if `at` has passed). */
+  at(at: number, label: string, run: () => Promise<void>): void;
+}
+
 /** Something to do at a moment of virtual time. */
 interface Entry {
   readonly at: number;
@@ -13,7 +19,7 @@ interface Entry {
  * run in time order, and the clock jumps from one to the next. An hour of backoff takes no time,
  * and a run is the same every time.
  */
-export class Agenda implements Clock {
+export class Agenda implements Scheduler {
   private entries: Entry[] = [];
   private current: number;
   private order = 0;

@@ -1,5 +1,5 @@
 import type { EventPattern } from '../functions/core/event-patterns.ts';
-import type { Agenda } from './agenda.ts';
+import type { Scheduler } from './agenda.ts';
 import type { AwsEvent } from './aws-shapes.ts';
 import { matchesPattern } from './event-pattern.ts';
 
@@ -19,11 +19,11 @@ export interface BusRule {
  */
 export class LocalBus {
   readonly failures: Array<{ rule: string; error: unknown }> = [];
-  private readonly agenda: Agenda;
+  private readonly agenda: Scheduler;
   private readonly rules: BusRule[] = [];
   private readonly deliveryDelayMs: number;
 
-  constructor(agenda: Agenda, deliveryDelayMs = 1000) {
+  constructor(agenda: Scheduler, deliveryDelayMs = 1000) {
     this.agenda = agenda;
     this.deliveryDelayMs = deliveryDelayMs;
   }

@@ -9,16 +9,16 @@ import type { QueuedTimer } from '../functions/core/inputs.ts';
 import { pageMessage } from '../functions/core/page-message.ts';
 import type { EventPublisher, Pager, TimerQueue } from '../functions/core/ports.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
-import type { Agenda } from './agenda.ts';
+import type { Scheduler } from './agenda.ts';
 import { type AwsEvent, LOCAL_ACCOUNT, LOCAL_REGION } from './aws-shapes.ts';
 import type { LocalBus } from './local-bus.ts';
 
 /** Timers on the agenda, delivered at their due time to the real timer handler. */
 export class AgendaTimerQueue implements TimerQueue {
-  private readonly agenda: Agenda;
+  private readonly agenda: Scheduler;
   private readonly deliver: (timer: QueuedTimer) => Promise<void>;
 
-  constructor(agenda: Agenda, deliver: (timer: QueuedTimer) => Promise<void>) {
+  constructor(agenda: Scheduler, deliver: (timer: QueuedTimer) => Promise<void>) {
     this.agenda = agenda;
     this.deliver = deliver;
   }
@@ -47,14 +47,21 @@ export class TerminalPager implements Pager {
   private readonly print: (page: RecordedPage) => void;
   private readonly jsonlPath: string | undefined;
 
+  private readonly webhookUrl: string | undefined;
+  /** Webhook deliveries that failed, with why (the page itself is recorded either way). */
+  readonly webhookFailures: string[] = [];
+
   constructor(options: {
     clock: { now(): number };
     print: (page: RecordedPage) => void;
     jsonlPath?: string;
+    /** Each page is also POSTed there as JSON (a chat or incident tool's incoming webhook). */
+    webhookUrl?: string;
   }) {
     this.clock = options.clock;
     this.print = options.print;
     this.jsonlPath = options.jsonlPath;
+    this.webhookUrl = options.webhookUrl;
   }
 
   async page(effect: PageEffect, runbook: Runbook | undefined): Promise<string> {
@@ -81,10 +88,25 @@ export class TerminalPager implements Pager {
     });
   }
 
-  private record(page: RecordedPage): string {
+  private async record(page: RecordedPage): Promise<string> {
     this.pages.push(page);
     if (this.jsonlPath) appendFileSync(this.jsonlPath, `${JSON.stringify(page)}\n`);
     this.print(page);
+    if (this.webhookUrl) {
+      try {
+        const response = await fetch(this.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(page),
+          signal: AbortSignal.timeout(5000),
+        });
+        if (!response.ok) this.webhookFailures.push(`${page.messageId}: HTTP ${response.status}`);
+      } catch (error) {
+        this.webhookFailures.push(
+          `${page.messageId}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
     return page.messageId;
   }
 }

@@ -5,7 +5,6 @@ import { DynamoDbIncidentStore } from '../functions/adapters/aws/dynamodb-incide
 import { DynamoDbKillSwitch } from '../functions/adapters/aws/dynamodb-kill-switch.ts';
 import type { AlarmStateValue } from '../functions/core/alarm.ts';
 import { REMEDIATION_EVENT_SOURCE } from '../functions/core/effects.ts';
-import { alarmStateChangePattern, commandInvocationPattern } from '../functions/core/event-patterns.ts';
 import type { Incident } from '../functions/core/incident.ts';
 import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
 import { createCommandStatusHandler } from '../functions/handlers/command-status-handler.ts';
@@ -18,6 +17,7 @@ import { type AwsEvent, alarmStateChange, type LocalAlarm, lambdaContext, sqsEve
 import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalBus } from './local-bus.ts';
 import { AgendaTimerQueue, BusEventPublisher, TerminalPager } from './local-ports.ts';
+import { handlerRoutes } from './routing.ts';
 import { SimulatedSsm } from './simulated-ssm.ts';
 import { type SummaryRow, WalkthroughOutput } from './walkthrough-output.ts';
 import { fleetAlarm, healthyFleet, walkthroughFleet } from './walkthrough-scenario.ts';
@@ -134,16 +134,11 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
   const alarmHandler = createAlarmHandler(runtime);
   const statusHandler = createCommandStatusHandler(runtime);
   const timerHandler = createTimerHandler(runtime);
-  bus.addRule({
-    name: 'alarm',
-    pattern: alarmStateChangePattern(),
-    target: (e) => alarmHandler(e, lambdaContext('alarm')),
-  });
-  bus.addRule({
-    name: 'command-status',
-    pattern: commandInvocationPattern(Object.values(documents)),
-    target: (e) => statusHandler(e, lambdaContext('command-status')),
-  });
+  const handlers = {
+    alarm: (e: AwsEvent) => alarmHandler(e, lambdaContext('alarm')),
+    'command-status': (e: AwsEvent) => statusHandler(e, lambdaContext('command-status')),
+  };
+  for (const route of handlerRoutes(documents)) bus.addRule({ ...route, target: handlers[route.name] });
   const opened: Incident['key'][] = [];
   bus.addRule({
     name: 'progress',

@@ -134,9 +134,12 @@ rc=$?
 # It must come up, then keep the same main pid for SETTLE_SECONDS: a service that dies at start up is not fixed.
 pid=''
 if [ "$rc" -eq 0 ]; then
+  # Wait while the manager is still bringing it up; a unit that already failed will not come up by itself.
   for _ in $(seq 30); do
     state=$(service_state)
-    [ "$state" = active ] && break
+    case $state in
+      active | inactive | failed | not-found | masked) break ;;
+    esac
     sleep 0.5
   done
   pid=$(main_pid)

@@ -6,6 +6,7 @@ import { alarmStateChangePattern, commandInvocationPattern } from '../../functio
 import { runbookScripts } from '../../functions/core/runbook.ts';
 import { ENV } from '../../functions/handlers/config.ts';
 import { RUNBOOKS_DIRECTORY } from '../../lib/project-paths.ts';
+import { handlerRoutes } from '../../local/routing.ts';
 import { runbooks } from '../../runbooks/index.ts';
 import { runbookDocumentContent } from '../../runbooks/ssm-document.ts';
 import { type CfnResource, resourceOf, synthesize } from './synthesize.ts';
@@ -211,6 +212,22 @@ describe('RemediationStack', () => {
   });
 
   describe('EventBridge rules', () => {
+    it('are the rules the local bus of the game day and the walkthrough routes with', () => {
+      // Prepare
+      const local = handlerRoutes(Object.fromEntries(runbooks.map((r) => [r.name, documentName(r.name)])));
+      const [, alarmRule] = resourceOf(template, 'AWS::Events::Rule', 'RemediationRulesAlarmStateChange');
+      const [, statusRule] = resourceOf(
+        template,
+        'AWS::Events::Rule',
+        'RemediationRulesCommandInvocationStatus',
+      );
+      // Assess
+      expect(local.map((r) => [r.name, r.pattern])).toEqual([
+        ['alarm', alarmRule.Properties.EventPattern],
+        ['command-status', statusRule.Properties.EventPattern],
+      ]);
+    });
+
     it.each([
       ['RemediationRulesAlarmStateChange', 'RemediationFunctionsAlarm', alarmStateChangePattern()],
       [

@@ -1,0 +1,373 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDbFleetGuard } from '../../functions/adapters/aws/dynamodb-fleet-guard.ts';
+import { DynamoDbIncidentStore } from '../../functions/adapters/aws/dynamodb-incident-store.ts';
+import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-switch.ts';
+import { REMEDIATION_EVENT_SOURCE } from '../../functions/core/effects.ts';
+import { alarmStateChangePattern } from '../../functions/core/event-patterns.ts';
+import type { Incident } from '../../functions/core/incident.ts';
+import type { Runbook } from '../../functions/core/runbook.ts';
+import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
+import { createCommandStatusHandler } from '../../functions/handlers/command-status-handler.ts';
+import { RunbookCatalog } from '../../functions/handlers/runbook-catalog.ts';
+import { assembleRuntime } from '../../functions/handlers/runtime.ts';
+import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
+import { runbooks as registry } from '../../runbooks/index.ts';
+import { type AwsEvent, lambdaContext, sqsEvent } from '../aws-shapes.ts';
+import { readIncidents } from '../cli/incidents.ts';
+import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from '../dynamodb-local.ts';
+import { LocalBus } from '../local-bus.ts';
+import { AgendaTimerQueue, BusEventPublisher, TerminalPager } from '../local-ports.ts';
+import { handlerRoutes } from '../routing.ts';
+import { instanceAlarm } from './alarm-catalog.ts';
+import { judge } from './expectations.ts';
+import { createFleet, destroyFleet, type FleetInstance } from './fleet.ts';
+import type { GameDayOutput } from './gameday-output.ts';
+import { LocalCloudWatch } from './local-cloudwatch.ts';
+import type { GameDayFault, GameDayIncident, GameDayRecord } from './record.ts';
+import { renderReport } from './report-html.ts';
+import { SandboxSsm } from './sandbox-ssm.ts';
+import { ScaledTime } from './scaled-time.ts';
+import type { ScenarioDefinition, ScenarioFault } from './scenario.ts';
+
+/** Where scenarios and their scripts live. */
+export const SCENARIOS_DIR = join(dirname(new URL(import.meta.url).pathname), '..', '..', 'scenarios');
+const TABLE = 'incidents';
+
+/** How to run a game day. */
+export interface GameDayOptions {
+  readonly scenario: ScenarioDefinition;
+  readonly instances?: number;
+  readonly speed?: number;
+  /** Pages as JSON Lines, and the report when `reportPath` is not given. */
+  readonly outDir: string;
+  readonly reportPath?: string;
+  readonly webhookUrl?: string;
+  readonly output: GameDayOutput;
+  /** Called once the game day holds resources, with a function that releases them (for Ctrl-C). */
+  readonly onCleanup?: (cleanup: () => Promise<void>) => void;
+}
+
+/** What a game day produced. */
+export interface GameDayResult {
+  readonly record: GameDayRecord;
+  readonly held: boolean;
+  readonly reportPath: string;
+}
+
+/**
+ * Runs a scenario: DynamoDB Local, a fleet of sandboxes, CloudWatch's alarm rules over real
+ * measurements, the stack's event patterns on a local bus, the real handlers and decider, timers in
+ * compressed real time, and a pager on the terminal. Judges every expectation at the end.
+ */
+export async function runGameDay(options: GameDayOptions): Promise<GameDayResult> {
+  const { scenario, output } = options;
+  const size = options.instances ?? scenario.instances ?? 8;
+  const speed = options.speed ?? scenario.speed ?? 60;
+  const runbooks = scenarioRunbooks(scenario);
+  const faultPlan = planFaults(scenario, size);
+  mkdirSync(options.outDir, { recursive: true });
+  const pagesPath = join(options.outDir, 'pages.jsonl');
+  writeFileSync(pagesPath, '');
+
+  output.intro(scenario, size, speed);
+  const dynamo = await startDynamoDbLocal();
+  let fleet: FleetInstance[] = [];
+  const cleanup = async () => {
+    await destroyFleet(fleet);
+    await dynamo.stop();
+  };
+  options.onCleanup?.(cleanup);
+  try {
+    const client = localDynamoDbClient(dynamo.endpoint);
+    await createIncidentTable(client, TABLE);
+    fleet = await createFleet(size);
+    output.note(`${fleet.length} sandboxed instances up; DynamoDB Local on ${dynamo.endpoint}`);
+    await setUp(scenario, fleet);
+    await warmUp(client);
+
+    const time = new ScaledTime(Math.floor(Date.now() / 1000) * 1000, speed);
+    const start = time.now();
+    const bus = new LocalBus(time);
+    const documents = Object.fromEntries(runbooks.map((r) => [r.name, `Remediation-GameDay-${r.name}`]));
+    const ssm = new SandboxSsm({ fleet, runbooks, scheduler: time, bus, documents, hold: () => time.hold() });
+    const alarms = fleet.flatMap((instance) =>
+      scenario.alarms.map((spec) => instanceAlarm(spec, runbookNamed(spec.runbook), instance)),
+    );
+    const cloudwatch = new LocalCloudWatch({ alarms, scheduler: time, bus });
+    const names = new Map(fleet.map((i) => [i.instanceId, i.name]));
+    const pager = new TerminalPager({
+      clock: time,
+      print: (page) => output.page(time.now() - start, page),
+      jsonlPath: pagesPath,
+      ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
+    });
+    const timerFailures: string[] = [];
+    const runtime = assembleRuntime({
+      store: new DynamoDbIncidentStore(client, TABLE),
+      killSwitch: new DynamoDbKillSwitch(client, TABLE),
+      fleet: new DynamoDbFleetGuard(client, TABLE),
+      inventory: {
+        describe: async (ids) =>
+          fleet
+            .filter((i) => ids.includes(i.instanceId))
+            .map((i) => ({
+              instanceId: i.instanceId,
+              availabilityZone: i.availabilityZone,
+              instanceType: i.instanceType,
+              imageId: i.imageId,
+              tags: { Name: i.name, AutoRemediation: 'enabled', Service: 'web' },
+            })),
+      },
+      // Every instance of the game day's fleet carries the opt-in tag.
+      optIn: {
+        optIn: async (instanceId) => ({
+          instanceId,
+          tagKey: 'AutoRemediation',
+          tagValue: 'enabled',
+          tagged: true,
+        }),
+      },
+      commands: ssm,
+      timers: new AgendaTimerQueue(time, async (timer) => {
+        const { batchItemFailures } = await timerHandler(
+          sqsEvent([JSON.stringify(timer)]),
+          lambdaContext('timer'),
+        );
+        if (batchItemFailures.length > 0)
+          timerFailures.push(`${timer.kind} for ${'incidentId' in timer ? timer.incidentId : timer.runbook}`);
+      }),
+      pager,
+      events: new BusEventPublisher(bus, time),
+      alarms: cloudwatch,
+      clock: time,
+      random: Math.random,
+      logger: new Logger({
+        serviceName: 'ec2-auto-remediation',
+        logLevel: (process.env.LOG_LEVEL as 'INFO') ?? 'SILENT',
+      }),
+      runbooks: new RunbookCatalog(runbooks, documents),
+    });
+    const alarmHandler = createAlarmHandler(runtime);
+    const statusHandler = createCommandStatusHandler(runtime);
+    const timerHandler = createTimerHandler(runtime);
+    const handlers = {
+      alarm: (e: AwsEvent) => alarmHandler(e, lambdaContext('alarm')),
+      'command-status': (e: AwsEvent) => statusHandler(e, lambdaContext('command-status')),
+    };
+    for (const route of handlerRoutes(documents)) bus.addRule({ ...route, target: handlers[route.name] });
+    bus.addRule({
+      name: 'progress',
+      pattern: { source: [REMEDIATION_EVENT_SOURCE] },
+      immediate: true,
+      target: async (e) => {
+        const detail = e.detail as { instanceId?: string };
+        output.transition(time.now() - start, names.get(detail.instanceId ?? '') ?? 'fleet', e);
+      },
+    });
+    bus.addRule({
+      name: 'alarm-progress',
+      pattern: alarmStateChangePattern(),
+      immediate: true,
+      target: async (e) => {
+        const detail = e.detail as {
+          alarmName: string;
+          state: { value: string };
+          previousState: { value: string };
+        };
+        if (detail.previousState.value === 'INSUFFICIENT_DATA' && detail.state.value === 'OK') return;
+        output.alarm(time.now() - start, detail.alarmName, detail.previousState.value, detail.state.value);
+      },
+    });
+
+    const faults: GameDayFault[] = [];
+    for (const planned of faultPlan) {
+      time.at(start + planned.fault.atMinutes * 60_000, `fault ${planned.fault.description}`, async () => {
+        const script = faultScript(planned.fault, runbookNamed(planned.fault.runbook));
+        await Promise.all(
+          planned.instances.map(async (n) => {
+            const instance = fleet[n - 1] as FleetInstance;
+            const at = time.now();
+            output.fault(at - start, instance.name, planned.fault.description);
+            const run = await instance.sandbox.run(script, { timeoutSeconds: 120 });
+            faults.push({
+              at,
+              instanceId: instance.instanceId,
+              fault: planned.fault.script ?? `${planned.fault.runbook} (proof fault)`,
+              description: planned.fault.description,
+              injected: run.exitCode === 0,
+            });
+            if (run.exitCode !== 0)
+              output.note(
+                `fault on ${instance.name} failed (exit ${run.exitCode}): ${run.stderr.trim().slice(-300)}`,
+              );
+          }),
+        );
+      });
+    }
+    cloudwatch.start();
+    output.begin();
+    await time.until(start + scenario.endsAtMinutes * 60_000);
+    cloudwatch.stop();
+    await time.stop();
+    await ssm.settle();
+    const endedAt = time.now();
+
+    const incidents = (await readIncidents({ table: TABLE, endpoint: dynamo.endpoint, all: true })).sort(
+      (a, b) => a.openedAt - b.openedAt,
+    );
+    const failures = [
+      ...bus.failures.map((f) => `bus rule ${f.rule}: ${describeError(f.error)}`),
+      ...time.failures.map((f) => `${f.label}: ${describeError(f.error)}`),
+      ...timerFailures.map((t) => `timer handler failed: ${t}`),
+      ...pager.webhookFailures.map((w) => `webhook: ${w}`),
+    ];
+    const expectations = judge({
+      scenario,
+      plan: faultPlan.map((p) => ({
+        fault: p.fault,
+        instanceIds: p.instances.map((n) => fleet[n - 1]?.instanceId as string),
+      })),
+      faults,
+      incidents,
+      pages: pager.pages,
+      failures,
+    });
+    const record: GameDayRecord = {
+      scenario: { name: scenario.name, description: scenario.description, speed },
+      startedAt: start,
+      endedAt,
+      wallMs: Math.round(time.elapsedRealMs()),
+      instances: fleet.map(({ sandbox: _sandbox, ...i }) => i),
+      faults,
+      alarmChanges: cloudwatch.changes,
+      incidents: incidents.map((i) => toRecordIncident(i, faults)),
+      pages: pager.pages.map((p) => ({
+        at: Date.parse(p.at),
+        kind: p.page,
+        subject: p.subject,
+        about: p.incidentId,
+      })),
+      expectations,
+    };
+    const held = expectations.every((e) => e.held);
+    const reportPath = options.reportPath ?? join(options.outDir, 'report.html');
+    mkdirSync(dirname(reportPath), { recursive: true });
+    writeFileSync(reportPath, renderReport(record));
+    output.summary(record, names);
+    output.closing(record, reportPath, pagesPath);
+    return { record, held, reportPath };
+  } finally {
+    await cleanup();
+  }
+}
+
+function runbookNamed(name: string): Runbook {
+  const runbook = registry.find((r) => r.name === name);
+  if (!runbook) throw new Error(`the scenario names runbook "${name}", which is not registered`);
+  return runbook;
+}
+
+/** The runbooks the scenario's alarms answer to. */
+function scenarioRunbooks(scenario: ScenarioDefinition): Runbook[] {
+  return [...new Set(scenario.alarms.map((a) => a.runbook))].map(runbookNamed);
+}
+
+/** Each fault with the instances it hits (1-based), checked against the fleet's size. */
+export function planFaults(
+  scenario: ScenarioDefinition,
+  size: number,
+): { fault: ScenarioFault; instances: number[] }[] {
+  const alarmed = new Set(scenario.alarms.map((a) => a.runbook));
+  return scenario.faults.map((fault) => {
+    if (!alarmed.has(fault.runbook)) {
+      throw new Error(
+        `fault "${fault.description}": no alarm of runbook ${fault.runbook} in the scenario's alarms`,
+      );
+    }
+    const instances = Array.isArray(fault.instances)
+      ? [...(fault.instances as readonly number[])]
+      : Array.from({ length: size }, (_, i) => i + 1).filter(
+          (n) => !(fault.instances as { mostOfFleetExcept: readonly number[] }).mostOfFleetExcept.includes(n),
+        );
+    for (const n of instances) {
+      if (!Number.isInteger(n) || n < 1 || n > size) {
+        throw new Error(
+          `fault "${fault.description}" names instance ${n}; the fleet has ${size} (use --instances)`,
+        );
+      }
+    }
+    if (!Array.isArray(fault.instances) && instances.length * 2 <= size) {
+      throw new Error(
+        `fault "${fault.description}" is meant for most of the fleet, but hits ${instances.length} of ${size}`,
+      );
+    }
+    if (fault.script && !existsSync(join(SCENARIOS_DIR, 'scripts', fault.script))) {
+      throw new Error(`fault "${fault.description}": no script scenarios/scripts/${fault.script}`);
+    }
+    return { fault, instances };
+  });
+}
+
+function faultScript(fault: ScenarioFault, runbook: Runbook): string {
+  if (fault.script) return readFileSync(join(SCENARIOS_DIR, 'scripts', fault.script), 'utf8');
+  if (!runbook.proof) throw new Error(`runbook ${runbook.name} has no proof fault; give the fault a script`);
+  return readFileSync(join(dirname(SCENARIOS_DIR), 'runbooks', runbook.name, runbook.proof.fault), 'utf8');
+}
+
+/** What every instance runs before the game day starts: the services its alarms watch. */
+async function setUp(scenario: ScenarioDefinition, fleet: readonly FleetInstance[]): Promise<void> {
+  const needsApp = scenario.alarms.some((a) => a.runbook === 'service-down' || a.runbook === 'memory-leak');
+  if (!needsApp) return;
+  const script = readFileSync(join(SCENARIOS_DIR, 'scripts', 'start-app.sh'), 'utf8');
+  await Promise.all(
+    fleet.map(async (instance) => {
+      const run = await instance.sandbox.run(script, { timeoutSeconds: 60 });
+      if (run.exitCode !== 0) throw new Error(`setting up ${instance.name} failed: ${run.stderr.trim()}`);
+    }),
+  );
+}
+
+/** A few reads and writes before the clock starts, so that DynamoDB Local's first slow answers cost no virtual time. */
+async function warmUp(client: ReturnType<typeof localDynamoDbClient>): Promise<void> {
+  const store = new DynamoDbIncidentStore(client, TABLE);
+  const killSwitch = new DynamoDbKillSwitch(client, TABLE);
+  for (let i = 0; i < 20; i++) {
+    await Promise.all([store.load({ runbook: 'warm-up', target: `warm-up-${i}` }), killSwitch.list()]);
+  }
+}
+
+function toRecordIncident(incident: Incident, faults: readonly GameDayFault[]): GameDayIncident {
+  const fault = faults
+    .filter((f) => f.instanceId === incident.instanceId && f.at <= incident.openedAt)
+    .sort((a, b) => b.at - a.at)[0];
+  return {
+    id: incident.id,
+    runbook: incident.key.runbook,
+    ...(incident.instanceId ? { instanceId: incident.instanceId } : {}),
+    alarmName: incident.alarm.name,
+    status: incident.status,
+    openedAt: incident.openedAt,
+    ...(incident.closedAt ? { closedAt: incident.closedAt } : {}),
+    ...(incident.resolution ? { resolution: incident.resolution.how } : {}),
+    attempts: incident.attempts.map((a) => ({
+      number: a.number,
+      ...(a.action ? { action: a.action } : {}),
+      requestedAt: a.requestedAt,
+      status: a.status,
+      ...(a.result?.responseCode === undefined ? {} : { exitCode: a.result.responseCode }),
+      ...(a.result?.finishedAt === undefined ? {} : { finishedAt: a.result.finishedAt }),
+      ...(a.verification ? { verification: a.verification } : {}),
+    })),
+    refusals: (incident.refusals ?? []).map((r) => ({ gate: r.gate, reason: r.reason, at: r.at })),
+    ...(incident.escalation
+      ? { escalation: { at: incident.escalation.at, reason: incident.escalation.reason } }
+      : {}),
+    ...(fault ? { faultAt: fault.at } : {}),
+  };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

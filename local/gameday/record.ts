@@ -1,0 +1,99 @@
+import type { AlarmStateValue } from '../../functions/core/alarm.ts';
+
+/**
+ * Everything a game day produced, in virtual time (epoch ms): the input of the summary table and of
+ * the HTML report. Plain data, so that a report can be rendered (and tested) from a fixed record.
+ */
+export interface GameDayRecord {
+  readonly scenario: {
+    readonly name: string;
+    readonly description: string;
+    /** Virtual seconds per real second. */
+    readonly speed: number;
+  };
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** Real milliseconds the game day took. */
+  readonly wallMs: number;
+  readonly instances: readonly GameDayInstance[];
+  /** Faults injected, in order. */
+  readonly faults: readonly GameDayFault[];
+  /** Every alarm state change the local CloudWatch emitted. */
+  readonly alarmChanges: readonly GameDayAlarmChange[];
+  /** Every incident the handlers recorded (current episodes and archived ones). */
+  readonly incidents: readonly GameDayIncident[];
+  /** Every page the local pager received. */
+  readonly pages: readonly GameDayPage[];
+  /** The scenario's expectations and whether each held. */
+  readonly expectations: readonly GameDayExpectation[];
+}
+
+export interface GameDayInstance {
+  readonly name: string;
+  readonly instanceId: string;
+  readonly availabilityZone: string;
+  readonly instanceType: string;
+  readonly imageId: string;
+}
+
+export interface GameDayFault {
+  readonly at: number;
+  readonly instanceId: string;
+  /** The fault's name (a runbook's proof fault, or a scenario script). */
+  readonly fault: string;
+  readonly description: string;
+  /** Whether the fault script succeeded in the sandbox. */
+  readonly injected: boolean;
+}
+
+export interface GameDayAlarmChange {
+  readonly at: number;
+  readonly alarmName: string;
+  readonly instanceId: string;
+  readonly from: AlarmStateValue;
+  readonly to: AlarmStateValue;
+  /** CloudWatch's sentence for the change. */
+  readonly reason: string;
+}
+
+export interface GameDayIncident {
+  readonly id: string;
+  readonly runbook: string;
+  readonly instanceId?: string;
+  readonly alarmName: string;
+  /** Final status: resolved, escalated, suppressed, waiting, ... */
+  readonly status: string;
+  readonly openedAt: number;
+  readonly closedAt?: number;
+  /** `verified` (automation fixed it) or `cleared`, when resolved. */
+  readonly resolution?: 'verified' | 'cleared';
+  readonly attempts: readonly {
+    readonly number: number;
+    readonly action?: string;
+    readonly requestedAt: number;
+    readonly status: string;
+    readonly exitCode?: number;
+    readonly finishedAt?: number;
+    readonly verification?: 'pending' | 'passed' | 'failed';
+  }[];
+  readonly refusals: readonly { readonly gate: string; readonly reason: string; readonly at: number }[];
+  readonly escalation?: { readonly at: number; readonly reason: string };
+  /** When the fault behind it was injected, if the game day knows. */
+  readonly faultAt?: number;
+}
+
+export interface GameDayPage {
+  readonly at: number;
+  /** escalation, resolution, breaker-opened, breaker-closed, runbook-dry-run */
+  readonly kind: string;
+  readonly subject: string;
+  /** The incident id, or the notice key for pages about a runbook. */
+  readonly about: string;
+}
+
+export interface GameDayExpectation {
+  readonly description: string;
+  readonly held: boolean;
+  /** What was seen, in words. */
+  readonly detail: string;
+}

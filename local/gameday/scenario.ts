@@ -1,0 +1,62 @@
+import type { GateName } from '../../functions/core/gates.ts';
+import type { TreatMissingData } from './alarm-evaluator.ts';
+
+/**
+ * A game day as a file: the fleet, the alarms on every instance, the faults injected and when, and
+ * how each must end. `npx remediate gameday --scenario <name>` runs `scenarios/<name>.ts`.
+ */
+export interface ScenarioDefinition {
+  readonly name: string;
+  /** One or two sentences: what the game day shows. */
+  readonly description: string;
+  /** Instances in the fleet, unless `--instances` says otherwise. @default 8 */
+  readonly instances?: number;
+  /** Virtual seconds per real second, unless `--speed` says otherwise. @default 60 */
+  readonly speed?: number;
+  /** One alarm per runbook named here on every instance, as a platform team would create them. */
+  readonly alarms: readonly ScenarioAlarm[];
+  readonly faults: readonly ScenarioFault[];
+  /** The game day ends (and is judged) this many virtual minutes after the start. */
+  readonly endsAtMinutes: number;
+  /** Expectations on the runbooks' fleet breakers: how many group pages each must send. */
+  readonly breakers?: readonly { readonly runbook: string; readonly groupPages: number }[];
+}
+
+/** A CloudWatch alarm on each instance for a runbook, with its evaluation settings. */
+export interface ScenarioAlarm {
+  readonly runbook: string;
+  /** @default 60 */
+  readonly periodSeconds?: number;
+  /** N. @default 2 */
+  readonly evaluationPeriods?: number;
+  /** M. @default 2 */
+  readonly datapointsToAlarm?: number;
+  /** @default the catalog's choice for the metric (breaching for a process count, else missing) */
+  readonly treatMissingData?: TreatMissingData;
+}
+
+/** How an incident must end. `fixed-or-suppressed`: acted on before a fleet breaker opened, or suppressed by it. */
+export type ScenarioOutcome = 'fixed' | 'escalated' | 'suppressed' | 'fixed-or-suppressed';
+
+/** A fault injected into one or more instances at a moment, and how each incident it causes must end. */
+export interface ScenarioFault {
+  readonly atMinutes: number;
+  /** 1-based instance numbers, or most of the fleet (every instance but those listed). */
+  readonly instances: readonly number[] | { readonly mostOfFleetExcept: readonly number[] };
+  /** The runbook whose alarm the fault must trip. */
+  readonly runbook: string;
+  /**
+   * The script that breaks the instance: a file in `scenarios/faults/`, or (when absent) the
+   * runbook's own proof fault.
+   */
+  readonly script?: string;
+  readonly description: string;
+  readonly expect: ScenarioOutcome;
+  /** The gate the incident must name when it is refused (for example `cooldown` for a flapping alarm). */
+  readonly gate?: GateName;
+}
+
+/** Declares a scenario; checked when the game day loads it. */
+export function defineScenario(definition: ScenarioDefinition): ScenarioDefinition {
+  return Object.freeze(definition);
+}

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('npx remediate gameday --scenario short, run as a user runs it', () => {
+  it('remediates real faults in sandboxes, escalates the one it cannot fix once, and exits 0', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'gameday-'));
+    const report = join(outDir, 'report.html');
+
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bin/remediate.ts',
+        'gameday',
+        '--scenario',
+        'short',
+        '--out',
+        outDir,
+        '--report',
+        report,
+      ],
+      { cwd: root, env: { ...process.env, NO_COLOR: '1' }, timeout: 240_000 },
+    );
+
+    expect(stdout).not.toContain('\u001b[');
+    expect(stdout).toMatch(/^Every expectation held \(6\), in \d+ s\.$/m);
+    expect(stdout).toMatch(/^ {2}\+\d\d:\d\d {2}web-1 {5}FAULT rotated logs fill the disk$/m);
+    expect(stdout).toMatch(/disk-full incident resolved: verified/);
+    expect(stdout).toMatch(
+      /^ {2}✓ a bad deploy: app exits at every start on i-0da00000000000003: escalated$/m,
+    );
+    const pages = readFileSync(join(outDir, 'pages.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(pages).toHaveLength(1);
+    expect(pages[0].subject).toBe(
+      'ALARM: service-down-web-3 on i-0da00000000000003 - automation gave up after 3 attempts',
+    );
+    expect(pages[0].body).toContain('FAILED: app did not stay up after the restart');
+    expect(pages[0].body).toContain('invalid listen address');
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/<svg[^>]*class="timeline"/);
+    expect(html.match(/class="instance-row"/g)).toHaveLength(3);
+  }, 300_000);
+});
