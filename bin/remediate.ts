@@ -156,6 +156,9 @@ const commands: Record<string, Command> = {
     run: async (_args, options) => {
       const name = options.scenario ?? 'default';
       if (!SCENARIO_NAME.test(name)) return usageError(`--scenario: "${name}" is not a scenario name`);
+      // The game day runs on this machine's Node; the SDK's notice about future Node versions is for
+      // deployments (the functions run on nodejs22.x) and would only clutter the game's output.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const scenario = await loadScenario(name);
       if (!scenario) {
         console.error(`no scenario "${name}"; scenarios/ has: ${scenarioNames().join(', ')}`);

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,23 +15,27 @@ describe('npx remediate gameday --scenario short, run as a user runs it', () => 
   it('remediates real faults in sandboxes, escalates the one it cannot fix once, and exits 0', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'gameday-'));
     const report = join(outDir, 'report.html');
+    // A chat tool's incoming webhook, on this machine.
+    const received: Array<{ subject: string }> = [];
+    const webhook = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push(JSON.parse(body));
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hooks/pager`;
+    const args = ['bin/remediate.ts', 'gameday', '--scenario', 'short', '--out', outDir, '--report', report];
 
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'bin/remediate.ts',
-        'gameday',
-        '--scenario',
-        'short',
-        '--out',
-        outDir,
-        '--report',
-        report,
-      ],
-      { cwd: root, env: { ...process.env, NO_COLOR: '1' }, timeout: 240_000 },
-    );
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', ...args, '--webhook', url], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 240_000,
+    }).finally(() => webhook.close());
 
     expect(stdout).not.toContain('\u001b[');
     expect(stdout).toMatch(/^Every expectation held \(6\), in \d+ s\.$/m);
@@ -48,6 +54,7 @@ describe('npx remediate gameday --scenario short, run as a user runs it', () => 
     );
     expect(pages[0].body).toContain('FAILED: app did not stay up after the restart');
     expect(pages[0].body).toContain('invalid listen address');
+    expect(received.map((p) => p.subject)).toEqual([pages[0].subject]);
     const html = readFileSync(report, 'utf8');
     expect(html).toMatch(/<svg[^>]*class="timeline"/);
     expect(html.match(/class="instance-row"/g)).toHaveLength(3);
