@@ -60,3 +60,30 @@ describe('npx remediate gameday --scenario short, run as a user runs it', () => 
     expect(html.match(/class="instance-row"/g)).toHaveLength(3);
   }, 300_000);
 });
+
+describe('npx remediate gameday, given wrong options', () => {
+  const cli = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'bin/remediate.ts', 'gameday', ...args], {
+      cwd: root,
+      timeout: 60_000,
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+
+  it('names the scenarios there are, and refuses a fleet or a speed out of range, before starting anything', async () => {
+    const unknown = await cli('--scenario', 'no-such-scenario');
+    const fleet = await cli('--instances', '0');
+    const speed = await cli('--speed', 'fast');
+
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('scenarios/ has: default, short'),
+    });
+    expect(fleet).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--instances: a whole number from 1 to 32'),
+    });
+    expect(speed).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--speed: a number above 0, at most 600'),
+    });
+  });
+});
