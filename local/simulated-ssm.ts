@@ -17,6 +17,16 @@ export interface SimulatedOutcome {
   readonly clearsAlarmAfterSeconds?: number;
 }
 
+/** What a diagnose command prints on a simulated instance. */
+const DIAGNOSIS: SimulatedOutcome = {
+  status: 'Success',
+  exitCode: 0,
+  stdout:
+    'disk-full: diagnosis (read-only)\nFilesystem 1024-blocks Used Available Capacity Mounted on\n' +
+    '/dev/nvme0n1p1 8376300 8041248 335052 96% /\nlargest directories: /var/log/app 6.1G',
+  seconds: 3,
+};
+
 /** How an instance answers each attempt (1-based); `refuse` plays an instance SSM cannot reach. */
 export type InstanceBehaviour = ((attempt: number) => SimulatedOutcome) | 'refuse';
 
@@ -63,9 +73,11 @@ export class SimulatedSsm implements CommandRunner {
         name: 'InvalidInstanceId',
       });
     }
-    const attempt = (this.attempts.get(effect.instanceId) ?? 0) + 1;
+    // The diagnose script reads and reports; it does not count as one of the instance's attempts.
+    const diagnosing = effect.phase === 'diagnose';
+    const attempt = (this.attempts.get(effect.instanceId) ?? 0) + (diagnosing ? 0 : 1);
     this.attempts.set(effect.instanceId, attempt);
-    const outcome = behaviour(attempt);
+    const outcome: SimulatedOutcome = diagnosing ? DIAGNOSIS : behaviour(attempt);
     const now = this.agenda.now();
     const commandId = `00000000-0000-4000-8000-${String(this.invocations.size + 1).padStart(12, '0')}`;
     const invocation: Invocation = {

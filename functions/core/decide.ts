@@ -4,14 +4,24 @@ import { cooldown } from './gates.ts';
 import { incidentIdFor, incidentKeyFor } from './identity.ts';
 import type { Attempt, Incident } from './incident.ts';
 import { isOpen, latestAttempt } from './incident.ts';
-import type { AlarmInput, CommandFinishedInput, DecisionInput, PageSentInput, TimerInput } from './inputs.ts';
+import type {
+  AlarmInput,
+  CommandFinishedInput,
+  CommandObservation,
+  DecisionInput,
+  PageSentInput,
+  TimerInput,
+} from './inputs.ts';
 import { alarmFacts, resolveParameters } from './runbook-choice.ts';
 import {
   commentFor,
   type DecisionContext,
+  diagnoseCommentFor,
   escalate,
   failLatest,
   finishAttempt,
+  finishDiagnosis,
+  markDiagnosing,
   markRunning,
   note,
   PAGE_RETRY_SECONDS,
@@ -80,12 +90,27 @@ function route(
     case 'command-sent': {
       const attempt =
         working && isOpen(working) ? working.attempts.find((a) => a.number === input.attempt) : undefined;
+      if (input.phase === 'diagnose') {
+        if (!working || attempt?.status !== 'diagnosing' || attempt.diagnosis?.status !== 'dispatching')
+          return 'the diagnose command of this attempt is already recorded';
+        return markDiagnosing(working, attempt, input.commandId, ctx);
+      }
       if (!working || attempt?.status !== 'dispatching')
         return 'the command of this attempt is already recorded';
       return markRunning(working, attempt, input.commandId, ctx);
     }
     case 'command-not-sent': {
       const attempt = working && latestAttempt(working);
+      if (input.phase === 'diagnose') {
+        if (!working || attempt?.number !== input.attempt || attempt.diagnosis?.status !== 'dispatching')
+          return 'the diagnose command is no longer waiting to be sent';
+        return finishDiagnosis(
+          working,
+          attempt,
+          { failure: `SSM did not accept the diagnose command: ${input.error}` },
+          ctx,
+        );
+      }
       if (!working || attempt?.number !== input.attempt || attempt.status !== 'dispatching') {
         return 'the attempt is no longer waiting to be sent';
       }
@@ -173,12 +198,29 @@ function onCommandFinished(
   input: CommandFinishedInput,
   ctx: DecisionContext,
 ): Outcome {
+  const diagnosing = working && diagnosingAttempt(working, input.commandId, input.result.comment);
+  if (working && diagnosing) {
+    return finishDiagnosis(working, diagnosing, { commandId: input.commandId, result: input.result }, ctx);
+  }
   const attempt = working && findAttempt(working, input.commandId, input.result.comment);
   if (!working || !attempt) return `command ${input.commandId} belongs to no attempt of this incident`;
   if (attempt.status !== 'dispatching' && attempt.status !== 'running') {
     return `the result of command ${input.commandId} is already recorded`;
   }
   return finishAttempt(working, attempt, input.commandId, input.result, ctx);
+}
+
+/** The attempt whose diagnose command this is, while it is diagnosing (by id, or by Comment before `command-sent`). */
+function diagnosingAttempt(
+  incident: Incident,
+  commandId: string,
+  comment: string | undefined,
+): Attempt | undefined {
+  const latest = latestAttempt(incident);
+  if (latest?.status !== 'diagnosing' || !latest.diagnosis) return undefined;
+  if (latest.diagnosis.commandId === commandId) return latest;
+  const unsent = latest.diagnosis.status === 'dispatching';
+  return unsent && comment === diagnoseCommentFor(incident, latest.number) ? latest : undefined;
 }
 
 /** The attempt a command belongs to: by id, or by its Comment when the status event beat `command-sent`. */
@@ -237,6 +279,7 @@ function reconcile(working: Incident, input: TimerInput, ctx: DecisionContext): 
   const attempt = latestAttempt(working);
   if (working.status !== 'remediating' || !attempt) return 'no command is waiting for a result';
   const seen = input.observation?.command;
+  if (attempt.status === 'diagnosing') return reconcileDiagnosis(working, attempt, seen, ctx);
   if (seen?.kind === 'finished') return finishAttempt(working, attempt, seen.commandId, seen.result, ctx);
   if (attempt.status === 'dispatching') {
     if (seen?.kind === 'in-progress') return markRunning(working, attempt, seen.commandId, ctx);
@@ -269,6 +312,46 @@ function reconcile(working: Incident, input: TimerInput, ctx: DecisionContext): 
 }
 
 const DISPATCH_WORDS = '(the send was interrupted or refused)';
+
+/** The timer's check on a diagnose command: adopt its result, wait for it, or go on without it. */
+function reconcileDiagnosis(
+  working: Incident,
+  attempt: Attempt,
+  seen: CommandObservation | undefined,
+  ctx: DecisionContext,
+): Outcome {
+  const diagnosis = attempt.diagnosis as NonNullable<Attempt['diagnosis']>;
+  if (seen?.kind === 'finished')
+    return finishDiagnosis(working, attempt, { commandId: seen.commandId, result: seen.result }, ctx);
+  if (diagnosis.status === 'dispatching' && seen?.kind === 'in-progress')
+    return markDiagnosing(working, attempt, seen.commandId, ctx);
+  if (seen?.kind !== 'in-progress')
+    return finishDiagnosis(
+      working,
+      attempt,
+      { failure: `SSM has no diagnose command ${DISPATCH_WORDS}` },
+      ctx,
+    );
+  const { executionTimeoutSeconds, deliveryTimeoutSeconds } = ctx.runbook;
+  const deadline =
+    diagnosis.requestedAt +
+    (executionTimeoutSeconds + deliveryTimeoutSeconds + RECONCILE_MARGIN_SECONDS) * 1000;
+  if (ctx.now >= deadline)
+    return finishDiagnosis(
+      working,
+      attempt,
+      { failure: 'no result from SSM for the diagnose command by its deadline' },
+      ctx,
+    );
+  return withTimer(
+    {
+      incident: note(working, ctx.now, 'diagnose command still in progress; asking SSM again later'),
+      effects: [],
+    },
+    'reconcile',
+    Math.min(ctx.now + RECONCILE_POLL_SECONDS * 1000, deadline),
+  );
+}
 
 function onPageSent(working: Incident | undefined, input: PageSentInput): Outcome {
   const page = input.page === 'escalation' ? working?.escalation : working?.resolution;

@@ -19,6 +19,8 @@ export interface SendCommandEffect {
   readonly parameters: Readonly<Record<string, string>>;
   readonly instanceId: string;
   readonly attempt: number;
+  /** `diagnose`: the attempt's diagnose command, sent before its remedy. */
+  readonly phase?: 'diagnose';
   /** Names the incident and attempt, so that a command found later can be tied back (≤ 100 chars). */
   readonly comment: string;
   readonly executionTimeoutSeconds: number;

@@ -1,6 +1,9 @@
 import type { PublishEventEffect, RemediationDetailType } from './effects.ts';
 import type { Incident, IncidentStatus } from './incident.ts';
 
+/** Attempt statuses before a result. */
+const IN_FLIGHT: ReadonlySet<string> = new Set(['diagnosing', 'dispatching', 'running']);
+
 const STATUS_EVENTS: Partial<Record<IncidentStatus, RemediationDetailType>> = {
   verifying: 'Remediation Incident Verifying',
   'backing-off': 'Remediation Incident Backing Off',
@@ -44,8 +47,8 @@ export function remediationEvents(
   for (const attempt of after.attempts) {
     const earlier = sameEpisode?.attempts.find((a) => a.number === attempt.number);
     if (!earlier) emit('Remediation Attempt Started', { attempt: attempt.number });
-    const finished = attempt.status !== 'dispatching' && attempt.status !== 'running';
-    const wasFinished = earlier && earlier.status !== 'dispatching' && earlier.status !== 'running';
+    const finished = !IN_FLIGHT.has(attempt.status);
+    const wasFinished = earlier && !IN_FLIGHT.has(earlier.status);
     if (finished && !wasFinished) {
       emit('Remediation Attempt Finished', {
         attempt: attempt.number,

@@ -110,13 +110,37 @@ export interface Attempt {
   readonly failure?: string;
   /** Whether the alarm returned to OK after a successful command. */
   readonly verification?: 'pending' | 'passed' | 'failed';
+  /** The runbook's diagnose script, run (read-only) before the first attempt's remedy. */
+  readonly diagnosis?: Diagnosis;
 }
 
 /**
- * Where an attempt stands. `lost`: SSM gave no result by the deadline. `not-run`: the runbook is in
- * dry-run mode; the attempt records what would have been sent.
+ * What the diagnose script found, before the first remediation. Best effort: whatever becomes of it
+ * (finished, refused by SSM, lost), the remedy follows.
  */
-export type AttemptStatus = 'dispatching' | 'running' | 'succeeded' | 'failed' | 'lost' | 'not-run';
+export interface Diagnosis {
+  readonly requestedAt: number;
+  readonly status: 'dispatching' | 'running' | 'finished' | 'failed';
+  readonly commandId?: string;
+  /** The exit code and the tail of the output (the full output stays in SSM, linked from the page). */
+  readonly result?: CommandResult;
+  /** Why there is no result, when there is none. */
+  readonly failure?: string;
+}
+
+/**
+ * Where an attempt stands. `diagnosing`: the diagnose script runs first (first attempt only).
+ * `lost`: SSM gave no result by the deadline. `not-run`: the runbook is in dry-run mode; the
+ * attempt records what would have been sent.
+ */
+export type AttemptStatus =
+  | 'diagnosing'
+  | 'dispatching'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'lost'
+  | 'not-run';
 
 /** The result of an SSM command invocation, with output excerpts. */
 export interface CommandResult {

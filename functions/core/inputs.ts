@@ -21,6 +21,8 @@ export interface AlarmInput {
 export interface CommandSentInput {
   readonly kind: 'command-sent';
   readonly attempt: number;
+  /** `diagnose` when it was the attempt's diagnose command. */
+  readonly phase?: 'diagnose';
   readonly commandId: string;
 }
 
@@ -28,6 +30,8 @@ export interface CommandSentInput {
 export interface CommandNotSentInput {
   readonly kind: 'command-not-sent';
   readonly attempt: number;
+  /** `diagnose` when it was the attempt's diagnose command. */
+  readonly phase?: 'diagnose';
   readonly error: string;
 }
 

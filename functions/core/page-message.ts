@@ -50,6 +50,7 @@ export function pageMessage(effect: PageEffect, runbook: Runbook | undefined): P
           (r) => `Refused:   ${r.gate} gate at ${iso(r.at)}: ${oneLine(r.reason, 300)}`,
         ),
         '',
+        ...diagnosisLines(incident, runbook),
         ...attemptLines(incident.attempts),
         'What to look at next:',
         `  ${runbook?.notes ?? 'The runbook has no notes; start from the alarm and the attempts above.'}`,
@@ -70,6 +71,40 @@ function facts(incident: Incident, runbook: Runbook | undefined): string[] {
     `Runbook:  ${incident.key.runbook}${runbook ? ` (owner ${runbook.owner}): ${runbook.description}` : ''}`,
     `Incident: ${incident.id}`,
   ];
+}
+
+/** The diagnosis run before the first remedy: what it printed, and where the full output is. */
+function diagnosisLines(incident: Incident, runbook: Runbook | undefined): string[] {
+  const diagnosis = incident.attempts.find((a) => a.diagnosis)?.diagnosis;
+  if (!diagnosis) return [];
+  const script = runbook?.diagnose ? ` (${runbook.diagnose})` : '';
+  const result = diagnosis.result;
+  const code = result?.responseCode === undefined ? '' : `, exit ${result.responseCode}`;
+  const outcome = result
+    ? `${result.statusDetails ?? result.status}${code}`
+    : (diagnosis.failure ?? diagnosis.status);
+  const lines = [`Diagnosis${script}, before the first remedy: ${oneLine(outcome, 300)}`];
+  for (const [label, text] of [
+    ['stdout', result?.stdout],
+    ['stderr', result?.stderr],
+  ] as const) {
+    if (!text?.trim()) continue;
+    lines.push(`  ${label}, last lines:`);
+    for (const line of lastLines(text)) lines.push(`    ${line}`);
+  }
+  if (diagnosis.commandId && incident.instanceId) {
+    lines.push(
+      `  full output: ${commandConsoleUrl(incident.alarm.region, diagnosis.commandId, incident.instanceId)}`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+/** The Run Command console page of one instance's invocation of a command, with its full output. */
+export function commandConsoleUrl(region: string, commandId: string, instanceId: string): string {
+  const r = encodeURIComponent(region);
+  return `https://${r}.console.aws.amazon.com/systems-manager/run-command/${encodeURIComponent(commandId)}/${encodeURIComponent(instanceId)}?region=${r}`;
 }
 
 function attemptLines(attempts: readonly Attempt[]): string[] {

@@ -13,9 +13,9 @@ import {
   type Refusal,
   type SafetyFacts,
 } from './gates.ts';
-import type { Attempt, CommandResult, Hold, Incident, TimerKind } from './incident.ts';
+import type { Attempt, CommandResult, Diagnosis, Hold, Incident, TimerKind } from './incident.ts';
 import { latestAttempt } from './incident.ts';
-import type { Runbook } from './runbook.ts';
+import { DIAGNOSE_ACTION, type Runbook } from './runbook.ts';
 import { planAttempt } from './runbook-choice.ts';
 
 /** The clock, the dice and the runbook: everything outside the incident that a decision reads. */
@@ -98,37 +98,115 @@ export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
     const busy = leaseGate(fleet, incident, ctx.now) ?? concurrencyGate(fleet, ctx.runbook, ctx.now);
     if (busy) return waitFor(incident, busy, ctx);
   }
+  const diagnoseFirst = ctx.runbook.diagnose !== undefined && number === 1;
   const attempt: Attempt = {
     number,
     action: plan.action,
     parameters: plan.parameters,
     requestedAt: ctx.now,
-    status: 'dispatching',
+    status: diagnoseFirst ? 'diagnosing' : 'dispatching',
+    ...(diagnoseFirst ? { diagnosis: { requestedAt: ctx.now, status: 'dispatching' as const } } : {}),
   };
   const { waitingSince: _waited, ...rest } = incident;
+  const started = {
+    ...rest,
+    status: 'remediating' as const,
+    attempts: [...incident.attempts, attempt],
+    ...(fleet ? { hold: holdFor(incident, number, fleet, ctx) } : {}),
+  };
+  if (diagnoseFirst) {
+    const next = note(
+      started,
+      ctx.now,
+      `attempt ${number} of ${ctx.runbook.maxAttempts}: diagnosing first (${ctx.runbook.diagnose}), then ${plan.action}`,
+    );
+    const send = commandEffect(next, attempt, DIAGNOSE_ACTION, ctx, 'diagnose');
+    return withTimer(
+      { incident: next, effects: [send] },
+      'reconcile',
+      ctx.now + DISPATCH_CHECK_SECONDS * 1000,
+    );
+  }
   const next = note(
-    {
-      ...rest,
-      status: 'remediating',
-      attempts: [...incident.attempts, attempt],
-      ...(fleet ? { hold: holdFor(incident, number, fleet, ctx) } : {}),
-    },
+    started,
     ctx.now,
     `attempt ${number} of ${ctx.runbook.maxAttempts}: sending ${ctx.runbook.name} action ${plan.action}`,
   );
-  const send: Effect = {
+  const send = commandEffect(next, attempt, plan.action ?? '', ctx);
+  return withTimer({ incident: next, effects: [send] }, 'reconcile', ctx.now + DISPATCH_CHECK_SECONDS * 1000);
+}
+
+/** The SSM Comment of an attempt's diagnose command. */
+export function diagnoseCommentFor(incident: Incident, attempt: number): string {
+  return `${incident.id} attempt ${attempt} diagnose`.slice(0, 100);
+}
+
+function commandEffect(
+  incident: Incident,
+  attempt: Attempt,
+  action: string,
+  ctx: DecisionContext,
+  phase?: 'diagnose',
+): Effect {
+  return {
     kind: 'send-command',
-    key: next.key,
-    incidentId: next.id,
+    key: incident.key,
+    incidentId: incident.id,
     runbook: ctx.runbook.name,
-    action: plan.action,
-    parameters: plan.parameters,
-    instanceId: next.instanceId as string,
-    attempt: number,
-    comment: commentFor(next, number),
+    action,
+    parameters: attempt.parameters ?? {},
+    instanceId: incident.instanceId as string,
+    attempt: attempt.number,
+    ...(phase ? { phase } : {}),
+    comment: phase ? diagnoseCommentFor(incident, attempt.number) : commentFor(incident, attempt.number),
     executionTimeoutSeconds: ctx.runbook.executionTimeoutSeconds,
     deliveryTimeoutSeconds: ctx.runbook.deliveryTimeoutSeconds,
   };
+}
+
+/** SSM accepted the diagnose command: wait for its result, and ask SSM if none comes. */
+export function markDiagnosing(
+  incident: Incident,
+  attempt: Attempt,
+  commandId: string,
+  ctx: DecisionContext,
+): Step {
+  const diagnosis = { ...(attempt.diagnosis as Diagnosis), status: 'running' as const, commandId };
+  const next = note(
+    replaceAttempt(incident, { ...attempt, diagnosis }),
+    ctx.now,
+    `attempt ${attempt.number}: SSM accepted diagnose command ${commandId}`,
+  );
+  const dueAt = ctx.now + (ctx.runbook.executionTimeoutSeconds + RECONCILE_MARGIN_SECONDS) * 1000;
+  return withTimer({ incident: next, effects: [] }, 'reconcile', dueAt);
+}
+
+/**
+ * The diagnosis is over (finished, refused or lost): its output is kept with the attempt, and the
+ * remedy is sent at once. The gates were asked, and the hold taken, when the attempt started.
+ */
+export function finishDiagnosis(
+  incident: Incident,
+  attempt: Attempt,
+  outcome: { readonly commandId?: string; readonly result?: CommandResult; readonly failure?: string },
+  ctx: DecisionContext,
+): Step {
+  const before = attempt.diagnosis as Diagnosis;
+  const diagnosis: Diagnosis = {
+    requestedAt: before.requestedAt,
+    status: outcome.result ? 'finished' : 'failed',
+    ...((outcome.commandId ?? before.commandId) ? { commandId: outcome.commandId ?? before.commandId } : {}),
+    ...(outcome.result ? { result: excerptResult(outcome.result) } : {}),
+    ...(outcome.failure ? { failure: outcome.failure } : {}),
+  };
+  const said = outcome.result ? describeResult(outcome.result) : (outcome.failure ?? 'no result');
+  const remedy: Attempt = { ...attempt, diagnosis, status: 'dispatching', requestedAt: ctx.now };
+  const next = note(
+    replaceAttempt(incident, remedy),
+    ctx.now,
+    `attempt ${attempt.number}: diagnosis ${said}; sending ${ctx.runbook.name} action ${attempt.action}`,
+  );
+  const send = commandEffect(next, remedy, attempt.action ?? '', ctx);
   return withTimer({ incident: next, effects: [send] }, 'reconcile', ctx.now + DISPATCH_CHECK_SECONDS * 1000);
 }
 
@@ -137,12 +215,10 @@ export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
  * reconciliation margin, then the verify window. A holder that crashed lapses after it.
  */
 export function holdSeconds(runbook: Runbook): number {
-  return (
-    runbook.deliveryTimeoutSeconds +
-    runbook.executionTimeoutSeconds +
-    runbook.verifyWindowSeconds +
-    2 * RECONCILE_MARGIN_SECONDS
-  );
+  const command = runbook.deliveryTimeoutSeconds + runbook.executionTimeoutSeconds + RECONCILE_MARGIN_SECONDS;
+  // The first attempt runs the diagnose script before its remedy, within the same hold.
+  const diagnosis = runbook.diagnose ? command : 0;
+  return diagnosis + command + runbook.verifyWindowSeconds + RECONCILE_MARGIN_SECONDS;
 }
 
 /** What the attempt takes: the instance's lease, a free slot (picked at random to spread contention), a unit of budget. */
@@ -392,7 +468,7 @@ function describeFailure(result: CommandResult): string {
   return `the command ended ${describeResult(result)}`;
 }
 
-function excerptResult(result: CommandResult): CommandResult {
+export function excerptResult(result: CommandResult): CommandResult {
   return {
     ...result,
     ...(result.stdout === undefined ? {} : { stdout: tail(result.stdout, STDOUT_EXCERPT_CHARS) }),

@@ -183,15 +183,26 @@ export class IncidentProcessor {
         commandId,
         instanceId: effect.instanceId,
         attempt: effect.attempt,
+        action: effect.action,
       });
-      return { kind: 'command-sent', attempt: effect.attempt, commandId };
+      return {
+        kind: 'command-sent',
+        attempt: effect.attempt,
+        commandId,
+        ...(effect.phase ? { phase: effect.phase } : {}),
+      };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.ports.logger.warn('SSM did not accept the command', {
         instanceId: effect.instanceId,
         error: message,
       });
-      return { kind: 'command-not-sent', attempt: effect.attempt, error: message };
+      return {
+        kind: 'command-not-sent',
+        attempt: effect.attempt,
+        error: message,
+        ...(effect.phase ? { phase: effect.phase } : {}),
+      };
     }
   }
 

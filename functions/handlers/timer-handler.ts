@@ -4,7 +4,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Incident } from '../core/incident.ts';
 import { latestAttempt } from '../core/incident.ts';
 import type { DecisionInput, QueuedTimer, TimerInput, TimerMessage } from '../core/inputs.ts';
-import { commentFor } from '../core/transitions.ts';
+import { commentFor, diagnoseCommentFor } from '../core/transitions.ts';
 import type { Runtime } from './runtime.ts';
 import { describeIssues, queuedTimer } from './schemas.ts';
 
@@ -73,12 +73,14 @@ async function observe(
   const attempt = latestAttempt(current);
   if (timer.kind !== 'reconcile' || current.status !== 'remediating' || !attempt || !current.instanceId)
     return input;
-  const command = attempt.commandId
-    ? await runtime.commands.observe(attempt.commandId, current.instanceId)
+  const diagnosis = attempt.status === 'diagnosing' ? attempt.diagnosis : undefined;
+  const commandId = diagnosis ? diagnosis.commandId : attempt.commandId;
+  const command = commandId
+    ? await runtime.commands.observe(commandId, current.instanceId)
     : await runtime.commands.findByComment(
         current.instanceId,
-        commentFor(current, attempt.number),
-        attempt.requestedAt,
+        diagnosis ? diagnoseCommentFor(current, attempt.number) : commentFor(current, attempt.number),
+        diagnosis ? diagnosis.requestedAt : attempt.requestedAt,
       );
   return { ...input, observation: { command } };
 }

@@ -119,7 +119,9 @@ function guard(previous: Incident | undefined) {
 
 function toItem(incident: Incident, sortKey: string): Record<string, unknown> {
   const latest = latestAttempt(incident);
-  const inFlight = latest?.status === 'running' && latest.commandId;
+  const inFlight =
+    (latest?.status === 'running' && latest.commandId) ||
+    (latest?.status === 'diagnosing' && latest.diagnosis?.status === 'running' && latest.diagnosis.commandId);
   const expires = incident.closedAt
     ? Math.floor(incident.closedAt / 1000) + CLOSED_RETENTION_DAYS * 86_400
     : undefined;
@@ -128,7 +130,7 @@ function toItem(incident: Incident, sortKey: string): Record<string, unknown> {
     [PK]: partitionOf(incident.key),
     [SK]: sortKey,
     // Only the head's command in flight is indexed: the index stays small and points at live work.
-    ...(inFlight && sortKey === HEAD ? { [COMMAND_ID]: latest.commandId } : {}),
+    ...(inFlight && sortKey === HEAD ? { [COMMAND_ID]: inFlight } : {}),
     ...(expires ? { [TTL]: expires } : {}),
   };
 }

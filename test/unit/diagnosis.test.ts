@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { pageMessage } from '../../functions/core/page-message.ts';
+import { defineRunbook } from '../../functions/core/runbook.ts';
+import { diagnoseCommentFor, holdSeconds } from '../../functions/core/transitions.ts';
+import { alarmInput, Scenario, T0, testRunbook } from '../support/fixtures.ts';
+
+const diagnosed = defineRunbook({ ...testRunbook, diagnose: 'diagnose.sh', maxAttempts: 1 });
+const output =
+  'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/nvme0n1p1 8376300 8041248 335052 96% /';
+
+describe('diagnostics first', () => {
+  it('runs the diagnose script before the first remedy, then the remedy, with the output kept', () => {
+    const s = new Scenario(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+
+    const [diagnose] = s.effectsOf('send-command');
+    expect(diagnose).toMatchObject({ action: 'diagnose', phase: 'diagnose', attempt: 1 });
+    expect(diagnose?.comment).toBe(diagnoseCommentFor(s.incident as never, 1));
+    expect(s.incident?.attempts[0]).toMatchObject({
+      status: 'diagnosing',
+      diagnosis: { status: 'dispatching' },
+    });
+
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
+    expect(s.incident?.attempts[0]?.diagnosis).toMatchObject({ status: 'running', commandId: 'diag-1' });
+    expect(s.effectsOf('send-command')).toHaveLength(1);
+
+    s.after(5).apply({
+      kind: 'command-finished',
+      commandId: 'diag-1',
+      result: { status: 'Success', responseCode: 0, stdout: output },
+    });
+
+    const remedy = s.effectsOf('send-command')[1];
+    expect(remedy).toMatchObject({ action: 'remediate', attempt: 1, comment: `${s.incident?.id} attempt 1` });
+    expect(remedy?.phase).toBeUndefined();
+    expect(s.incident?.attempts[0]).toMatchObject({
+      status: 'dispatching',
+      requestedAt: T0 + 5000,
+      diagnosis: { status: 'finished', commandId: 'diag-1', result: { responseCode: 0, stdout: output } },
+    });
+  });
+
+  it('does not diagnose again on later attempts', () => {
+    const s = new Scenario(defineRunbook({ ...testRunbook, diagnose: 'diagnose.sh' }));
+    s.apply(alarmInput('ALARM', T0));
+    s.apply({ kind: 'command-not-sent', attempt: 1, phase: 'diagnose', error: 'ThrottlingException' });
+    s.apply({ kind: 'command-not-sent', attempt: 1, error: 'ThrottlingException' });
+    s.fireTimer();
+    const sent = s.effectsOf('send-command');
+    expect(sent.map((e) => `${e.attempt}:${e.action}`)).toEqual(['1:diagnose', '1:remediate', '2:remediate']);
+  });
+
+  it('goes on with the remedy when SSM refuses the diagnose command, saying why', () => {
+    const s = new Scenario(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+    s.apply({ kind: 'command-not-sent', attempt: 1, phase: 'diagnose', error: 'InvalidInstanceId' });
+    expect(s.incident?.attempts[0]?.diagnosis).toMatchObject({
+      status: 'failed',
+      failure: 'SSM did not accept the diagnose command: InvalidInstanceId',
+    });
+    expect(s.effectsOf('send-command').at(-1)?.action).toBe('remediate');
+  });
+
+  it('goes on with the remedy when the diagnose command is lost, found by the dispatch check', () => {
+    const s = new Scenario(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+    s.fireTimer({ command: { kind: 'not-found' } });
+    expect(s.incident?.attempts[0]?.diagnosis?.failure).toMatch(/^SSM has no diagnose command/);
+    expect(s.effectsOf('send-command').at(-1)?.action).toBe('remediate');
+  });
+
+  it('adopts a diagnose result the status event never delivered', () => {
+    const s = new Scenario(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
+    s.fireTimer({
+      command: {
+        kind: 'finished',
+        commandId: 'diag-1',
+        result: { status: 'Failed', responseCode: 2, stderr: 'df: /: No such device' },
+      },
+    });
+    expect(s.incident?.attempts[0]?.diagnosis).toMatchObject({
+      status: 'finished',
+      result: { responseCode: 2 },
+    });
+    expect(s.effectsOf('send-command').at(-1)?.action).toBe('remediate');
+  });
+
+  it('matches a diagnose result that beat command-sent by its Comment, and absorbs its duplicate', () => {
+    const s = new Scenario(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+    const comment = diagnoseCommentFor(s.incident as never, 1);
+    s.apply({
+      kind: 'command-finished',
+      commandId: 'diag-1',
+      result: { status: 'Success', responseCode: 0, comment },
+    });
+    expect(s.incident?.attempts[0]?.status).toBe('dispatching');
+    const late = s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
+    expect(late.changed).toBe(false);
+    const again = s.apply({
+      kind: 'command-finished',
+      commandId: 'diag-1',
+      result: { status: 'Success', responseCode: 0, comment },
+    });
+    expect(again.changed).toBe(false);
+    expect(s.effectsOf('send-command')).toHaveLength(2);
+  });
+
+  it('carries the diagnosis into the escalation, trimmed, with a link to the full output', () => {
+    const s = new Scenario(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
+    const long = Array.from({ length: 200 }, (_, i) => `line ${i}`).join('\n');
+    s.apply({
+      kind: 'command-finished',
+      commandId: 'diag-1',
+      result: { status: 'Success', responseCode: 0, stdout: long },
+    });
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'cmd-1' });
+    s.apply({
+      kind: 'command-finished',
+      commandId: 'cmd-1',
+      result: { status: 'Failed', responseCode: 1, stderr: 'still full' },
+    });
+
+    const page = s.effectsOf('page')[0];
+    const body = page ? pageMessage(page, diagnosed).body : '';
+    expect(body).toContain('Diagnosis (diagnose.sh), before the first remedy: Success, exit 0');
+    expect(body).toContain('    line 199');
+    expect(body).not.toContain('    line 100\n');
+    expect(body).toContain(
+      '  full output: https://us-east-1.console.aws.amazon.com/systems-manager/run-command/diag-1/i-0123456789abcdef0?region=us-east-1',
+    );
+    expect(body.indexOf('Diagnosis')).toBeLessThan(body.indexOf('Attempts (1):'));
+  });
+
+  it('keeps the hold for the diagnosis and the remedy', () => {
+    expect(holdSeconds(diagnosed) - holdSeconds(testRunbook)).toBe(60 + 120 + 60);
+  });
+});
