@@ -6,8 +6,9 @@ import {
 } from '../functions/core/effects.ts';
 import type { Notice } from '../functions/core/fleet-messages.ts';
 import type { QueuedTimer } from '../functions/core/inputs.ts';
+import type { MetricPoint } from '../functions/core/metrics.ts';
 import { pageMessage } from '../functions/core/page-message.ts';
-import type { EventPublisher, Pager, TimerQueue } from '../functions/core/ports.ts';
+import type { EventPublisher, MetricsSink, Pager, TimerQueue } from '../functions/core/ports.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import type { Scheduler } from './agenda.ts';
 import { type AwsEvent, LOCAL_ACCOUNT, LOCAL_REGION } from './aws-shapes.ts';
@@ -136,5 +137,29 @@ export class BusEventPublisher implements EventPublisher {
       };
       this.bus.put(delivered);
     }
+  }
+}
+
+/** Metrics kept in memory (the local runtime and tests), flushed into `published`. */
+export class RecordedMetrics implements MetricsSink {
+  readonly published: MetricPoint[] = [];
+  private pending: MetricPoint[] = [];
+
+  record(point: MetricPoint): void {
+    this.pending.push(point);
+  }
+
+  flush(): void {
+    this.published.push(...this.pending);
+    this.pending = [];
+  }
+
+  /** The sum of a metric, over the points with exactly these extra dimensions (none by default). */
+  total(name: MetricPoint['name'], dimensions?: Readonly<Record<string, string>>): number {
+    return [...this.published, ...this.pending]
+      .filter(
+        (p) => p.name === name && JSON.stringify(p.dimensions ?? {}) === JSON.stringify(dimensions ?? {}),
+      )
+      .reduce((sum, p) => sum + p.value, 0);
   }
 }

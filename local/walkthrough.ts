@@ -16,7 +16,7 @@ import { Agenda } from './agenda.ts';
 import { type AwsEvent, alarmStateChange, type LocalAlarm, lambdaContext, sqsEvent } from './aws-shapes.ts';
 import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalBus } from './local-bus.ts';
-import { AgendaTimerQueue, BusEventPublisher, TerminalPager } from './local-ports.ts';
+import { AgendaTimerQueue, BusEventPublisher, RecordedMetrics, TerminalPager } from './local-ports.ts';
 import { handlerRoutes } from './routing.ts';
 import { SimulatedSsm } from './simulated-ssm.ts';
 import { type SummaryRow, WalkthroughOutput } from './walkthrough-output.ts';
@@ -125,6 +125,7 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
     alarms: { state: async (name) => alarms.get(name)?.state },
     clock: agenda,
     random: seededRandom(42),
+    metrics: new RecordedMetrics(),
     logger: new Logger({
       serviceName: 'ec2-auto-remediation',
       logLevel: (process.env.LOG_LEVEL as 'INFO') ?? 'SILENT',

@@ -5,6 +5,7 @@ import type { Notice } from './fleet-messages.ts';
 import type { FleetFacts, ModeOverride, OptIn, Pause } from './gates.ts';
 import type { Hold, Incident, IncidentKey } from './incident.ts';
 import type { CommandObservation, QueuedTimer } from './inputs.ts';
+import type { MetricPoint } from './metrics.ts';
 import type { Runbook } from './runbook.ts';
 
 /**
@@ -168,6 +169,13 @@ export interface FleetGuard {
 /** What EC2 says of instances, for the breaker's group page. */
 export interface InstanceInventory {
   describe(instanceIds: readonly string[]): Promise<InstanceFacts[]>;
+}
+
+/** Where the remediator's own metrics go (CloudWatch embedded metric format on AWS). */
+export interface MetricsSink {
+  record(point: MetricPoint): void;
+  /** Writes what was recorded during this invocation. */
+  flush(): void;
 }
 
 /** The time, injectable so that tests and the game day control it. */

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { alarmTarget } from '../core/alarm.ts';
 import { incidentKeyFor } from '../core/identity.ts';
 import { matchRunbook } from '../core/matching.ts';
+import { flushMetrics } from './middleware/flush-metrics.ts';
 import { parseEvent } from './middleware/parse-event.ts';
 import type { Runtime } from './runtime.ts';
 import { type AlarmStateChangeEvent, alarmStateChangeEvent, toAlarmChange } from './schemas.ts';
@@ -47,6 +48,7 @@ export async function handleAlarm(event: AlarmStateChangeEvent, runtime: Runtime
 export function createAlarmHandler(runtime: Runtime) {
   return middy<unknown, HandlerResult>()
     .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
+    .use(flushMetrics(runtime.metrics))
     .use(parseEvent(alarmStateChangeEvent, runtime.logger))
     .handler((event) => handleAlarm(event as AlarmStateChangeEvent, runtime));
 }

@@ -4,6 +4,7 @@ import { INSTANCE_ID } from '../core/alarm.ts';
 import { FINAL_INVOCATION_STATUSES } from '../core/event-patterns.ts';
 import type { IncidentKey } from '../core/incident.ts';
 import type { HandlerResult } from './alarm-handler.ts';
+import { flushMetrics } from './middleware/flush-metrics.ts';
 import { parseEvent } from './middleware/parse-event.ts';
 import type { Runtime } from './runtime.ts';
 import { type CommandInvocationEvent, commandInvocationEvent } from './schemas.ts';
@@ -69,6 +70,7 @@ function ignored(runtime: Runtime, reason: string): HandlerResult {
 export function createCommandStatusHandler(runtime: Runtime) {
   return middy<unknown, HandlerResult>()
     .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
+    .use(flushMetrics(runtime.metrics))
     .use(parseEvent(commandInvocationEvent, runtime.logger))
     .handler((event) => handleCommandStatus(event as CommandInvocationEvent, runtime));
 }

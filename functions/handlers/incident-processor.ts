@@ -5,6 +5,7 @@ import type { Effect, PageEffect, PublishEventEffect, SendCommandEffect } from '
 import type { SafetyFacts } from '../core/gates.ts';
 import { type Incident, type IncidentKey, isOpen } from '../core/incident.ts';
 import type { DecisionInput } from '../core/inputs.ts';
+import { transitionMetrics } from '../core/metrics.ts';
 import {
   ClaimConflictError,
   type Clock,
@@ -13,6 +14,7 @@ import {
   IncidentConflictError,
   type IncidentStore,
   type KillSwitch,
+  type MetricsSink,
   type OptInReader,
   type Pager,
   type TimerQueue,
@@ -35,6 +37,8 @@ export interface ProcessorPorts {
   readonly optIn: OptInReader;
   /** Leases, slots, budgets, the breaker and auto-disable. */
   readonly gates: FleetGates;
+  /** The remediator's own metrics, counted from each recorded transition. */
+  readonly metrics: MetricsSink;
   readonly clock: Clock;
   /** A number in [0, 1) for backoff jitter. */
   readonly random: () => number;
@@ -94,6 +98,8 @@ export class IncidentProcessor {
         return { changed: false, incident: current, reason: decision.reason };
       }
       const { incident, effects } = decision;
+      // Every log line of the invocation from here on names the incident.
+      logger.setCorrelationId(incident.id);
       await this.scheduleTimers(effects);
       try {
         await store.save(incident, current);
@@ -117,6 +123,7 @@ export class IncidentProcessor {
         to: incident.status,
         version: incident.version,
       });
+      for (const point of transitionMetrics(current, incident)) this.ports.metrics.record(point);
       await this.ports.gates.afterSave(runbook, current, incident);
       await this.carryOut(key, runbook, effects);
       return { changed: true, incident };

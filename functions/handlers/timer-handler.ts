@@ -5,6 +5,7 @@ import type { Incident } from '../core/incident.ts';
 import { latestAttempt } from '../core/incident.ts';
 import type { DecisionInput, QueuedTimer, TimerInput, TimerMessage } from '../core/inputs.ts';
 import { commentFor, diagnoseCommentFor } from '../core/transitions.ts';
+import { flushMetrics } from './middleware/flush-metrics.ts';
 import type { Runtime } from './runtime.ts';
 import { describeIssues, queuedTimer } from './schemas.ts';
 
@@ -100,5 +101,6 @@ function parseTimer(body: string): QueuedTimer | string {
 export function createTimerHandler(runtime: Runtime) {
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
+    .use(flushMetrics(runtime.metrics))
     .handler((event) => handleTimers(event, runtime));
 }

@@ -18,7 +18,7 @@ import { type AwsEvent, lambdaContext, sqsEvent } from '../aws-shapes.ts';
 import { readIncidents } from '../cli/incidents.ts';
 import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from '../dynamodb-local.ts';
 import { LocalBus } from '../local-bus.ts';
-import { AgendaTimerQueue, BusEventPublisher, TerminalPager } from '../local-ports.ts';
+import { AgendaTimerQueue, BusEventPublisher, RecordedMetrics, TerminalPager } from '../local-ports.ts';
 import { handlerRoutes } from '../routing.ts';
 import { instanceAlarm } from './alarm-catalog.ts';
 import { judge } from './expectations.ts';
@@ -143,6 +143,7 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       alarms: cloudwatch,
       clock: time,
       random: Math.random,
+      metrics: new RecordedMetrics(),
       logger: new Logger({
         serviceName: 'ec2-auto-remediation',
         logLevel: (process.env.LOG_LEVEL as 'INFO') ?? 'SILENT',

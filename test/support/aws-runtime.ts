@@ -8,11 +8,13 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { inject } from 'vitest';
+import type { MetricsSink } from '../../functions/core/ports.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
 import type { HandlerConfig } from '../../functions/handlers/config.ts';
 import { createAwsRuntime, type Runtime } from '../../functions/handlers/runtime.ts';
 import { lambdaContext as localLambdaContext } from '../../local/aws-shapes.ts';
 import { createIncidentTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
+import { RecordedMetrics } from '../../local/local-ports.ts';
 
 /** SDK mocks for the services that cannot run here; DynamoDB is the real engine. */
 export const mocks = {
@@ -43,7 +45,14 @@ export async function testRuntime(options: {
   runbooks: readonly Runbook[];
   clock: TestClock;
   documents?: Record<string, string>;
-}): Promise<{ runtime: Runtime; config: HandlerConfig; dynamodb: ReturnType<typeof localDynamoDbClient> }> {
+  logger?: Logger;
+  metrics?: MetricsSink;
+}): Promise<{
+  runtime: Runtime;
+  config: HandlerConfig;
+  dynamodb: ReturnType<typeof localDynamoDbClient>;
+  metrics: RecordedMetrics;
+}> {
   const dynamodb = localDynamoDbClient(inject('dynamoDbEndpoint'));
   const tableName = `incidents-${randomUUID()}`;
   await createIncidentTable(dynamodb, tableName);
@@ -57,6 +66,7 @@ export async function testRuntime(options: {
       options.documents ??
       Object.fromEntries(options.runbooks.map((r) => [r.name, `Remediation-Test-${r.name}`])),
   };
+  const metrics = new RecordedMetrics();
   const runtime = createAwsRuntime(config, {
     clients: {
       dynamodb,
@@ -70,10 +80,11 @@ export async function testRuntime(options: {
     runbooks: options.runbooks,
     clock: options.clock,
     random: () => 0.5,
-    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    logger: options.logger ?? new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    metrics: options.metrics ?? metrics,
     invocationRetryDelaysMs: [1, 1, 1],
   });
-  return { runtime, config, dynamodb };
+  return { runtime, config, dynamodb, metrics };
 }
 
 /** Resets every mock to sensible AWS answers: accepted commands, messages, pages and events. */
