@@ -6,7 +6,8 @@ import { RemediationStack } from '../lib/remediation-stack.ts';
  * The CDK app. Optional context (`cdk synth -c key=value`):
  * - optInTagKey: the tag that opts instances in (default AutoRemediation, value "enabled");
  * - pagerEmail: comma-separated email addresses to subscribe to the pager topic;
- * - pagerTopicArn: an existing SNS topic to page through instead of a new one.
+ * - pagerTopicArn: an existing SNS topic to page through instead of a new one;
+ * - chatTopicArn: the SNS topic a chat channel (Amazon Q Developer in chat applications) subscribes to.
  * No account or region is set: the template is environment-agnostic and synthesizes offline.
  */
 const app = new App();
@@ -25,6 +26,7 @@ new RemediationStack(app, 'Ec2AutoRemediation', {
     .map((email) => email.trim())
     .filter((email) => email !== ''),
   pagerTopicArn: context('pagerTopicArn'),
+  chatTopicArn: context('chatTopicArn'),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

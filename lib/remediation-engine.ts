@@ -13,6 +13,7 @@ import { runbooks as registry } from '../runbooks/index.ts';
 import { RemediationRules } from './event-rules.ts';
 import { IncidentTable } from './incident-table.ts';
 import { acknowledgeWildcard, wildcardResource } from './nag-acknowledgements.ts';
+import { RemediationObservability } from './observability.ts';
 import { PagerTopic, subscribeEmails } from './pager-topic.ts';
 import { RUNBOOKS_DIRECTORY } from './project-paths.ts';
 import { DeadLetterQueue, TimerQueue } from './queues.ts';
@@ -63,6 +64,12 @@ export interface RemediationEngineProps {
    */
   readonly pagerEmails?: readonly string[];
   /**
+   * A topic that a chat channel of Amazon Q Developer in chat applications (AWS Chatbot) subscribes
+   * to: every page and notice is also published there as a custom notification, threaded per incident.
+   * @default - no chat notifications
+   */
+  readonly chatTopic?: sns.ITopic;
+  /**
    * The bus the "Remediation …" events are published to, for integrations and audit.
    * @default - the account's default event bus
    */
@@ -82,6 +89,12 @@ export interface RemediationEngineProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A dashboard, and alarms on the remediator itself (function errors, dead-letter queues, late
+   * timers, escalation rate) that page through the pager topic.
+   * @default true
+   */
+  readonly observability?: boolean;
 }
 
 /** The service name the handlers log under. */
@@ -97,6 +110,8 @@ export class RemediationEngine extends Construct {
   readonly table: dynamodb.Table;
   /** Where escalations and resolutions are published. */
   readonly pagerTopic: sns.ITopic;
+  /** The chat topic, when one was given. */
+  readonly chatTopic: sns.ITopic | undefined;
   /** Backoff, verify-deadline and reconcile timers. */
   readonly timerQueue: sqs.Queue;
   /** The three handlers. */
@@ -107,6 +122,8 @@ export class RemediationEngine extends Construct {
   readonly documentNames: Readonly<Record<string, string>>;
   /** The EventBridge rules that feed the functions. */
   readonly rules: RemediationRules;
+  /** The dashboard and the alarms on the remediator itself; undefined with `observability: false`. */
+  readonly observability?: RemediationObservability;
 
   constructor(scope: Construct, id: string, props: RemediationEngineProps = {}) {
     super(scope, id);
@@ -126,12 +143,16 @@ export class RemediationEngine extends Construct {
 
     this.table = new IncidentTable(this, 'Incidents', { removalPolicy: props.tableRemovalPolicy });
     this.pagerTopic = props.pagerTopic ?? new PagerTopic(this, 'Pager').topic;
+    this.chatTopic = props.chatTopic;
     subscribeEmails(this.pagerTopic, props.pagerEmails ?? []);
-    this.timerQueue = new TimerQueue(this, 'Timers', { consumerTimeout: TIMER_TIMEOUT }).queue;
+    const timers = new TimerQueue(this, 'Timers', { consumerTimeout: TIMER_TIMEOUT });
+    this.timerQueue = timers.queue;
+    const failedInvocations = new DeadLetterQueue(this, 'FailedInvocations');
+    const undeliveredEvents = new DeadLetterQueue(this, 'UndeliveredEvents');
 
     this.functions = new RemediationFunctions(this, 'Functions', {
       environment: this.environment(eventBus, optIn),
-      invocationFailureQueue: new DeadLetterQueue(this, 'FailedInvocations').deadLetterQueueOf(
+      invocationFailureQueue: failedInvocations.deadLetterQueueOf(
         'the alarm and command-status functions (Lambda on-failure destination after async retries)',
       ),
       logRetention: props.logRetention,
@@ -153,10 +174,32 @@ export class RemediationEngine extends Construct {
       alarmFunction: this.functions.alarm,
       commandStatusFunction: this.functions.commandStatus,
       documentNames: Object.values(this.documentNames),
-      deadLetterQueue: new DeadLetterQueue(this, 'UndeliveredEvents').deadLetterQueueOf(
-        "the EventBridge rules' Lambda targets",
-      ),
+      deadLetterQueue: undeliveredEvents.deadLetterQueueOf("the EventBridge rules' Lambda targets"),
     });
+
+    if (props.observability ?? true) {
+      const { alarm, commandStatus, timer } = this.functions;
+      this.observability = new RemediationObservability(this, 'Observability', {
+        functions: { alarm, 'command-status': commandStatus, timer },
+        timerQueue: this.timerQueue,
+        deadLetterQueues: [
+          {
+            name: 'undelivered-events',
+            queue: undeliveredEvents,
+            source: 'eventbridge-target',
+            of: 'the alarm-state and command-status rules',
+          },
+          {
+            name: 'failed-invocations',
+            queue: failedInvocations,
+            source: 'lambda-on-failure',
+            of: 'the alarm and command-status functions',
+          },
+          { name: 'timers', queue: timers.deadLetterQueue, source: 'sqs-redrive', of: 'the timer queue' },
+        ],
+        pagerTopic: this.pagerTopic,
+      });
+    }
   }
 
   /** The handlers' configuration contract (functions/handlers/config.ts). */
@@ -165,6 +208,7 @@ export class RemediationEngine extends Construct {
       [ENV.tableName]: this.table.tableName,
       [ENV.timerQueueUrl]: this.timerQueue.queueUrl,
       [ENV.pagerTopicArn]: this.pagerTopic.topicArn,
+      ...(this.chatTopic ? { [ENV.chatTopicArn]: this.chatTopic.topicArn } : {}),
       [ENV.eventBusName]: eventBus.eventBusName,
       [ENV.runbookDocuments]: JSON.stringify(this.documentNames),
       [ENV.optInTagKey]: optIn.key,
@@ -197,6 +241,7 @@ export class RemediationEngine extends Construct {
     this.table.grantReadWriteData(fn);
     this.timerQueue.grantSendMessages(fn);
     this.pagerTopic.grantPublish(fn);
+    this.chatTopic?.grantPublish(fn);
     eventBus.grantPutEventsTo(fn);
     acknowledgeWildcard(fn, wildcardResource(this, `${this.table.tableArn}/index/*`), [
       'grantReadWriteData covers the table and its indexes; the only index is byCommand, which the',

@@ -27,6 +27,11 @@ export interface RemediationStackProps extends StackProps {
    */
   readonly pagerTopicArn?: string;
   /**
+   * The ARN of the SNS topic a chat channel (Amazon Q Developer in chat applications) subscribes to.
+   * @default - no chat notifications
+   */
+  readonly chatTopicArn?: string;
+  /**
    * The runbooks to deploy.
    * @default - every runbook in the registry
    */
@@ -47,7 +52,14 @@ export class RemediationStack extends Stack {
       optInTagValue: props.optInTagValue,
       pagerEmails: props.pagerEmails,
       runbooks: props.runbooks,
-      pagerTopic: props.pagerTopicArn === undefined ? undefined : this.existingTopic(props.pagerTopicArn),
+      pagerTopic:
+        props.pagerTopicArn === undefined
+          ? undefined
+          : this.existingTopic('PagerTopic', 'pagerTopicArn', props.pagerTopicArn),
+      chatTopic:
+        props.chatTopicArn === undefined
+          ? undefined
+          : this.existingTopic('ChatTopic', 'chatTopicArn', props.chatTopicArn),
     });
     new CfnOutput(this, 'IncidentTableName', {
       value: this.engine.table.tableName,
@@ -55,13 +67,13 @@ export class RemediationStack extends Stack {
     });
   }
 
-  private existingTopic(arn: string): sns.ITopic {
+  private existingTopic(id: string, option: string, arn: string): sns.ITopic {
     if (!TOPIC_ARN.test(arn)) {
       throw new Error(
-        `pagerTopicArn "${arn}" is not the ARN of a standard SNS topic; pass one like ` +
+        `${option} "${arn}" is not the ARN of a standard SNS topic; pass one like ` +
           'arn:aws:sns:eu-west-1:123456789012:oncall (FIFO topics are not supported)',
       );
     }
-    return sns.Topic.fromTopicArn(this, 'PagerTopic', arn);
+    return sns.Topic.fromTopicArn(this, id, arn);
   }
 }

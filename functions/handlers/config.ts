@@ -6,6 +6,8 @@ export const ENV = {
   tableName: 'TABLE_NAME',
   timerQueueUrl: 'TIMER_QUEUE_URL',
   pagerTopicArn: 'PAGER_TOPIC_ARN',
+  /** Optional: the topic the chat app (Amazon Q Developer in chat applications) subscribes to. */
+  chatTopicArn: 'CHAT_TOPIC_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   /** JSON object: runbook name -> SSM document name. */
   runbookDocuments: 'RUNBOOK_DOCUMENTS',
@@ -19,6 +21,8 @@ export interface HandlerConfig {
   readonly tableName: string;
   readonly timerQueueUrl: string;
   readonly pagerTopicArn: string;
+  /** Where chat notifications go, when a chat channel is configured. */
+  readonly chatTopicArn?: string;
   readonly eventBusName: string;
   readonly runbookDocuments: Readonly<Record<string, string>>;
   readonly optInTag: { readonly key: string; readonly value: string };
@@ -39,6 +43,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerConf
     tableName: required(ENV.tableName),
     timerQueueUrl: required(ENV.timerQueueUrl),
     pagerTopicArn: required(ENV.pagerTopicArn),
+    ...(env[ENV.chatTopicArn] ? { chatTopicArn: env[ENV.chatTopicArn] as string } : {}),
     eventBusName: required(ENV.eventBusName),
     runbookDocuments: documents as Record<string, string>,
     optInTag: { key: required(ENV.optInTagKey), value: required(ENV.optInTagValue) },

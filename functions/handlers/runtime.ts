@@ -14,6 +14,7 @@ import { DynamoDbKillSwitch } from '../adapters/aws/dynamodb-kill-switch.ts';
 import { Ec2InstanceInventory } from '../adapters/aws/ec2-instance-inventory.ts';
 import { Ec2OptInReader } from '../adapters/aws/ec2-opt-in-reader.ts';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher.ts';
+import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.ts';
 import { SnsPager } from '../adapters/aws/sns-pager.ts';
 import { SqsTimerQueue } from '../adapters/aws/sqs-timer-queue.ts';
 import { SsmCommandRunner } from '../adapters/aws/ssm-command-runner.ts';
@@ -24,6 +25,7 @@ import type {
   FleetGuard,
   IncidentStore,
   InstanceInventory,
+  MetricsSink,
   TimerQueue,
 } from '../core/ports.ts';
 import type { Runbook } from '../core/runbook.ts';
@@ -45,6 +47,7 @@ export interface Runtime {
   readonly clock: Clock;
   readonly runbooks: RunbookCatalog;
   readonly logger: Logger;
+  readonly metrics: MetricsSink;
 }
 
 /** SDK clients; tests and the local runtime pass their own. */
@@ -65,6 +68,7 @@ export interface RuntimeOptions {
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly logger?: Logger;
+  readonly metrics?: MetricsSink;
   readonly invocationRetryDelaysMs?: readonly number[];
 }
 
@@ -73,6 +77,7 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions 
   const clients = options.clients ?? {};
   const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
   const ec2 = clients.ec2 ?? new EC2Client({});
+  const logger = options.logger ?? new Logger({ serviceName: 'ec2-auto-remediation' });
   return assembleRuntime({
     store: new DynamoDbIncidentStore(dynamodb, config.tableName),
     killSwitch: new DynamoDbKillSwitch(dynamodb, config.tableName),
@@ -86,12 +91,16 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions 
         : {}),
     }),
     timers: new SqsTimerQueue(clients.sqs ?? new SQSClient({}), config.timerQueueUrl),
-    pager: new SnsPager(clients.sns ?? new SNSClient({}), config.pagerTopicArn),
+    pager: new SnsPager(clients.sns ?? new SNSClient({}), config.pagerTopicArn, {
+      ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
+      onChatError: (error) => logger.warn('chat notification not sent; the page itself was', { error }),
+    }),
     events: new EventBridgePublisher(clients.eventbridge ?? new EventBridgeClient({}), config.eventBusName),
     alarms: new CloudWatchAlarmReader(clients.cloudwatch ?? new CloudWatchClient({})),
     clock: options.clock ?? { now: () => Date.now() },
     random: options.random ?? Math.random,
-    logger: options.logger ?? new Logger({ serviceName: 'ec2-auto-remediation' }),
+    logger,
+    metrics: options.metrics ?? new PowertoolsMetrics(),
     runbooks: new RunbookCatalog(options.runbooks ?? registry, config.runbookDocuments),
   });
 }
@@ -118,6 +127,7 @@ export function assembleRuntime(ports: RuntimePorts): Runtime {
     clock: ports.clock,
     runbooks: ports.runbooks,
     logger: ports.logger,
+    metrics: ports.metrics,
   };
 }
 

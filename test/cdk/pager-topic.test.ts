@@ -61,6 +61,35 @@ describe('pager topic', () => {
     });
   });
 
+  describe('a chat channel', () => {
+    const CHAT_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:oncall-chat';
+
+    it('gets every page too: each function knows the chat topic and may publish to it, and only to it', () => {
+      const { template } = synthesize({ pagerTopicArn: OWN_TOPIC, chatTopicArn: CHAT_TOPIC });
+      for (const prefix of [
+        'RemediationFunctionsAlarm',
+        'RemediationFunctionsCommandStatus',
+        'RemediationFunctionsTimer',
+      ]) {
+        const [, fn] = resourceOf(template, 'AWS::Lambda::Function', prefix);
+        expect((fn.Properties.Environment as { Variables: object }).Variables).toHaveProperty(
+          ENV.chatTopicArn,
+          CHAT_TOPIC,
+        );
+        const publish = statementsOf(template, `${prefix}Role`).filter((s) =>
+          s.actions.includes('sns:Publish'),
+        );
+        expect(publish.flatMap((s) => s.resources).sort()).toEqual([OWN_TOPIC, CHAT_TOPIC].sort());
+      }
+    });
+
+    it('must be a standard topic ARN too', () => {
+      expect(() => synthesize({ chatTopicArn: 'chat' })).toThrow(
+        /chatTopicArn "chat" is not the ARN of a standard SNS topic/,
+      );
+    });
+  });
+
   describe('created by the stack', () => {
     it('subscribes each email address', () => {
       // Prepare

@@ -1,49 +1,85 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { PageEffect } from '../../core/effects.ts';
 import type { Notice } from '../../core/fleet-messages.ts';
-import { pageMessage } from '../../core/page-message.ts';
+import { chatSnsMessage, noticeForms, snsMessage } from '../../core/page-formats.ts';
 import type { Pager } from '../../core/ports.ts';
 import type { Runbook } from '../../core/runbook.ts';
 
-/** Pages through an SNS topic (email, PagerDuty, chat subscribe to it). */
+/**
+ * Pages through the SNS pager topic, one `Publish` with `MessageStructure: json`: readable text for
+ * email (and `default`), the subject for SMS, and for HTTPS subscribers the CloudWatch alarm
+ * notification PagerDuty's CloudWatch integration reads (an escalation opens a PagerDuty incident,
+ * the resolution resolves the same one). When a chat topic is configured, the chat app's custom
+ * notification goes there too (the chat app subscribes over HTTPS, so it cannot share the paging
+ * topic's `https` form). The chat copy is best effort: its failure never fails, or repeats, a page.
+ */
 export class SnsPager implements Pager {
   private readonly sns: SNSClient;
   private readonly topicArn: string;
+  private readonly chatTopicArn: string | undefined;
+  private readonly onChatError: (error: unknown) => void;
 
-  constructor(sns: SNSClient, topicArn: string) {
+  constructor(
+    sns: SNSClient,
+    topicArn: string,
+    options: { chatTopicArn?: string; onChatError?: (error: unknown) => void } = {},
+  ) {
     this.sns = sns;
     this.topicArn = topicArn;
+    this.chatTopicArn = options.chatTopicArn;
+    this.onChatError = options.onChatError ?? (() => {});
   }
 
   async page(effect: PageEffect, runbook: Runbook | undefined): Promise<string> {
-    const { subject, body } = pageMessage(effect, runbook);
+    const publication = snsMessage(effect, runbook);
+    const messageId = await this.publish(publication.Subject, publication.Message, {
+      incident_id: effect.incident.id,
+      page: effect.page,
+    });
+    await this.chat(chatSnsMessage(effect, runbook).Message);
+    return messageId;
+  }
+
+  async notify(notice: Notice): Promise<string> {
+    const [, , , region = '', account = ''] = this.topicArn.split(':');
+    const forms = noticeForms(notice, { account, region });
+    const messageId = await this.publish(forms.sns.Subject, forms.sns.Message, {
+      notice_key: notice.key,
+      page: notice.kind,
+      runbook: notice.runbook,
+    });
+    await this.chat(forms.chatSns.Message);
+    return messageId;
+  }
+
+  private async publish(
+    subject: string,
+    message: string,
+    attributes: Record<string, string>,
+  ): Promise<string> {
     const { MessageId } = await this.sns.send(
       new PublishCommand({
         TopicArn: this.topicArn,
         Subject: subject,
-        Message: body,
-        MessageAttributes: {
-          incident_id: { DataType: 'String', StringValue: effect.incident.id },
-          page: { DataType: 'String', StringValue: effect.page },
-        },
+        Message: message,
+        MessageStructure: 'json',
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attributes).map(([name, value]): [string, MessageAttributeValue] => [
+            name,
+            { DataType: 'String', StringValue: value },
+          ]),
+        ),
       }),
     );
     return MessageId ?? 'unknown';
   }
 
-  async notify(notice: Notice): Promise<string> {
-    const { MessageId } = await this.sns.send(
-      new PublishCommand({
-        TopicArn: this.topicArn,
-        Subject: notice.subject,
-        Message: notice.body,
-        MessageAttributes: {
-          notice_key: { DataType: 'String', StringValue: notice.key },
-          page: { DataType: 'String', StringValue: notice.kind },
-          runbook: { DataType: 'String', StringValue: notice.runbook },
-        },
-      }),
-    );
-    return MessageId ?? 'unknown';
+  private async chat(message: string): Promise<void> {
+    if (!this.chatTopicArn) return;
+    try {
+      await this.sns.send(new PublishCommand({ TopicArn: this.chatTopicArn, Message: message }));
+    } catch (error) {
+      this.onChatError(error);
+    }
   }
 }
