@@ -6,6 +6,7 @@ import { describeFleet, fleetGuardFor } from '../local/cli/fleet.ts';
 import { incidentLines, incidentStory, readIncidents } from '../local/cli/incidents.ts';
 import { describePauses, killSwitchFor } from '../local/cli/kill-switch.ts';
 import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
+import { runWeeklyReport } from '../local/cli/weekly-report.ts';
 import { runGameDay } from '../local/gameday/gameday.ts';
 import { GameDayOutput } from '../local/gameday/gameday-output.ts';
 import { loadScenario, scenarioNames } from '../local/gameday/load-scenario.ts';
@@ -22,6 +23,9 @@ interface Command {
 
 /** The options any command may take. */
 type Options = {
+  since?: string;
+  html?: string;
+  'minutes-per-fix'?: string;
   scenario?: string;
   instances?: string;
   speed?: string;
@@ -190,6 +194,28 @@ const commands: Record<string, Command> = {
       return result.held ? 0 : 1;
     },
   },
+  report: {
+    usage: `remediate report [--since 7d] [--html FILE] [--minutes-per-fix N] ${TABLE_OPTIONS}`,
+    help:
+      'The weekly review, from the incident table: incidents by alarm and by runbook, fixed automatically\n' +
+      'against escalated and suppressed, time to a verified fix (p50, p90, max), toil hours saved (the estimate\n' +
+      'and its basis are printed), and the alarms and runbooks most worth work next. --html writes the same as\n' +
+      `a page with charts (no network needed).\n\n  --since 7d | 24h | 2w | 2026-11-01 (default 7d)${TABLE_HELP}`,
+    run: async (_args, options) => {
+      const minutes =
+        options['minutes-per-fix'] === undefined ? undefined : Number(options['minutes-per-fix']);
+      if (minutes !== undefined && !(minutes > 0 && minutes <= 24 * 60))
+        return usageError('--minutes-per-fix: a number of minutes above 0');
+      const { lines } = await runWeeklyReport({
+        ...options,
+        since: options.since ?? '7d',
+        ...(options.html ? { html: options.html } : {}),
+        ...(minutes === undefined ? {} : { minutesPerFix: minutes }),
+      });
+      for (const line of lines) console.log(line);
+      return 0;
+    },
+  },
   'incidents list': {
     usage: `remediate incidents list ${TABLE_OPTIONS}`,
     help: `Lists the current incident of every runbook and target, newest first, with the gates that refused.${TABLE_HELP}`,
@@ -334,6 +360,9 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       help: { type: 'boolean', short: 'h' },
+      since: { type: 'string' },
+      html: { type: 'string' },
+      'minutes-per-fix': { type: 'string' },
       scenario: { type: 'string' },
       instances: { type: 'string' },
       speed: { type: 'string' },

@@ -144,7 +144,7 @@ export function sqsEvent(bodies: readonly string[]): SQSEvent {
 }
 
 /** A Lambda context good enough for middy and the Powertools logger. */
-export function lambdaContext(functionName: string): Context {
+export function lambdaContext(functionName: string, remainingMs = 30_000): Context {
   return {
     functionName,
     functionVersion: '$LATEST',
@@ -154,7 +154,7 @@ export function lambdaContext(functionName: string): Context {
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => remainingMs,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

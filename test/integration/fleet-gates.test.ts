@@ -10,7 +10,7 @@ import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
 import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
-import { sqsEvent } from '../../local/aws-shapes.ts';
+import { lambdaContext as localLambdaContext, sqsEvent } from '../../local/aws-shapes.ts';
 import {
   lambdaContext,
   mocks,
@@ -103,6 +103,12 @@ function queuedTimers(): QueuedTimer[] {
     .map((c) => JSON.parse(c.args[0].input.MessageBody as string));
 }
 
+/**
+ * A thousand invocations share this one process (on AWS each has its own container), so each waits
+ * far longer than it would there: they get the longest time a Lambda function may run.
+ */
+const stormContext = localLambdaContext('storm', 900_000);
+
 describe('the concurrency limit under an alarm storm', () => {
   const storm = cpu({ concurrency: { maxInFlight: 5, maxPerHour: 100_000 }, breaker: false });
 
@@ -115,7 +121,7 @@ describe('the concurrency limit under an alarm storm', () => {
       const ids = Array.from({ length: 1000 }, (_, n) => instance(round, n));
 
       const results = await Promise.all(
-        ids.map((id) => alarmHandler(alarmEvent(id, 'ALARM', T0 - 1000), lambdaContext)),
+        ids.map((id) => alarmHandler(alarmEvent(id, 'ALARM', T0 - 1000), stormContext)),
       );
 
       expect(results.every((r) => r.outcome === 'processed')).toBe(true);
@@ -137,7 +143,7 @@ describe('the concurrency limit under an alarm storm', () => {
       clock.value = Math.max(...waiting.map((i) => timerOf(i).dueAt));
       const timerHandler = createTimerHandler(runtime);
       const timerResults = await Promise.all(
-        waiting.map((i) => timerHandler(sqsEvent([JSON.stringify(timerOf(i))]), lambdaContext)),
+        waiting.map((i) => timerHandler(sqsEvent([JSON.stringify(timerOf(i))]), stormContext)),
       );
 
       expect(timerResults.every((r) => r.batchItemFailures.length === 0)).toBe(true);

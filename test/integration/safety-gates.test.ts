@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DescribeTagsCommand } from '@aws-sdk/client-ec2';
@@ -199,6 +202,26 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
     );
     await handler(on('i-0000000000000d006'), lambdaContext);
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+  });
+
+  it('gives the weekly review of the table with npx remediate report, as text and as a page with charts', async () => {
+    const html = join(mkdtempSync(join(tmpdir(), 'review-')), 'review.html');
+    await killSwitch.pause(undefined, { reason: 'change freeze', since: clock.now() });
+    await handler(on('i-0000000000000d009'), lambdaContext);
+
+    const review = await cli('report', '--since', '2019-10-01', '--html', html);
+    const wrong = await cli('report', '--since', 'last tuesday').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+
+    expect(review.stdout).toMatch(/^Weekly review: 2019-10-01 00:00:00Z to /);
+    expect(review.stdout).toMatch(
+      /\d+ incidents?: \d+ fixed automatically \(verified\), \d+ escalated \(paged\)/,
+    );
+    expect(review.stdout).toContain('kill-switch');
+    expect(review.stdout).toContain(`HTML report: ${html}`);
+    expect(readFileSync(html, 'utf8')).toMatch(/<svg/);
+    expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining('--since') });
   });
 
   it('closes an open fleet breaker with npx remediate breaker close', async () => {
