@@ -21,13 +21,11 @@ describe('the metrics of a transition', () => {
     expect(metricsOf(s, () => s.apply({ kind: 'command-sent', attempt: 1, commandId: 'c1' }))).toEqual([]);
     expect(
       metricsOf(s, () =>
-        s
-          .after(30)
-          .apply({
-            kind: 'command-finished',
-            commandId: 'c1',
-            result: { status: 'Success', responseCode: 0 },
-          }),
+        s.after(30).apply({
+          kind: 'command-finished',
+          commandId: 'c1',
+          result: { status: 'Success', responseCode: 0 },
+        }),
       ),
     ).toEqual([]);
     expect(metricsOf(s, () => s.after(30).apply(alarmInput('OK', T0 + 60_000)))).toEqual([
