@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { HANDLER_ENTRIES, PROJECT_ROOT } from '../lib/project-paths.ts';
+import { machine, percentile, round } from './machine.ts';
+
+/**
+ * Cold start: each function's bundle, built as the stack builds it (esbuild, ESM, node22, minified,
+ * the SDK bundled), its size, and the time a fresh Node process takes to import it, against a bundle
+ * of only the SDK clients the function uses (the floor a function cannot go below).
+ * Targets: bundle <= 250 KiB, import time ratio <= 1.2.
+ */
+/** The clients and commands each function's code calls: the floor imports exactly these. */
+const USED: Record<string, Record<string, string[]>> = {
+  dynamodb: {
+    '@aws-sdk/client-dynamodb': ['DynamoDBClient'],
+    '@aws-sdk/lib-dynamodb': [
+      'DynamoDBDocumentClient',
+      'GetCommand',
+      'PutCommand',
+      'QueryCommand',
+      'UpdateCommand',
+      'DeleteCommand',
+      'TransactWriteCommand',
+    ],
+  },
+  ssm: {
+    '@aws-sdk/client-ssm': [
+      'SSMClient',
+      'SendCommandCommand',
+      'GetCommandInvocationCommand',
+      'ListCommandsCommand',
+    ],
+  },
+  sqs: { '@aws-sdk/client-sqs': ['SQSClient', 'SendMessageCommand'] },
+  sns: { '@aws-sdk/client-sns': ['SNSClient', 'PublishCommand'] },
+  eventbridge: { '@aws-sdk/client-eventbridge': ['EventBridgeClient', 'PutEventsCommand'] },
+  ec2: { '@aws-sdk/client-ec2': ['EC2Client', 'DescribeTagsCommand', 'DescribeInstancesCommand'] },
+  cloudwatch: { '@aws-sdk/client-cloudwatch': ['CloudWatchClient', 'DescribeAlarmsCommand'] },
+};
+const CLIENTS: Record<keyof typeof HANDLER_ENTRIES, (keyof typeof USED)[]> = {
+  alarm: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'ec2'],
+  commandStatus: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge'],
+  timer: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'cloudwatch', 'ec2'],
+};
+
+/** A module that imports, constructs and keeps the clients and commands a function uses, and nothing else. */
+function floorSource(name: keyof typeof HANDLER_ENTRIES): string {
+  const lines: string[] = [];
+  for (const client of CLIENTS[name]) {
+    for (const [pkg, names] of Object.entries(USED[client] ?? {})) {
+      lines.push(
+        `import { ${names.join(', ')} } from ${JSON.stringify(join(PROJECT_ROOT, 'node_modules', pkg))};`,
+      );
+      lines.push(`globalThis.kept = [...(globalThis.kept ?? []), ${names.join(', ')}];`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const IMPORTS_PER_BUNDLE = 15;
+
+const BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+async function bundle(entry: string, outfile: string): Promise<number> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    minify: true,
+    mainFields: ['module', 'main'],
+    banner: { js: BANNER },
+    logLevel: 'silent',
+  });
+  return statSync(outfile).size;
+}
+
+/** Median wall time of importing a module in a fresh process (environment set so the runtime builds). */
+function importMs(file: string): number {
+  const env = {
+    ...process.env,
+    TABLE_NAME: 't',
+    TIMER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+    PAGER_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:p',
+    EVENT_BUS_NAME: 'default',
+    RUNBOOK_DOCUMENTS: '{}',
+    OPT_IN_TAG_KEY: 'AutoRemediation',
+    OPT_IN_TAG_VALUE: 'enabled',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const script = `const t=performance.now(); await import(${JSON.stringify(`file://${file}`)}); console.log(performance.now()-t);`;
+  const times: number[] = [];
+  for (let i = 0; i < IMPORTS_PER_BUNDLE; i++) {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env,
+      encoding: 'utf8',
+    });
+    times.push(Number(out.trim()));
+  }
+  return percentile(times, 50);
+}
+
+export async function coldStart(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
+  const functions: Record<string, unknown> = {};
+  for (const [name, entry] of Object.entries(HANDLER_ENTRIES) as [keyof typeof HANDLER_ENTRIES, string][]) {
+    const out = join(dir, `${name}.mjs`);
+    const bytes = await bundle(entry, out);
+    const floorEntry = join(dir, `${name}-clients.ts`);
+    writeFileSync(floorEntry, floorSource(name));
+    const floorOut = join(dir, `${name}-clients.mjs`);
+    const floorBytes = await bundle(floorEntry, floorOut);
+    const ms = importMs(out);
+    const floorMs = importMs(floorOut);
+    functions[name] = {
+      bundleKiB: round(bytes / 1024, 1),
+      clientsOnlyKiB: round(floorBytes / 1024, 1),
+      importMsP50: round(ms, 1),
+      clientsOnlyImportMsP50: round(floorMs, 1),
+      importRatio: round(ms / floorMs, 2),
+      targets: { bundleKiB: 250, importRatio: 1.2 },
+      met: bytes / 1024 <= 250 && ms / floorMs <= 1.2,
+    };
+  }
+  return { benchmark: 'cold-start', machine: machine(), importsPerBundle: IMPORTS_PER_BUNDLE, functions };
+}

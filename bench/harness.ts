@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeInstancesCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Runbook } from '../functions/core/runbook.ts';
+import type { HandlerConfig } from '../functions/handlers/config.ts';
+import { createAwsRuntime, type Runtime } from '../functions/handlers/runtime.ts';
+import { PROJECT_ROOT } from '../lib/project-paths.ts';
+import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { RecordedMetrics } from '../local/local-ports.ts';
+
+/** Calls made through the SDK, by service and operation, as a benchmark counts them. */
+export class CallCounter {
+  readonly calls = new Map<string, number>();
+
+  add(name: string, n = 1): void {
+    this.calls.set(name, (this.calls.get(name) ?? 0) + n);
+  }
+
+  get(name: string): number {
+    return this.calls.get(name) ?? 0;
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.calls.entries()].sort());
+  }
+}
+
+/** Counts every DynamoDB operation (and the items of each transaction) a client sends. */
+export function countDynamoDb(client: DynamoDBClient, counter: CallCounter): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName).replace(/Command$/, '');
+      counter.add(`dynamodb:${name}`);
+      const input = args.input as { TransactItems?: unknown[] };
+      if (name === 'TransactWriteItems')
+        counter.add('dynamodb:TransactWriteItems.items', input.TransactItems?.length ?? 0);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCounter' },
+  );
+}
+
+/** The mocked services that cannot run here, answering as AWS does, each call counted. */
+export function mockAws(counter: CallCounter): void {
+  let commands = 0;
+  mockClient(SSMClient)
+    .on(SendCommandCommand)
+    .callsFake(() => {
+      counter.add('ssm:SendCommand');
+      commands += 1;
+      return { Command: { CommandId: `00000000-0000-4000-8000-${String(commands).padStart(12, '0')}` } };
+    });
+  mockClient(SQSClient)
+    .on(SendMessageCommand)
+    .callsFake(() => {
+      counter.add('sqs:SendMessage');
+      return { MessageId: 'm' };
+    });
+  mockClient(SNSClient)
+    .on(PublishCommand)
+    .callsFake(() => {
+      counter.add('sns:Publish');
+      return { MessageId: 'p' };
+    });
+  mockClient(EventBridgeClient)
+    .on(PutEventsCommand)
+    .callsFake((input: { Entries?: unknown[] }) => {
+      counter.add('events:PutEvents');
+      counter.add('events:entries', input.Entries?.length ?? 0);
+      return { FailedEntryCount: 0, Entries: [] };
+    });
+  mockClient(CloudWatchClient);
+  const ec2 = mockClient(EC2Client);
+  ec2.on(DescribeTagsCommand).callsFake((input: { Filters?: { Name?: string; Values?: string[] }[] }) => {
+    counter.add('ec2:DescribeTags');
+    const id = input.Filters?.find((f) => f.Name === 'resource-id')?.Values?.[0];
+    return { Tags: [{ ResourceId: id, ResourceType: 'instance', Key: 'AutoRemediation', Value: 'enabled' }] };
+  });
+  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+}
+
+/** DynamoDB Local with the incident table, a runtime on it, and the counters. */
+export async function benchRuntime(runbooks: readonly Runbook[]): Promise<{
+  runtime: Runtime;
+  client: DynamoDBClient;
+  counter: CallCounter;
+  tableName: string;
+  stop: () => Promise<void>;
+}> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const dynamo = await startDynamoDbLocal();
+  const client = localDynamoDbClient(dynamo.endpoint);
+  const counter = new CallCounter();
+  await createIncidentTable(client, 'incidents');
+  countDynamoDb(client, counter);
+  mockAws(counter);
+  const config: HandlerConfig = {
+    tableName: 'incidents',
+    timerQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/timers',
+    pagerTopicArn: 'arn:aws:sns:us-east-1:123456789012:pager',
+    eventBusName: 'default',
+    optInTag: { key: 'AutoRemediation', value: 'enabled' },
+    runbookDocuments: Object.fromEntries(runbooks.map((r) => [r.name, `Remediation-${r.name}`])),
+  };
+  const runtime = createAwsRuntime(config, {
+    clients: {
+      dynamodb: client,
+      ssm: new SSMClient({ region: 'us-east-1' }),
+      sqs: new SQSClient({ region: 'us-east-1' }),
+      sns: new SNSClient({ region: 'us-east-1' }),
+      eventbridge: new EventBridgeClient({ region: 'us-east-1' }),
+      cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+      ec2: new EC2Client({ region: 'us-east-1' }),
+    },
+    runbooks,
+    logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
+    metrics: new RecordedMetrics(),
+  });
+  return { runtime, client, counter, tableName: 'incidents', stop: () => dynamo.stop() };
+}
+
+/** AWS's published single-metric alarm event, moved to an instance, a state and a time. */
+export function alarmEvent(instanceId: string, state: 'ALARM' | 'OK', at: number): Record<string, any> {
+  const event = JSON.parse(
+    readFileSync(join(PROJECT_ROOT, 'test/events/cloudwatch-alarm-state-change.single-metric.json'), 'utf8'),
+  );
+  event.detail.alarmName = `cpu-high-${instanceId}`;
+  event.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId = instanceId;
+  event.detail.state.value = state;
+  event.detail.state.timestamp = new Date(at).toISOString().replace('Z', '+0000');
+  event.detail.previousState.value = state === 'ALARM' ? 'OK' : 'ALARM';
+  return event;
+}
+
+/** The n-th instance id of a series. */
+export function instanceId(series: number, n: number): string {
+  return `i-${String(series).padStart(5, '0')}${String(n).padStart(12, '0')}`;
+}
