@@ -58,9 +58,21 @@ export class ClaimConflictError extends Error {
   }
 }
 
+/**
+ * SendCommand failed in a way that does not say whether SSM accepted the command (a server error,
+ * a timeout, a reset connection): the attempt stays `dispatching`, and its dispatch check asks SSM
+ * (ListCommands by Comment) instead of sending a second command that could run beside the first.
+ */
+export class CommandOutcomeUnknownError extends Error {
+  override readonly name = 'CommandOutcomeUnknownError';
+}
+
 /** Runs runbook documents with SSM Run Command and reads their results. */
 export interface CommandRunner {
-  /** Sends the attempt's command; resolves to the command id. Rejects when SSM refuses it. */
+  /**
+   * Sends the attempt's command; resolves to the command id. Rejects when SSM refuses it, or with
+   * {@link CommandOutcomeUnknownError} when the answer does not say whether SSM accepted it.
+   */
   send(effect: SendCommandEffect): Promise<string>;
   /** What SSM says of one instance's invocation of a command. */
   observe(commandId: string, instanceId: string): Promise<CommandObservation>;

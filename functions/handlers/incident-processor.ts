@@ -9,6 +9,7 @@ import { transitionMetrics } from '../core/metrics.ts';
 import {
   ClaimConflictError,
   type Clock,
+  CommandOutcomeUnknownError,
   type CommandRunner,
   type EventPublisher,
   IncidentConflictError,
@@ -174,7 +175,10 @@ export class IncidentProcessor {
     await this.publish(effects.filter((e): e is PublishEventEffect => e.kind === 'publish-event'));
     const followUps: DecisionInput[] = [];
     for (const effect of effects) {
-      if (effect.kind === 'send-command') followUps.push(await this.send(effect));
+      if (effect.kind === 'send-command') {
+        const sent = await this.send(effect);
+        if (sent) followUps.push(sent);
+      }
       if (effect.kind === 'page') {
         const sent = await this.page(effect, runbook);
         if (sent) followUps.push(sent);
@@ -183,7 +187,7 @@ export class IncidentProcessor {
     for (const input of followUps) await this.process(key, runbook, input);
   }
 
-  private async send(effect: SendCommandEffect): Promise<DecisionInput> {
+  private async send(effect: SendCommandEffect): Promise<DecisionInput | undefined> {
     try {
       const commandId = await this.ports.commands.send(effect);
       this.ports.logger.info('command sent', {
@@ -200,6 +204,14 @@ export class IncidentProcessor {
       };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof CommandOutcomeUnknownError) {
+        // Maybe sent: the dispatch check asks SSM by the Comment rather than risk a second command.
+        this.ports.logger.warn('SSM gave no clear answer; the dispatch check will ask it', {
+          instanceId: effect.instanceId,
+          error: message,
+        });
+        return undefined;
+      }
       this.ports.logger.warn('SSM did not accept the command', {
         instanceId: effect.instanceId,
         error: message,

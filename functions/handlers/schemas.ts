@@ -23,7 +23,7 @@ const metricStat = z.looseObject({
   metric: z.looseObject({
     namespace: z.string().max(512),
     name: z.string().max(512),
-    dimensions: z.record(z.string().max(1024), z.string().max(1024)).optional(),
+    dimensions: z.record(z.string().min(1).max(1024), z.string().max(1024)).optional(),
   }),
 });
 
@@ -52,7 +52,7 @@ export const alarmStateChangeEvent = z.looseObject({
         alarmRule: z.string().max(10_240).optional(),
       })
       .optional(),
-    alarmTags: z.record(z.string().max(128), z.string().max(256)).optional(),
+    alarmTags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
     muteDetail: z.looseObject({ mutedByArn: z.string().max(2048).optional() }).optional(),
   }),
 });

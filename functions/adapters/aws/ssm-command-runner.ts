@@ -10,7 +10,7 @@ import type { SendCommandEffect } from '../../core/effects.ts';
 import { FINAL_INVOCATION_STATUSES } from '../../core/event-patterns.ts';
 import type { CommandResult } from '../../core/incident.ts';
 import type { CommandObservation } from '../../core/inputs.ts';
-import type { CommandRunner } from '../../core/ports.ts';
+import { CommandOutcomeUnknownError, type CommandRunner } from '../../core/ports.ts';
 
 /** Options of the SSM adapter. */
 export interface SsmCommandRunnerOptions {
@@ -65,6 +65,10 @@ export class SsmCommandRunner implements CommandRunner {
       if (!Command?.CommandId) throw new CommandRejectedError('SSM returned no command id');
       return Command.CommandId;
     } catch (error) {
+      if (error instanceof CommandRejectedError) throw error;
+      // A client error (4xx: throttled, invalid instance, access denied...) says SSM did not take the
+      // command; a server error or a lost answer may hide a command that is running.
+      if (outcomeUnknown(error)) throw new CommandOutcomeUnknownError(describeSendError(error));
       throw new CommandRejectedError(describeSendError(error));
     }
   }
@@ -118,6 +122,33 @@ export function toResult(output: GetCommandInvocationCommandOutput): CommandResu
     ...(output.Comment ? { comment: output.Comment } : {}),
     ...(Number.isFinite(finishedAt) ? { finishedAt } : {}),
   };
+}
+
+/** Errors of the connection rather than of SSM: the request may have been served. */
+const LOST_ANSWERS = new Set([
+  'TimeoutError',
+  'AbortError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'NetworkingError',
+]);
+const CONNECTION_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);
+
+/** Whether a SendCommand error leaves open whether SSM accepted the command. */
+function outcomeUnknown(error: unknown): boolean {
+  const e = error as {
+    name?: string;
+    code?: string;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = e?.$metadata?.httpStatusCode;
+  return (
+    e?.$fault === 'server' ||
+    (status !== undefined && status >= 500) ||
+    LOST_ANSWERS.has(e?.name ?? '') ||
+    CONNECTION_CODES.has(e?.code ?? '')
+  );
 }
 
 function describeSendError(error: unknown): string {
