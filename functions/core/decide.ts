@@ -323,15 +323,20 @@ function reconcileDiagnosis(
   const diagnosis = attempt.diagnosis as NonNullable<Attempt['diagnosis']>;
   if (seen?.kind === 'finished')
     return finishDiagnosis(working, attempt, { commandId: seen.commandId, result: seen.result }, ctx);
-  if (diagnosis.status === 'dispatching' && seen?.kind === 'in-progress')
-    return markDiagnosing(working, attempt, seen.commandId, ctx);
-  if (seen?.kind !== 'in-progress')
+  if (diagnosis.status === 'dispatching') {
+    if (seen?.kind === 'in-progress') return markDiagnosing(working, attempt, seen.commandId, ctx);
     return finishDiagnosis(
       working,
       attempt,
       { failure: `SSM has no diagnose command ${DISPATCH_WORDS}` },
       ctx,
     );
+  }
+  if (seen?.kind === 'not-found') {
+    const failure = `SSM has no invocation of diagnose command ${diagnosis.commandId}`;
+    return finishDiagnosis(working, attempt, { failure }, ctx);
+  }
+  // In progress, or nothing observed: a running diagnosis is waited for until its deadline, as a remedy is.
   const { executionTimeoutSeconds, deliveryTimeoutSeconds } = ctx.runbook;
   const deadline =
     diagnosis.requestedAt +

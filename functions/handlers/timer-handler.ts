@@ -53,7 +53,30 @@ async function handleRecord(record: SQSRecord, runtime: Runtime): Promise<void> 
     logger.info('breaker timer', { runbook: runbook.name, outcome });
     return;
   }
-  await runtime.processor.process(timer.key, runbook, (current) => observe(current, timer, runtime));
+  const outcome = await runtime.processor.process(timer.key, runbook, (current) =>
+    observe(current, timer, runtime),
+  );
+  if (!outcome.changed && isEarly(timer, outcome.incident?.version, now)) {
+    // The write that made this timer current is not visible yet (timers are enqueued before their
+    // write, and a retry may be due within a second): look again shortly instead of losing it.
+    logger.info('timer arrived before its write; it comes back shortly', { token: timer.token });
+    await runtime.timers.schedule({ ...timer, dueAt: now + EARLY_TIMER_RETRY_MS }, now);
+  }
+}
+
+/** How long an early timer waits before it is delivered again, and how long it keeps coming back. */
+export const EARLY_TIMER_RETRY_MS = 5_000;
+export const EARLY_TIMER_GRACE_MS = 15 * 60_000;
+
+/**
+ * A timer is early when its token names a version of the incident that is not stored yet: the write
+ * that schedules a timer (version N, token `<kind>.<attempt>.<N>`) may land after the timer is due.
+ * After the grace period the write is taken as lost, and the timer as stale.
+ */
+export function isEarly(timer: TimerMessage, storedVersion: number | undefined, now: number): boolean {
+  const version = Number(timer.token.split('.').pop());
+  if (!Number.isInteger(version)) return false;
+  return (storedVersion ?? 0) < version && now - timer.dueAt < EARLY_TIMER_GRACE_MS;
 }
 
 /** Asks the world what the decision needs to know, only when the timer is current. */

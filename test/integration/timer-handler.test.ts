@@ -53,6 +53,32 @@ describe('timer handler on DynamoDB Local', () => {
     return handler(sqsEvent(JSON.stringify(timer)), lambdaContext);
   }
 
+  it('sends a timer that arrived before its own write back to the queue, instead of losing it', async () => {
+    const key = await open();
+    const current = await runtime.store.load(key);
+    const early = {
+      ...timerOf(current),
+      token: `retry.1.${(current?.version ?? 0) + 1}`,
+      dueAt: clock.now(),
+    };
+    mocks.sqs.resetHistory();
+
+    const response = await handler(sqsEvent(JSON.stringify(early)), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const again = mocks.sqs
+      .commandCalls(SendMessageCommand)
+      .map((c) => JSON.parse(c.args[0].input.MessageBody as string));
+    expect(again).toEqual([{ ...early, dueAt: clock.now() + 5000 }]);
+    expect(await runtime.store.load(key)).toEqual(current);
+
+    // Long after its due time, the write is taken as lost and the timer as stale: it is dropped.
+    mocks.sqs.resetHistory();
+    clock.advance(16 * 60);
+    await handler(sqsEvent(JSON.stringify(early)), lambdaContext);
+    expect(mocks.sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
   it('retries after the backoff with a second command', async () => {
     mocks.ssm
       .on(SendCommandCommand)
