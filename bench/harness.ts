@@ -128,7 +128,7 @@ export async function benchRuntime(runbooks: readonly Runbook[]): Promise<{
 }
 
 /** AWS's published single-metric alarm event, moved to an instance, a state and a time. */
-export function alarmEvent(instanceId: string, state: 'ALARM' | 'OK', at: number): Record<string, any> {
+export function alarmEvent(instanceId: string, state: 'ALARM' | 'OK', at: number): unknown {
   const event = JSON.parse(
     readFileSync(join(PROJECT_ROOT, 'test/events/cloudwatch-alarm-state-change.single-metric.json'), 'utf8'),
   );
