@@ -77,11 +77,21 @@ export class IncidentProcessor {
     this.ports = ports;
   }
 
-  async process(key: IncidentKey, runbook: Runbook, source: InputSource): Promise<ProcessOutcome> {
+  /**
+   * Decides `source` for the incident of `key` and carries the decision out. `known` is the incident
+   * as this processor just wrote it (for the follow-ups of its own effects): it saves a read, and the
+   * conditional write still refuses it if anyone wrote since.
+   */
+  async process(
+    key: IncidentKey,
+    runbook: Runbook,
+    source: InputSource,
+    known?: Incident,
+  ): Promise<ProcessOutcome> {
     const { store, clock, logger } = this.ports;
     let claimConflicts = 0;
     for (let round = 1; ; round++) {
-      const current = await store.load(key);
+      const current = round === 1 && known ? known : await store.load(key);
       const input = typeof source === 'function' ? await source(current) : source;
       const safety = await this.safetyFacts(key, runbook, input, current, round === 1);
       const decision = decide(current, input, {
@@ -126,7 +136,7 @@ export class IncidentProcessor {
       });
       for (const point of transitionMetrics(current, incident)) this.ports.metrics.record(point);
       await this.ports.gates.afterSave(runbook, current, incident);
-      await this.carryOut(key, runbook, effects);
+      await this.carryOut(key, runbook, effects, incident);
       return { changed: true, incident };
     }
   }
@@ -170,7 +180,12 @@ export class IncidentProcessor {
     );
   }
 
-  private async carryOut(key: IncidentKey, runbook: Runbook, effects: readonly Effect[]): Promise<void> {
+  private async carryOut(
+    key: IncidentKey,
+    runbook: Runbook,
+    effects: readonly Effect[],
+    written: Incident,
+  ): Promise<void> {
     // The transition is recorded: announce it, then act on it.
     await this.publish(effects.filter((e): e is PublishEventEffect => e.kind === 'publish-event'));
     const followUps: DecisionInput[] = [];
@@ -184,7 +199,8 @@ export class IncidentProcessor {
         if (sent) followUps.push(sent);
       }
     }
-    for (const input of followUps) await this.process(key, runbook, input);
+    let latest: Incident | undefined = written;
+    for (const input of followUps) latest = (await this.process(key, runbook, input, latest)).incident;
   }
 
   private async send(effect: SendCommandEffect): Promise<DecisionInput | undefined> {
