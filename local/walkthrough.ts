@@ -1,23 +1,14 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDbFleetGuard } from '../functions/adapters/aws/dynamodb-fleet-guard.ts';
-import { DynamoDbIncidentStore } from '../functions/adapters/aws/dynamodb-incident-store.ts';
-import { DynamoDbKillSwitch } from '../functions/adapters/aws/dynamodb-kill-switch.ts';
 import type { AlarmStateValue } from '../functions/core/alarm.ts';
 import { REMEDIATION_EVENT_SOURCE } from '../functions/core/effects.ts';
 import type { Incident } from '../functions/core/incident.ts';
-import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
-import { createCommandStatusHandler } from '../functions/handlers/command-status-handler.ts';
-import { RunbookCatalog } from '../functions/handlers/runbook-catalog.ts';
-import { assembleRuntime } from '../functions/handlers/runtime.ts';
-import { createTimerHandler } from '../functions/handlers/timer-handler.ts';
 import { runbooks } from '../runbooks/index.ts';
 import { Agenda } from './agenda.ts';
-import { type AwsEvent, alarmStateChange, type LocalAlarm, lambdaContext, sqsEvent } from './aws-shapes.ts';
+import { type AwsEvent, alarmStateChange, type LocalAlarm } from './aws-shapes.ts';
 import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LocalBus } from './local-bus.ts';
-import { AgendaTimerQueue, BusEventPublisher, RecordedMetrics, TerminalPager } from './local-ports.ts';
-import { handlerRoutes } from './routing.ts';
+import { TerminalPager } from './local-ports.ts';
+import { localRuntime } from './local-runtime.ts';
 import { SimulatedSsm } from './simulated-ssm.ts';
 import { type SummaryRow, WalkthroughOutput } from './walkthrough-output.ts';
 import { fleetAlarm, healthyFleet, walkthroughFleet } from './walkthrough-scenario.ts';
@@ -91,55 +82,24 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
     onAlarmCleared: (instanceId, at) =>
       agenda.at(at, 'alarm clears', async () => setAlarm(diskAlarm(instanceId), 'OK')),
   });
-  const timerFailures: string[] = [];
-  const runtime = assembleRuntime({
-    store: new DynamoDbIncidentStore(client, 'incidents'),
-    killSwitch: new DynamoDbKillSwitch(client, 'incidents'),
-    fleet: new DynamoDbFleetGuard(client, 'incidents'),
+  const { runtime, timerFailures } = localRuntime({
+    client,
+    table: 'incidents',
+    scheduler: agenda,
+    bus,
+    commands: ssm,
+    pager,
+    alarms: { state: async (name) => alarms.get(name)?.state },
     inventory: {
       describe: async (ids) =>
         walkthroughFleet
           .filter((i) => ids.includes(i.instanceId))
           .map((i) => ({ instanceId: i.instanceId, tags: { Name: i.name } })),
     },
-    // Every simulated instance carries the opt-in tag.
-    optIn: {
-      optIn: async (instanceId) => ({
-        instanceId,
-        tagKey: 'AutoRemediation',
-        tagValue: 'enabled',
-        tagged: true,
-      }),
-    },
-    commands: ssm,
-    timers: new AgendaTimerQueue(agenda, async (timer) => {
-      const { batchItemFailures } = await timerHandler(
-        sqsEvent([JSON.stringify(timer)]),
-        lambdaContext('timer'),
-      );
-      if (batchItemFailures.length > 0)
-        timerFailures.push(`${timer.kind} for ${'incidentId' in timer ? timer.incidentId : timer.runbook}`);
-    }),
-    pager,
-    events: new BusEventPublisher(bus, agenda),
-    alarms: { state: async (name) => alarms.get(name)?.state },
-    clock: agenda,
+    runbooks,
+    documents,
     random: seededRandom(42),
-    metrics: new RecordedMetrics(),
-    logger: new Logger({
-      serviceName: 'ec2-auto-remediation',
-      logLevel: (process.env.LOG_LEVEL as 'INFO') ?? 'SILENT',
-    }),
-    runbooks: new RunbookCatalog(runbooks, documents),
   });
-  const alarmHandler = createAlarmHandler(runtime);
-  const statusHandler = createCommandStatusHandler(runtime);
-  const timerHandler = createTimerHandler(runtime);
-  const handlers = {
-    alarm: (e: AwsEvent) => alarmHandler(e, lambdaContext('alarm')),
-    'command-status': (e: AwsEvent) => statusHandler(e, lambdaContext('command-status')),
-  };
-  for (const route of handlerRoutes(documents)) bus.addRule({ ...route, target: handlers[route.name] });
   const opened: Incident['key'][] = [];
   bus.addRule({
     name: 'progress',

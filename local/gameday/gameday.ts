@@ -1,25 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDbFleetGuard } from '../../functions/adapters/aws/dynamodb-fleet-guard.ts';
 import { DynamoDbIncidentStore } from '../../functions/adapters/aws/dynamodb-incident-store.ts';
 import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-switch.ts';
 import { REMEDIATION_EVENT_SOURCE } from '../../functions/core/effects.ts';
 import { alarmStateChangePattern } from '../../functions/core/event-patterns.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
-import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
-import { createCommandStatusHandler } from '../../functions/handlers/command-status-handler.ts';
-import { RunbookCatalog } from '../../functions/handlers/runbook-catalog.ts';
-import { assembleRuntime } from '../../functions/handlers/runtime.ts';
-import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
 import { runbooks as registry } from '../../runbooks/index.ts';
-import { type AwsEvent, lambdaContext, sqsEvent } from '../aws-shapes.ts';
 import { readIncidents } from '../cli/incidents.ts';
 import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from '../dynamodb-local.ts';
 import { LocalBus } from '../local-bus.ts';
-import { AgendaTimerQueue, BusEventPublisher, RecordedMetrics, TerminalPager } from '../local-ports.ts';
-import { handlerRoutes } from '../routing.ts';
+import { TerminalPager } from '../local-ports.ts';
+import { localRuntime } from '../local-runtime.ts';
 import { instanceAlarm } from './alarm-catalog.ts';
 import { judge } from './expectations.ts';
 import { createFleet, destroyFleet, type FleetInstance } from './fleet.ts';
@@ -103,11 +95,14 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       jsonlPath: pagesPath,
       ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
     });
-    const timerFailures: string[] = [];
-    const runtime = assembleRuntime({
-      store: new DynamoDbIncidentStore(client, TABLE),
-      killSwitch: new DynamoDbKillSwitch(client, TABLE),
-      fleet: new DynamoDbFleetGuard(client, TABLE),
+    const { timerFailures } = localRuntime({
+      client,
+      table: TABLE,
+      scheduler: time,
+      bus,
+      commands: ssm,
+      pager,
+      alarms: cloudwatch,
       inventory: {
         describe: async (ids) =>
           fleet
@@ -120,44 +115,10 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
               tags: { Name: i.name, AutoRemediation: 'enabled', Service: 'web' },
             })),
       },
-      // Every instance of the game day's fleet carries the opt-in tag.
-      optIn: {
-        optIn: async (instanceId) => ({
-          instanceId,
-          tagKey: 'AutoRemediation',
-          tagValue: 'enabled',
-          tagged: true,
-        }),
-      },
-      commands: ssm,
-      timers: new AgendaTimerQueue(time, async (timer) => {
-        const { batchItemFailures } = await timerHandler(
-          sqsEvent([JSON.stringify(timer)]),
-          lambdaContext('timer'),
-        );
-        if (batchItemFailures.length > 0)
-          timerFailures.push(`${timer.kind} for ${'incidentId' in timer ? timer.incidentId : timer.runbook}`);
-      }),
-      pager,
-      events: new BusEventPublisher(bus, time),
-      alarms: cloudwatch,
-      clock: time,
+      runbooks,
+      documents,
       random: Math.random,
-      metrics: new RecordedMetrics(),
-      logger: new Logger({
-        serviceName: 'ec2-auto-remediation',
-        logLevel: (process.env.LOG_LEVEL as 'INFO') ?? 'SILENT',
-      }),
-      runbooks: new RunbookCatalog(runbooks, documents),
     });
-    const alarmHandler = createAlarmHandler(runtime);
-    const statusHandler = createCommandStatusHandler(runtime);
-    const timerHandler = createTimerHandler(runtime);
-    const handlers = {
-      alarm: (e: AwsEvent) => alarmHandler(e, lambdaContext('alarm')),
-      'command-status': (e: AwsEvent) => statusHandler(e, lambdaContext('command-status')),
-    };
-    for (const route of handlerRoutes(documents)) bus.addRule({ ...route, target: handlers[route.name] });
     bus.addRule({
       name: 'progress',
       pattern: { source: [REMEDIATION_EVENT_SOURCE] },

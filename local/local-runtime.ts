@@ -1,0 +1,88 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbFleetGuard } from '../functions/adapters/aws/dynamodb-fleet-guard.ts';
+import { DynamoDbIncidentStore } from '../functions/adapters/aws/dynamodb-incident-store.ts';
+import { DynamoDbKillSwitch } from '../functions/adapters/aws/dynamodb-kill-switch.ts';
+import type { AlarmReader, CommandRunner, InstanceInventory, Pager } from '../functions/core/ports.ts';
+import type { Runbook } from '../functions/core/runbook.ts';
+import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
+import { createCommandStatusHandler } from '../functions/handlers/command-status-handler.ts';
+import { RunbookCatalog } from '../functions/handlers/runbook-catalog.ts';
+import { assembleRuntime, type Runtime } from '../functions/handlers/runtime.ts';
+import { createTimerHandler } from '../functions/handlers/timer-handler.ts';
+import type { Scheduler } from './agenda.ts';
+import { type AwsEvent, lambdaContext, sqsEvent } from './aws-shapes.ts';
+import type { LocalBus } from './local-bus.ts';
+import { AgendaTimerQueue, BusEventPublisher, RecordedMetrics } from './local-ports.ts';
+import { handlerRoutes } from './routing.ts';
+
+/** What differs between the local worlds (the walkthrough, the game day). */
+export interface LocalWorld {
+  readonly client: DynamoDBClient;
+  readonly table: string;
+  readonly scheduler: Scheduler;
+  readonly bus: LocalBus;
+  readonly commands: CommandRunner;
+  readonly pager: Pager;
+  readonly alarms: AlarmReader;
+  readonly inventory: InstanceInventory;
+  readonly runbooks: readonly Runbook[];
+  /** Runbook name -> the SSM document name the local SSM answers events for. */
+  readonly documents: Readonly<Record<string, string>>;
+  readonly random: () => number;
+}
+
+/**
+ * The product's runtime on this machine: the DynamoDB adapters on DynamoDB Local, every instance
+ * opted in, timers delivered to the real timer handler at their (virtual) due time, remediation
+ * events on the local bus, and the alarm and command-status handlers routed by the stack's patterns.
+ * Timer handler failures are collected (on AWS, SQS would retry them and then dead-letter them).
+ */
+export function localRuntime(world: LocalWorld): { runtime: Runtime; timerFailures: string[] } {
+  const timerFailures: string[] = [];
+  const runtime = assembleRuntime({
+    store: new DynamoDbIncidentStore(world.client, world.table),
+    killSwitch: new DynamoDbKillSwitch(world.client, world.table),
+    fleet: new DynamoDbFleetGuard(world.client, world.table),
+    inventory: world.inventory,
+    // Every local instance carries the opt-in tag.
+    optIn: {
+      optIn: async (instanceId) => ({
+        instanceId,
+        tagKey: 'AutoRemediation',
+        tagValue: 'enabled',
+        tagged: true,
+      }),
+    },
+    commands: world.commands,
+    timers: new AgendaTimerQueue(world.scheduler, async (timer) => {
+      const { batchItemFailures } = await timerHandler(
+        sqsEvent([JSON.stringify(timer)]),
+        lambdaContext('timer'),
+      );
+      if (batchItemFailures.length > 0)
+        timerFailures.push(`${timer.kind} for ${'incidentId' in timer ? timer.incidentId : timer.runbook}`);
+    }),
+    pager: world.pager,
+    events: new BusEventPublisher(world.bus, world.scheduler),
+    alarms: world.alarms,
+    clock: world.scheduler,
+    random: world.random,
+    metrics: new RecordedMetrics(),
+    logger: new Logger({
+      serviceName: 'ec2-auto-remediation',
+      logLevel: (process.env.LOG_LEVEL as 'INFO') ?? 'SILENT',
+    }),
+    runbooks: new RunbookCatalog(world.runbooks, world.documents),
+  });
+  const alarmHandler = createAlarmHandler(runtime);
+  const statusHandler = createCommandStatusHandler(runtime);
+  const timerHandler = createTimerHandler(runtime);
+  const handlers = {
+    alarm: (e: AwsEvent) => alarmHandler(e, lambdaContext('alarm')),
+    'command-status': (e: AwsEvent) => statusHandler(e, lambdaContext('command-status')),
+  };
+  for (const route of handlerRoutes(world.documents))
+    world.bus.addRule({ ...route, target: handlers[route.name] });
+  return { runtime, timerFailures };
+}
