@@ -9,6 +9,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Clock } from '../functions/core/ports.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import type { HandlerConfig } from '../functions/handlers/config.ts';
 import { createAwsRuntime, type Runtime } from '../functions/handlers/runtime.ts';
@@ -87,8 +88,14 @@ export function mockAws(counter: CallCounter): void {
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
 }
 
-/** DynamoDB Local with the incident table, a runtime on it, and the counters. */
-export async function benchRuntime(runbooks: readonly Runbook[]): Promise<{
+/**
+ * DynamoDB Local with the incident table, a runtime on it, and the counters. The runtime reads real
+ * time unless a benchmark hands it a clock of its own (to move time on without waiting for it).
+ */
+export async function benchRuntime(
+  runbooks: readonly Runbook[],
+  options: { readonly clock?: Clock } = {},
+): Promise<{
   runtime: Runtime;
   client: DynamoDBClient;
   counter: CallCounter;
@@ -121,6 +128,7 @@ export async function benchRuntime(runbooks: readonly Runbook[]): Promise<{
       ec2: new EC2Client({ region: 'us-east-1' }),
     },
     runbooks,
+    ...(options.clock ? { clock: options.clock } : {}),
     logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
     metrics: new RecordedMetrics(),
   });

@@ -7,7 +7,8 @@ import { RemediationStack } from '../lib/remediation-stack.ts';
  * - optInTagKey: the tag that opts instances in (default AutoRemediation, value "enabled");
  * - pagerEmail: comma-separated email addresses to subscribe to the pager topic;
  * - pagerTopicArn: an existing SNS topic to page through instead of a new one;
- * - chatTopicArn: the SNS topic a chat channel (Amazon Q Developer in chat applications) subscribes to.
+ * - chatTopicArn: the SNS topic a chat channel (Amazon Q Developer in chat applications) subscribes to;
+ * - bundleAwsSdk=true: bundle the AWS SDK into the functions instead of using the runtime's copy.
  * No account or region is set: the template is environment-agnostic and synthesizes offline.
  */
 const app = new App();
@@ -27,6 +28,7 @@ new RemediationStack(app, 'Ec2AutoRemediation', {
     .filter((email) => email !== ''),
   pagerTopicArn: context('pagerTopicArn'),
   chatTopicArn: context('chatTopicArn'),
+  bundleAwsSdk: context('bundleAwsSdk') === 'true',
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -95,6 +95,12 @@ export interface RemediationEngineProps {
    * @default true
    */
   readonly observability?: boolean;
+  /**
+   * Bundle the AWS SDK into the functions (the exact version the tests ran against) instead of using
+   * the Lambda runtime's copy. See docs/design-decisions.md, "The functions use the runtime's SDK".
+   * @default false
+   */
+  readonly bundleAwsSdk?: boolean;
 }
 
 /** The service name the handlers log under. */
@@ -156,6 +162,7 @@ export class RemediationEngine extends Construct {
         'the alarm and command-status functions (Lambda on-failure destination after async retries)',
       ),
       logRetention: props.logRetention,
+      bundleAwsSdk: props.bundleAwsSdk,
     });
     this.functions.timer.addEventSource(
       new lambdaEventSources.SqsEventSource(this.timerQueue, {

@@ -36,6 +36,11 @@ export interface RemediationStackProps extends StackProps {
    * @default - every runbook in the registry
    */
   readonly runbooks?: readonly Runbook[];
+  /**
+   * Bundle the AWS SDK into the functions instead of using the Lambda runtime's copy.
+   * @default false
+   */
+  readonly bundleAwsSdk?: boolean;
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -52,6 +57,7 @@ export class RemediationStack extends Stack {
       optInTagValue: props.optInTagValue,
       pagerEmails: props.pagerEmails,
       runbooks: props.runbooks,
+      bundleAwsSdk: props.bundleAwsSdk,
       pagerTopic:
         props.pagerTopicArn === undefined
           ? undefined

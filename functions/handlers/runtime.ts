@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -15,6 +15,7 @@ import { Ec2InstanceInventory } from '../adapters/aws/ec2-instance-inventory.ts'
 import { Ec2OptInReader } from '../adapters/aws/ec2-opt-in-reader.ts';
 import { EventBridgePublisher } from '../adapters/aws/eventbridge-publisher.ts';
 import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.ts';
+import { defaultCloudWatchClient, defaultEc2Client } from '../adapters/aws/sdk-modules.ts';
 import { SnsPager } from '../adapters/aws/sns-pager.ts';
 import { SqsTimerQueue } from '../adapters/aws/sqs-timer-queue.ts';
 import { SsmCommandRunner } from '../adapters/aws/ssm-command-runner.ts';
@@ -76,7 +77,7 @@ export interface RuntimeOptions {
 export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions = {}): Runtime {
   const clients = options.clients ?? {};
   const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
-  const ec2 = clients.ec2 ?? new EC2Client({});
+  const ec2 = clients.ec2 ?? defaultEc2Client;
   const logger = options.logger ?? new Logger({ serviceName: 'ec2-auto-remediation' });
   return assembleRuntime({
     store: new DynamoDbIncidentStore(dynamodb, config.tableName),
@@ -96,7 +97,7 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions 
       onChatError: (error) => logger.warn('chat notification not sent; the page itself was', { error }),
     }),
     events: new EventBridgePublisher(clients.eventbridge ?? new EventBridgeClient({}), config.eventBusName),
-    alarms: new CloudWatchAlarmReader(clients.cloudwatch ?? new CloudWatchClient({})),
+    alarms: new CloudWatchAlarmReader(clients.cloudwatch ?? defaultCloudWatchClient),
     clock: options.clock ?? { now: () => Date.now() },
     random: options.random ?? Math.random,
     logger,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlarmChange, AlarmMetric } from '../core/alarm.ts';
 import type { BreakerTimerMessage, TimerMessage } from '../core/inputs.ts';
 
