@@ -55,6 +55,21 @@ export interface SafetyFacts {
   readonly fleet?: FleetFacts;
 }
 
+/**
+ * The facts under which every gate lets an attempt start: nothing paused, no breaker, no dry-run
+ * switch, the instance free, every slot free, the budget unspent. A decision that absorbs an input
+ * under these facts absorbs it under any facts (a property test holds the decider to it), so a
+ * handler can absorb a duplicate or stale input without reading the gates' state at all.
+ */
+export function permissiveFacts(runbook: Runbook): SafetyFacts {
+  return {
+    fleet: {
+      slotsInUse: 0,
+      freeSlots: Array.from({ length: runbook.concurrency.maxInFlight }, (_, slot) => slot),
+    },
+  };
+}
+
 /** The shared limits an attempt must fit in. */
 export interface FleetFacts {
   /** The lease on the instance, when another incident holds it and it has not lapsed. */

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { INSTANCE_ID } from '../core/alarm.ts';
 import { decide } from '../core/decide.ts';
 import type { Effect, PageEffect, PublishEventEffect, SendCommandEffect } from '../core/effects.ts';
-import type { SafetyFacts } from '../core/gates.ts';
+import { permissiveFacts, type SafetyFacts } from '../core/gates.ts';
 import { type Incident, type IncidentKey, isOpen } from '../core/incident.ts';
 import type { DecisionInput } from '../core/inputs.ts';
 import { transitionMetrics } from '../core/metrics.ts';
@@ -93,13 +93,23 @@ export class IncidentProcessor {
     for (let round = 1; ; round++) {
       const current = round === 1 && known ? known : await store.load(key);
       const input = typeof source === 'function' ? await source(current) : source;
+      const now = clock.now();
+      const random = this.ports.random();
+      // Duplicates and stale inputs are most of a storm: one absorbed with every gate open is absorbed
+      // whatever the gates say (property-tested), so it costs the incident's read and nothing more.
+      const absorbed =
+        this.readsGates(runbook, input, current, round === 1) &&
+        decide(current, input, { runbook, now, random, safety: permissiveFacts(runbook) });
+      if (absorbed && !absorbed.changed) {
+        logger.info('input absorbed', {
+          input: input.kind,
+          reason: absorbed.reason,
+          status: current?.status,
+        });
+        return { changed: false, incident: current, reason: absorbed.reason };
+      }
       const safety = await this.safetyFacts(key, runbook, input, current, round === 1);
-      const decision = decide(current, input, {
-        runbook,
-        now: clock.now(),
-        random: this.ports.random(),
-        safety,
-      });
+      const decision = decide(current, input, { runbook, now, random, safety });
       if (!decision.changed) {
         logger.info('input absorbed', {
           input: input.kind,
@@ -139,6 +149,23 @@ export class IncidentProcessor {
       await this.carryOut(key, runbook, effects, incident);
       return { changed: true, incident };
     }
+  }
+
+  /**
+   * Whether deciding `input` reads the gates' state without recording anything for the breaker: an
+   * ALARM on an open incident, or a timer. (An ALARM that could open an incident is counted by the
+   * breaker whatever becomes of it, so it always takes the full path.)
+   */
+  private readsGates(
+    runbook: Runbook,
+    input: DecisionInput,
+    current: Incident | undefined,
+    firstLook: boolean,
+  ): boolean {
+    if (input.kind === 'timer') return true;
+    if (input.kind !== 'alarm' || input.alarm.state !== 'ALARM') return false;
+    const opening = firstLook && (!current || !isOpen(current));
+    return !(opening && runbook.breaker);
   }
 
   /**

@@ -9,6 +9,7 @@ import type {
   ScheduleTimerEffect,
   SendCommandEffect,
 } from '../../functions/core/effects.ts';
+import { permissiveFacts } from '../../functions/core/gates.ts';
 import type { CommandResult, Incident, IncidentStatus, TimerKind } from '../../functions/core/incident.ts';
 import { latestAttempt } from '../../functions/core/incident.ts';
 import type {
@@ -98,6 +99,16 @@ function checkedDecide(
     fail(
       `decide is not deterministic on ${show(input)}: ${JSON.stringify(again)} vs ${JSON.stringify(decision)}`,
     );
+  }
+  // What lets a handler absorb a duplicate without reading the gates: absorbed when every gate is
+  // open means absorbed whatever the gates say.
+  if (!decision.changed || ctx.safety !== undefined) {
+    const open = decide(current, input, { ...ctx, safety: permissiveFacts(ctx.runbook) });
+    if (!open.changed && decision.changed) {
+      fail(
+        `${show(input)} in status ${current?.status ?? 'none'} is absorbed when every gate is open (${open.reason}) but changes the incident under ${JSON.stringify(ctx.safety)}`,
+      );
+    }
   }
   if (decision.changed) {
     const expected = (current?.version ?? 0) + 1;
