@@ -183,6 +183,7 @@ export async function alarmStorm(): Promise<Record<string, unknown>> {
       },
       drain: { ...drain, calls: difference(wholeLife, calls) },
       endStates: proof.endStates,
+      incidentRecordWritesPerIncident: proof.incidentRecordWritesPerIncident,
       escalationReasons: proof.escalationReasons,
       productMetrics: proof.productMetrics,
       commandsSent: world.commands.length,
@@ -401,9 +402,11 @@ async function prove(
   let escalated = 0;
   let lastClosedAt = 0;
   let firstOpenedAt = Number.POSITIVE_INFINITY;
+  const versions: Record<string, number> = {};
   for (const incident of incidents) {
     add(endStates, endStateOf(incident));
     if (!incident) continue;
+    add(versions, endStateOf(incident), incident.version);
     firstOpenedAt = Math.min(firstOpenedAt, incident.openedAt);
     lastClosedAt = Math.max(lastClosedAt, incident.closedAt ?? 0);
     if (incident.escalation) {
@@ -469,6 +472,10 @@ async function prove(
   return {
     everyIncidentClosed: incidents.every((i) => i !== undefined && !isOpen(i)),
     endStates,
+    // Every write of an incident's record increments its version: the record's own share of the writes.
+    incidentRecordWritesPerIncident: Object.fromEntries(
+      Object.entries(versions).map(([state, sum]) => [state, round(sum / (endStates[state] ?? 1), 1)]),
+    ),
     escalationReasons,
     productMetrics: metrics
       ? Object.fromEntries(
