@@ -258,11 +258,23 @@ export function waitFor(incident: Incident, refusal: Refusal, ctx: DecisionConte
   }
   const span = Math.min(WAIT_MAX_SECONDS, Math.max(WAIT_MIN_SECONDS, waited / 2));
   const waitSeconds = Math.max(1, Math.min(Math.round(span * (0.5 + ctx.random / 2)), limit - waited));
-  const next = note(
-    { ...withRefusal(incident, refusal), status: 'waiting', waitingSince: since },
-    ctx.now,
-    `waiting ${waitSeconds}s: ${refusal.reason}`,
-  );
+  const waiting: Incident = { ...withRefusal(incident, refusal), status: 'waiting', waitingSince: since };
+  // Waiting again on the same gate rewrites the last line instead of adding one: an incident that
+  // waits many times keeps its story (and its item) short.
+  const last = incident.history[incident.history.length - 1];
+  const again =
+    incident.status === 'waiting' &&
+    incident.refusals?.[incident.refusals.length - 1]?.gate === refusal.gate &&
+    last?.what.startsWith('waiting ');
+  const next = again
+    ? {
+        ...waiting,
+        history: [
+          ...incident.history.slice(0, -1),
+          { at: ctx.now, what: `waiting ${waitSeconds}s more (${waited}s so far): ${refusal.reason}` },
+        ],
+      }
+    : note(waiting, ctx.now, `waiting ${waitSeconds}s: ${refusal.reason}`);
   return withTimer({ incident: next, effects: [] }, 'retry', ctx.now + waitSeconds * 1000);
 }
 

@@ -139,6 +139,28 @@ describe('the lease and concurrency gates', () => {
     expect(s.incident?.attempts).toHaveLength(1);
   });
 
+  it('keep one history line for a wait on the same gate, however many times it retries, and a new one for another gate', () => {
+    const s = new Scenario();
+    s.safety = { fleet: leased };
+    s.apply(alarmInput('ALARM', T0));
+    const lines = s.incident?.history.length ?? 0;
+    for (let i = 0; i < 8; i++) s.fireTimer();
+
+    expect(s.incident?.status).toBe('waiting');
+    expect(s.incident?.history).toHaveLength(lines);
+    const waiting = s.incident?.history.filter((h) => h.what.startsWith('waiting ')) ?? [];
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.what).toMatch(
+      /^waiting \d+s more \(\d+s so far\): instance i-0123456789abcdef0 is being remediated by runbook service-down/,
+    );
+
+    s.safety = { fleet: busySlots };
+    s.fireTimer();
+    expect(s.incident?.history).toHaveLength(lines + 1);
+    expect(s.incident?.history.at(-1)?.what).toMatch(/^waiting \d+s: runbook disk-full already has 10 of 10/);
+    expect(s.incident?.refusals?.map((r) => r.gate)).toEqual(['lease', 'concurrency']);
+  });
+
   it('ignore a lease the incident holds itself', () => {
     const s = new Scenario();
     s.apply(alarmInput('ALARM', T0, {}));
