@@ -59,7 +59,8 @@ export class FleetGates {
   async onOpeningAlarm(runbook: Runbook, input: AlarmInput): Promise<FleetState> {
     const { fleet, clock } = this.ports;
     const instanceId = input.target.kind === 'instance' ? input.target.instanceId : undefined;
-    const [, state] = await Promise.all([this.recordAlarm(runbook, input), this.read(runbook, instanceId)]);
+    // Without the instance's lease: the claim checks it (see IncidentProcessor.safetyFacts).
+    const [, state] = await Promise.all([this.recordAlarm(runbook, input), this.read(runbook, undefined)]);
     const policy = runbook.breaker;
     if (!instanceId || !policy) return state;
     const now = clock.now();
@@ -89,7 +90,7 @@ export class FleetGates {
     await this.scheduleBreakerTimer(runbook, record.openedAt, now + PAGE_RETRY_SECONDS * 1000);
     if (!(await fleet.openBreaker(runbook.name, record, policy.quietSeconds))) {
       // Another alarm opened it a moment ago; its writer pages the group.
-      const current = await this.read(runbook, instanceId);
+      const current = await this.read(runbook, undefined);
       if (current.breaker?.state === 'open')
         await fleet.addToBreaker(runbook.name, current.breaker.openedAt, instanceId, now);
       return current;

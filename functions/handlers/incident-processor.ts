@@ -188,10 +188,17 @@ export class IncidentProcessor {
     }
     // Counted towards the breaker once per delivery; a retry after a lost race only reads again.
     const opening = firstLook && input.kind === 'alarm' && (!current || !isOpen(current));
+    // The instance's lease is checked by the claim itself, so it is read first only by an incident
+    // already waiting on it: elsewhere a busy instance is rare, and a lost claim reads it before
+    // deciding again.
+    const waitingOnLease = current?.status === 'waiting' && current.refusals?.at(-1)?.gate === 'lease';
+    const readLease = !firstLook || waitingOnLease;
     const [paused, optIn, fleet] = await Promise.all([
       this.ports.killSwitch.pauseFor(runbook.name),
       instanceId ? this.ports.optIn.optIn(instanceId) : undefined,
-      opening ? gates.onOpeningAlarm(runbook, input) : gates.read(runbook, instanceId),
+      opening
+        ? gates.onOpeningAlarm(runbook, input)
+        : gates.read(runbook, readLease ? instanceId : undefined),
     ]);
     return {
       ...(paused ? { paused } : {}),
