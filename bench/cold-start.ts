@@ -121,7 +121,13 @@ export async function coldStart(): Promise<Record<string, unknown>> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { benchmark: 'cold-start', machine: machine(), importsPerBundle: IMPORTS_PER_BUNDLE, functions };
+  return {
+    benchmark: 'cold-start',
+    machine: machine(),
+    importsPerBundle: IMPORTS_PER_BUNDLE,
+    functions,
+    met: Object.values(functions).every((f) => (f as { met: boolean }).met),
+  };
 }
 
 async function measure(
