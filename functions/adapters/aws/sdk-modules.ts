@@ -4,8 +4,9 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 /**
  * The EC2 and CloudWatch clients are the largest the functions use, and not every function calls
  * them: the command-status function never does, the alarm function never reads CloudWatch. Their SDK
- * modules are therefore imported when first needed, or during start-up by the functions that will
- * need them (see the handler entry points), so that each function loads only the clients it calls.
+ * modules are therefore imported when first needed, and the entry points of the functions that call
+ * them import them statically (which loads them with the rest of the function, faster than a dynamic
+ * import after start-up), so that each function loads only the clients it calls.
  */
 
 /** A value made once, on first use. */
