@@ -1,12 +1,13 @@
 // After `cdk synth`: every function bundle the stack deploys stays within 250 KiB (minified, the
 // runtime's SDK), the cold-start budget in BENCHMARKS.md, and loads in a fresh Node process with the
 // SDK resolved from outside the bundle, as the Lambda runtime provides it. Exits 1 naming any that fails.
+// Usage: node .ci/check-bundles.mjs [cdk.out directory] [limit in KiB]
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const LIMIT_KIB = 250;
-const out = 'cdk.out';
+const out = process.argv[2] ?? 'cdk.out';
+const LIMIT_KIB = Number(process.argv[3] ?? 250);
 const bundles = readdirSync(out)
   .filter((name) => name.startsWith('asset.'))
   .map((asset) => join(out, asset, 'index.mjs'))
