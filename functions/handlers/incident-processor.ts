@@ -4,7 +4,7 @@ import { decide } from '../core/decide.ts';
 import type { Effect, PageEffect, PublishEventEffect, SendCommandEffect } from '../core/effects.ts';
 import { permissiveFacts, type SafetyFacts } from '../core/gates.ts';
 import { type Incident, type IncidentKey, isOpen } from '../core/incident.ts';
-import type { DecisionInput } from '../core/inputs.ts';
+import type { DecisionInput, TimerMessage } from '../core/inputs.ts';
 import { transitionMetrics } from '../core/metrics.ts';
 import {
   ClaimConflictError,
@@ -55,6 +55,30 @@ export interface ProcessOutcome {
   readonly incident: Incident | undefined;
   /** Why nothing changed, when nothing did. */
   readonly reason?: string;
+}
+
+/**
+ * The retry timer to send again when a waiting incident's retry decides to wait again on the same
+ * gate: only its timer (and the text of its last history line) would change, and a write per retry
+ * is most of what a storm costs (a waiting incident retries every 15 to 120 s for up to
+ * `maxWaitSeconds`). The incident keeps the timer it has: the same message comes back at the new due
+ * time, current, and the wait's limit still counts from `waitingSince`. Anything else (a start, a
+ * page at the wait's limit, another gate) is written as usual.
+ */
+export function stillWaiting(
+  current: Incident | undefined,
+  input: DecisionInput,
+  next: Incident,
+  effects: readonly Effect[],
+): TimerMessage | undefined {
+  if (input.kind !== 'timer' || input.timer.kind !== 'retry') return undefined;
+  if (current?.status !== 'waiting' || next.status !== 'waiting' || next.id !== current.id) return undefined;
+  if (current.timer?.token !== input.timer.token || next.waitingSince !== current.waitingSince)
+    return undefined;
+  if ((next.refusals?.length ?? 0) !== (current.refusals?.length ?? 0)) return undefined;
+  if (next.attempts.length !== current.attempts.length || next.timer?.kind !== 'retry') return undefined;
+  if (effects.some((effect) => effect.kind !== 'schedule-timer')) return undefined;
+  return { ...input.timer, dueAt: next.timer.dueAt };
 }
 
 /** Conflicting writers on one incident are few (a handful of duplicate events); more is a fault. */
@@ -119,6 +143,17 @@ export class IncidentProcessor {
         return { changed: false, incident: current, reason: decision.reason };
       }
       const { incident, effects } = decision;
+      const moved = stillWaiting(current, input, incident, effects);
+      if (moved) {
+        // Waiting again on the same gate: the record would change only in its timer. The same timer
+        // (its token still current) comes back later instead, and nothing is written.
+        await this.ports.timers.schedule(moved, now);
+        logger.info('still waiting; the retry comes back later', {
+          reason: incident.refusals?.at(-1)?.reason,
+          dueAt: new Date(moved.dueAt).toISOString(),
+        });
+        return { changed: false, incident: current, reason: 'still waiting' };
+      }
       // Every log line of the invocation from here on names the incident.
       logger.setCorrelationId(incident.id);
       await this.scheduleTimers(effects);

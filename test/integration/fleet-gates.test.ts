@@ -156,6 +156,91 @@ describe('the concurrency limit under an alarm storm', () => {
   }
 });
 
+describe('an incident waiting for a slot', () => {
+  const limited = cpu({
+    concurrency: { maxInFlight: 1, maxPerHour: 100_000, maxWaitSeconds: 900 },
+    breaker: false,
+  });
+
+  it('waits again without rewriting its record, the same retry coming back, then acts once the slot is free', async () => {
+    const clock = new TestClock(T0);
+    const { runtime } = await testRuntime({ runbooks: [limited], clock });
+    resetMocks();
+    const alarmHandler = createAlarmHandler(runtime);
+    const timerHandler = createTimerHandler(runtime);
+    const [holder, waiter] = [instance(40, 1), instance(40, 2)];
+    await alarmHandler(alarmEvent(holder, 'ALARM', T0 - 1000), lambdaContext);
+    await alarmHandler(alarmEvent(waiter, 'ALARM', T0 - 1000), lambdaContext);
+    const key = { runbook: limited.name, target: waiter };
+    const first = (await runtime.store.load(key)) as Incident;
+    expect(first.status).toBe('waiting');
+
+    // Three retries find the slot still taken: the record is not written, the same timer comes back.
+    let timer = timerOf(first);
+    for (let retry = 1; retry <= 3; retry++) {
+      const sent = mocks.sqs.commandCalls(SendMessageCommand).length;
+      clock.value = timer.dueAt;
+      const result = await timerHandler(sqsEvent([JSON.stringify(timer)]), lambdaContext);
+      expect(result.batchItemFailures).toEqual([]);
+      const again = queuedTimers().slice(sent);
+      expect(again).toHaveLength(1);
+      const next = again[0] as TimerMessage;
+      expect(next.token).toBe(first.timer?.token);
+      expect(next.dueAt).toBeGreaterThan(timer.dueAt);
+      timer = next;
+    }
+    expect(await runtime.store.load(key)).toEqual(first);
+
+    // The holder finishes: the next retry takes the slot and sends the command.
+    await fixed(
+      runtime,
+      limited,
+      (await runtime.store.load({ runbook: limited.name, target: holder })) as Incident,
+      clock,
+    );
+    clock.value = timer.dueAt;
+    await timerHandler(sqsEvent([JSON.stringify(timer)]), lambdaContext);
+    const acting = (await runtime.store.load(key)) as Incident;
+    expect(acting.status).toBe('remediating');
+    // Written twice since it began to wait: the attempt, then SSM's command id.
+    expect(acting.version).toBe(first.version + 2);
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+  });
+
+  it('still pages once its wait reaches maxWaitSeconds, counted from when it began to wait', async () => {
+    // A wait shorter than the holder's hold (600 s), so that the slot stays taken throughout.
+    const impatient = cpu({
+      concurrency: { maxInFlight: 1, maxPerHour: 100_000, maxWaitSeconds: 300 },
+      breaker: false,
+    });
+    const clock = new TestClock(T0);
+    const { runtime } = await testRuntime({ runbooks: [impatient], clock });
+    resetMocks();
+    const alarmHandler = createAlarmHandler(runtime);
+    const timerHandler = createTimerHandler(runtime);
+    await alarmHandler(alarmEvent(instance(41, 1), 'ALARM', T0 - 1000), lambdaContext);
+    await alarmHandler(alarmEvent(instance(41, 2), 'ALARM', T0 - 1000), lambdaContext);
+    const key = { runbook: impatient.name, target: instance(41, 2) };
+    let timer = timerOf(await runtime.store.load(key));
+    let retries = 0;
+    while ((await runtime.store.load(key))?.status === 'waiting' && retries++ < 100) {
+      const sent = mocks.sqs.commandCalls(SendMessageCommand).length;
+      clock.value = timer.dueAt;
+      await timerHandler(sqsEvent([JSON.stringify(timer)]), lambdaContext);
+      const again = queuedTimers().slice(sent);
+      if (again.length > 0) timer = again.at(-1) as TimerMessage;
+    }
+
+    const paged = (await runtime.store.load(key)) as Incident;
+    expect(paged.status).toBe('escalated');
+    expect(clock.now() - T0).toBeLessThanOrEqual(300_000);
+    expect(paged.escalation?.reason).toMatch(/^refused by the concurrency gate/);
+    expect(paged.refusals?.at(-1)?.reason).toMatch(/waited 300s \(limit 300s\)$/);
+    expect(published('escalation')).toHaveLength(1);
+    expect(retries).toBeGreaterThan(3);
+  });
+});
+
 describe('the hourly budget under concurrency', () => {
   const budgeted = cpu({ concurrency: { maxInFlight: 1000, maxPerHour: 7 }, breaker: false });
 
