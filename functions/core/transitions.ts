@@ -60,10 +60,15 @@ export function commentFor(incident: Incident, attempt: number): string {
   return `${incident.id} attempt ${attempt}`.slice(0, 100);
 }
 
-/** Sets the incident's one current timer; the token makes every earlier timer stale. */
+/**
+ * Sets the incident's one current timer; the token makes every earlier timer stale. It names the
+ * version whose write schedules it (last, for the timer handler's early check) and its due time, so
+ * that a timer enqueued by a decision whose write never landed can never share the token of a later
+ * decision that reaches the same version and attempt.
+ */
 export function withTimer(step: Step, kind: TimerKind, dueAt: number): Step {
   const { incident } = step;
-  const token = `${kind}.${incident.attempts.length}.${incident.version}`;
+  const token = `${kind}.${incident.attempts.length}.${dueAt}.${incident.version}`;
   const timer = { kind, dueAt, token };
   return {
     incident: { ...incident, timer },

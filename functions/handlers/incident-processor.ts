@@ -114,6 +114,8 @@ export class IncidentProcessor {
   ): Promise<ProcessOutcome> {
     const { store, clock, logger } = this.ports;
     let claimConflicts = 0;
+    // Timers enqueued for a decision whose write then lost: they name a version not written yet.
+    let orphanedTimers = false;
     for (let round = 1; ; round++) {
       const current = round === 1 && known ? known : await store.load(key);
       const input = typeof source === 'function' ? await source(current) : source;
@@ -143,7 +145,8 @@ export class IncidentProcessor {
         return { changed: false, incident: current, reason: decision.reason };
       }
       const { incident, effects } = decision;
-      const moved = stillWaiting(current, input, incident, effects);
+      // Not after a lost write in this call: writing makes the timers it left behind stale at once.
+      const moved = orphanedTimers ? undefined : stillWaiting(current, input, incident, effects);
       if (moved) {
         // Waiting again on the same gate: the record would change only in its timer. The same timer
         // (its token still current) comes back later instead, and nothing is written.
@@ -160,6 +163,7 @@ export class IncidentProcessor {
       try {
         await store.save(incident, current);
       } catch (error) {
+        if (effects.some((effect) => effect.kind === 'schedule-timer')) orphanedTimers = true;
         if (error instanceof ClaimConflictError && ++claimConflicts < MAX_CLAIM_CONFLICTS) {
           logger.info('lost a race for a shared limit; reading the limits again', {
             claims: error.claims,

@@ -161,6 +161,21 @@ describe('the lease and concurrency gates', () => {
     expect(s.incident?.refusals?.map((r) => r.gate)).toEqual(['lease', 'concurrency']);
   });
 
+  it('name each timer by its due time too, so that a timer whose write never landed cannot pass for a later one', () => {
+    // The same version and attempt reached by two decisions at different times (the first one's
+    // write lost after its timer was enqueued): the tokens differ, and the version stays last.
+    const lost = new Scenario();
+    lost.apply(alarmInput('ALARM', T0));
+    const later = new Scenario();
+    later.now = T0 + 7_000;
+    later.apply(alarmInput('ALARM', T0));
+    expect(lost.incident?.version).toBe(later.incident?.version);
+    expect(lost.incident?.attempts).toHaveLength(1);
+    expect(later.incident?.attempts).toHaveLength(1);
+    expect(lost.incident?.timer?.token).not.toBe(later.incident?.timer?.token);
+    expect(later.incident?.timer?.token).toMatch(new RegExp(`\\.${later.incident?.version}$`));
+  });
+
   it('ignore a lease the incident holds itself', () => {
     const s = new Scenario();
     s.apply(alarmInput('ALARM', T0, {}));
