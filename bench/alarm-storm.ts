@@ -26,7 +26,7 @@ import { createTimerHandler } from '../functions/handlers/timer-handler.ts';
 import { commandInvocationStatusChange, lambdaContext, sqsEvent } from '../local/aws-shapes.ts';
 import { RecordedMetrics } from '../local/local-ports.ts';
 import { testRunbook } from '../test/support/fixtures.ts';
-import { alarmEvent, benchRuntime, type CallCounter, instanceId } from './harness.ts';
+import { alarmEvent, BenchClock, benchRuntime, type CallCounter, instanceId } from './harness.ts';
 import { machine, percentile, round } from './machine.ts';
 
 const EVENTS = 10_000;
@@ -701,22 +701,6 @@ class World {
  * The runtime's clock: real time during the storm, then frozen at the moment the drain starts and
  * moved on by the benchmark only.
  */
-class BenchClock implements Clock {
-  private virtual: number | undefined;
-
-  now(): number {
-    return this.virtual ?? Date.now();
-  }
-
-  freeze(): void {
-    this.virtual ??= Date.now();
-  }
-
-  advanceTo(at: number): void {
-    this.virtual = Math.max(this.now(), at);
-  }
-}
-
 /** A min-heap of happenings by due time (first pushed first among equals). */
 class DueQueue<T extends { readonly at: number }> {
   private readonly heap: Array<{ item: T; seq: number }> = [];

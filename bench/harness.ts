@@ -50,7 +50,7 @@ export function countDynamoDb(client: DynamoDBClient, counter: CallCounter): voi
 }
 
 /** The mocked services that cannot run here, answering as AWS does, each call counted. */
-export function mockAws(counter: CallCounter): void {
+export function mockAws(counter: CallCounter, timerMessages: string[] = []): void {
   let commands = 0;
   mockClient(SSMClient)
     .on(SendCommandCommand)
@@ -61,8 +61,9 @@ export function mockAws(counter: CallCounter): void {
     });
   mockClient(SQSClient)
     .on(SendMessageCommand)
-    .callsFake(() => {
+    .callsFake((input: { MessageBody?: string }) => {
       counter.add('sqs:SendMessage');
+      timerMessages.push(input.MessageBody ?? '');
       return { MessageId: 'm' };
     });
   mockClient(SNSClient)
@@ -100,6 +101,9 @@ export async function benchRuntime(
   client: DynamoDBClient;
   counter: CallCounter;
   tableName: string;
+  endpoint: string;
+  /** The body of every timer message sent, in order. */
+  timerMessages: string[];
   stop: () => Promise<void>;
 }> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -108,7 +112,8 @@ export async function benchRuntime(
   const counter = new CallCounter();
   await createIncidentTable(client, 'incidents');
   countDynamoDb(client, counter);
-  mockAws(counter);
+  const timerMessages: string[] = [];
+  mockAws(counter, timerMessages);
   const config: HandlerConfig = {
     tableName: 'incidents',
     timerQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/timers',
@@ -132,7 +137,15 @@ export async function benchRuntime(
     logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
     metrics: new RecordedMetrics(),
   });
-  return { runtime, client, counter, tableName: 'incidents', stop: () => dynamo.stop() };
+  return {
+    runtime,
+    client,
+    counter,
+    tableName: 'incidents',
+    endpoint: dynamo.endpoint,
+    timerMessages,
+    stop: () => dynamo.stop(),
+  };
 }
 
 /** AWS's published single-metric alarm event, moved to an instance, a state and a time. */
@@ -151,4 +164,21 @@ export function alarmEvent(instanceId: string, state: 'ALARM' | 'OK', at: number
 /** The n-th instance id of a series. */
 export function instanceId(series: number, n: number): string {
   return `i-${String(series).padStart(5, '0')}${String(n).padStart(12, '0')}`;
+}
+
+/** Real time until frozen; then it moves only when a benchmark moves it. */
+export class BenchClock implements Clock {
+  private virtual: number | undefined;
+
+  now(): number {
+    return this.virtual ?? Date.now();
+  }
+
+  freeze(): void {
+    this.virtual ??= Date.now();
+  }
+
+  advanceTo(at: number): void {
+    this.virtual = Math.max(this.now(), at);
+  }
 }
