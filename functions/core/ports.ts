@@ -170,8 +170,11 @@ export interface FleetGuard {
       readonly quietSince?: number;
     },
   ): Promise<BreakerRecord | undefined>;
-  /** Adds judged runs (idempotent per incident and attempt); resolves to the runbook's latest runs. */
-  recordRuns(runbook: string, runs: readonly RunOutcome[]): Promise<RunOutcome[]>;
+  /**
+   * Adds judged runs (idempotent per incident and attempt) and keeps the latest `keep` (the runbook's
+   * `autoDisable.lastRuns`: every run kept is paid for again on each write); resolves to them.
+   */
+  recordRuns(runbook: string, runs: readonly RunOutcome[], keep: number): Promise<RunOutcome[]>;
   /** Switches a runbook to dry-run; false when it already was. */
   setMode(runbook: string, override: ModeOverride): Promise<boolean>;
   /** Lets a runbook act again and forgets its runs; false when it was not switched. */

@@ -150,7 +150,7 @@ export class FleetGates {
     const runs = judgedRuns(previous, next, clock.now());
     if (runs.length === 0 || runbook.mode === 'dry-run' || !runbook.autoDisable) return;
     try {
-      const latest = await fleet.recordRuns(runbook.name, runs);
+      const latest = await fleet.recordRuns(runbook.name, runs, runbook.autoDisable.lastRuns);
       const reason = autoDisableTrips(latest, runbook.autoDisable);
       if (!reason) return;
       const override: ModeOverride = { mode: 'dry-run', reason, by: 'auto-disable', since: clock.now() };

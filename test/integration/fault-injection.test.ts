@@ -1,3 +1,4 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   ProvisionedThroughputExceededException,
   ThrottlingException,
@@ -7,8 +8,10 @@ import { DescribeTagsCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InternalErrorException } from '@aws-sdk/client-sns';
 import { InvalidInstanceId } from '@aws-sdk/client-ssm';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { incidentFromItem } from '../../functions/adapters/aws/incident-item.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import { defineRunbook } from '../../functions/core/runbook.ts';
 import type { HandlerResult } from '../../functions/handlers/alarm-handler.ts';
@@ -58,10 +61,20 @@ const throttledTransaction = () =>
     ],
   });
 
+/** The incident record a PutItem request writes, decoded as the store would read it back, as JSON. */
+function recordWritten(call: { body: string }): string {
+  const { Item } = JSON.parse(call.body) as { Item?: Record<string, AttributeValue> };
+  if (!Item) return '';
+  const { body, ...plain } = Item;
+  const encoded = body && 'B' in body ? { body: { B: Buffer.from(String(body.B), 'base64') } } : {};
+  return JSON.stringify(
+    incidentFromItem(unmarshall({ ...plain, ...encoded } as Record<string, AttributeValue>)),
+  );
+}
 /** The DynamoDB write that records an attempt's command as running (the `command-sent` follow-up). */
-const recordsRunning = (call: { body: string }) => call.body.includes('"S":"running"');
+const recordsRunning = (call: { body: string }) => recordWritten(call).includes('"status":"running"');
 /** The DynamoDB write that records an escalation page as sent. */
-const recordsPageSent = (call: { body: string }) => call.body.includes('"S":"sent"');
+const recordsPageSent = (call: { body: string }) => recordWritten(call).includes('"sent"');
 
 describe('fault injection at the ports, on DynamoDB Local', () => {
   let h: FaultHarness;

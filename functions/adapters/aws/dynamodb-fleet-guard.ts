@@ -18,7 +18,6 @@ import { TABLE } from './table-schema.ts';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
 /** Runs kept per runbook, enough for any `autoDisable.lastRuns`. */
-export const RUNS_KEPT = 100;
 const RUNS_WRITE_ROUNDS = 8;
 
 /** The fleet gates' state in the incident table (layout in `fleet-items.ts`). */
@@ -265,7 +264,7 @@ export class DynamoDbFleetGuard implements FleetGuard {
     }
   }
 
-  async recordRuns(runbook: string, runs: readonly RunOutcome[]): Promise<RunOutcome[]> {
+  async recordRuns(runbook: string, runs: readonly RunOutcome[], keep: number): Promise<RunOutcome[]> {
     for (let round = 1; ; round++) {
       const { Item } = await this.documents.send(
         new GetCommand({ TableName: this.tableName, Key: fleetKeys.runs(runbook), ConsistentRead: true }),
@@ -275,7 +274,7 @@ export class DynamoDbFleetGuard implements FleetGuard {
         (r) => !known.some((k) => k.incidentId === r.incidentId && k.attempt === r.attempt),
       );
       if (fresh.length === 0) return known;
-      const merged = [...known, ...fresh].sort((a, b) => a.at - b.at).slice(-RUNS_KEPT);
+      const merged = [...known, ...fresh].sort((a, b) => a.at - b.at).slice(-keep);
       const version = Number(Item?.version ?? 0);
       try {
         await this.documents.send(

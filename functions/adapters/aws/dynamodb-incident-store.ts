@@ -12,14 +12,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Hold, Incident, IncidentKey } from '../../core/incident.ts';
-import { latestAttempt } from '../../core/incident.ts';
 import { ClaimConflictError, IncidentConflictError, type IncidentStore } from '../../core/ports.ts';
 import { CLAIM_NAMES, claimItems } from './fleet-items.ts';
-import { CLOSED_RETENTION_DAYS, TABLE } from './table-schema.ts';
+import { HEAD, incidentFromItem, incidentToItem, partitionOf } from './incident-item.ts';
+import { TABLE } from './table-schema.ts';
 
-const HEAD = 'HEAD';
-const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
-const COMMAND_ID = TABLE.commandIndex.partitionKey;
+export { partitionOf };
+
+const { partitionKey: PK, sortKey: SK } = TABLE;
 
 /**
  * Incidents in the single table. The current episode of a key is its `HEAD` item; when a new
@@ -47,18 +47,18 @@ export class DynamoDbIncidentStore implements IncidentStore {
         ConsistentRead: true,
       }),
     );
-    return Item ? toIncident(Item) : undefined;
+    return Item ? incidentFromItem(Item) : undefined;
   }
 
   async save(next: Incident, previous: Incident | undefined): Promise<void> {
-    const head = { TableName: this.tableName, Item: toItem(next, HEAD), ...guard(previous) };
+    const head = { TableName: this.tableName, Item: incidentToItem(next, HEAD), ...guard(previous) };
     const archive =
       previous && previous.id !== next.id
         ? [
             {
               Put: {
                 TableName: this.tableName,
-                Item: toItem(previous, `EPISODE#${iso(previous.openedAt)}#${previous.id}`),
+                Item: incidentToItem(previous, `EPISODE#${iso(previous.openedAt)}#${previous.id}`),
               },
             },
           ]
@@ -92,19 +92,14 @@ export class DynamoDbIncidentStore implements IncidentStore {
         TableName: this.tableName,
         IndexName: TABLE.commandIndex.name,
         KeyConditionExpression: '#command = :command',
-        ExpressionAttributeNames: { '#command': COMMAND_ID },
+        ExpressionAttributeNames: { '#command': TABLE.commandIndex.partitionKey },
         ExpressionAttributeValues: { ':command': commandId },
         Limit: 1,
       }),
     );
     const item = Items?.[0];
-    return item ? (item.key as IncidentKey) : undefined;
+    return item ? incidentFromItem(item).key : undefined;
   }
-}
-
-/** The partition of an incident key. Names are validated (runbook) or derived (target): no `#` inside. */
-export function partitionOf(key: IncidentKey): string {
-  return `INCIDENT#${key.runbook}#${key.target}`;
 }
 
 function guard(previous: Incident | undefined) {
@@ -115,29 +110,6 @@ function guard(previous: Incident | undefined) {
         ExpressionAttributeValues: { ':version': previous.version },
       }
     : { ConditionExpression: `attribute_not_exists(${PK})` };
-}
-
-function toItem(incident: Incident, sortKey: string): Record<string, unknown> {
-  const latest = latestAttempt(incident);
-  const inFlight =
-    (latest?.status === 'running' && latest.commandId) ||
-    (latest?.status === 'diagnosing' && latest.diagnosis?.status === 'running' && latest.diagnosis.commandId);
-  const expires = incident.closedAt
-    ? Math.floor(incident.closedAt / 1000) + CLOSED_RETENTION_DAYS * 86_400
-    : undefined;
-  return {
-    ...incident,
-    [PK]: partitionOf(incident.key),
-    [SK]: sortKey,
-    // Only the head's command in flight is indexed: the index stays small and points at live work.
-    ...(inFlight && sortKey === HEAD ? { [COMMAND_ID]: inFlight } : {}),
-    ...(expires ? { [TTL]: expires } : {}),
-  };
-}
-
-function toIncident(item: Record<string, unknown>): Incident {
-  const { [PK]: _pk, [SK]: _sk, [COMMAND_ID]: _command, [TTL]: _ttl, ...incident } = item;
-  return incident as unknown as Incident;
 }
 
 /** The hold `next` takes that `previous` did not have: a new attempt's lease, slot and budget. */
@@ -155,7 +127,7 @@ function newHold(next: Incident, previous: Incident | undefined): Hold | undefin
  */
 function conflictOrOriginal(error: unknown, key: IncidentKey, headIndex: number, claiming: boolean): unknown {
   if (error instanceof ConditionalCheckFailedException) {
-    return new IncidentConflictError(key, error.Item ? toIncident(unmarshall(error.Item)) : undefined);
+    return new IncidentConflictError(key, error.Item ? incidentFromItem(unmarshall(error.Item)) : undefined);
   }
   if (error instanceof TransactionCanceledException) {
     const reasons = error.CancellationReasons ?? [];
@@ -163,7 +135,7 @@ function conflictOrOriginal(error: unknown, key: IncidentKey, headIndex: number,
     if (headReason?.Code === 'ConditionalCheckFailed') {
       return new IncidentConflictError(
         key,
-        headReason.Item ? toIncident(unmarshall(headReason.Item)) : undefined,
+        headReason.Item ? incidentFromItem(unmarshall(headReason.Item)) : undefined,
       );
     }
     const failedClaims = CLAIM_NAMES.filter(
