@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { EventLevel } from '../functions/core/effects.ts';
 import { RemediationStack } from '../lib/remediation-stack.ts';
 
 /**
@@ -8,7 +9,8 @@ import { RemediationStack } from '../lib/remediation-stack.ts';
  * - pagerEmail: comma-separated email addresses to subscribe to the pager topic;
  * - pagerTopicArn: an existing SNS topic to page through instead of a new one;
  * - chatTopicArn: the SNS topic a chat channel (Amazon Q Developer in chat applications) subscribes to;
- * - bundleAwsSdk=true: bundle the AWS SDK into the functions instead of using the runtime's copy.
+ * - bundleAwsSdk=true: bundle the AWS SDK into the functions instead of using the runtime's copy;
+ * - events=lifecycle|all|none: which remediation events to publish (default lifecycle).
  * No account or region is set: the template is environment-agnostic and synthesizes offline.
  */
 const app = new App();
@@ -29,6 +31,8 @@ new RemediationStack(app, 'Ec2AutoRemediation', {
   pagerTopicArn: context('pagerTopicArn'),
   chatTopicArn: context('chatTopicArn'),
   bundleAwsSdk: context('bundleAwsSdk') === 'true',
+  // Checked by the engine, which names the values it accepts.
+  events: context('events') as EventLevel | undefined,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -7,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { EVENT_LEVELS, type EventLevel } from '../functions/core/effects.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import { ENV } from '../functions/handlers/config.ts';
 import { runbooks as registry } from '../runbooks/index.ts';
@@ -101,6 +102,13 @@ export interface RemediationEngineProps {
    * @default false
    */
   readonly bundleAwsSdk?: boolean;
+  /**
+   * Which remediation events the functions publish on the default bus: `lifecycle` (Opened, Waiting,
+   * Suppressed, Escalated, Resolved), `all` (adds Attempt Started, Attempt Finished, Verifying,
+   * Backing Off) or `none`. EventBridge bills each event put, matched by a rule or not.
+   * @default 'lifecycle'
+   */
+  readonly events?: EventLevel;
 }
 
 /** The service name the handlers log under. */
@@ -128,6 +136,8 @@ export class RemediationEngine extends Construct {
   readonly documentNames: Readonly<Record<string, string>>;
   /** The EventBridge rules that feed the functions. */
   readonly rules: RemediationRules;
+  /** Which remediation events the functions publish. */
+  readonly eventLevel: EventLevel;
   /** The dashboard and the alarms on the remediator itself; undefined with `observability: false`. */
   readonly observability?: RemediationObservability;
 
@@ -138,6 +148,12 @@ export class RemediationEngine extends Construct {
       value: props.optInTagValue ?? 'enabled',
     });
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.eventLevel = props.events ?? 'lifecycle';
+    if (!EVENT_LEVELS.includes(this.eventLevel)) {
+      throw new Error(
+        `events must be one of ${EVENT_LEVELS.join(', ')}, not ${JSON.stringify(props.events)}`,
+      );
+    }
 
     const runbookDocuments = new RunbookDocuments(this, 'Runbooks', {
       runbooks: props.runbooks ?? registry,
@@ -217,6 +233,7 @@ export class RemediationEngine extends Construct {
       [ENV.pagerTopicArn]: this.pagerTopic.topicArn,
       ...(this.chatTopic ? { [ENV.chatTopicArn]: this.chatTopic.topicArn } : {}),
       [ENV.eventBusName]: eventBus.eventBusName,
+      [ENV.events]: this.eventLevel,
       [ENV.runbookDocuments]: JSON.stringify(this.documentNames),
       [ENV.optInTagKey]: optIn.key,
       [ENV.optInTagValue]: optIn.value,

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import type { EventLevel } from '../functions/core/effects.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import { RemediationEngine } from './remediation-engine.ts';
 
@@ -41,6 +42,11 @@ export interface RemediationStackProps extends StackProps {
    * @default false
    */
   readonly bundleAwsSdk?: boolean;
+  /**
+   * Which remediation events to publish: `lifecycle`, `all` or `none` (see the engine's `events`).
+   * @default 'lifecycle'
+   */
+  readonly events?: EventLevel;
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -58,6 +64,7 @@ export class RemediationStack extends Stack {
       pagerEmails: props.pagerEmails,
       runbooks: props.runbooks,
       bundleAwsSdk: props.bundleAwsSdk,
+      events: props.events,
       pagerTopic:
         props.pagerTopicArn === undefined
           ? undefined

@@ -66,6 +66,30 @@ export const REMEDIATION_DETAIL_TYPES = [
 /** One of {@link REMEDIATION_DETAIL_TYPES}. */
 export type RemediationDetailType = (typeof REMEDIATION_DETAIL_TYPES)[number];
 
+/**
+ * Which events a deployment publishes. `lifecycle` (the default): an incident's opening and how it
+ * ends or stops (Opened, Waiting, Suppressed, Escalated, Resolved), two events for an incident fixed
+ * at the first try; `all` adds each attempt's progress (Attempt Started, Attempt Finished, Verifying,
+ * Backing Off), five for the same incident; `none` publishes nothing. EventBridge bills every event
+ * put on a bus, whether or not a rule matches it, and the incident's record keeps the whole story.
+ */
+export type EventLevel = 'lifecycle' | 'all' | 'none';
+
+export const EVENT_LEVELS: readonly EventLevel[] = ['lifecycle', 'all', 'none'];
+
+const PROGRESS_EVENTS: ReadonlySet<RemediationDetailType> = new Set([
+  'Remediation Attempt Started',
+  'Remediation Attempt Finished',
+  'Remediation Incident Verifying',
+  'Remediation Incident Backing Off',
+]);
+
+/** Whether a deployment at `level` publishes events of `detailType`. */
+export function publishedAt(level: EventLevel, detailType: RemediationDetailType): boolean {
+  if (level === 'none') return false;
+  return level === 'all' || !PROGRESS_EVENTS.has(detailType);
+}
+
 /** The detail of a remediation event: enough to correlate, without attempt output. */
 export interface RemediationEventDetail {
   readonly incidentId: string;

@@ -1,3 +1,5 @@
+import { EVENT_LEVELS, type EventLevel } from '../core/effects.ts';
+
 /**
  * The environment contract between the stack and the handlers: the stack sets these variables, the
  * handlers read them once per container.
@@ -9,6 +11,8 @@ export const ENV = {
   /** Optional: the topic the chat app (Amazon Q Developer in chat applications) subscribes to. */
   chatTopicArn: 'CHAT_TOPIC_ARN',
   eventBusName: 'EVENT_BUS_NAME',
+  /** Optional: which remediation events to publish, `lifecycle` (when unset), `all` or `none`. */
+  events: 'REMEDIATION_EVENTS',
   /** JSON object: runbook name -> SSM document name. */
   runbookDocuments: 'RUNBOOK_DOCUMENTS',
   /** The tag an instance must carry, and its value, for any runbook to run on it. */
@@ -24,6 +28,8 @@ export interface HandlerConfig {
   /** Where chat notifications go, when a chat channel is configured. */
   readonly chatTopicArn?: string;
   readonly eventBusName: string;
+  /** Which remediation events to publish; `lifecycle` when unset. */
+  readonly events?: EventLevel;
   readonly runbookDocuments: Readonly<Record<string, string>>;
   readonly optInTag: { readonly key: string; readonly value: string };
 }
@@ -39,12 +45,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerConf
   if (typeof documents !== 'object' || documents === null || Array.isArray(documents)) {
     throw new Error(`${ENV.runbookDocuments} must be a JSON object of runbook name to SSM document name`);
   }
+  const events = env[ENV.events];
+  if (events !== undefined && !EVENT_LEVELS.includes(events as EventLevel)) {
+    throw new Error(`${ENV.events} must be one of ${EVENT_LEVELS.join(', ')}, not ${JSON.stringify(events)}`);
+  }
   return {
     tableName: required(ENV.tableName),
     timerQueueUrl: required(ENV.timerQueueUrl),
     pagerTopicArn: required(ENV.pagerTopicArn),
     ...(env[ENV.chatTopicArn] ? { chatTopicArn: env[ENV.chatTopicArn] as string } : {}),
     eventBusName: required(ENV.eventBusName),
+    ...(events ? { events: events as EventLevel } : {}),
     runbookDocuments: documents as Record<string, string>,
     optInTag: { key: required(ENV.optInTagKey), value: required(ENV.optInTagValue) },
   };

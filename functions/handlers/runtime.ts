@@ -96,7 +96,11 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions 
       ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
       onChatError: (error) => logger.warn('chat notification not sent; the page itself was', { error }),
     }),
-    events: new EventBridgePublisher(clients.eventbridge ?? new EventBridgeClient({}), config.eventBusName),
+    events: new EventBridgePublisher(
+      clients.eventbridge ?? new EventBridgeClient({}),
+      config.eventBusName,
+      config.events,
+    ),
     alarms: new CloudWatchAlarmReader(clients.cloudwatch ?? defaultCloudWatchClient),
     clock: options.clock ?? { now: () => Date.now() },
     random: options.random ?? Math.random,

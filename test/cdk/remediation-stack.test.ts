@@ -170,11 +170,35 @@ describe('RemediationStack', () => {
         [ENV.timerQueueUrl]: { Ref: expect.stringMatching(/^RemediationTimersQueue/) },
         [ENV.pagerTopicArn]: { Ref: expect.stringMatching(/^RemediationPagerTopic/) },
         [ENV.eventBusName]: 'default',
+        [ENV.events]: 'lifecycle',
         POWERTOOLS_SERVICE_NAME: 'ec2-auto-remediation',
         NODE_OPTIONS: '--enable-source-maps',
       });
       expect(JSON.parse(variables[ENV.runbookDocuments] as string)).toEqual(
         Object.fromEntries(runbooks.map((runbook) => [runbook.name, documentName(runbook.name)])),
+      );
+    });
+
+    it('publishes the events the deployment asks for, and refuses a level it does not know', () => {
+      const { template: chatty } = synthesize({ events: 'all' });
+      const functions = Object.values(
+        chatty.findResources('AWS::Lambda::Function') as Record<string, CfnResource>,
+      ).filter(
+        (fn) =>
+          (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.[
+            ENV.tableName
+          ],
+      );
+      expect(functions.length).toBe(3);
+      for (const fn of functions) {
+        expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject(
+          {
+            [ENV.events]: 'all',
+          },
+        );
+      }
+      expect(() => synthesize({ events: 'verbose' as 'all' })).toThrow(
+        'events must be one of lifecycle, all, none, not "verbose"',
       );
     });
 

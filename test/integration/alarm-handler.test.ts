@@ -97,10 +97,8 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
     const entries = mocks.eventbridge
       .commandCalls(PutEventsCommand)
       .flatMap((call) => call.args[0].input.Entries ?? []);
-    expect(entries.map((e) => e.DetailType)).toEqual([
-      'Remediation Incident Opened',
-      'Remediation Attempt Started',
-    ]);
+    // The default event level publishes the incident's lifecycle; the attempt's start is in its record.
+    expect(entries.map((e) => e.DetailType)).toEqual(['Remediation Incident Opened']);
     expect(entries.every((e) => e.Source === REMEDIATION_EVENT_SOURCE)).toBe(true);
   });
 

@@ -30,6 +30,14 @@ describe('configFromEnv', () => {
     );
   });
 
+  it('reads which events to publish, and refuses a level it does not know', () => {
+    expect(configFromEnv(complete).events).toBeUndefined();
+    expect(configFromEnv({ ...complete, [ENV.events]: 'all' }).events).toBe('all');
+    expect(() => configFromEnv({ ...complete, [ENV.events]: 'verbose' })).toThrow(
+      'REMEDIATION_EVENTS must be one of lifecycle, all, none, not "verbose"',
+    );
+  });
+
   it('refuses a document map that is not an object', () => {
     expect(() => configFromEnv({ ...complete, [ENV.runbookDocuments]: '["disk-full"]' })).toThrow(
       /must be a JSON object/,

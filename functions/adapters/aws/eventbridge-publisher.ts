@@ -1,22 +1,30 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { type PublishEventEffect, REMEDIATION_EVENT_SOURCE } from '../../core/effects.ts';
+import {
+  type EventLevel,
+  type PublishEventEffect,
+  publishedAt,
+  REMEDIATION_EVENT_SOURCE,
+} from '../../core/effects.ts';
 import type { EventPublisher } from '../../core/ports.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 const BATCH = 10;
 
-/** Publishes remediation events to an EventBridge bus. */
+/** Publishes remediation events to an EventBridge bus: those the deployment's {@link EventLevel} asks for. */
 export class EventBridgePublisher implements EventPublisher {
   private readonly client: EventBridgeClient;
   private readonly eventBusName: string;
+  private readonly level: EventLevel;
 
-  constructor(client: EventBridgeClient, eventBusName: string) {
+  constructor(client: EventBridgeClient, eventBusName: string, level: EventLevel = 'lifecycle') {
     this.client = client;
     this.eventBusName = eventBusName;
+    this.level = level;
   }
 
   /** @throws Error naming the failed entries, so the caller can log them; nothing is retried here. */
-  async publish(events: readonly PublishEventEffect[]): Promise<void> {
+  async publish(all: readonly PublishEventEffect[]): Promise<void> {
+    const events = all.filter((event) => publishedAt(this.level, event.detailType));
     const failures: string[] = [];
     for (let i = 0; i < events.length; i += BATCH) {
       const batch = events.slice(i, i + BATCH);
