@@ -93,11 +93,11 @@ function route(
       if (input.phase === 'diagnose') {
         if (!working || attempt?.status !== 'diagnosing' || attempt.diagnosis?.status !== 'dispatching')
           return 'the diagnose command of this attempt is already recorded';
-        return markDiagnosing(working, attempt, input.commandId, ctx);
+        return markDiagnosing(working, attempt, input.commandId, ctx, true);
       }
       if (!working || attempt?.status !== 'dispatching')
         return 'the command of this attempt is already recorded';
-      return markRunning(working, attempt, input.commandId, ctx);
+      return markRunning(working, attempt, input.commandId, ctx, true);
     }
     case 'command-not-sent': {
       const attempt = working && latestAttempt(working);

@@ -169,12 +169,13 @@ function commandEffect(
   };
 }
 
-/** SSM accepted the diagnose command: wait for its result, and ask SSM if none comes. */
+/** SSM accepted the diagnose command: wait for its result, and ask SSM if none comes (see {@link markRunning}). */
 export function markDiagnosing(
   incident: Incident,
   attempt: Attempt,
   commandId: string,
   ctx: DecisionContext,
+  sentNow = false,
 ): Step {
   const diagnosis = { ...(attempt.diagnosis as Diagnosis), status: 'running' as const, commandId };
   const next = note(
@@ -182,7 +183,23 @@ export function markDiagnosing(
     ctx.now,
     `attempt ${attempt.number}: SSM accepted diagnose command ${commandId}`,
   );
+  return checkCommandLater(next, sentNow, ctx);
+}
+
+/**
+ * The check on a command SSM accepted. A command accepted by the invocation that sent it already
+ * has one pending: the send's own check (due {@link DISPATCH_CHECK_SECONDS} after the send). When
+ * that is due no later than the command's deadline, it stands for the deadline's check as well: a
+ * command that finishes before it (most do) needs no second timer, and one still running then is
+ * polled until its deadline, as a late command always was. Otherwise (the check is the one firing
+ * now, or a short command's deadline comes first) the check is scheduled at the deadline.
+ */
+function checkCommandLater(next: Incident, sentNow: boolean, ctx: DecisionContext): Step {
   const dueAt = ctx.now + (ctx.runbook.executionTimeoutSeconds + RECONCILE_MARGIN_SECONDS) * 1000;
+  const pending = next.timer;
+  if (sentNow && pending?.kind === 'reconcile' && pending.dueAt > ctx.now && pending.dueAt <= dueAt) {
+    return { incident: next, effects: [] };
+  }
   return withTimer({ incident: next, effects: [] }, 'reconcile', dueAt);
 }
 
@@ -335,17 +352,20 @@ function dryRun(
   );
 }
 
-/** SSM accepted the command: wait for its status event, and ask SSM if none comes. */
+/**
+ * SSM accepted the command: wait for its status event, and ask SSM if none comes. `sentNow`: the
+ * acceptance comes from the send itself, whose check is still pending (see `checkCommandLater`).
+ */
 export function markRunning(
   incident: Incident,
   attempt: Attempt,
   commandId: string,
   ctx: DecisionContext,
+  sentNow = false,
 ): Step {
   const running = replaceAttempt(incident, { ...attempt, status: 'running', commandId });
   const next = note(running, ctx.now, `attempt ${attempt.number}: SSM accepted command ${commandId}`);
-  const dueAt = ctx.now + (ctx.runbook.executionTimeoutSeconds + RECONCILE_MARGIN_SECONDS) * 1000;
-  return withTimer({ incident: next, effects: [] }, 'reconcile', dueAt);
+  return checkCommandLater(next, sentNow, ctx);
 }
 
 /** Records a command's final result, then verifies, retries or escalates. */

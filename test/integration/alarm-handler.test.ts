@@ -91,9 +91,9 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
     await handler(sampleOn('i-00000000000000a01'), lambdaContext);
 
     const timers = mocks.sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
-    // One timer for the dispatch check, one for the runbook timeout after SSM accepted the command.
-    expect(timers.map((t) => JSON.parse(t.MessageBody as string).kind)).toEqual(['reconcile', 'reconcile']);
-    expect(timers.map((t) => t.DelaySeconds)).toEqual([120, 180]);
+    // One timer: the dispatch check, which also stands for the command's own check once SSM accepted it.
+    expect(timers.map((t) => JSON.parse(t.MessageBody as string).kind)).toEqual(['reconcile']);
+    expect(timers.map((t) => t.DelaySeconds)).toEqual([120]);
     const entries = mocks.eventbridge
       .commandCalls(PutEventsCommand)
       .flatMap((call) => call.args[0].input.Entries ?? []);

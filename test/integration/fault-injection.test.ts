@@ -53,7 +53,7 @@ const throttledTransaction = () =>
     CancellationReasons: [
       {
         Code: 'ThrottlingError',
-        Message: 'Throughput exceeds the current capacity for one or more global secondary indexes.',
+        Message: 'Throughput exceeds the current capacity of your table or index.',
       },
       { Code: 'None' },
       { Code: 'None' },
@@ -484,7 +484,8 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
   describe('lost SSM status events', () => {
     it('no status event ever arrives: the reconcile timer reads GetCommandInvocation and the incident resolves', async () => {
       await invoke(alarm());
-      expect((await load()).timer).toMatchObject({ kind: 'reconcile', dueAt: T0 + 180_000 });
+      // The dispatch check stands for the command's check: one timer, two minutes after the send.
+      expect((await load()).timer).toMatchObject({ kind: 'reconcile', dueAt: T0 + 120_000 });
 
       const incident = await expectSettled({ status: 'resolved' });
 
@@ -504,7 +505,7 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
 
       expect(incident.attempts.map((a) => a.status)).toEqual(['lost', 'succeeded']);
       expect(incident.attempts[0]?.failure).toContain('by its deadline');
-      // Polled at +180 s, lost at the hard deadline (+240 s: delivery 60 + execution 120 + margin 60).
+      // Polled at +120 s (the dispatch check), lost at the hard deadline (+240 s: delivery 60 + execution 120 + margin 60).
       expect(incident.history.some((e) => e.at === T0 + 240_000 && e.what.includes('by its deadline'))).toBe(
         true,
       );
@@ -630,7 +631,11 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
       expect(h.ssm.sendCalls).toHaveLength(1);
     });
 
-    it('the timer after SendCommand: the invocation fails, the retry is absorbed, the dispatch check adopts the command', async () => {
+    it('the timer after SendCommand (a short command, checked at its own deadline): the invocation fails, the retry is absorbed, the dispatch check adopts the command', async () => {
+      // A command whose deadline (execution 30 s + margin 60 s) comes before the dispatch check (120 s)
+      // has a timer of its own, enqueued after SendCommand; longer ones share the dispatch check.
+      h.dynamodb.uninstall();
+      h = await faultHarness(defineRunbook({ ...runbook, executionTimeoutSeconds: 30 }), T0);
       h.queue.sendFaults.push(null, sqsThrottled());
 
       await expect(invoke(alarm())).rejects.toThrow(/throttled/);

@@ -268,14 +268,53 @@ describe('decide', () => {
   });
 
   describe('reconciliation when SSM events are lost', () => {
-    it('asks SSM at the runbook timeout plus a margin and carries on with its answer', () => {
+    it('lets the check of the send stand for the check of the command: one timer when the send is accepted', () => {
       const s = openAndSend(new Scenario());
       const due = s.incident?.timer?.dueAt;
+      const timers = s.effectsOf('schedule-timer').length;
 
       s.fireTimer({ command: { kind: 'finished', commandId: 'cmd-1', result: success } });
 
-      expect(due).toBe(T0 + (testRunbook.executionTimeoutSeconds + RECONCILE_MARGIN_SECONDS) * 1000);
+      expect(timers).toBe(1);
+      expect(due).toBe(T0 + DISPATCH_CHECK_SECONDS * 1000);
       expect(s.incident?.status).toBe('verifying');
+    });
+
+    it('polls a command still running at the check of the send until its deadline, then declares it lost', () => {
+      const s = openAndSend(new Scenario());
+      const { executionTimeoutSeconds: E, deliveryTimeoutSeconds: D } = testRunbook;
+      const hardDeadline = T0 + (E + D + RECONCILE_MARGIN_SECONDS) * 1000;
+
+      const checks: number[] = [];
+      while (s.incident?.status === 'remediating' && checks.length < 10) {
+        checks.push(s.incident.timer?.dueAt ?? Number.NaN);
+        s.fireTimer({ command: { kind: 'in-progress', commandId: 'cmd-1' } });
+      }
+
+      expect(checks[0]).toBe(T0 + DISPATCH_CHECK_SECONDS * 1000);
+      expect(checks.at(-1)).toBe(hardDeadline);
+      expect(s.incident?.attempts[0]).toMatchObject({ status: 'lost' });
+    });
+
+    it('checks a short command at its own deadline when that comes before the check of the send', () => {
+      const short = { ...testRunbook, executionTimeoutSeconds: 30 };
+      const s = openAndSend(new Scenario(short));
+
+      expect(s.effectsOf('schedule-timer')).toHaveLength(2);
+      expect(s.incident?.timer?.dueAt).toBe(T0 + (30 + RECONCILE_MARGIN_SECONDS) * 1000);
+      expect(T0 + (30 + RECONCILE_MARGIN_SECONDS) * 1000).toBeLessThan(T0 + DISPATCH_CHECK_SECONDS * 1000);
+    });
+
+    it('schedules the check at the deadline for an acceptance recorded after the check was due', () => {
+      const s = new Scenario();
+      s.apply(alarmInput('ALARM', T0));
+      s.after(DISPATCH_CHECK_SECONDS);
+      s.apply({ kind: 'command-sent', attempt: 1, commandId: 'cmd-late' });
+
+      expect(s.effectsOf('schedule-timer')).toHaveLength(2);
+      expect(s.incident?.timer?.dueAt).toBe(
+        s.now + (testRunbook.executionTimeoutSeconds + RECONCILE_MARGIN_SECONDS) * 1000,
+      );
     });
 
     it('keeps asking while SSM says the command is in progress, then declares it lost', () => {
@@ -313,6 +352,11 @@ describe('decide', () => {
 
       expect(s.incident?.attempts[0]).toMatchObject({ status: 'running', commandId: 'cmd-found' });
       expect(s.effectsOf('send-command')).toHaveLength(1);
+      // The check that found it was spent: the next one is scheduled anew, at the command's deadline.
+      expect(s.effectsOf('schedule-timer')).toHaveLength(2);
+      expect(s.incident?.timer?.dueAt).toBe(
+        s.now + (testRunbook.executionTimeoutSeconds + RECONCILE_MARGIN_SECONDS) * 1000,
+      );
     });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pageMessage } from '../../functions/core/page-message.ts';
 import { defineRunbook } from '../../functions/core/runbook.ts';
-import { diagnoseCommentFor, holdSeconds } from '../../functions/core/transitions.ts';
+import { DISPATCH_CHECK_SECONDS, diagnoseCommentFor, holdSeconds } from '../../functions/core/transitions.ts';
 import { alarmInput, Scenario, T0, testRunbook } from '../support/fixtures.ts';
 
 const diagnosed = defineRunbook({ ...testRunbook, diagnose: 'diagnose.sh', maxAttempts: 1 });
@@ -39,6 +39,19 @@ describe('diagnostics first', () => {
       requestedAt: T0 + 5000,
       diagnosis: { status: 'finished', commandId: 'diag-1', result: { responseCode: 0, stdout: output } },
     });
+  });
+
+  it('lets the check of each send stand for the check of its command: one timer per command sent', () => {
+    const s = new Scenario(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
+    const afterDiagnose = s.effectsOf('schedule-timer').length;
+    s.after(5).apply({ kind: 'command-finished', commandId: 'diag-1', result: { status: 'Success' } });
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'cmd-1' });
+
+    expect(afterDiagnose).toBe(1);
+    expect(s.effectsOf('schedule-timer')).toHaveLength(2);
+    expect(s.incident?.timer?.dueAt).toBe(T0 + 5000 + DISPATCH_CHECK_SECONDS * 1000);
   });
 
   it('does not diagnose again on later attempts', () => {
