@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { TABLE } from '../functions/adapters/aws/table-schema.ts';
 
 /**
- * DynamoDB's billing of one table with the command index, worked out from the items themselves as
+ * DynamoDB's billing of the incident table (no secondary index), worked out from the items themselves as
  * AWS documents it, because DynamoDB Local's `ConsumedCapacity` does not double transactions and
  * gives nothing for queries:
  * - an item's size is the UTF-8 length of each attribute name plus its value (strings: UTF-8
@@ -12,16 +12,12 @@ import { TABLE } from '../functions/adapters/aws/table-schema.ts';
  *   the elements);
  * - a write costs one unit per KB of the larger of the item before and after it (PutItem and
  *   UpdateItem) or of the deleted item (DeleteItem), at least one, and twice that in a transaction;
- * - the command index (projection ALL) costs one write per KB of the entry when an item enters or
- *   leaves it or changes while in it, two when its command id changes; index writes are not doubled
- *   by a transaction;
  * - a strongly consistent read costs one unit per 4 KB of what it returns (a query, of all the items
  *   together), at least one.
  * A write whose condition fails is charged like one that changed nothing.
  */
 export class CapacityMeter {
   writeUnits = 0;
-  indexWriteUnits = 0;
   readUnits = 0;
   readonly byOperation = new Map<string, number>();
 
@@ -50,9 +46,8 @@ export class CapacityMeter {
         const after = await Promise.all(writes.map((w) => this.read(w.key)));
         writes.forEach((w, i) => {
           const units = writeUnitsOf(w, before[i], after[i]);
-          this.writeUnits += units.table;
-          this.indexWriteUnits += units.index;
-          this.add(operation, units.table + units.index);
+          this.writeUnits += units;
+          this.add(operation, units);
         });
         if (result)
           this.readUnits += readUnitsOf(operation, result.output as unknown as Record<string, unknown>);
@@ -65,7 +60,6 @@ export class CapacityMeter {
 
   reset(): void {
     this.writeUnits = 0;
-    this.indexWriteUnits = 0;
     this.readUnits = 0;
     this.byOperation.clear();
   }
@@ -124,25 +118,9 @@ function writeUnitsOf(
   write: Write,
   before: Record<string, AttributeValue> | undefined,
   after: Record<string, AttributeValue> | undefined,
-): { table: number; index: number } {
-  const size = Math.max(before ? itemBytes(before) : 0, after ? itemBytes(after) : 0);
-  const table = kilobytes(size, 1024) * (write.transactional ? 2 : 1);
-  return { table, index: indexWriteUnits(before, after) };
-}
-
-function indexWriteUnits(
-  before: Record<string, AttributeValue> | undefined,
-  after: Record<string, AttributeValue> | undefined,
 ): number {
-  const indexKey = TABLE.commandIndex.partitionKey;
-  const was = before?.[indexKey]?.S;
-  const is = after?.[indexKey]?.S;
-  if (was === undefined && is === undefined) return 0;
-  if (was === undefined) return kilobytes(itemBytes(after ?? {}), 1024);
-  if (is === undefined) return kilobytes(itemBytes(before ?? {}), 1024);
-  if (was !== is) return kilobytes(itemBytes(before ?? {}), 1024) + kilobytes(itemBytes(after ?? {}), 1024);
-  const changed = JSON.stringify(before) !== JSON.stringify(after);
-  return changed ? kilobytes(Math.max(itemBytes(before ?? {}), itemBytes(after ?? {})), 1024) : 0;
+  const size = Math.max(before ? itemBytes(before) : 0, after ? itemBytes(after) : 0);
+  return kilobytes(size, 1024) * (write.transactional ? 2 : 1);
 }
 
 function readUnitsOf(operation: string, output: Record<string, unknown>): number {

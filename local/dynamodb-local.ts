@@ -71,7 +71,7 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   });
 }
 
-/** Creates the incident table, with the same keys, index and TTL as the stack deploys. */
+/** Creates the incident table, with the same keys and TTL as the stack deploys. */
 export async function createIncidentTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
@@ -80,18 +80,10 @@ export async function createIncidentTable(client: DynamoDBClient, tableName: str
       AttributeDefinitions: [
         { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
         { AttributeName: TABLE.sortKey, AttributeType: 'S' },
-        { AttributeName: TABLE.commandIndex.partitionKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: TABLE.commandIndex.name,
-          KeySchema: [{ AttributeName: TABLE.commandIndex.partitionKey, KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'ALL' },
-        },
       ],
     }),
   );

@@ -26,8 +26,6 @@ export interface IncidentStore {
    * @throws ClaimConflictError when the lease, the slot or the budget was taken meanwhile
    */
   save(next: Incident, previous: Incident | undefined): Promise<void>;
-  /** The incident a command in flight belongs to, from the command index. */
-  findByCommandId(commandId: string): Promise<IncidentKey | undefined>;
 }
 
 /** Another writer changed the incident since it was read: reload and decide again. */

@@ -30,9 +30,10 @@ export async function handleCommandStatus(
   logger.appendKeys({ commandId, instanceId });
   if (!FINAL.has(status)) return ignored(runtime, `status ${status} is not final`);
   if (!INSTANCE_ID.test(instanceId)) return ignored(runtime, 'instance-id is not an EC2 instance id');
-  const key = await incidentKeyOf(runtime, documentName, instanceId, commandId);
-  const runbook = key && runtime.runbooks.byName(key.runbook);
-  if (!key || !runbook) return ignored(runtime, 'the command belongs to no incident of this system');
+  // Every runbook has a document of its own, and an incident is keyed by runbook and instance.
+  const runbook = runtime.runbooks.byDocument(documentName);
+  if (!runbook) return ignored(runtime, 'the command belongs to no runbook of this deployment');
+  const key: IncidentKey = { runbook: runbook.name, target: instanceId };
   const observed = await runtime.commands.observe(commandId, instanceId);
   // SSM is eventually consistent: when it lags behind its own event, the event's status stands alone.
   const result = observed.kind === 'finished' ? observed.result : { status };
@@ -47,18 +48,6 @@ export async function handleCommandStatus(
     ...(outcome.reason ? { reason: outcome.reason } : {}),
     ...(outcome.incident ? { incidentId: outcome.incident.id } : {}),
   };
-}
-
-/** From the document (one per runbook) and the instance; else from the command index. */
-async function incidentKeyOf(
-  runtime: Runtime,
-  documentName: string,
-  instanceId: string,
-  commandId: string,
-): Promise<IncidentKey | undefined> {
-  const runbook = runtime.runbooks.byDocument(documentName);
-  if (runbook) return { runbook: runbook.name, target: instanceId };
-  return runtime.store.findByCommandId(commandId);
 }
 
 function ignored(runtime: Runtime, reason: string): HandlerResult {

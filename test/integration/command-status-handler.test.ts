@@ -37,6 +37,13 @@ describe('command-status handler, fed AWS sample events, on DynamoDB Local', () 
   });
   beforeEach(() => resetMocks());
 
+  /** The event as SSM sends it for a command of the runbook's own document. */
+  function ownDocument(event: any): any {
+    const own = structuredClone(event);
+    own.detail['document-name'] = 'Remediation-Test-disk-full';
+    return own;
+  }
+
   /** Opens an incident on an instance; SSM answers SendCommand with `commandId`. */
   async function openIncident(instanceId: string, commandId: string): Promise<void> {
     mocks.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: commandId } });
@@ -47,17 +54,17 @@ describe('command-status handler, fed AWS sample events, on DynamoDB Local', () 
     await onAlarm(event, lambdaContext);
   }
 
-  it('ignores the published sample when no incident of this system sent its command', async () => {
+  it('ignores the published sample as it is: its document (AWS-RunPowerShellScript) is no runbook of this deployment', async () => {
     const result = await onStatus(invocation, lambdaContext);
 
     expect(result).toEqual({
       outcome: 'ignored',
-      reason: 'the command belongs to no incident of this system',
+      reason: 'the command belongs to no runbook of this deployment',
     });
     expect(mocks.ssm).not.toHaveReceivedCommand(GetCommandInvocationCommand);
   });
 
-  it('finds the incident of the published sample through the command index and records the result', async () => {
+  it('finds the incident of the published sample, run from the runbook document, and records the result', async () => {
     await openIncident(SAMPLE_INSTANCE, SAMPLE_COMMAND);
     mocks.ssm.on(GetCommandInvocationCommand).resolves({
       CommandId: SAMPLE_COMMAND,
@@ -68,7 +75,7 @@ describe('command-status handler, fed AWS sample events, on DynamoDB Local', () 
       StandardOutputContent: 'disk-full: freed 1024 KiB; / is 71% used after cleanup\n',
     });
 
-    const result = await onStatus(invocation, lambdaContext);
+    const result = await onStatus(ownDocument(invocation), lambdaContext);
 
     expect(result.outcome).toBe('processed');
     expect(mocks.ssm).toHaveReceivedCommandWith(GetCommandInvocationCommand, {
@@ -89,10 +96,9 @@ describe('command-status handler, fed AWS sample events, on DynamoDB Local', () 
     const before = await runtime.store.load(key);
     mocks.ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0 });
 
-    const result = await onStatus(invocation, lambdaContext);
+    const result = await onStatus(ownDocument(invocation), lambdaContext);
 
-    // The command is no longer in flight, so it has left the command index.
-    expect(result.outcome).toBe('ignored');
+    expect(result).toMatchObject({ outcome: 'absorbed', reason: expect.stringContaining('already') });
     expect(await runtime.store.load(key)).toEqual(before);
   });
 
@@ -131,7 +137,7 @@ describe('command-status handler, fed AWS sample events, on DynamoDB Local', () 
     const command = '21111111-2222-4333-8444-555555555555';
     await openIncident(instance, command);
     mocks.ssm.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
-    const event = structuredClone(invocation);
+    const event = ownDocument(invocation);
     Object.assign(event.detail, { 'command-id': command, 'instance-id': instance, status: 'TimedOut' });
 
     await onStatus(event, lambdaContext);

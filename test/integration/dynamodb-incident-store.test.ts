@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbIncidentStore, partitionOf } from '../../functions/adapters/aws/dynamodb-incident-store.ts';
+import { HEAD, incidentToItem } from '../../functions/adapters/aws/incident-item.ts';
 import { CLOSED_RETENTION_DAYS } from '../../functions/adapters/aws/table-schema.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import type { DecisionInput } from '../../functions/core/inputs.ts';
@@ -55,26 +57,41 @@ describe('DynamoDbIncidentStore on DynamoDB Local', () => {
     expect((await store.load(v1.key))?.status).toBe('backing-off');
   });
 
-  it('indexes the command in flight, and only while it is in flight', async () => {
+  it('reads a record an earlier version wrote with its command id plain, and writes it back without', async () => {
     const s = new Scenario();
     s.apply(alarmInput('ALARM', T0));
-    const v1 = { ...(s.incident as Incident), key: { runbook: 'disk-full', target: 'i-00000000000000004' } };
-    await store.save(v1, undefined);
-    s.incident = v1;
-    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'cmd-indexed-4' });
-    await store.save(s.incident as Incident, v1);
-    const found = await store.findByCommandId('cmd-indexed-4');
-
+    s.incident = {
+      ...(s.incident as Incident),
+      key: { runbook: 'disk-full', target: 'i-00000000000000004' },
+    };
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'cmd-earlier-4' });
     const running = s.incident as Incident;
+    // Earlier versions kept the command in flight plain, as the key of a command index.
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: marshall({ ...incidentToItem(running, HEAD), commandId: 'cmd-earlier-4' }),
+      }),
+    );
+
+    const loaded = await store.load(running.key);
     s.apply({
       kind: 'command-finished',
-      commandId: 'cmd-indexed-4',
+      commandId: 'cmd-earlier-4',
       result: { status: 'Failed', responseCode: 1 },
     });
     await store.save(s.incident as Incident, running);
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: marshall({ pk: partitionOf(running.key), sk: HEAD }),
+        ConsistentRead: true,
+      }),
+    );
 
-    expect(found).toEqual(v1.key);
-    expect(await store.findByCommandId('cmd-indexed-4')).toBeUndefined();
+    expect(loaded).toEqual(running);
+    expect(Item?.commandId).toBeUndefined();
+    expect(await store.load(running.key)).toEqual(s.incident);
   });
 
   it('archives the closed episode when a new one opens, with a TTL on closed records', async () => {

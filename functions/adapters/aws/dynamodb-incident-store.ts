@@ -3,13 +3,7 @@ import {
   type DynamoDBClient,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Hold, Incident, IncidentKey } from '../../core/incident.ts';
 import { ClaimConflictError, IncidentConflictError, type IncidentStore } from '../../core/ports.ts';
@@ -84,21 +78,6 @@ export class DynamoDbIncidentStore implements IncidentStore {
     } catch (error) {
       throw conflictOrOriginal(error, next.key, archive.length, claims.length > 0);
     }
-  }
-
-  async findByCommandId(commandId: string): Promise<IncidentKey | undefined> {
-    const { Items } = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: TABLE.commandIndex.name,
-        KeyConditionExpression: '#command = :command',
-        ExpressionAttributeNames: { '#command': TABLE.commandIndex.partitionKey },
-        ExpressionAttributeValues: { ':command': commandId },
-        Limit: 1,
-      }),
-    );
-    const item = Items?.[0];
-    return item ? incidentFromItem(item).key : undefined;
   }
 }
 

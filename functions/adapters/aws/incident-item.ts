@@ -1,11 +1,16 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type { Incident } from '../../core/incident.ts';
-import { latestAttempt } from '../../core/incident.ts';
 import { CLOSED_RETENTION_DAYS, TABLE } from './table-schema.ts';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
-const COMMAND_ID = TABLE.commandIndex.partitionKey;
+/**
+ * A plain attribute that items written by earlier versions carry (the key of a command index the
+ * table no longer has); the same value is inside the record, so it is dropped on reading.
+ */
+const LEGACY_COMMAND_ID = 'commandId';
 
+/** The sort key of an incident's current episode. */
+export const HEAD = 'HEAD';
 /** The attribute holding the incident's compressed record. */
 export const BODY = 'body';
 /** First byte of {@link BODY}: how the rest is encoded (brotli-compressed JSON). */
@@ -29,15 +34,10 @@ export function partitionOf(key: Incident['key']): string {
 /**
  * An incident as its item. DynamoDB bills writes per KB, and an incident's record (its alarm, the
  * history lines, each attempt's output) is mostly text that repeats itself: compressed, a typical
- * record takes one write unit instead of two, for every write of its life and for its copy in the
- * command index. What a condition, the command index, TTL or a person in the console needs stays a
- * plain attribute: the keys, `version`, `status`, the command in flight, the expiry.
+ * record takes one write unit instead of two, for every write of its life. What a condition, TTL or
+ * a person in the console needs stays a plain attribute: the keys, `version`, `status`, the expiry.
  */
 export function incidentToItem(incident: Incident, sortKey: string): Record<string, unknown> {
-  const latest = latestAttempt(incident);
-  const inFlight =
-    (latest?.status === 'running' && latest.commandId) ||
-    (latest?.status === 'diagnosing' && latest.diagnosis?.status === 'running' && latest.diagnosis.commandId);
   const expires = incident.closedAt
     ? Math.floor(incident.closedAt / 1000) + CLOSED_RETENTION_DAYS * 86_400
     : undefined;
@@ -48,8 +48,6 @@ export function incidentToItem(incident: Incident, sortKey: string): Record<stri
     version,
     status,
     [BODY]: encodeBody(rest),
-    // Only the head's command in flight is indexed: the index stays small and points at live work.
-    ...(inFlight && sortKey === HEAD ? { [COMMAND_ID]: inFlight } : {}),
     ...(expires ? { [TTL]: expires } : {}),
   };
 }
@@ -59,12 +57,10 @@ export function incidentToItem(incident: Incident, sortKey: string): Record<stri
  * (every attribute plain), which are read as they are.
  */
 export function incidentFromItem(item: Record<string, unknown>): Incident {
-  const { [PK]: _pk, [SK]: _sk, [COMMAND_ID]: _command, [TTL]: _ttl, [BODY]: body, ...plain } = item;
+  const { [PK]: _pk, [SK]: _sk, [LEGACY_COMMAND_ID]: _command, [TTL]: _ttl, [BODY]: body, ...plain } = item;
   if (body === undefined) return plain as unknown as Incident;
   return { ...decodeBody(body), ...plain } as unknown as Incident;
 }
-
-export const HEAD = 'HEAD';
 
 function encodeBody(record: Record<string, unknown>): Uint8Array {
   const compressed = brotliCompressSync(Buffer.from(JSON.stringify(record), 'utf8'), BROTLI);

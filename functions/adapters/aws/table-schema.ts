@@ -7,8 +7,6 @@ export const TABLE = {
   sortKey: 'sk',
   /** Epoch seconds after which DynamoDB may delete a closed record. */
   ttlAttribute: 'expiresAt',
-  /** Sparse index of commands in flight: command id -> incident. */
-  commandIndex: { name: 'byCommand', partitionKey: 'commandId' },
 } as const;
 
 /** Closed incidents are kept this long for reports, then expire. */
