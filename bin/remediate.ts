@@ -138,7 +138,7 @@ const commands: Record<string, Command> = {
       `it off are forgotten, so auto-disable judges it afresh.${TABLE_HELP}`,
     run: async ([name], options) => {
       if (!name) return usageError('runbooks enforce needs the name of a runbook');
-      const cleared = await fleetGuardFor(options).clearMode(name);
+      const cleared = await fleetGuardFor(options).clearMode(name, Date.now());
       console.log(cleared ? `runbook ${name} acts again` : `runbook ${name} was not switched to dry-run`);
       return 0;
     },

@@ -169,14 +169,15 @@ export interface FleetGuard {
     },
   ): Promise<BreakerRecord | undefined>;
   /**
-   * Adds judged runs (idempotent per incident and attempt) and keeps the latest `keep` (the runbook's
-   * `autoDisable.lastRuns`: every run kept is paid for again on each write); resolves to them.
+   * Adds judged runs (the same run, at the same time, recorded again is the same record) and resolves
+   * to the latest `keep` of the runbook's runs (its `autoDisable.lastRuns`), oldest first, leaving out
+   * those that {@link clearMode} forgot.
    */
   recordRuns(runbook: string, runs: readonly RunOutcome[], keep: number): Promise<RunOutcome[]>;
   /** Switches a runbook to dry-run; false when it already was. */
   setMode(runbook: string, override: ModeOverride): Promise<boolean>;
-  /** Lets a runbook act again and forgets its runs; false when it was not switched. */
-  clearMode(runbook: string): Promise<boolean>;
+  /** Lets a runbook act again and forgets its runs up to `now`; false when it was not switched. */
+  clearMode(runbook: string, now: number): Promise<boolean>;
 }
 
 /** What EC2 says of instances, for the breaker's group page. */

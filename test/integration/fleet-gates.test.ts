@@ -581,10 +581,56 @@ describe('auto-disable', () => {
     expect(published('runbook-dry-run')).toHaveLength(1);
 
     // An operator lets it act again; its failed runs are forgotten.
-    expect(await new DynamoDbFleetGuard(dynamodb, config.tableName).clearMode(flaky.name)).toBe(true);
+    expect(await new DynamoDbFleetGuard(dynamodb, config.tableName).clearMode(flaky.name, clock.now())).toBe(
+      true,
+    );
     clock.advance(60);
     await alarmHandler(alarmEvent(instance(80, 5), 'ALARM', clock.now() - 1000), lambdaContext);
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 4);
+    // One more failure is judged afresh: one run of three, not the fourth of a failing record.
+    const fifth = (await runtime.store.load({ runbook: flaky.name, target: instance(80, 5) })) as Incident;
+    await runtime.processor.process(fifth.key, flaky, {
+      kind: 'command-finished',
+      commandId: fifth.attempts[0]?.commandId as string,
+      result: { status: 'Failed', responseCode: 1, stdout: 'could not restart' },
+    });
+    expect(published('runbook-dry-run')).toHaveLength(1);
+    clock.advance(60);
+    await alarmHandler(alarmEvent(instance(80, 6), 'ALARM', clock.now() - 1000), lambdaContext);
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 5);
+  });
+});
+
+describe('the run record under concurrent verifications', () => {
+  it('records every one of 50 runs judged at once, and answers each with the latest ones', async () => {
+    const { dynamodb, config } = await testRuntime({
+      runbooks: [cpu({ breaker: false })],
+      clock: new TestClock(T0),
+    });
+    const guard = new DynamoDbFleetGuard(dynamodb, config.tableName);
+    const runs = Array.from({ length: 50 }, (_, n) => ({
+      incidentId: `cpu-high.${instance(81, n)}.20261121T030000Z`,
+      attempt: 1,
+      at: T0 + n,
+      verified: n % 5 !== 0,
+    }));
+
+    // A storm's fixes verify together: 50 handlers record their runs in the same instant.
+    const answers = await Promise.all(runs.map((run) => guard.recordRuns('cpu-high', [run], 10)));
+    const again = await guard.recordRuns('cpu-high', [runs[49] as (typeof runs)[number]], 10);
+    const all = await guard.recordRuns('cpu-high', [], 100);
+
+    expect(all).toEqual(runs);
+    expect(again).toEqual(runs.slice(-10));
+    // Each writer judges the latest ten it can see: its own run among them, unless ten later ones
+    // landed first. Oldest first, as auto-disable reads them.
+    for (const [n, answer] of answers.entries()) {
+      const own = runs[n] as (typeof runs)[number];
+      expect(answer.length).toBeLessThanOrEqual(10);
+      expect(answer.map((r) => r.at)).toEqual([...answer.map((r) => r.at)].sort((a, b) => a - b));
+      const ownKept = answer.some((r) => r.incidentId === own.incidentId);
+      expect(ownKept || (answer.length === 10 && answer.every((r) => r.at > own.at))).toBe(true);
+    }
   });
 });
 

@@ -13,12 +13,17 @@ import { budgetHour, type FleetFacts, type ModeOverride } from '../../core/gates
 import type { Hold } from '../../core/incident.ts';
 import type { FleetGuard, FleetState } from '../../core/ports.ts';
 import type { Runbook } from '../../core/runbook.ts';
-import { BUDGET_PREFIX, fleetKeys, SLOT_PREFIX } from './fleet-items.ts';
+import {
+  BUDGET_PREFIX,
+  fleetKeys,
+  RUN_PREFIX,
+  RUN_TTL_DAYS,
+  RUNS_FORGOTTEN,
+  SLOT_PREFIX,
+} from './fleet-items.ts';
 import { TABLE } from './table-schema.ts';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
-/** Runs kept per runbook, enough for any `autoDisable.lastRuns`. */
-const RUNS_WRITE_ROUNDS = 8;
 
 /** The fleet gates' state in the incident table (layout in `fleet-items.ts`). */
 export class DynamoDbFleetGuard implements FleetGuard {
@@ -264,37 +269,55 @@ export class DynamoDbFleetGuard implements FleetGuard {
     }
   }
 
+  /**
+   * Each run is an item of its own, written without a condition: runs verified together (a storm's
+   * fixes clear together) never contend, where one record of the latest runs made each writer read,
+   * merge and retry, and lose runs after enough refusals. The latest `keep` are then read newest
+   * first, with the forget marker, which sorts after every run.
+   */
   async recordRuns(runbook: string, runs: readonly RunOutcome[], keep: number): Promise<RunOutcome[]> {
-    for (let round = 1; ; round++) {
-      const { Item } = await this.documents.send(
-        new GetCommand({ TableName: this.tableName, Key: fleetKeys.runs(runbook), ConsistentRead: true }),
-      );
-      const known: RunOutcome[] = (Item?.runs as RunOutcome[] | undefined) ?? [];
-      const fresh = runs.filter(
-        (r) => !known.some((k) => k.incidentId === r.incidentId && k.attempt === r.attempt),
-      );
-      if (fresh.length === 0) return known;
-      const merged = [...known, ...fresh].sort((a, b) => a.at - b.at).slice(-keep);
-      const version = Number(Item?.version ?? 0);
-      try {
-        await this.documents.send(
+    await Promise.all(
+      runs.map((run) =>
+        this.documents.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...fleetKeys.runs(runbook), runs: merged, version: version + 1 },
-            ...(Item
-              ? {
-                  ConditionExpression: '#version = :version',
-                  ExpressionAttributeValues: { ':version': version },
-                }
-              : { ConditionExpression: 'attribute_not_exists(#pk)' }),
-            ExpressionAttributeNames: Item ? { '#version': 'version' } : { '#pk': PK },
+            Item: {
+              ...fleetKeys.run(runbook, run),
+              incidentId: run.incidentId,
+              attempt: run.attempt,
+              at: run.at,
+              verified: run.verified,
+              [TTL]: Math.floor(run.at / 1000) + RUN_TTL_DAYS * 86_400,
+            },
           }),
-        );
-        return merged;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException) || round >= RUNS_WRITE_ROUNDS) throw error;
-      }
-    }
+        ),
+      ),
+    );
+    const { Items = [] } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: { ':pk': fleetKeys.runsPartition(runbook) },
+        ScanIndexForward: false,
+        Limit: keep + 1,
+        ConsistentRead: true,
+      }),
+    );
+    const forgotten = Items.find((item) => item[SK] === RUNS_FORGOTTEN);
+    const since = Number(forgotten?.before ?? 0);
+    return Items.filter((item) => String(item[SK]).startsWith(RUN_PREFIX))
+      .map(
+        (item): RunOutcome => ({
+          incidentId: String(item.incidentId),
+          attempt: Number(item.attempt),
+          at: Number(item.at),
+          verified: item.verified === true,
+        }),
+      )
+      .filter((run) => run.at >= since)
+      .slice(0, keep)
+      .reverse();
   }
 
   async setMode(runbook: string, override: ModeOverride): Promise<boolean> {
@@ -314,7 +337,7 @@ export class DynamoDbFleetGuard implements FleetGuard {
     }
   }
 
-  async clearMode(runbook: string): Promise<boolean> {
+  async clearMode(runbook: string, now: number): Promise<boolean> {
     const [{ Attributes }] = await Promise.all([
       this.documents.send(
         new DeleteCommand({
@@ -324,7 +347,12 @@ export class DynamoDbFleetGuard implements FleetGuard {
         }),
       ),
       // A runbook let back in starts a fresh record: the runs that switched it off are judged already.
-      this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: fleetKeys.runs(runbook) })),
+      this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...fleetKeys.runsForgotten(runbook), before: now },
+        }),
+      ),
     ]);
     return Attributes !== undefined;
   }

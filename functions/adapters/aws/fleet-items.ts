@@ -6,7 +6,9 @@ import { TABLE } from './table-schema.ts';
  * - `LEASE#<instance>` / `LEASE`: which incident holds the instance, `until` when it lapses;
  * - `RUNBOOK#<name>` / `SLOT#<nnnn>`: one item per concurrency slot in use, same shape as a lease;
  * - `RUNBOOK#<name>` / `BUDGET#<YYYY-MM-DDTHH>`: the commands started in that clock hour (UTC);
- * - `RUNBOOK#<name>` / `BREAKER`: the fleet breaker; `RUNS`: latest judged runs; `MODE`: dry-run switch;
+ * - `RUNBOOK#<name>` / `BREAKER`: the fleet breaker; `MODE`: dry-run switch;
+ * - `RUNS#<name>` / `RUN#<at>#<incident>#<attempt>`: one item per judged run, so that runs verified
+ *   together never contend for one item; `~FORGOTTEN`: runs before `before` no longer count;
  * - `FLEET#<name>` / `S#<instance>`: when the runbook last saw the instance's alarm (any state);
  * - `FLEET#<name>` / `A#<time>#<instance>`: one per ALARM, so that the breaker's window is a key range
  *   read only as far as its limit.
@@ -26,7 +28,15 @@ export const fleetKeys = {
     [SK]: `${BUDGET_PREFIX}${hour}`,
   }),
   breaker: (runbook: string) => ({ [PK]: `RUNBOOK#${runbook}`, [SK]: 'BREAKER' }),
-  runs: (runbook: string) => ({ [PK]: `RUNBOOK#${runbook}`, [SK]: 'RUNS' }),
+  runsPartition: (runbook: string) => `RUNS#${runbook}`,
+  run: (
+    runbook: string,
+    run: { readonly at: number; readonly incidentId: string; readonly attempt: number },
+  ) => ({
+    [PK]: `RUNS#${runbook}`,
+    [SK]: `${RUN_PREFIX}${String(run.at).padStart(15, '0')}#${run.incidentId}#${run.attempt}`,
+  }),
+  runsForgotten: (runbook: string) => ({ [PK]: `RUNS#${runbook}`, [SK]: RUNS_FORGOTTEN }),
   mode: (runbook: string) => ({ [PK]: `RUNBOOK#${runbook}`, [SK]: 'MODE' }),
   fleetPartition: (runbook: string) => `FLEET#${runbook}`,
   seen: (runbook: string, instanceId: string) => ({ [PK]: `FLEET#${runbook}`, [SK]: `S#${instanceId}` }),
@@ -37,6 +47,11 @@ export const fleetKeys = {
 } as const;
 
 export const SLOT_PREFIX = 'SLOT#';
+export const RUN_PREFIX = 'RUN#';
+/** Sorts after every `RUN#` key, so that a newest-first read of the runs meets it first. */
+export const RUNS_FORGOTTEN = '~FORGOTTEN';
+/** A judged run is kept this long (DynamoDB's TTL), enough for a runbook that runs once a month. */
+export const RUN_TTL_DAYS = 90;
 export const BUDGET_PREFIX = 'BUDGET#';
 /** An hour's budget item is kept a day after the hour, then DynamoDB's TTL removes it. */
 const BUDGET_TTL_SECONDS = 86_400;
