@@ -11,7 +11,14 @@ import { createTimerHandler } from '../functions/handlers/timer-handler.ts';
 import { commandInvocationStatusChange, lambdaContext, sqsEvent } from '../local/aws-shapes.ts';
 import { RecordedMetrics } from '../local/local-ports.ts';
 import { testRunbook } from '../test/support/fixtures.ts';
-import { alarmEvent, BenchClock, benchRuntime, instanceId } from './harness.ts';
+import {
+  alarmEvent,
+  BenchClock,
+  benchRuntime,
+  CallCounter,
+  countWritesByItem,
+  instanceId,
+} from './harness.ts';
 import { machine, percentile, round } from './machine.ts';
 import {
   type AlarmOkDelivery,
@@ -82,6 +89,8 @@ export async function alarmStorm(): Promise<Record<string, unknown>> {
   });
   const clock = new BenchClock();
   const { runtime, client, counter, tableName, stop } = await benchRuntime([runbook], { clock });
+  const writesByItem = new CallCounter();
+  countWritesByItem(client, writesByItem);
   const world = new World(clock, counter);
   world.install();
   const handler = createAlarmHandler(runtime);
@@ -185,6 +194,9 @@ export async function alarmStorm(): Promise<Record<string, unknown>> {
       eventsPerSecond: round(eventsPerSecond, 1),
       dynamoDbWritesPerIncident: round(writesPerIncident, 2),
       dynamoDbWritesPerIncidentWholeLife: round(writesWholeLife, 2),
+      writesPerIncidentByItem: Object.fromEntries(
+        Object.entries(writesByItem.snapshot()).map(([k, n]) => [k, round(n / INSTANCES, 3)]),
+      ),
       limitHeld,
       everyIncidentEnded,
       calls: wholeLife,

@@ -49,6 +49,60 @@ export function countDynamoDb(client: DynamoDBClient, counter: CallCounter): voi
   );
 }
 
+/**
+ * Counts every item a write request names, by the kind of item (from its key), the operation and
+ * whether the request took effect (`ok`) or was refused (a failed condition, a cancelled
+ * transaction: DynamoDB charges for those too). Keys such as `incident:PutItem:ok` or
+ * `slot:TransactWriteItems:refused`.
+ */
+export function countWritesByItem(client: DynamoDBClient, counter: CallCounter): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = String(context.commandName).replace(/Command$/, '');
+      const kinds = writtenItemKinds(operation, args.input as Record<string, unknown>);
+      try {
+        const result = await next(args);
+        for (const kind of kinds) counter.add(`${kind}:${operation}:ok`);
+        return result;
+      } catch (error) {
+        for (const kind of kinds) counter.add(`${kind}:${operation}:refused`);
+        throw error;
+      }
+    },
+    { step: 'build', name: 'benchWritesByItem' },
+  );
+}
+
+function writtenItemKinds(operation: string, input: Record<string, unknown>): string[] {
+  if (operation === 'TransactWriteItems') {
+    const items = (input.TransactItems ?? []) as Record<string, Record<string, unknown>>[];
+    return items.map((entry) => {
+      const action = Object.values(entry)[0] ?? {};
+      return itemKind((action.Item ?? action.Key) as Record<string, unknown> | undefined);
+    });
+  }
+  if (operation === 'PutItem') return [itemKind(input.Item as Record<string, unknown> | undefined)];
+  if (operation === 'UpdateItem' || operation === 'DeleteItem') {
+    return [itemKind(input.Key as Record<string, unknown> | undefined)];
+  }
+  return [];
+}
+
+/** What an item is, from its keys (plain, or as AttributeValues). */
+function itemKind(item: Record<string, unknown> | undefined): string {
+  const text = (v: unknown) =>
+    typeof v === 'string' ? v : String((v as { S?: string } | undefined)?.S ?? '');
+  const pk = text(item?.pk);
+  const sk = text(item?.sk);
+  if (pk.startsWith('INCIDENT#')) return sk === 'HEAD' ? 'incident' : 'episode';
+  if (pk.startsWith('LEASE#')) return 'lease';
+  if (pk.startsWith('RUNBOOK#')) return sk.split('#')[0]?.toLowerCase() ?? 'runbook';
+  if (pk.startsWith('RUNS#')) return 'run';
+  if (pk.startsWith('FLEET#')) return 'fleet';
+  if (pk === 'SETTINGS') return 'settings';
+  return 'other';
+}
+
 /** The mocked services that cannot run here, answering as AWS does, each call counted. */
 export function mockAws(counter: CallCounter, timerMessages: string[] = []): void {
   let commands = 0;
