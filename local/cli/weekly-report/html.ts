@@ -1,4 +1,4 @@
-import { escapeHtml } from '../../gameday/report-html.ts';
+import { escapeHtml } from '../../gameday/report/outcomes.ts';
 import { htmlMttr, htmlOutcomes, htmlPerDay } from './charts.ts';
 import { formatDuration, formatHours, formatNumber, isoSeconds, span } from './format.ts';
 import { STYLE } from './html-style.ts';

@@ -1,0 +1,36 @@
+import type { GameDayIncident, GameDayPage, GameDayRecord } from '../record.ts';
+import { COLOUR } from './colours.ts';
+
+/** The timeline's geometry, shared by the section and its rows. */
+
+export const SVG_WIDTH = 1230;
+export const LABEL_W = 200;
+export const PLOT_X0 = LABEL_W + 16;
+export const PLOT_X1 = SVG_WIDTH - 30;
+export const AXIS_H = 30;
+export const ROW_PAD = 10;
+export const BAND_PITCH = 22;
+export const BAND_H = 8;
+export const LANE_H = 38;
+export const MIN_ROW_H = 70;
+export const MIN_BAR_W = 5;
+
+/** Small labels inside the plot get a white halo, so that grid and fault lines never cross their letters. */
+export const LABEL_TEXT = `font-size="10.5" fill="${COLOUR.muted}" paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round"`;
+
+export const GROUP_PAGE_KINDS = new Set(['breaker-opened', 'breaker-closed', 'runbook-dry-run']);
+
+export interface Scale {
+  readonly start: number;
+  readonly end: number;
+  x(at: number): number;
+}
+
+/** What one row draws: its alarms, incidents, faults and pages. */
+export interface RowContent {
+  readonly alarms: Map<string, GameDayRecord['alarmChanges'][number][]>;
+  readonly breakers: { runbook: string; about: string; from: number; to?: number }[];
+  readonly incidents: GameDayIncident[];
+  readonly faults: GameDayRecord['faults'][number][];
+  readonly pages: GameDayPage[];
+}
