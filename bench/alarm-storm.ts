@@ -1,15 +1,7 @@
-import { type DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import type { SQSBatchResponse } from 'aws-lambda';
-import { TABLE } from '../functions/adapters/aws/table-schema.ts';
-import { type Incident, isOpen } from '../functions/core/incident.ts';
-import { METRIC } from '../functions/core/metrics.ts';
 import { defineRunbook, type Runbook } from '../functions/core/runbook.ts';
-import { createAlarmHandler, type HandlerResult } from '../functions/handlers/alarm-handler.ts';
-import { createCommandStatusHandler } from '../functions/handlers/command-status-handler.ts';
+import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
 import type { Runtime } from '../functions/handlers/runtime.ts';
-import { createTimerHandler } from '../functions/handlers/timer-handler.ts';
-import { commandInvocationStatusChange, lambdaContext, sqsEvent } from '../local/aws-shapes.ts';
-import { RecordedMetrics } from '../local/local-ports.ts';
+import { lambdaContext } from '../local/aws-shapes.ts';
 import { testRunbook } from '../test/support/fixtures.ts';
 import {
   alarmEvent,
@@ -20,33 +12,18 @@ import {
   instanceId,
 } from './harness.ts';
 import { machine, percentile, round } from './machine.ts';
+import { add, drainToTheEnd, TIMER_BATCH } from './storm-drain.ts';
+import { prove } from './storm-proof.ts';
 import {
-  type AlarmOkDelivery,
   COMMAND_SECONDS,
+  EVENTS,
   HUMAN_FIX_SECONDS,
+  INSTANCES,
+  LIMIT,
+  PARALLELISM,
   RECOVERY_SECONDS,
-  type SentCommand,
-  type StatusDelivery,
-  type TimerDelivery,
   World,
 } from './storm-world.ts';
-
-const EVENTS = 10_000;
-const INSTANCES = 2_000;
-/** Concurrent invocations, as Lambda would run the alarm function under a storm (its reserved concurrency). */
-const PARALLELISM = 50;
-const LIMIT = 50;
-
-/** The timer function's SQS batch size, as the stack configures its event source. */
-const TIMER_BATCH = 10;
-/** The timer queue's visibility timeout (six times the timer function's 60 s timeout) and receives before its DLQ. */
-const VISIBILITY_SECONDS = 360;
-const MAX_RECEIVES = 5;
-/** Lambda's asynchronous retries of an EventBridge target's invocation: two more tries, then the on-failure destination. */
-const ASYNC_RETRIES = 2;
-const ASYNC_RETRY_SECONDS = 60;
-/** The drain gives up, and reports what is still outstanding, after this much virtual time. */
-const DRAIN_LIMIT_SECONDS = 6 * 3600;
 
 /**
  * Alarm storm, in two phases.
@@ -216,303 +193,6 @@ export async function alarmStorm(): Promise<Record<string, unknown>> {
 
 // --- The drain -----------------------------------------------------------------------------------
 
-/**
- * Delivers every outstanding happening in due order: the clock moves to the whole second of the next
- * one, everything due by then is delivered at once (50 invocations in parallel, timer messages in
- * SQS batches), and what those deliveries set in motion for the same second follows before the clock
- * moves on.
- */
-async function drainToTheEnd(runtime: Runtime, runbook: Runbook, world: World, clock: BenchClock) {
-  const onAlarm = createAlarmHandler(runtime);
-  const onStatus = createCommandStatusHandler(runtime);
-  const onTimer = createTimerHandler(runtime);
-  const contexts = {
-    alarm: lambdaContext('alarm', 30_000),
-    status: lambdaContext('command-status', 30_000),
-    timer: lambdaContext('timer', 60_000),
-  };
-  const invocations = { alarmOk: 0, commandStatus: 0, timerBatches: 0, timerMessages: 0 };
-  const outcomes: Record<string, number> = {};
-  const timerMessagesByKind: Record<string, number> = {};
-  const handlerErrors: string[] = [];
-  let maxSlotsInUseSeen = 0;
-  let slotSamples = 0;
-  const sample = async (): Promise<void> => {
-    try {
-      const state = await runtime.fleet.read(runbook, undefined, clock.now());
-      maxSlotsInUseSeen = Math.max(maxSlotsInUseSeen, state.fleet.slotsInUse);
-      slotSamples += 1;
-    } catch (error) {
-      handlerErrors.push(`slot sample: ${String(error)}`);
-    }
-  };
-
-  const deliverTimers = async (batch: readonly TimerDelivery[]): Promise<void> => {
-    invocations.timerBatches += 1;
-    invocations.timerMessages += batch.length;
-    const event = sqsEvent(batch.map((d) => d.message.body));
-    batch.forEach((d, i) => {
-      d.message.receiveCount += 1;
-      add(timerMessagesByKind, timerKind(d.message.body));
-      const record = event.Records[i];
-      if (!record) return;
-      record.messageId = d.message.messageId;
-      record.attributes.ApproximateReceiveCount = String(d.message.receiveCount);
-    });
-    let failed: Set<string>;
-    try {
-      const response = (await onTimer(event, contexts.timer)) as SQSBatchResponse;
-      failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-    } catch (error) {
-      handlerErrors.push(`timer batch: ${String(error)}`);
-      failed = new Set(batch.map((d) => d.message.messageId));
-    }
-    for (const d of batch) {
-      if (!failed.has(d.message.messageId)) continue;
-      add(outcomes, 'timer: reported failed, SQS delivers it again');
-      if (d.message.receiveCount >= MAX_RECEIVES) world.deadLetters.push(d.message);
-      else world.due.push({ ...d, at: clock.now() + VISIBILITY_SECONDS * 1000 });
-    }
-  };
-
-  const deliverEvent = async (happening: StatusDelivery | AlarmOkDelivery): Promise<void> => {
-    try {
-      let result: HandlerResult;
-      if (happening.kind === 'alarm-ok') {
-        invocations.alarmOk += 1;
-        const event = alarmEvent(happening.instanceId, 'OK', happening.okAt);
-        result = (await onAlarm(event, contexts.alarm)) as HandlerResult;
-      } else {
-        invocations.commandStatus += 1;
-        const { command } = happening;
-        const event = commandInvocationStatusChange({
-          commandId: command.commandId,
-          documentName: command.documentName,
-          instanceId: command.instanceId,
-          requestedAt: command.sentAt,
-          status: 'Success',
-          at: command.finishAt,
-        });
-        result = (await onStatus(event, contexts.status)) as HandlerResult;
-      }
-      add(outcomes, `${happening.kind}: ${result.outcome}`);
-    } catch (error) {
-      handlerErrors.push(`${happening.kind}: ${String(error)}`);
-      if (happening.tries < ASYNC_RETRIES)
-        world.due.push({
-          ...happening,
-          at: clock.now() + ASYNC_RETRY_SECONDS * 1000 * (happening.tries + 1),
-          tries: happening.tries + 1,
-        });
-      else world.undelivered.push(happening);
-    }
-  };
-
-  clock.freeze();
-  const from = clock.now();
-  const started = performance.now();
-  const sampler = setInterval(() => void sample(), 100);
-  let ticks = 0;
-  let rounds = 0;
-  try {
-    for (;;) {
-      const due = world.due.peek();
-      if (!due) break;
-      clock.advanceTo(Math.ceil(due.at / 1000) * 1000);
-      if (clock.now() - from > DRAIN_LIMIT_SECONDS * 1000) break;
-      ticks += 1;
-      for (;;) {
-        const happenings = world.due.takeDue(clock.now());
-        if (happenings.length === 0) break;
-        rounds += 1;
-        const jobs: Array<() => Promise<void>> = [];
-        let batch: TimerDelivery[] = [];
-        for (const happening of happenings) {
-          if (happening.kind !== 'timer') {
-            jobs.push(() => deliverEvent(happening));
-            continue;
-          }
-          batch.push(happening);
-          if (batch.length === TIMER_BATCH) {
-            const full = batch;
-            jobs.push(() => deliverTimers(full));
-            batch = [];
-          }
-        }
-        if (batch.length > 0) {
-          const partial = batch;
-          jobs.push(() => deliverTimers(partial));
-        }
-        await inParallel(jobs, PARALLELISM);
-        await sample();
-      }
-    }
-  } finally {
-    clearInterval(sampler);
-  }
-  await sample();
-  return {
-    virtualSeconds: round((clock.now() - from) / 1000, 0),
-    wallSeconds: round((performance.now() - started) / 1000, 1),
-    ticks,
-    rounds,
-    invocations,
-    outcomes,
-    timerMessagesByKind,
-    maxSlotsInUseSeen,
-    slotSamples,
-    outstanding: world.due.size,
-    lost: world.deadLetters.length + world.undelivered.length,
-    deadLetteredTimers: world.deadLetters.map((m) => m.body),
-    undeliveredEvents: world.undelivered.map((h) =>
-      h.kind === 'alarm-ok' ? `alarm OK ${h.instanceId}` : `status ${h.command.commandId}`,
-    ),
-    handlerErrors: handlerErrors.length,
-    handlerErrorSamples: handlerErrors.slice(0, 10),
-  };
-}
-
-/** Runs jobs with at most `parallelism` at once. */
-async function inParallel(jobs: ReadonlyArray<() => Promise<void>>, parallelism: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallelism, jobs.length) }, async () => {
-      for (;;) {
-        const job = jobs[next++];
-        if (!job) return;
-        await job();
-      }
-    }),
-  );
-}
-
-// --- The proof -----------------------------------------------------------------------------------
-
-/** What DynamoDB, SSM's commands and the pages say once nothing is outstanding. */
-async function prove(
-  incidents: readonly (Incident | undefined)[],
-  world: World,
-  runtime: Runtime,
-  runbook: Runbook,
-  clock: BenchClock,
-  client: DynamoDBClient,
-  tableName: string,
-) {
-  const endStates: Record<string, number> = {};
-  const escalationReasons: Record<string, number> = {};
-  let escalated = 0;
-  let lastClosedAt = 0;
-  let firstOpenedAt = Number.POSITIVE_INFINITY;
-  const versions: Record<string, number> = {};
-  for (const incident of incidents) {
-    add(endStates, endStateOf(incident));
-    if (!incident) continue;
-    add(versions, endStateOf(incident), incident.version);
-    firstOpenedAt = Math.min(firstOpenedAt, incident.openedAt);
-    lastClosedAt = Math.max(lastClosedAt, incident.closedAt ?? 0);
-    if (incident.escalation) {
-      escalated += 1;
-      add(escalationReasons, incident.escalation.reason.split(':')[0] ?? incident.escalation.reason);
-    }
-  }
-
-  // The commands as SSM ran them: each from its send to its finish.
-  const edges = world.commands.flatMap((c) => [
-    { at: c.sentAt, delta: 1 },
-    { at: c.finishAt, delta: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let running = 0;
-  let maxConcurrentCommands = 0;
-  for (const edge of edges) {
-    running += edge.delta;
-    maxConcurrentCommands = Math.max(maxConcurrentCommands, running);
-  }
-  const byInstance = new Map<string, SentCommand[]>();
-  for (const c of world.commands) byInstance.set(c.instanceId, [...(byInstance.get(c.instanceId) ?? []), c]);
-  const instancesWithTwoCommandsInFlight: string[] = [];
-  const commandsPerInstance: Record<string, number> = { '0': INSTANCES - byInstance.size };
-  for (const [id, commands] of byInstance) {
-    add(commandsPerInstance, String(commands.length));
-    const sorted = [...commands].sort((a, b) => a.sentAt - b.sentAt);
-    if (sorted.some((c, i) => i > 0 && c.sentAt < (sorted[i - 1] as SentCommand).finishAt))
-      instancesWithTwoCommandsInFlight.push(id);
-  }
-
-  // Every lease and slot an attempt took is deleted when it is given back; any left was not.
-  const left = { slots: 0, leases: 0 };
-  let start: ScanCommandOutput['LastEvaluatedKey'];
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        ProjectionExpression: '#pk, #sk',
-        FilterExpression: 'begins_with(#sk, :slot) OR begins_with(#pk, :lease)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':slot': { S: 'SLOT#' }, ':lease': { S: 'LEASE#' } },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (item[TABLE.sortKey]?.S?.startsWith('SLOT#')) left.slots += 1;
-      else left.leases += 1;
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  const atEnd = await runtime.fleet.read(runbook, undefined, clock.now());
-
-  const escalationPages = new Map<string, number>();
-  const pageKinds: Record<string, number> = {};
-  for (const page of world.pages) {
-    add(pageKinds, page.page);
-    if (page.page === 'escalation')
-      escalationPages.set(page.incidentId, (escalationPages.get(page.incidentId) ?? 0) + 1);
-  }
-  const escalationPagesSent = [...escalationPages.values()].reduce((sum, n) => sum + n, 0);
-  const metrics = runtime.metrics instanceof RecordedMetrics ? runtime.metrics : undefined;
-  return {
-    everyIncidentClosed: incidents.every((i) => i !== undefined && !isOpen(i)),
-    endStates,
-    // Every write of an incident's record increments its version: the record's own share of the writes.
-    incidentRecordWritesPerIncident: Object.fromEntries(
-      Object.entries(versions).map(([state, sum]) => [state, round(sum / (endStates[state] ?? 1), 1)]),
-    ),
-    escalationReasons,
-    productMetrics: metrics
-      ? Object.fromEntries(
-          [METRIC.incidentsOpened, METRIC.attempts, METRIC.fixedAutomatically, METRIC.escalated].map(
-            (name) => [name, metrics.total(name)],
-          ),
-        )
-      : {},
-    maxConcurrentCommands,
-    instancesWithTwoCommandsInFlight,
-    commandsPerInstance,
-    slots: {
-      slotsInUseAtEnd: atEnd.fleet.slotsInUse,
-      slotItemsLeft: left.slots,
-      leaseItemsLeft: left.leases,
-      everyHoldReleased: atEnd.fleet.slotsInUse === 0 && left.slots === 0 && left.leases === 0,
-    },
-    pages: {
-      byKind: pageKinds,
-      escalatedIncidents: escalated,
-      escalationPagesSent,
-      onePagePerEscalatedIncident:
-        escalationPagesSent === escalated && [...escalationPages.values()].every((n) => n === 1),
-    },
-    lastClosedAfterSeconds: round((lastClosedAt - firstOpenedAt) / 1000, 0),
-  };
-}
-
-/** An incident's end, in the product's words: its status, how it resolved, and whether a human was paged. */
-function endStateOf(incident: Incident | undefined): string {
-  if (!incident) return 'no incident';
-  const how = incident.resolution ? ` (${incident.resolution.how})` : '';
-  const paged = incident.escalation && incident.status !== 'escalated' ? ' after a page' : '';
-  return `${isOpen(incident) ? 'open: ' : ''}${incident.status}${how}${paged}`;
-}
-
 function loadAll(runtime: Runtime, runbook: Runbook, ids: readonly string[]) {
   return Promise.all(ids.map((target) => runtime.store.load({ runbook: runbook.name, target })));
 }
@@ -533,16 +213,4 @@ function difference(after: Record<string, number>, before: Record<string, number
       .map(([name, n]): [string, number] => [name, n - (before[name] ?? 0)])
       .filter(([, n]) => n !== 0),
   );
-}
-
-function add(counts: Record<string, number>, key: string, n = 1): void {
-  counts[key] = (counts[key] ?? 0) + n;
-}
-
-function timerKind(body: string): string {
-  try {
-    return String(JSON.parse(body).kind);
-  } catch {
-    return 'malformed';
-  }
 }

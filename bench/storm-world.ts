@@ -277,3 +277,10 @@ export class DueQueue<T extends { readonly at: number }> {
 }
 
 // --- Small helpers -------------------------------------------------------------------------------
+
+/** The storm's shape: ALARM events, instances, concurrent invocations, and the runbook's limit in flight. */
+export const EVENTS = 10_000;
+export const INSTANCES = 2_000;
+/** Concurrent invocations, as Lambda would run the alarm function under a storm (its reserved concurrency). */
+export const PARALLELISM = 50;
+export const LIMIT = 50;
