@@ -1,13 +1,13 @@
+import { escapeHtml, pageHead } from '../html-page.ts';
 import type { GameDayRecord } from './record.ts';
 import { iso } from './report/format.ts';
 import { renderHeader, summarize } from './report/header.ts';
-import { escapeHtml } from './report/outcomes.ts';
 import { STYLE } from './report/style.ts';
 import { renderExpectations, renderIncidents, renderMttr, renderPages } from './report/tables.ts';
 import { renderTimelineSection } from './report/timeline.ts';
 
+export { escapeHtml } from '../html-page.ts';
 export {
-  escapeHtml,
   formatDuration,
   formatOffset,
   incidentOutcome,
@@ -31,18 +31,7 @@ export {
 export function renderReport(record: GameDayRecord): string {
   const summary = summarize(record);
   return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    // Defence in depth: even a string that escaped escaping could neither run nor fetch anything.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="color-scheme" content="light">',
-    `<title>Game day: ${escapeHtml(record.scenario.name)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
+    ...pageHead(`Game day: ${record.scenario.name}`, STYLE),
     '<main>',
     renderHeader(record, summary),
     renderTimelineSection(record),

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../../gameday/report/outcomes.ts';
+import { escapeHtml, pageHead } from '../../html-page.ts';
 import { htmlMttr, htmlOutcomes, htmlPerDay } from './charts.ts';
 import { formatDuration, formatHours, formatNumber, isoSeconds, span } from './format.ts';
 import { STYLE } from './html-style.ts';
@@ -17,17 +17,7 @@ import { gateList } from './text.ts';
 export function reviewHtml(review: Review): string {
   const title = `Weekly review: ${isoSeconds(review.since)} to ${isoSeconds(review.now)}`;
   return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="color-scheme" content="light">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head>',
-    '<body>',
+    ...pageHead(title, STYLE),
     '<main>',
     htmlHeader(review),
     htmlOutcomes(review),

@@ -1,4 +1,5 @@
-import { escapeHtml, type Outcome } from './outcomes.ts';
+import { escapeHtml } from '../../html-page.ts';
+import type { Outcome } from './outcomes.ts';
 
 /** Small formatting helpers of the report. */
 

@@ -1,6 +1,7 @@
+import { escapeHtml } from '../../html-page.ts';
 import type { GameDayRecord } from '../record.ts';
 import { formatNumber, humanDuration, iso, plural, wallTime } from './format.ts';
-import { escapeHtml, incidentOutcome, type OutcomeKind } from './outcomes.ts';
+import { incidentOutcome, type OutcomeKind } from './outcomes.ts';
 
 /** The report's header: the scenario, the fleet and the summary counts. */
 

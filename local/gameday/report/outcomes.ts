@@ -1,16 +1,6 @@
 import type { GameDayIncident, GameDayRecord } from '../record.ts';
 
-/** What the report makes of the record: each incident's outcome, time to fix, MTTR per runbook; and the escaping every string goes through. */
-
-/** Escapes text for HTML content and for quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+/** What the report makes of the record: each incident's outcome, time to fix, MTTR per runbook. */
 
 /** `+mm:ss` from the start (minutes are not wrapped into hours: `+95:00`). */
 export function formatOffset(ms: number): string {

@@ -1,14 +1,8 @@
+import { escapeHtml } from '../../html-page.ts';
 import type { GameDayRecord } from '../record.ts';
 import { attemptOutcome } from './colours.ts';
 import { breakable, token } from './format.ts';
-import {
-  escapeHtml,
-  formatDuration,
-  formatOffset,
-  incidentOutcome,
-  mttrByRunbook,
-  timeToFix,
-} from './outcomes.ts';
+import { formatDuration, formatOffset, incidentOutcome, mttrByRunbook, timeToFix } from './outcomes.ts';
 
 /** The report's tables: incidents, MTTR per runbook, expectations, pages. */
 

@@ -1,8 +1,9 @@
 import type { AlarmStateValue } from '../../../functions/core/alarm.ts';
+import { escapeHtml } from '../../html-page.ts';
 import type { GameDayIncident, GameDayPage } from '../record.ts';
 import { ATTEMPT_LABEL, attemptOutcome, COLOUR } from './colours.ts';
 import { octagon, outcomeText, round1, stateToken, token, truncate } from './format.ts';
-import { escapeHtml, formatDuration, formatOffset, incidentOutcome, timeToFix } from './outcomes.ts';
+import { formatDuration, formatOffset, incidentOutcome, timeToFix } from './outcomes.ts';
 import {
   BAND_H,
   BAND_PITCH,

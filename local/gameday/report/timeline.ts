@@ -1,8 +1,9 @@
+import { escapeHtml } from '../../html-page.ts';
 import type { GameDayIncident, GameDayRecord } from '../record.ts';
 import { COLOUR } from './colours.ts';
 import { breakerRunbook, clamp, round1 } from './format.ts';
 import { renderLegend } from './legend.ts';
-import { escapeHtml, formatOffset } from './outcomes.ts';
+import { formatOffset } from './outcomes.ts';
 import {
   AXIS_H,
   GROUP_PAGE_KINDS,
