@@ -1,3 +1,4 @@
+import { isIncident } from '../functions/core/incident.ts';
 import { defineRunbook, type Runbook } from '../functions/core/runbook.ts';
 import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
 import type { Runtime } from '../functions/handlers/runtime.ts';
@@ -9,6 +10,7 @@ import {
   benchRuntime,
   CallCounter,
   countWritesByItem,
+  incidentKey,
   instanceId,
 } from './harness.ts';
 import { machine, percentile, round } from './machine.ts';
@@ -193,8 +195,10 @@ export async function alarmStorm(): Promise<Record<string, unknown>> {
 
 // --- The drain -----------------------------------------------------------------------------------
 
-function loadAll(runtime: Runtime, runbook: Runbook, ids: readonly string[]) {
-  return Promise.all(ids.map((target) => runtime.store.load({ runbook: runbook.name, target })));
+/** Each instance's incident (undefined where its key holds none, or only its alarm's remembered state). */
+async function loadAll(runtime: Runtime, runbook: Runbook, ids: readonly string[]) {
+  const records = await Promise.all(ids.map((id) => runtime.store.load(incidentKey(runbook.name, id))));
+  return records.map((record) => (isIncident(record) ? record : undefined));
 }
 
 /** DynamoDB writes: items put, updated and deleted, alone or in a transaction. */

@@ -39,13 +39,25 @@ const USED: Record<string, Record<string, string[]>> = {
   sns: { '@aws-sdk/client-sns': ['SNSClient', 'PublishCommand'] },
   eventbridge: { '@aws-sdk/client-eventbridge': ['EventBridgeClient', 'PutEventsCommand'] },
   ec2: { '@aws-sdk/client-ec2': ['EC2Client', 'DescribeTagsCommand', 'DescribeInstancesCommand'] },
-  cloudwatch: { '@aws-sdk/client-cloudwatch': ['CloudWatchClient', 'DescribeAlarmsCommand'] },
+  cloudwatch: {
+    '@aws-sdk/client-cloudwatch': [
+      'CloudWatchClient',
+      'DescribeAlarmsCommand',
+      'ListAlarmMuteRulesCommand',
+      'GetAlarmMuteRuleCommand',
+    ],
+  },
 };
-/** The alarm function never reads CloudWatch; the command-status function calls neither EC2 nor CloudWatch. */
+/**
+ * The alarm function never reads CloudWatch; the command-status function calls neither EC2 nor
+ * CloudWatch. The timer function reads alarms at verify deadlines and slow checks, and runs the
+ * resync when a breaker closes; the resync function lists the alarms in ALARM and acts on them.
+ */
 const CLIENTS: Record<keyof typeof HANDLER_ENTRIES, (keyof typeof USED)[]> = {
   alarm: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'ec2'],
   commandStatus: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge'],
   timer: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'cloudwatch', 'ec2'],
+  resync: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'cloudwatch', 'ec2'],
 };
 
 /**

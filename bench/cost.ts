@@ -1,5 +1,6 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbIncidentStore, partitionOf } from '../functions/adapters/aws/dynamodb-incident-store.ts';
+import { isIncident } from '../functions/core/incident.ts';
 import { DEFAULT_AUTO_DISABLE, defineRunbook } from '../functions/core/runbook.ts';
 import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
 import { createTimerHandler } from '../functions/handlers/timer-handler.ts';
@@ -7,7 +8,7 @@ import { lambdaContext, sqsEvent } from '../local/aws-shapes.ts';
 import { localDynamoDbClient } from '../local/dynamodb-local.ts';
 import { testRunbook } from '../test/support/fixtures.ts';
 import { CapacityMeter, itemBytes as sizeOfItem } from './capacity.ts';
-import { alarmEvent, BenchClock, benchRuntime, instanceId } from './harness.ts';
+import { alarmEvent, BenchClock, benchRuntime, incidentKey, instanceId } from './harness.ts';
 import { machine, round } from './machine.ts';
 
 /**
@@ -70,12 +71,13 @@ export async function cost(): Promise<Record<string, unknown>> {
   let itemBytes = 0;
   const incident = async (n: number) => {
     const id = instanceId(9, n);
-    const key = { runbook: runbook.name, target: id };
+    const key = incidentKey(runbook.name, id);
     await alarm(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext('a'));
     const running = await readBack.load(key);
+    if (!isIncident(running)) throw new Error(`incident ${n}: not opened`);
     await runtime.processor.process(key, runbook, {
       kind: 'command-finished',
-      commandId: running?.attempts[0]?.commandId as string,
+      commandId: running.attempts[0]?.commandId as string,
       result: { status: 'Success', responseCode: 0, stdout: 'freed 2.3 GiB' },
     });
     await alarm(alarmEvent(id, 'OK', clock.now()), lambdaContext('a'));
@@ -83,7 +85,8 @@ export async function cost(): Promise<Record<string, unknown>> {
     const { Item: item } = await probe.send(
       new GetItemCommand({ TableName: tableName, Key: { pk: { S: partitionOf(key) }, sk: { S: 'HEAD' } } }),
     );
-    if (closed?.status !== 'resolved' || !item) throw new Error(`incident ${n}: not resolved`);
+    if (!isIncident(closed) || closed.status !== 'resolved' || !item)
+      throw new Error(`incident ${n}: not resolved`);
     return sizeOfItem(item);
   };
   try {

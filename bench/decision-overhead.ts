@@ -1,11 +1,11 @@
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { HEAD, incidentToItem } from '../functions/adapters/aws/incident-item.ts';
-import type { Hold } from '../functions/core/incident.ts';
+import { type Hold, isIncident } from '../functions/core/incident.ts';
 import { defineRunbook } from '../functions/core/runbook.ts';
 import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
 import { lambdaContext } from '../local/aws-shapes.ts';
 import { testRunbook } from '../test/support/fixtures.ts';
-import { alarmEvent, benchRuntime, instanceId } from './harness.ts';
+import { alarmEvent, benchRuntime, incidentKey, instanceId } from './harness.ts';
 import { machine, percentile, round } from './machine.ts';
 
 /**
@@ -59,8 +59,8 @@ export async function decisionOverhead(): Promise<Record<string, unknown>> {
       const result = await handler(event, context);
       const t1 = performance.now();
       if (result.outcome !== 'processed') throw new Error(`event ${i}: ${JSON.stringify(result)}`);
-      const incident = await runtime.store.load({ runbook: runbook.name, target: id });
-      if (!incident?.hold) throw new Error(`event ${i}: no incident holding a slot`);
+      const incident = await runtime.store.load(incidentKey(runbook.name, id));
+      if (!isIncident(incident) || !incident.hold) throw new Error(`event ${i}: no incident holding a slot`);
       holding.push({ hold: incident.hold, holder: incident.id });
       if (holding.length > IN_FLIGHT) {
         const oldest = holding.shift() as { hold: Hold; holder: string };

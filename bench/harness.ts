@@ -9,6 +9,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { fnv1a64 } from '../functions/core/identity.ts';
+import type { IncidentKey } from '../functions/core/incident.ts';
 import type { Clock } from '../functions/core/ports.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import type { HandlerConfig } from '../functions/handlers/config.ts';
@@ -208,11 +210,22 @@ export function alarmEvent(instanceId: string, state: 'ALARM' | 'OK', at: number
     readFileSync(join(PROJECT_ROOT, 'test/events/cloudwatch-alarm-state-change.single-metric.json'), 'utf8'),
   );
   event.detail.alarmName = `cpu-high-${instanceId}`;
+  event.resources = [alarmArn(instanceId)];
   event.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId = instanceId;
   event.detail.state.value = state;
   event.detail.state.timestamp = new Date(at).toISOString().replace('Z', '+0000');
   event.detail.previousState.value = state === 'ALARM' ? 'OK' : 'ALARM';
   return event;
+}
+
+/** The ARN of the alarm {@link alarmEvent} makes for an instance (one alarm per instance). */
+export function alarmArn(instanceId: string): string {
+  return `arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high-${instanceId}`;
+}
+
+/** The key of the incident {@link alarmEvent}'s alarm opens on an instance, answered by `runbook`. */
+export function incidentKey(runbook: string, instanceId: string): IncidentKey {
+  return { runbook, alarm: fnv1a64(alarmArn(instanceId)), target: instanceId };
 }
 
 /** The n-th instance id of a series. */

@@ -141,7 +141,7 @@ export class World {
         const page = input.MessageAttributes?.page?.StringValue ?? 'unknown';
         const incidentId = input.MessageAttributes?.incident_id?.StringValue ?? '';
         this.pages.push({ page, incidentId, at: this.clock.now() });
-        // The incident id is `<runbook>.<target>.<stamp>`; the target here is the instance.
+        // The incident id is `<alarm hash>.<target>.<stamp>`; the target here is the instance.
         const instance = incidentId.split('.')[1];
         if (page === 'escalation' && instance)
           this.recovers(instance, this.clock.now() + HUMAN_FIX_SECONDS * 1000);

@@ -5,6 +5,7 @@ import { explainEvent } from '../local/cli/explain.ts';
 import { describeFleet, fleetGuardFor } from '../local/cli/fleet.ts';
 import { incidentLines, incidentStory, readIncidents } from '../local/cli/incidents.ts';
 import { describePauses, killSwitchFor } from '../local/cli/kill-switch.ts';
+import { requestResync } from '../local/cli/resync-request.ts';
 import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
 import { runWeeklyReport } from '../local/cli/weekly-report.ts';
 import { runGameDay } from '../local/gameday/gameday.ts';
@@ -71,11 +72,23 @@ const commands: Record<string, Command> = {
   },
   resume: {
     usage: `remediate resume [--runbook NAME] ${TABLE_OPTIONS}`,
-    help: `Lifts a pause set with remediate pause (for every runbook, or for one).${TABLE_HELP}`,
+    help:
+      'Lifts a pause set with remediate pause (for every runbook, or for one), and asks the stack to look again\n' +
+      'at once at every alarm still in ALARM: each is then remediated, or paged, on its own.' +
+      TABLE_HELP,
     run: async (_args, options) => {
       const lifted = await killSwitchFor(options).resume(options.runbook);
       const what = options.runbook ? `runbook ${options.runbook}` : 'all runbooks';
       console.log(lifted ? `resumed ${what}` : `${what} was not paused`);
+      if (lifted) {
+        const by = options.by ?? process.env.USER ?? 'an operator';
+        console.log(
+          await requestResync(
+            { cause: 'resumed', by, ...(options.runbook ? { runbook: options.runbook } : {}) },
+            options,
+          ),
+        );
+      }
       return 0;
     },
   },
@@ -94,8 +107,9 @@ const commands: Record<string, Command> = {
     usage: `remediate breaker close --runbook NAME --reason TEXT [--by WHO] ${TABLE_OPTIONS}`,
     help:
       "Closes a runbook's open fleet breaker, once the shared cause is dealt with: automation acts on new alarms\n" +
-      'at once (alarms from before the close do not count again). Incidents suppressed while it was open stay\n' +
-      `open until their alarms return to OK.${TABLE_HELP}`,
+      'at once (alarms from before the close do not count again), and the stack is asked to look again at the\n' +
+      'instances still in ALARM: each is then remediated or paged on its own, and the close is announced with\n' +
+      `them.${TABLE_HELP}`,
     run: async (_args, options) => {
       if (!options.runbook) return usageError('breaker close needs --runbook NAME');
       if (!options.reason?.trim())
@@ -110,6 +124,11 @@ const commands: Record<string, Command> = {
           ? `closed the breaker of runbook ${options.runbook} (open since ${new Date(closed.openedAt).toISOString()}, ${closed.instances.length} instances)`
           : `the breaker of runbook ${options.runbook} was not open`,
       );
+      if (closed) {
+        // The resync looks again at the instances still in ALARM, and announces the close with them.
+        const by = options.by ?? process.env.USER ?? 'an operator';
+        console.log(await requestResync({ cause: 'breaker-closed', runbook: options.runbook, by }, options));
+      }
       return 0;
     },
   },

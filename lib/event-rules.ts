@@ -8,6 +8,7 @@ import {
   alarmStateChangePattern,
   commandInvocationPattern,
   type EventPattern,
+  resyncRequestPattern,
 } from '../functions/core/event-patterns.ts';
 
 /** Options of the remediation rules. */
@@ -20,6 +21,10 @@ export interface RemediationRulesProps {
   readonly documentNames: readonly string[];
   /** Where EventBridge puts an event it could not deliver to a function. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** Reconciles the alarms in ALARM with the open incidents. */
+  readonly resyncFunction: lambda.IFunction;
+  /** How often the resync runs. */
+  readonly resyncInterval: Duration;
 }
 
 /**
@@ -31,6 +36,10 @@ export class RemediationRules extends Construct {
   readonly alarmRule: events.Rule;
   /** Final statuses of this stack's runbook command invocations. */
   readonly commandRule: events.Rule;
+  /** The resync's schedule. */
+  readonly resyncSchedule: events.Rule;
+  /** An operator's request for a resync now (after `resume` or `breaker close`). */
+  readonly resyncRequest: events.Rule;
 
   constructor(scope: Construct, id: string, props: RemediationRulesProps) {
     super(scope, id);
@@ -50,6 +59,22 @@ export class RemediationRules extends Construct {
       description: "Final statuses of this stack's runbook commands, to the command-status function",
       eventPattern: toCdkEventPattern(commandInvocationPattern(props.documentNames)),
       targets: [target(props.commandStatusFunction)],
+    });
+    const resync = new targets.LambdaFunction(props.resyncFunction, {
+      // A missed run is made good by the next one, minutes later.
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(10),
+      deadLetterQueue: props.deadLetterQueue,
+    });
+    this.resyncSchedule = new events.Rule(this, 'ResyncSchedule', {
+      description: 'Every few minutes: the alarms in ALARM against the open incidents (level-triggered)',
+      schedule: events.Schedule.rate(props.resyncInterval),
+      targets: [resync],
+    });
+    this.resyncRequest = new events.Rule(this, 'ResyncRequest', {
+      description: "An operator's resume or breaker close asks for a resync at once",
+      eventPattern: toCdkEventPattern(resyncRequestPattern()),
+      targets: [resync],
     });
   }
 }

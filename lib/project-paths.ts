@@ -11,4 +11,5 @@ export const HANDLER_ENTRIES = {
   alarm: join(PROJECT_ROOT, 'functions/handlers/alarm.ts'),
   commandStatus: join(PROJECT_ROOT, 'functions/handlers/command-status.ts'),
   timer: join(PROJECT_ROOT, 'functions/handlers/timer.ts'),
+  resync: join(PROJECT_ROOT, 'functions/handlers/resync.ts'),
 } as const;

@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -26,6 +26,7 @@ import {
   grantDescribeAlarms,
   grantDescribeInstances,
   grantDescribeTags,
+  grantReadMuteRules,
   grantSendCommand,
   type OptInTag,
   validateOptInTag,
@@ -109,6 +110,25 @@ export interface RemediationEngineProps {
    * @default 'lifecycle'
    */
   readonly events?: EventLevel;
+  /**
+   * How often the resync lists the alarms in ALARM and reconciles them with the open incidents: an
+   * alarm whose event was lost is found within this long. Each run costs one DescribeAlarms call per
+   * 100 alarms in ALARM (not per alarm in the account). At least one minute.
+   * @default Duration.minutes(5)
+   */
+  readonly resyncInterval?: Duration;
+  /**
+   * How often an escalated or suppressed incident asks CloudWatch for its alarm's state, so that none
+   * waits forever on an OK event that was lost. At least one minute.
+   * @default Duration.hours(1)
+   */
+  readonly slowCheckInterval?: Duration;
+  /**
+   * How far ahead of the functions' clock an alarm's state time may lie before its event is rejected
+   * (a state stamped ahead would outrank every real state of its alarm until then).
+   * @default Duration.minutes(5)
+   */
+  readonly clockSkewTolerance?: Duration;
 }
 
 /** The service name the handlers log under. */
@@ -140,6 +160,12 @@ export class RemediationEngine extends Construct {
   readonly eventLevel: EventLevel;
   /** The dashboard and the alarms on the remediator itself; undefined with `observability: false`. */
   readonly observability?: RemediationObservability;
+  /** How often the resync runs. */
+  readonly resyncInterval: Duration;
+  /** How often escalated and suppressed incidents ask CloudWatch for their alarm. */
+  readonly slowCheckInterval: Duration;
+  /** How far in the future an alarm's state time may lie. */
+  readonly clockSkewTolerance: Duration;
 
   constructor(scope: Construct, id: string, props: RemediationEngineProps = {}) {
     super(scope, id);
@@ -148,6 +174,12 @@ export class RemediationEngine extends Construct {
       value: props.optInTagValue ?? 'enabled',
     });
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.resyncInterval = atLeastAMinute('resyncInterval', props.resyncInterval ?? Duration.minutes(5));
+    this.slowCheckInterval = atLeastAMinute(
+      'slowCheckInterval',
+      props.slowCheckInterval ?? Duration.hours(1),
+    );
+    this.clockSkewTolerance = props.clockSkewTolerance ?? Duration.minutes(5);
     this.eventLevel = props.events ?? 'lifecycle';
     if (!EVENT_LEVELS.includes(this.eventLevel)) {
       throw new Error(
@@ -196,14 +228,16 @@ export class RemediationEngine extends Construct {
     this.rules = new RemediationRules(this, 'Rules', {
       alarmFunction: this.functions.alarm,
       commandStatusFunction: this.functions.commandStatus,
+      resyncFunction: this.functions.resync,
+      resyncInterval: this.resyncInterval,
       documentNames: Object.values(this.documentNames),
       deadLetterQueue: undeliveredEvents.deadLetterQueueOf("the EventBridge rules' Lambda targets"),
     });
 
     if (props.observability ?? true) {
-      const { alarm, commandStatus, timer } = this.functions;
+      const { alarm, commandStatus, timer, resync } = this.functions;
       this.observability = new RemediationObservability(this, 'Observability', {
-        functions: { alarm, 'command-status': commandStatus, timer },
+        functions: { alarm, 'command-status': commandStatus, timer, resync },
         timerQueue: this.timerQueue,
         deadLetterQueues: [
           {
@@ -237,6 +271,8 @@ export class RemediationEngine extends Construct {
       [ENV.runbookDocuments]: JSON.stringify(this.documentNames),
       [ENV.optInTagKey]: optIn.key,
       [ENV.optInTagValue]: optIn.value,
+      [ENV.checkSeconds]: String(this.slowCheckInterval.toSeconds()),
+      [ENV.futureToleranceSeconds]: String(this.clockSkewTolerance.toSeconds()),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     };
   }
@@ -247,17 +283,20 @@ export class RemediationEngine extends Construct {
    * SSM (GetCommandInvocation, ListCommands) and reads the alarm at the verify deadline.
    */
   private grantSsm(documentArns: readonly string[], optIn: OptInTag): void {
-    const { alarm, commandStatus, timer } = this.functions;
+    const { alarm, commandStatus, timer, resync } = this.functions;
     grantSendCommand(alarm, documentArns, optIn);
     grantSendCommand(timer, documentArns, optIn);
+    grantSendCommand(resync, documentArns, optIn);
     grantCommandReads(commandStatus, ['ssm:GetCommandInvocation']);
     grantCommandReads(timer, ['ssm:GetCommandInvocation', 'ssm:ListCommands']);
     grantDescribeAlarms(timer);
-    // Opt-in is checked before deciding to act, by the two functions that can start a command.
-    grantDescribeTags(alarm);
-    grantDescribeTags(timer);
-    grantDescribeInstances(alarm);
-    grantDescribeInstances(timer);
+    grantDescribeAlarms(resync);
+    grantReadMuteRules(resync);
+    // Opt-in is checked before deciding to act, by the functions that can start a command.
+    for (const fn of [alarm, timer, resync]) {
+      grantDescribeTags(fn);
+      grantDescribeInstances(fn);
+    }
   }
 
   /** What every handler does: read and write incidents, schedule timers, page, announce transitions. */
@@ -274,4 +313,14 @@ export class RemediationEngine extends Construct {
       ]);
     }
   }
+}
+
+/** A schedule of at least a minute (EventBridge's finest rate; SQS timers are precise to the second). */
+function atLeastAMinute(name: string, interval: Duration): Duration {
+  if (!Token.isUnresolved(interval.toSeconds()) && interval.toSeconds() < 60) {
+    throw new Error(
+      `${name} must be at least one minute, not ${interval.toHumanString()}: set Duration.minutes(1) or more`,
+    );
+  }
+  return interval;
 }

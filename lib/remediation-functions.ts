@@ -11,6 +11,8 @@ import { HANDLER_ENTRIES, PROJECT_ROOT } from './project-paths.ts';
 
 /** The timer function's timeout; the timer queue's visibility timeout is derived from it. */
 export const TIMER_TIMEOUT = Duration.seconds(60);
+/** The resync function's timeout. */
+export const RESYNC_TIMEOUT = Duration.minutes(3);
 
 /** Options of the remediation functions. */
 export interface RemediationFunctionsProps {
@@ -33,7 +35,7 @@ export interface RemediationFunctionsProps {
 }
 
 /**
- * The three handlers as Node.js 22 functions on arm64, bundled by esbuild into minified ESM with
+ * The four handlers as Node.js 22 functions on arm64, bundled by esbuild into minified ESM with
  * source maps. Each has its own role and log group, so that each is granted only what it uses.
  */
 export class RemediationFunctions extends Construct {
@@ -43,6 +45,8 @@ export class RemediationFunctions extends Construct {
   readonly commandStatus: nodejs.NodejsFunction;
   /** Consumes the timer queue. */
   readonly timer: nodejs.NodejsFunction;
+  /** Reconciles the alarms in ALARM with the open incidents, on a schedule and on request. */
+  readonly resync: nodejs.NodejsFunction;
 
   private readonly props: RemediationFunctionsProps;
 
@@ -71,11 +75,21 @@ export class RemediationFunctions extends Construct {
       description: 'Fires remediation timers: retries, verify deadlines, reconciliation with SSM',
       timeout: TIMER_TIMEOUT,
     });
+    this.resync = this.createFunction('Resync', {
+      entry: HANDLER_ENTRIES.resync,
+      description:
+        'Reconciles the alarms in ALARM with the open incidents (every few minutes, and on resume)',
+      // Paced DescribeAlarms pages and a few decisions per alarm found; a run that is cut short is
+      // taken up by the next, which is idempotent.
+      timeout: RESYNC_TIMEOUT,
+      // The schedule comes back: an async retry would only add a run beside the next one.
+      retryAttempts: 0,
+    });
   }
 
-  /** The three functions, for what applies to all of them. */
+  /** The four functions, for what applies to all of them. */
   get all(): readonly nodejs.NodejsFunction[] {
-    return [this.alarm, this.commandStatus, this.timer];
+    return [this.alarm, this.commandStatus, this.timer, this.resync];
   }
 
   private createFunction(id: string, options: nodejs.NodejsFunctionProps): nodejs.NodejsFunction {

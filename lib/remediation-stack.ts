@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { EventLevel } from '../functions/core/effects.ts';
@@ -47,6 +47,16 @@ export interface RemediationStackProps extends StackProps {
    * @default 'lifecycle'
    */
   readonly events?: EventLevel;
+  /**
+   * How often the resync reconciles the alarms in ALARM with the open incidents (see the engine).
+   * @default Duration.minutes(5)
+   */
+  readonly resyncInterval?: Duration;
+  /**
+   * How often escalated and suppressed incidents ask CloudWatch for their alarm (see the engine).
+   * @default Duration.hours(1)
+   */
+  readonly slowCheckInterval?: Duration;
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -65,6 +75,8 @@ export class RemediationStack extends Stack {
       runbooks: props.runbooks,
       bundleAwsSdk: props.bundleAwsSdk,
       events: props.events,
+      resyncInterval: props.resyncInterval,
+      slowCheckInterval: props.slowCheckInterval,
       pagerTopic:
         props.pagerTopicArn === undefined
           ? undefined

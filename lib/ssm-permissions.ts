@@ -98,6 +98,24 @@ export function grantDescribeAlarms(grantee: Grantee): void {
   iam.Grant.addToPrincipal({ grantee, actions: ['cloudwatch:DescribeAlarms'], resourceArns: ['*'] });
   acknowledgeWildcard(grantee, 'Resource::*', [
     'cloudwatch:DescribeAlarms returns composite alarms only when granted on "*" (CloudWatch API Reference,',
-    'DescribeAlarms); it is read-only and called only to reconcile a verify deadline.',
+    'DescribeAlarms); it is read-only and called only to reconcile (verify deadlines, slow checks, the resync).',
+  ]);
+}
+
+/**
+ * Reads which alarms an active mute rule targets (the resync leaves muted alarms alone, as the alarm
+ * handler does their events). ListAlarmMuteRules has no resource-level permission; GetAlarmMuteRule is
+ * scoped to the account's mute rules.
+ */
+export function grantReadMuteRules(grantee: Grantee): void {
+  iam.Grant.addToPrincipal({ grantee, actions: ['cloudwatch:ListAlarmMuteRules'], resourceArns: ['*'] });
+  const { account, region, partition } = Stack.of(grantee);
+  const rules = `arn:${partition}:cloudwatch:${region}:${account}:alarm-mute-rule:*`;
+  iam.Grant.addToPrincipal({ grantee, actions: ['cloudwatch:GetAlarmMuteRule'], resourceArns: [rules] });
+  acknowledgeWildcard(grantee, 'Resource::*', [
+    'cloudwatch:ListAlarmMuteRules has no resource-level permission; it is read-only, once per resync run.',
+  ]);
+  acknowledgeWildcard(grantee, wildcardResource(grantee, rules), [
+    'cloudwatch:GetAlarmMuteRule reads each active mute rule of this account to learn which alarms it mutes.',
   ]);
 }

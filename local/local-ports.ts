@@ -5,7 +5,7 @@ import {
   REMEDIATION_EVENT_SOURCE,
 } from '../functions/core/effects.ts';
 import type { Notice } from '../functions/core/fleet-messages.ts';
-import type { QueuedTimer } from '../functions/core/inputs.ts';
+import { deliveryTime, type QueuedTimer } from '../functions/core/inputs.ts';
 import type { MetricPoint } from '../functions/core/metrics.ts';
 import { pageMessage } from '../functions/core/page-message.ts';
 import type { EventPublisher, MetricsSink, Pager, TimerQueue } from '../functions/core/ports.ts';
@@ -25,7 +25,7 @@ export class AgendaTimerQueue implements TimerQueue {
   }
 
   async schedule(timer: QueuedTimer): Promise<void> {
-    this.agenda.at(timer.dueAt, `timer ${timer.kind}`, () => this.deliver(timer));
+    this.agenda.at(deliveryTime(timer), `timer ${timer.kind}`, () => this.deliver(timer));
   }
 }
 

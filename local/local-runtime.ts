@@ -30,6 +30,8 @@ export interface LocalWorld {
   /** Runbook name -> the SSM document name the local SSM answers events for. */
   readonly documents: Readonly<Record<string, string>>;
   readonly random: () => number;
+  /** Seconds between slow checks of escalated and suppressed incidents (hourly when unset). */
+  readonly checkSeconds?: number;
 }
 
 /**
@@ -38,7 +40,12 @@ export interface LocalWorld {
  * events on the local bus, and the alarm and command-status handlers routed by the stack's patterns.
  * Timer handler failures are collected (on AWS, SQS would retry them and then dead-letter them).
  */
-export function localRuntime(world: LocalWorld): { runtime: Runtime; timerFailures: string[] } {
+export function localRuntime(world: LocalWorld): {
+  runtime: Runtime;
+  timerFailures: string[];
+  /** Runs the resync every `seconds` of the world's clock, as the stack's schedule does; returns how to stop it. */
+  scheduleResync: (seconds: number) => { readonly runs: number; stop(): void };
+} {
   const timerFailures: string[] = [];
   const runtime = assembleRuntime({
     store: new DynamoDbIncidentStore(world.client, world.table),
@@ -74,6 +81,7 @@ export function localRuntime(world: LocalWorld): { runtime: Runtime; timerFailur
       logLevel: (process.env.LOG_LEVEL as 'INFO') ?? 'SILENT',
     }),
     runbooks: new RunbookCatalog(world.runbooks, world.documents),
+    ...(world.checkSeconds ? { checkSeconds: world.checkSeconds } : {}),
   });
   const alarmHandler = createAlarmHandler(runtime);
   const statusHandler = createCommandStatusHandler(runtime);
@@ -84,5 +92,27 @@ export function localRuntime(world: LocalWorld): { runtime: Runtime; timerFailur
   };
   for (const route of handlerRoutes(world.documents))
     world.bus.addRule({ ...route, target: handlers[route.name] });
-  return { runtime, timerFailures };
+  const scheduleResync = (seconds: number) => {
+    let stopped = false;
+    const state = {
+      runs: 0,
+      stop: () => {
+        stopped = true;
+      },
+    };
+    const next = (at: number) =>
+      world.scheduler.at(at, 'resync', async () => {
+        if (stopped) return;
+        next(at + seconds * 1000);
+        try {
+          await runtime.resync.run('schedule');
+          state.runs += 1;
+        } catch (error) {
+          timerFailures.push(`resync: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      });
+    next(world.scheduler.now() + seconds * 1000);
+    return state;
+  };
+  return { runtime, timerFailures, scheduleResync };
 }

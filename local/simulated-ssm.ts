@@ -120,7 +120,7 @@ export class SimulatedSsm implements CommandRunner {
     if (!invocation) return { kind: 'not-found' };
     return invocation.result
       ? { kind: 'finished', commandId, result: invocation.result }
-      : { kind: 'in-progress', commandId };
+      : { kind: 'in-progress', commandId, comment: invocation.comment };
   }
 
   async findByComment(instanceId: string, comment: string): Promise<CommandObservation> {

@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import type { AlarmStateValue } from '../functions/core/alarm.ts';
 import { REMEDIATION_EVENT_SOURCE } from '../functions/core/effects.ts';
-import type { Incident } from '../functions/core/incident.ts';
+import { fnv1a64 } from '../functions/core/identity.ts';
+import { type Incident, isIncident } from '../functions/core/incident.ts';
 import { runbooks } from '../runbooks/index.ts';
 import { Agenda } from './agenda.ts';
 import { type AwsEvent, alarmStateChange, type LocalAlarm } from './aws-shapes.ts';
@@ -89,7 +90,14 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
     bus,
     commands: ssm,
     pager,
-    alarms: { state: async (name) => alarms.get(name)?.state },
+    alarms: {
+      state: async (name) => {
+        const known = alarms.get(name);
+        return known && { state: known.state, at: known.since };
+      },
+      // The walkthrough's story loses no event, and runs no resync.
+      inAlarm: async () => [],
+    },
     inventory: {
       describe: async (ids) =>
         walkthroughFleet
@@ -106,9 +114,9 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
     pattern: { source: [REMEDIATION_EVENT_SOURCE] },
     immediate: true,
     target: async (e) => {
-      const detail = e.detail as { runbook: string; target: string; instanceId?: string };
+      const detail = e.detail as { runbook: string; target: string; instanceId?: string; alarmArn: string };
       if (e['detail-type'] === 'Remediation Incident Opened')
-        opened.push({ runbook: detail.runbook, target: detail.target });
+        opened.push({ runbook: detail.runbook, alarm: fnv1a64(detail.alarmArn), target: detail.target });
       out.transition(agenda.now() - start, names.get(detail.instanceId ?? '') ?? 'fleet', e);
     },
   });
@@ -143,12 +151,19 @@ async function walkthrough(endpoint: string, out: WalkthroughOutput): Promise<nu
     ),
   );
   out.begin();
-  await agenda.run();
+  // Escalated incidents keep a slow check on their alarm for as long as it is in ALARM: the story
+  // ends half an hour after its last scripted moment, not when nothing is left to do.
+  const lastMoment = Math.max(
+    fleetAlarm.faultAtSeconds,
+    ...walkthroughFleet.map((i) => i.operatorFixAtSeconds ?? i.faultAtSeconds),
+  );
+  await agenda.run(start + (lastMoment + 1800) * 1000);
 
   const store = runtime.store;
   const rows: SummaryRow[] = [];
   for (const key of opened) {
-    const incident = await store.load(key);
+    const stored = await store.load(key);
+    const incident = isIncident(stored) ? stored : undefined;
     const instance = walkthroughFleet.find((i) => i.instanceId === key.target);
     const pages = pager.pages.filter((p) => p.incidentId === incident?.id).length;
     rows.push({

@@ -71,5 +71,5 @@ export default defineScenario({
     },
   ],
   breakers: [{ runbook: 'disk-full', groupPages: 1 }],
-  endsAtMinutes: 50,
+  endsAtMinutes: 56,
 });

@@ -29,3 +29,12 @@ export function commandInvocationPattern(documentNames: readonly string[]): Even
     detail: { 'document-name': [...documentNames], status: [...FINAL_INVOCATION_STATUSES] },
   };
 }
+
+/** The source and detail-type of an operator's request for a resync (`resume`, `breaker close`). */
+export const OPERATOR_EVENT_SOURCE = 'ec2.auto-remediation.operator';
+export const RESYNC_REQUESTED = 'Remediation Resync Requested';
+
+/** An operator's request for a resync now. */
+export function resyncRequestPattern(): EventPattern {
+  return { source: [OPERATOR_EVENT_SOURCE], 'detail-type': [RESYNC_REQUESTED] };
+}

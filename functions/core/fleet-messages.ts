@@ -86,16 +86,57 @@ function sharedLines(
   ];
 }
 
-/** The breaker closed: the group page can close; instances still in ALARM stay with their humans. */
-export function breakerClosedNotice(runbook: Runbook, record: BreakerRecord): Notice {
+/** What the resync found when a breaker closed: the runbook's alarms still in ALARM, each with its incident. */
+export interface Reexamination {
+  readonly stillInAlarm: readonly {
+    readonly alarmName: string;
+    readonly instanceId?: string;
+    readonly incidentId?: string;
+    readonly status?: string;
+  }[];
+  /** Set when the resync could not run: nobody has looked again yet. */
+  readonly failed?: string;
+}
+
+/**
+ * The breaker closed: the group page can close. It says "automation acts again" only when the resync
+ * looked again at the instances still in ALARM, and names them with what each incident now does.
+ */
+export function breakerClosedNotice(runbook: Runbook, record: BreakerRecord, seen?: Reexamination): Notice {
   const how = record.closedBy
     ? `closed by ${record.closedBy}${record.closeReason ? `: ${record.closeReason}` : ''}`
     : `closed after ${quietMinutes(runbook)} min without a new alarm`;
+  const looked = seen !== undefined && seen.failed === undefined;
+  const still = seen?.stillInAlarm ?? [];
+  const headline = !looked
+    ? `${runbook.name} breaker closed - not yet looked again at alarms still in ALARM`
+    : still.length === 0
+      ? `${runbook.name} breaker closed - automation acts again; no alarm left in ALARM`
+      : `${runbook.name} breaker closed - automation acts again on ${still.length} still in ALARM`;
+  const lines = !looked
+    ? [
+        `The alarms still in ALARM were not looked at again${seen?.failed ? ` (${seen.failed})` : ''}: the`,
+        'scheduled resync does it within minutes, and each is then remediated or paged on its own.',
+      ]
+    : still.length === 0
+      ? ['Every instance that alarmed while it was open has returned to OK.']
+      : [
+          'Still in ALARM, each now remediated or paged on its own:',
+          ...still
+            .slice(0, 30)
+            .map(
+              (s) =>
+                `  ${s.instanceId ?? '(no instance)'}  ${s.alarmName}  ${s.status ?? 'no incident'}${s.incidentId ? `  ${s.incidentId}` : ''}`,
+            ),
+          ...(still.length > 30
+            ? [`  ... and ${still.length - 30} more (npx remediate incidents list)`]
+            : []),
+        ];
   return {
     kind: 'breaker-closed',
     runbook: runbook.name,
     key: breakerKey(runbook.name, record.openedAt),
-    subject: subjectLine(`OK: ${runbook.name} breaker closed - automation acts again`),
+    subject: subjectLine(`OK: ${headline}`),
     body: clip(
       [
         `The fleet breaker of runbook ${runbook.name} is ${how}; the group page can close.`,
@@ -104,8 +145,7 @@ export function breakerClosedNotice(runbook: Runbook, record: BreakerRecord): No
         `Closed:   ${iso(record.closedAt)}`,
         `Instances that alarmed while it was open: ${record.instances.length}`,
         '',
-        'Incidents suppressed while it was open stay open until their alarms return to OK; automation',
-        'acts on new alarms from now on.',
+        ...lines,
       ].join('\n'),
     ),
   };

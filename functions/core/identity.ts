@@ -1,27 +1,48 @@
 import type { AlarmChange, AlarmTarget } from './alarm.ts';
 import type { IncidentKey } from './incident.ts';
 
+/** The target of an alarm that names no single instance: the alarm itself, paged and never acted on. */
+export const NO_TARGET = 'none';
+
 /**
- * The key of the incident an alarm belongs to: the runbook and the instance, or a stable hash of the
- * alarm's ARN when it names no instance (alarm names are long and untrusted; the hash is neither).
+ * The key of the incident an alarm belongs to: the alarm (a stable hash of its ARN; names are long
+ * and untrusted, the hash is neither) and its target, the instance it is about. Two alarms on one
+ * instance are two keys, so each has its own incident; the instance's lease makes them take turns.
+ * The runbook that answers the alarm travels with the key, but is not part of its identity. A
+ * multi-time-series alarm's contributor will be a target of its own (`c-<hash>`) beside instances.
  */
 export function incidentKeyFor(runbook: string, alarm: AlarmChange, target: AlarmTarget): IncidentKey {
   return {
     runbook,
-    target: target.kind === 'instance' ? target.instanceId : `alarm-${fnv1a64(alarm.alarmArn)}`,
+    alarm: fnv1a64(alarm.alarmArn),
+    target: target.kind === 'instance' ? target.instanceId : NO_TARGET,
   };
 }
 
 /**
- * The id of the incident opened by an alarm entering ALARM at `stateAt`. Derived, not random, so a
- * duplicate delivery of the same event names the same incident. At most 77 characters.
+ * The id of the incident opened by an alarm entering ALARM at `stateAt`: the alarm's hash, the
+ * target and the state's time. Derived, not random, so a duplicate delivery of the same event names
+ * the same incident; it names its key, so that an SSM command's Comment (which carries the id) leads
+ * back to the incident's record. At most 56 characters.
  */
 export function incidentIdFor(key: IncidentKey, stateAt: number): string {
   const stamp = new Date(stateAt)
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.(\d{3})Z$/, '$1Z');
-  return `${key.runbook}.${key.target}.${stamp}`;
+  return `${key.alarm}.${key.target}.${stamp}`;
+}
+
+const ID = /^([0-9a-f]{16})\.([a-z0-9-]{1,40})\.\d{8}T\d{9}Z(?:\s|$)/;
+
+/**
+ * The key named by an incident id (or by a text that starts with one, such as an SSM Comment), for
+ * the runbook given; undefined when the text names no incident of this version.
+ */
+export function keyOfIncidentId(text: string, runbook: string): IncidentKey | undefined {
+  const match = ID.exec(text);
+  if (!match) return undefined;
+  return { runbook, alarm: match[1] as string, target: match[2] as string };
 }
 
 /** 64-bit FNV-1a of a string, as 16 hex digits. Not cryptographic: it names, it does not protect. */

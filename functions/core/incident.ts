@@ -22,11 +22,40 @@ export type IncidentStatus =
   | 'escalated'
   | 'resolved';
 
-/** An incident is about one runbook on one target; at most one is open per key. */
+/**
+ * An incident is one episode of one alarm on one target; at most one is open per key. The alarm and
+ * the target are the key's identity (see `identity.ts`); the runbook that answers the alarm travels
+ * with it, since every message about an incident needs it.
+ */
 export interface IncidentKey {
   readonly runbook: string;
-  /** The instance id, or `alarm-<hash>` when the alarm names no single instance. */
+  /** A stable hash of the alarm's ARN (16 hex digits). */
+  readonly alarm: string;
+  /** The instance id, or `none` when the alarm names no single instance. */
   readonly target: string;
+}
+
+/**
+ * What is kept for an alarm and target with no incident yet: the alarm's latest known state (an OK,
+ * say, delivered before an older ALARM), so that a stale ALARM is recognised and never acts.
+ */
+export interface AlarmMemory {
+  readonly kind: 'alarm-memory';
+  readonly key: IncidentKey;
+  readonly alarmName: string;
+  readonly alarmState: AlarmStateValue;
+  readonly alarmStateAt: number;
+  readonly updatedAt: number;
+  /** Incremented on every write; the store's conditional write checks it. */
+  readonly version: number;
+}
+
+/** What the store holds for a key: its current (or last) incident, or only the alarm's latest state. */
+export type KeyRecord = Incident | AlarmMemory;
+
+/** Whether a key's record is an incident (and not only the alarm's remembered state). */
+export function isIncident(record: KeyRecord | undefined): record is Incident {
+  return record !== undefined && !('kind' in record && record.kind === 'alarm-memory');
 }
 
 /** The open or closed record of one episode: from the alarm to its resolution. */
@@ -110,6 +139,8 @@ export interface Attempt {
   readonly failure?: string;
   /** Whether the alarm returned to OK after a successful command. */
   readonly verification?: 'pending' | 'passed' | 'failed';
+  /** How many times the alarm's state could not be read at the verify deadline (retried, bounded). */
+  readonly unreadable?: number;
   /** The runbook's diagnose script, run (read-only) before the first attempt's remedy. */
   readonly diagnosis?: Diagnosis;
 }
@@ -162,6 +193,11 @@ export interface Escalation {
   readonly at: number;
   readonly reason: string;
   readonly page: PageState;
+  /**
+   * Set when automation stood down for a gate that lifts by itself or by an operator (the kill
+   * switch): when the gate lifts, the resync looks again and acts, and the human hears the outcome.
+   */
+  readonly standDown?: 'kill-switch';
 }
 
 /** How the incident closed. `verified`: a command fixed it; `cleared`: the alarm cleared otherwise. */
@@ -179,8 +215,12 @@ export interface PageState {
   readonly messageId?: string;
 }
 
-/** The three kinds of timer: the next attempt, the end of the verify window, a check with SSM. */
-export type TimerKind = 'retry' | 'verify-deadline' | 'reconcile';
+/**
+ * The kinds of timer: the next attempt, the end of the verify window, a check with SSM (or a page
+ * SNS has not confirmed), and the slow check of an incident that waits on a human or a breaker,
+ * which asks CloudWatch for the alarm's state so that no incident waits forever on an OK event.
+ */
+export type TimerKind = 'retry' | 'verify-deadline' | 'reconcile' | 'check';
 
 /** The incident's current timer. */
 export interface TimerState {

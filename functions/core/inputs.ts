@@ -4,6 +4,7 @@ import type { CommandResult, IncidentKey, TimerKind } from './incident.ts';
 /** Everything that can happen to an incident. Each arrives at least once, in any order. */
 export type DecisionInput =
   | AlarmInput
+  | ResyncInput
   | CommandSentInput
   | CommandNotSentInput
   | CommandFinishedInput
@@ -15,6 +16,20 @@ export interface AlarmInput {
   readonly kind: 'alarm';
   readonly alarm: AlarmChange;
   readonly target: AlarmTarget;
+}
+
+/**
+ * The resync found the alarm in ALARM (CloudWatch's DescribeAlarms, not an event): level, not edge.
+ * An alarm with no open incident gets one as if its event had arrived; an incident that stood down
+ * for a gate (a breaker, a pause) looks again; anything else already in hand absorbs it.
+ */
+export interface ResyncInput {
+  readonly kind: 'resync';
+  /** The alarm as DescribeAlarms reports it; `stateAt` is when it last entered ALARM. */
+  readonly alarm: AlarmChange;
+  readonly target: AlarmTarget;
+  /** What started the resync: its schedule, a breaker that closed, or an operator's resume. */
+  readonly cause: 'schedule' | 'breaker-closed' | 'resumed';
 }
 
 /** SSM accepted the attempt's command. */
@@ -51,8 +66,12 @@ export interface TimerInput {
 
 /** What the timer handler learnt before deciding. */
 export interface TimerObservation {
-  /** For `verify-deadline`: the alarm's state according to DescribeAlarms, when it could be read. */
+  /**
+   * For `verify-deadline` and `check`: the alarm's state according to DescribeAlarms, when it could
+   * be read (absent: unknown, which is never taken for ALARM), and when it entered that state.
+   */
   readonly alarmState?: AlarmStateValue;
+  readonly alarmStateAt?: number;
   /** For `reconcile`: what SSM says of the current attempt's command. */
   readonly command?: CommandObservation;
 }
@@ -60,7 +79,7 @@ export interface TimerObservation {
 /** SSM's answer about a command, when asked directly. */
 export type CommandObservation =
   | { readonly kind: 'finished'; readonly commandId: string; readonly result: CommandResult }
-  | { readonly kind: 'in-progress'; readonly commandId: string }
+  | { readonly kind: 'in-progress'; readonly commandId: string; readonly comment?: string }
   | { readonly kind: 'not-found' };
 
 /** SNS accepted a page. */
@@ -76,7 +95,13 @@ export interface TimerMessage {
   readonly incidentId: string;
   readonly kind: TimerKind;
   readonly token: string;
+  /** When the decision that scheduled it wanted it to fire (epoch ms); never changed by a re-queue. */
   readonly dueAt: number;
+  /**
+   * Set on a timer sent back to the queue because it arrived before its own write was visible:
+   * when to deliver it again, and how many times it has been sent back (bounded).
+   */
+  readonly redelivery?: { readonly at: number; readonly count: number };
 }
 
 /** A timer of a runbook's fleet breaker: resend its group page, or close it after the quiet period. */
@@ -90,3 +115,8 @@ export interface BreakerTimerMessage {
 
 /** Any message on the timer queue. */
 export type QueuedTimer = TimerMessage | BreakerTimerMessage;
+
+/** When a queued timer is to be delivered: its due time, or the later moment a redelivery set. */
+export function deliveryTime(timer: QueuedTimer): number {
+  return 'redelivery' in timer && timer.redelivery ? Math.max(timer.redelivery.at, timer.dueAt) : timer.dueAt;
+}

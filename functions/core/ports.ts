@@ -1,9 +1,9 @@
-import type { AlarmStateValue } from './alarm.ts';
+import type { AlarmChange, AlarmStateValue } from './alarm.ts';
 import type { PageEffect, PublishEventEffect, SendCommandEffect } from './effects.ts';
 import type { BreakerRecord, InstanceFacts, RunOutcome } from './fleet.ts';
 import type { Notice } from './fleet-messages.ts';
 import type { FleetFacts, ModeOverride, OptIn, Pause } from './gates.ts';
-import type { Hold, Incident, IncidentKey } from './incident.ts';
+import type { AlarmMemory, Hold, Incident, IncidentKey, KeyRecord } from './incident.ts';
 import type { CommandObservation, QueuedTimer } from './inputs.ts';
 import type { MetricPoint } from './metrics.ts';
 import type { Runbook } from './runbook.ts';
@@ -15,17 +15,28 @@ import type { Runbook } from './runbook.ts';
 
 /** Where incidents live. Writes are conditional on the version the decision started from. */
 export interface IncidentStore {
-  /** The current incident for a key (open or the last closed one), read with strong consistency. */
-  load(key: IncidentKey): Promise<Incident | undefined>;
+  /**
+   * The key's record, read with strong consistency: its current incident (open or the last closed
+   * one), or the alarm's remembered state when it has had no incident.
+   */
+  load(key: IncidentKey): Promise<KeyRecord | undefined>;
   /**
    * Writes `next` if the stored record is still `previous` (same version; absent when `previous` is
    * undefined). When `next` starts a new episode, `previous` is archived in the same transaction.
    * When `next` takes a new {@link Hold}, the instance's lease, the runbook's slot and a unit of its
    * hourly budget are taken in that same transaction, each conditional on being free.
+   * `closed` is the previous episode as this decision closed it (its alarm fired again unseen): it is
+   * archived as closed instead of as it was loaded.
    * @throws IncidentConflictError when another writer got there first
    * @throws ClaimConflictError when the lease, the slot or the budget was taken meanwhile
    */
-  save(next: Incident, previous: Incident | undefined): Promise<void>;
+  save(next: Incident, previous: KeyRecord | undefined, closed?: Incident): Promise<void>;
+  /**
+   * Keeps an alarm's latest state for a key with no incident, if the stored record is still
+   * `previous` (absent, or the memory it replaces).
+   * @throws IncidentConflictError when another writer got there first
+   */
+  remember(memory: AlarmMemory, previous: KeyRecord | undefined): Promise<void>;
 }
 
 /** Another writer changed the incident since it was read: reload and decide again. */
@@ -96,9 +107,21 @@ export interface EventPublisher {
   publish(events: readonly PublishEventEffect[]): Promise<void>;
 }
 
-/** Reads an alarm's current state directly, to reconcile (never per event in a storm). */
+/** An alarm's state as DescribeAlarms reports it, and when it entered that state (when known). */
+export interface AlarmReading {
+  readonly state: AlarmStateValue;
+  readonly at?: number;
+}
+
+/** Reads alarms directly, to reconcile (never per event in a storm). */
 export interface AlarmReader {
-  state(alarmName: string): Promise<AlarmStateValue | undefined>;
+  /** One alarm's state; undefined when CloudWatch has no such alarm. Rejects when it cannot tell. */
+  state(alarmName: string): Promise<AlarmReading | undefined>;
+  /**
+   * Every alarm now in ALARM, as the resync reconciles them: paginated, paced within DescribeAlarms'
+   * rate limit, with no call per alarm. Each is shaped as the state change that put it there.
+   */
+  inAlarm(): Promise<AlarmChange[]>;
 }
 
 /** A pause as stored: for one runbook, or (no `runbook`) for all of them. */

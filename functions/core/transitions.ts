@@ -27,6 +27,16 @@ export interface DecisionContext {
   readonly random: number;
   /** What the safety gates read; absent means nothing is paused. */
   readonly safety?: SafetyFacts;
+  /** How often an escalated or suppressed incident asks CloudWatch for its alarm's state (default {@link CHECK_SECONDS}). */
+  readonly checkSeconds?: number;
+}
+
+/** The slow check's default interval: hourly. */
+export const CHECK_SECONDS = 3600;
+
+/** Schedules the slow check of an incident waiting on a human or a breaker. */
+export function withCheck(step: Step, ctx: DecisionContext): Step {
+  return withTimer(step, 'check', ctx.now + (ctx.checkSeconds ?? CHECK_SECONDS) * 1000);
 }
 
 /** A transition in progress: the next incident and the effects it asks for. */
@@ -306,14 +316,18 @@ export function waitFor(incident: Incident, refusal: Refusal, ctx: DecisionConte
  */
 export function suppress(incident: Incident, refusal: Refusal, ctx: DecisionContext): Step {
   const { timer: _timer, waitingSince: _since, ...rest } = incident;
-  return {
-    incident: note(
-      { ...withRefusal(rest, refusal), status: 'suppressed' },
-      ctx.now,
-      `suppressed by the breaker gate: ${refusal.reason}`,
-    ),
-    effects: [],
-  };
+  // The breaker's close looks again at once (the resync); the slow check is the way out if it cannot.
+  return withCheck(
+    {
+      incident: note(
+        { ...withRefusal(rest, refusal), status: 'suppressed' },
+        ctx.now,
+        `suppressed by the breaker gate: ${refusal.reason}`,
+      ),
+      effects: [],
+    },
+    ctx,
+  );
 }
 
 /** Records a refusal, once per gate in a row: a gate that keeps saying "wait" is one entry. */
@@ -446,16 +460,38 @@ export function refuse(incident: Incident, refusal: Refusal, ctx: DecisionContex
     (r, i, all) => !(i === all.length - 1 && r.gate === refusal.gate),
   );
   const refused = { ...incident, refusals: [...refusals, refusal] };
-  return escalate(refused, `refused by the ${refusal.gate} gate: ${refusal.reason}`, ctx);
+  const standDown = refusal.gate === 'kill-switch' ? { standDown: 'kill-switch' as const } : {};
+  return escalate(refused, `refused by the ${refusal.gate} gate: ${refusal.reason}`, ctx, standDown);
 }
 
-/** Pages a human, once; the reconcile timer sends the page again if SNS did not take it. */
-export function escalate(incident: Incident, reason: string, ctx: DecisionContext): Step {
+/**
+ * Pages a human, once per episode; the reconcile timer sends the page again if SNS did not take it.
+ * An episode whose page SNS already took (automation stood down for a pause, looked again once it
+ * lifted, and now gives up) is not paged again: the human holds it, the record says why, and the
+ * resolution message will close it. Its slow check goes on.
+ */
+export function escalate(
+  incident: Incident,
+  reason: string,
+  ctx: DecisionContext,
+  options: { readonly standDown?: 'kill-switch' } = {},
+): Step {
+  const sent = incident.escalation?.page.status === 'sent' ? incident.escalation.page : undefined;
   const escalated: Incident = {
-    ...note(incident, ctx.now, `escalated: ${reason}`),
+    ...note(
+      incident,
+      ctx.now,
+      `escalated: ${reason}${sent ? ' (the human paged earlier holds it; not paged again)' : ''}`,
+    ),
     status: 'escalated',
-    escalation: { at: ctx.now, reason, page: { status: 'due', dueSince: ctx.now } },
+    escalation: {
+      at: ctx.now,
+      reason,
+      page: sent ?? { status: 'due', dueSince: ctx.now },
+      ...(options.standDown ? { standDown: options.standDown } : {}),
+    },
   };
+  if (sent) return withCheck({ incident: escalated, effects: [] }, ctx);
   return withTimer(
     { incident: escalated, effects: [{ kind: 'page', page: 'escalation', incident: escalated }] },
     'reconcile',

@@ -8,6 +8,9 @@ import { parseEvent } from './middleware/parse-event.ts';
 import type { Runtime } from './runtime.ts';
 import { type AlarmStateChangeEvent, alarmStateChangeEvent, toAlarmChange } from './schemas.ts';
 
+/** How far ahead of this clock an alarm's state time may lie (clocks differ a little): five minutes. */
+export const FUTURE_TOLERANCE_SECONDS = 300;
+
 /** What the alarm handler did with an event (also logged). */
 export interface HandlerResult {
   readonly outcome: 'processed' | 'absorbed' | 'ignored' | 'rejected';
@@ -19,6 +22,14 @@ export interface HandlerResult {
 export async function handleAlarm(event: AlarmStateChangeEvent, runtime: Runtime): Promise<HandlerResult> {
   const { logger } = runtime;
   const alarm = toAlarmChange(event);
+  const ahead = alarm.stateAt - runtime.clock.now();
+  const tolerance = (runtime.futureToleranceSeconds ?? FUTURE_TOLERANCE_SECONDS) * 1000;
+  if (ahead > tolerance) {
+    // A state stamped ahead would outrank every real state of the alarm until then: never recorded.
+    const reason = `the alarm's state time ${event.detail.state.timestamp} lies ${Math.round(ahead / 1000)}s in the future (more than ${tolerance / 1000}s)`;
+    logger.error('event rejected', { reason, alarmName: alarm.alarmName });
+    return { outcome: 'rejected', reason };
+  }
   const match = matchRunbook(alarm, runtime.runbooks.all);
   if (!match) {
     logger.info('no runbook answers this alarm; ignored', { alarmName: alarm.alarmName, state: alarm.state });

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { INSTANCE_ID } from '../core/alarm.ts';
 import { FINAL_INVOCATION_STATUSES } from '../core/event-patterns.ts';
-import type { IncidentKey } from '../core/incident.ts';
+import { keyOfIncidentId } from '../core/identity.ts';
 import type { HandlerResult } from './alarm-handler.ts';
 import { flushMetrics } from './middleware/flush-metrics.ts';
 import { parseEvent } from './middleware/parse-event.ts';
@@ -30,13 +30,28 @@ export async function handleCommandStatus(
   logger.appendKeys({ commandId, instanceId });
   if (!FINAL.has(status)) return ignored(runtime, `status ${status} is not final`);
   if (!INSTANCE_ID.test(instanceId)) return ignored(runtime, 'instance-id is not an EC2 instance id');
-  // Every runbook has a document of its own, and an incident is keyed by runbook and instance.
+  // Every runbook has a document of its own; the command's Comment names the incident it was sent for.
   const runbook = runtime.runbooks.byDocument(documentName);
   if (!runbook) return ignored(runtime, 'the command belongs to no runbook of this deployment');
-  const key: IncidentKey = { runbook: runbook.name, target: instanceId };
   const observed = await runtime.commands.observe(commandId, instanceId);
+  const comment =
+    observed.kind === 'not-found'
+      ? undefined
+      : observed.kind === 'finished'
+        ? observed.result.comment
+        : observed.comment;
+  const key = comment ? keyOfIncidentId(comment, runbook.name) : undefined;
+  if (!key || key.target !== instanceId) {
+    // SSM lags behind its own event, or the command is not one of ours: the attempt's own check asks SSM.
+    return ignored(
+      runtime,
+      comment
+        ? 'the command names no incident of this deployment'
+        : "SSM does not know the command yet; the attempt's check will ask it",
+    );
+  }
   // SSM is eventually consistent: when it lags behind its own event, the event's status stands alone.
-  const result = observed.kind === 'finished' ? observed.result : { status };
+  const result = observed.kind === 'finished' ? observed.result : { status, comment };
   logger.info('command finished', { status: result.status, responseCode: result.responseCode });
   const outcome = await runtime.processor.process(key, runbook, {
     kind: 'command-finished',

@@ -18,6 +18,10 @@ export const ENV = {
   /** The tag an instance must carry, and its value, for any runbook to run on it. */
   optInTagKey: 'OPT_IN_TAG_KEY',
   optInTagValue: 'OPT_IN_TAG_VALUE',
+  /** Optional: seconds between slow checks of escalated and suppressed incidents (hourly when unset). */
+  checkSeconds: 'CHECK_SECONDS',
+  /** Optional: how far in the future an alarm's state time may lie before the event is rejected (300 s when unset). */
+  futureToleranceSeconds: 'FUTURE_TOLERANCE_SECONDS',
 } as const;
 
 /** Settings every handler needs. */
@@ -32,6 +36,10 @@ export interface HandlerConfig {
   readonly events?: EventLevel;
   readonly runbookDocuments: Readonly<Record<string, string>>;
   readonly optInTag: { readonly key: string; readonly value: string };
+  /** Seconds between slow checks of escalated and suppressed incidents. */
+  readonly checkSeconds?: number;
+  /** How far in the future (seconds) an alarm's state time may lie before its event is rejected. */
+  readonly futureToleranceSeconds?: number;
 }
 
 /** Reads the configuration, failing with the name of the missing variable: a deploy error, not a runtime one. */
@@ -58,5 +66,24 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerConf
     ...(events ? { events: events as EventLevel } : {}),
     runbookDocuments: documents as Record<string, string>,
     optInTag: { key: required(ENV.optInTagKey), value: required(ENV.optInTagValue) },
+    ...seconds(env, ENV.checkSeconds, 'checkSeconds', 60),
+    ...seconds(env, ENV.futureToleranceSeconds, 'futureToleranceSeconds', 0),
   };
+}
+
+/** An optional whole number of seconds, at least `min`. */
+function seconds<K extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  field: K,
+  min: number,
+): Partial<Record<K, number>> {
+  const value = env[name];
+  if (value === undefined || value === '') return {};
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min)
+    throw new Error(
+      `${name} must be a whole number of seconds, at least ${min}, not ${JSON.stringify(value)}`,
+    );
+  return { [field]: parsed } as Partial<Record<K, number>>;
 }

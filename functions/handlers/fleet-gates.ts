@@ -8,7 +8,12 @@ import {
   judgedRuns,
   needsSeenCount,
 } from '../core/fleet.ts';
-import { breakerClosedNotice, breakerOpenedNotice, dryRunNotice } from '../core/fleet-messages.ts';
+import {
+  breakerClosedNotice,
+  breakerOpenedNotice,
+  dryRunNotice,
+  type Reexamination,
+} from '../core/fleet-messages.ts';
 import type { ModeOverride, SafetyFacts } from '../core/gates.ts';
 import type { Incident } from '../core/incident.ts';
 import type { AlarmInput, BreakerTimerMessage } from '../core/inputs.ts';
@@ -34,6 +39,11 @@ export interface FleetGatePorts {
  */
 export class FleetGates {
   private readonly ports: FleetGatePorts;
+  /**
+   * Looks again at the runbook's alarms still in ALARM (the resync), once a breaker closed: set by the
+   * runtime, which builds the resync after the gates.
+   */
+  reexamine?: (runbook: Runbook) => Promise<Reexamination>;
 
   constructor(ports: FleetGatePorts) {
     this.ports = ports;
@@ -117,7 +127,7 @@ export class FleetGates {
       const closed = await fleet.closeBreaker(runbook.name, { at: now, quietSince: breaker.lastAlarmAt });
       if (closed) {
         logger.info('fleet breaker closed after its quiet period', { runbook: runbook.name });
-        await this.notify(breakerClosedNotice(runbook, closed));
+        await this.announceClosed(runbook, closed);
         return 'closed';
       }
     }
@@ -164,6 +174,23 @@ export class FleetGates {
         error,
       });
     }
+  }
+
+  /**
+   * A breaker closed (its quiet period, or an operator): the instances still in ALARM are looked at
+   * again, each remediated or paged on its own, and then the close is announced with what was found.
+   */
+  async announceClosed(runbook: Runbook, closed: BreakerRecord): Promise<void> {
+    const seen = this.reexamine
+      ? await this.reexamine(runbook).catch((error: unknown): Reexamination => {
+          this.ports.logger.error('the resync after the breaker closed failed', {
+            runbook: runbook.name,
+            error,
+          });
+          return { failed: error instanceof Error ? error.message : String(error), stillInAlarm: [] };
+        })
+      : undefined;
+    await this.notify(breakerClosedNotice(runbook, closed, seen));
   }
 
   /** The gates' facts from a fleet state. */

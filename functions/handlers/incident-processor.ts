@@ -3,7 +3,7 @@ import { INSTANCE_ID } from '../core/alarm.ts';
 import { decide } from '../core/decide.ts';
 import type { Effect, PageEffect, PublishEventEffect, SendCommandEffect } from '../core/effects.ts';
 import { permissiveFacts, type SafetyFacts } from '../core/gates.ts';
-import { type Incident, type IncidentKey, isOpen } from '../core/incident.ts';
+import { type Incident, type IncidentKey, isIncident, isOpen, type KeyRecord } from '../core/incident.ts';
 import type { DecisionInput, TimerMessage } from '../core/inputs.ts';
 import { transitionMetrics } from '../core/metrics.ts';
 import {
@@ -44,10 +44,12 @@ export interface ProcessorPorts {
   /** A number in [0, 1) for backoff jitter. */
   readonly random: () => number;
   readonly logger: Logger;
+  /** How often an escalated or suppressed incident asks CloudWatch for its alarm (seconds; default hourly). */
+  readonly checkSeconds?: number;
 }
 
 /** An input, or a way to make one from the incident as loaded (timers observe the world first). */
-export type InputSource = DecisionInput | ((current: Incident | undefined) => Promise<DecisionInput>);
+export type InputSource = DecisionInput | ((current: KeyRecord | undefined) => Promise<DecisionInput>);
 
 /** What became of an input. */
 export interface ProcessOutcome {
@@ -55,6 +57,8 @@ export interface ProcessOutcome {
   readonly incident: Incident | undefined;
   /** Why nothing changed, when nothing did. */
   readonly reason?: string;
+  /** True when this input opened a new incident (a new episode of the key). */
+  readonly opened?: boolean;
 }
 
 /**
@@ -66,13 +70,19 @@ export interface ProcessOutcome {
  * page at the wait's limit, another gate) is written as usual.
  */
 export function stillWaiting(
-  current: Incident | undefined,
+  current: KeyRecord | undefined,
   input: DecisionInput,
   next: Incident,
   effects: readonly Effect[],
 ): TimerMessage | undefined {
   if (input.kind !== 'timer' || input.timer.kind !== 'retry') return undefined;
-  if (current?.status !== 'waiting' || next.status !== 'waiting' || next.id !== current.id) return undefined;
+  if (
+    !isIncident(current) ||
+    current.status !== 'waiting' ||
+    next.status !== 'waiting' ||
+    next.id !== current.id
+  )
+    return undefined;
   if (current.timer?.token !== input.timer.token || next.waitingSince !== current.waitingSince)
     return undefined;
   if ((next.refusals?.length ?? 0) !== (current.refusals?.length ?? 0)) return undefined;
@@ -126,23 +136,33 @@ export class IncidentProcessor {
       const absorbed =
         this.readsGates(runbook, input, current, round === 1) &&
         decide(current, input, { runbook, now, random, safety: permissiveFacts(runbook) });
-      if (absorbed && !absorbed.changed) {
-        logger.info('input absorbed', {
-          input: input.kind,
-          reason: absorbed.reason,
-          status: current?.status,
-        });
-        return { changed: false, incident: current, reason: absorbed.reason };
+      const loaded = isIncident(current) ? current : undefined;
+      if (absorbed && !absorbed.changed && !absorbed.remember) {
+        logger.info('input absorbed', { input: input.kind, reason: absorbed.reason, status: loaded?.status });
+        return { changed: false, incident: loaded, reason: absorbed.reason };
       }
-      const safety = await this.safetyFacts(key, runbook, input, current, round === 1);
-      const decision = decide(current, input, { runbook, now, random, safety });
+      const safety = await this.safetyFacts(key, runbook, input, loaded, round === 1);
+      const decision = decide(current, input, {
+        runbook,
+        now,
+        random,
+        safety,
+        checkSeconds: this.ports.checkSeconds,
+      });
       if (!decision.changed) {
-        logger.info('input absorbed', {
-          input: input.kind,
-          reason: decision.reason,
-          status: current?.status,
-        });
-        return { changed: false, incident: current, reason: decision.reason };
+        if (decision.remember) {
+          // No incident, but the alarm's state is kept: an older ALARM delivered later is known stale.
+          try {
+            await store.remember(decision.remember, current);
+          } catch (error) {
+            if (error instanceof IncidentConflictError && round < MAX_CONFLICTS) continue;
+            throw error;
+          }
+          logger.info('alarm state kept', { state: decision.remember.alarmState, reason: decision.reason });
+          return { changed: false, incident: undefined, reason: decision.reason };
+        }
+        logger.info('input absorbed', { input: input.kind, reason: decision.reason, status: loaded?.status });
+        return { changed: false, incident: loaded, reason: decision.reason };
       }
       const { incident, effects } = decision;
       // Not after a lost write in this call: writing makes the timers it left behind stale at once.
@@ -155,13 +175,13 @@ export class IncidentProcessor {
           reason: incident.refusals?.at(-1)?.reason,
           dueAt: new Date(moved.dueAt).toISOString(),
         });
-        return { changed: false, incident: current, reason: 'still waiting' };
+        return { changed: false, incident: loaded, reason: 'still waiting' };
       }
       // Every log line of the invocation from here on names the incident.
       logger.setCorrelationId(incident.id);
       await this.scheduleTimers(effects);
       try {
-        await store.save(incident, current);
+        await store.save(incident, current, decision.closed);
       } catch (error) {
         if (effects.some((effect) => effect.kind === 'schedule-timer')) orphanedTimers = true;
         if (error instanceof ClaimConflictError && ++claimConflicts < MAX_CLAIM_CONFLICTS) {
@@ -179,14 +199,19 @@ export class IncidentProcessor {
       }
       logger.info('incident updated', {
         input: input.kind,
-        from: current?.id === incident.id ? current.status : undefined,
+        from: loaded?.id === incident.id ? loaded.status : undefined,
         to: incident.status,
         version: incident.version,
+        ...(decision.closed ? { closedEpisode: decision.closed.id } : {}),
       });
-      for (const point of transitionMetrics(current, incident)) this.ports.metrics.record(point);
-      await this.ports.gates.afterSave(runbook, current, incident);
+      const before = decision.closed ?? loaded;
+      if (decision.closed)
+        for (const point of transitionMetrics(loaded, decision.closed)) this.ports.metrics.record(point);
+      for (const point of transitionMetrics(before, incident)) this.ports.metrics.record(point);
+      if (decision.closed) await this.ports.gates.afterSave(runbook, loaded, decision.closed);
+      await this.ports.gates.afterSave(runbook, before, incident);
       await this.carryOut(key, runbook, effects, incident);
-      return { changed: true, incident };
+      return { changed: true, incident, opened: loaded?.id !== incident.id };
     }
   }
 
@@ -198,12 +223,13 @@ export class IncidentProcessor {
   private readsGates(
     runbook: Runbook,
     input: DecisionInput,
-    current: Incident | undefined,
+    current: KeyRecord | undefined,
     firstLook: boolean,
   ): boolean {
     if (input.kind === 'timer') return true;
-    if (input.kind !== 'alarm' || input.alarm.state !== 'ALARM') return false;
-    const opening = firstLook && (!current || !isOpen(current));
+    const alarmLike = input.kind === 'resync' || (input.kind === 'alarm' && input.alarm.state === 'ALARM');
+    if (!alarmLike) return false;
+    const opening = firstLook && (!isIncident(current) || !isOpen(current));
     return !(opening && runbook.breaker);
   }
 
@@ -220,13 +246,17 @@ export class IncidentProcessor {
   ): Promise<SafetyFacts> {
     const { gates } = this.ports;
     const instanceId = INSTANCE_ID.test(key.target) ? key.target : undefined;
-    const alarm = input.kind === 'alarm' && input.alarm.state === 'ALARM';
+    const alarm = (input.kind === 'alarm' && input.alarm.state === 'ALARM') || input.kind === 'resync';
     if (!alarm && input.kind !== 'timer') {
       if (input.kind === 'alarm' && firstLook) await gates.recordAlarm(runbook, input);
       return {};
     }
     // Counted towards the breaker once per delivery; a retry after a lost race only reads again.
-    const opening = firstLook && input.kind === 'alarm' && (!current || !isOpen(current));
+    const alarmInput =
+      input.kind === 'alarm' || input.kind === 'resync'
+        ? ({ kind: 'alarm', alarm: input.alarm, target: input.target } as const)
+        : undefined;
+    const opening = firstLook && alarmInput !== undefined && (!current || !isOpen(current));
     // The instance's lease is checked by the claim itself, so it is read first only by an incident
     // already waiting on it: elsewhere a busy instance is rare, and a lost claim reads it before
     // deciding again.
@@ -235,8 +265,8 @@ export class IncidentProcessor {
     const [paused, optIn, fleet] = await Promise.all([
       this.ports.killSwitch.pauseFor(runbook.name),
       instanceId ? this.ports.optIn.optIn(instanceId) : undefined,
-      opening
-        ? gates.onOpeningAlarm(runbook, input)
+      opening && alarmInput
+        ? gates.onOpeningAlarm(runbook, alarmInput)
         : gates.read(runbook, readLease ? instanceId : undefined),
     ]);
     return {

@@ -30,6 +30,7 @@ import type {
   TimerQueue,
 } from '../core/ports.ts';
 import type { Runbook } from '../core/runbook.ts';
+import { Resync, reexamination } from './alarm-resync.ts';
 import { configFromEnv, type HandlerConfig } from './config.ts';
 import { FleetGates } from './fleet-gates.ts';
 import { IncidentProcessor, type ProcessorPorts } from './incident-processor.ts';
@@ -49,6 +50,10 @@ export interface Runtime {
   readonly runbooks: RunbookCatalog;
   readonly logger: Logger;
   readonly metrics: MetricsSink;
+  /** The level-triggered reconcile of alarms in ALARM with open incidents. */
+  readonly resync: Resync;
+  /** How far in the future (seconds) an alarm's state time may lie; five minutes when unset. */
+  readonly futureToleranceSeconds?: number;
 }
 
 /** SDK clients; tests and the local runtime pass their own. */
@@ -107,6 +112,10 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions 
     logger,
     metrics: options.metrics ?? new PowertoolsMetrics(),
     runbooks: new RunbookCatalog(options.runbooks ?? registry, config.runbookDocuments),
+    ...(config.checkSeconds ? { checkSeconds: config.checkSeconds } : {}),
+    ...(config.futureToleranceSeconds === undefined
+      ? {}
+      : { futureToleranceSeconds: config.futureToleranceSeconds }),
   });
 }
 
@@ -116,13 +125,18 @@ export interface RuntimePorts extends Omit<ProcessorPorts, 'gates'> {
   readonly inventory: InstanceInventory;
   readonly alarms: AlarmReader;
   readonly runbooks: RunbookCatalog;
+  readonly futureToleranceSeconds?: number;
 }
 
 /** A runtime from its ports: the AWS runtime and the local one differ only in these. */
 export function assembleRuntime(ports: RuntimePorts): Runtime {
   const gates = new FleetGates(ports);
+  const processor = new IncidentProcessor({ ...ports, gates });
+  const resync = new Resync({ ...ports, processor });
+  gates.reexamine = async (runbook) => reexamination(await resync.run('breaker-closed', runbook.name));
   return {
-    processor: new IncidentProcessor({ ...ports, gates }),
+    processor,
+    resync,
     gates,
     fleet: ports.fleet,
     store: ports.store,
@@ -133,6 +147,9 @@ export function assembleRuntime(ports: RuntimePorts): Runtime {
     runbooks: ports.runbooks,
     logger: ports.logger,
     metrics: ports.metrics,
+    ...(ports.futureToleranceSeconds === undefined
+      ? {}
+      : { futureToleranceSeconds: ports.futureToleranceSeconds }),
   };
 }
 

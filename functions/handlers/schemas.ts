@@ -80,11 +80,18 @@ export type CommandInvocationEvent = z.infer<typeof commandInvocationEvent>;
 
 /** The body of a timer message, as the timer queue adapter wrote it. */
 export const timerMessage = z.object({
-  key: z.object({ runbook: z.string().min(1).max(64), target: z.string().min(1).max(64) }),
+  key: z.object({
+    runbook: z.string().min(1).max(64),
+    alarm: z.string().regex(/^[0-9a-f]{16}$/, 'not an alarm key'),
+    target: z.string().min(1).max(64),
+  }),
   incidentId: z.string().min(1).max(128),
-  kind: z.enum(['retry', 'verify-deadline', 'reconcile']),
+  kind: z.enum(['retry', 'verify-deadline', 'reconcile', 'check']),
   token: z.string().min(1).max(128),
   dueAt: z.number().int().nonnegative(),
+  redelivery: z
+    .object({ at: z.number().int().nonnegative(), count: z.number().int().nonnegative() })
+    .optional(),
 }) satisfies z.ZodType<TimerMessage>;
 
 /** The body of a breaker timer message. */
@@ -98,11 +105,24 @@ export const breakerTimerMessage = z.object({
 /** Any timer message on the queue. */
 export const queuedTimer = z.union([breakerTimerMessage, timerMessage]);
 
+const AWS_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})$/;
+
 /**
- * Parses AWS's alarm timestamps. CloudWatch writes `2019-10-02T17:04:40.989+0000`, which is not
- * ISO 8601 as JavaScript reads it (the offset lacks its colon).
+ * Parses AWS's alarm timestamps strictly: NaN unless the text is a real instant. CloudWatch writes
+ * `2019-10-02T17:04:40.989+0000`, which is not ISO 8601 as JavaScript reads it (the offset lacks its
+ * colon); and JavaScript reads 2026-02-30 as March 2nd, which is no date at all.
  */
 export function parseAwsTimestamp(value: string): number {
+  const parts = AWS_TIMESTAMP.exec(value);
+  if (!parts) return Number.NaN;
+  const [, year, month, day, hour, minute, second] = parts.map(Number) as number[];
+  const calendar = new Date(Date.UTC(year as number, (month as number) - 1, day as number));
+  const realDay =
+    calendar.getUTCFullYear() === year &&
+    calendar.getUTCMonth() === (month as number) - 1 &&
+    calendar.getUTCDate() === day;
+  if (!realDay || (hour as number) > 23 || (minute as number) > 59 || (second as number) > 59)
+    return Number.NaN;
   return Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
 }
 

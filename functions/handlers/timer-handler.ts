@@ -2,8 +2,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Incident } from '../core/incident.ts';
-import { latestAttempt } from '../core/incident.ts';
-import type { DecisionInput, QueuedTimer, TimerInput, TimerMessage } from '../core/inputs.ts';
+import { isIncident, latestAttempt } from '../core/incident.ts';
+import {
+  type DecisionInput,
+  deliveryTime,
+  type QueuedTimer,
+  type TimerInput,
+  type TimerMessage,
+} from '../core/inputs.ts';
 import { commentFor, diagnoseCommentFor } from '../core/transitions.ts';
 import { flushMetrics } from './middleware/flush-metrics.ts';
 import type { Runtime } from './runtime.ts';
@@ -37,8 +43,8 @@ async function handleRecord(record: SQSRecord, runtime: Runtime): Promise<void> 
     return;
   }
   const now = runtime.clock.now();
-  if (timer.dueAt - now > 1000) {
-    // Longer than SQS's 15-minute delay: hop towards the due time.
+  if (deliveryTime(timer) - now > 1000) {
+    // Longer than SQS's 15-minute delay: hop towards the due time (the message is unchanged).
     await runtime.timers.schedule(timer, now);
     return;
   }
@@ -54,24 +60,43 @@ async function handleRecord(record: SQSRecord, runtime: Runtime): Promise<void> 
     return;
   }
   const outcome = await runtime.processor.process(timer.key, runbook, (current) =>
-    observe(current, timer, runtime),
+    observe(isIncident(current) ? current : undefined, timer, runtime),
   );
-  if (!outcome.changed && isEarly(timer, outcome.incident?.version, now)) {
-    // The write that made this timer current is not visible yet (timers are enqueued before their
-    // write, and a retry may be due within a second): look again shortly instead of losing it.
-    logger.info('timer arrived before its write; it comes back shortly', { token: timer.token });
-    await runtime.timers.schedule({ ...timer, dueAt: now + EARLY_TIMER_RETRY_MS }, now);
+  if (outcome.changed) return;
+  if (!isEarly(timer, outcome.incident?.version, now)) {
+    if (!outcome.incident)
+      logger.info('timer for an incident that is not stored; dropped', { token: timer.token });
+    return;
   }
+  // The write that made this timer current is not visible yet (timers are enqueued before their
+  // write, and a retry may be due within a second): look again shortly, a bounded number of times,
+  // keeping the due time the decision gave it.
+  const count = (timer.redelivery?.count ?? 0) + 1;
+  if (count > MAX_REDELIVERIES) {
+    logger.warn('timer arrived before its write too many times; dropped', { token: timer.token, count });
+    return;
+  }
+  logger.info('timer arrived before its write; it comes back shortly', { token: timer.token, count });
+  await runtime.timers.schedule({ ...timer, redelivery: { at: now + redeliveryDelayMs(count), count } }, now);
 }
 
-/** How long an early timer waits before it is delivered again, and how long it keeps coming back. */
+/** The first wait before an early timer is delivered again; it doubles each time, up to a minute. */
 export const EARLY_TIMER_RETRY_MS = 5_000;
+const EARLY_TIMER_RETRY_CAP_MS = 60_000;
+/** How long after its due time an early timer keeps coming back, and how many times at most. */
 export const EARLY_TIMER_GRACE_MS = 15 * 60_000;
+export const MAX_REDELIVERIES = 20;
+
+/** The wait before the `count`th redelivery of an early timer. */
+export function redeliveryDelayMs(count: number): number {
+  return Math.min(EARLY_TIMER_RETRY_CAP_MS, EARLY_TIMER_RETRY_MS * 2 ** (count - 1));
+}
 
 /**
  * A timer is early when its token names a version of the incident that is not stored yet: the write
- * that schedules a timer (version N, token `<kind>.<attempt>.<N>`) may land after the timer is due.
- * After the grace period the write is taken as lost, and the timer as stale.
+ * that schedules a timer (version N, token `<kind>.<attempt>.<due>.<N>`) may land after the timer is
+ * due. After the grace period, counted from the due time its decision gave it (never moved by a
+ * redelivery), the write is taken as lost, and the timer as stale.
  */
 export function isEarly(timer: TimerMessage, storedVersion: number | undefined, now: number): boolean {
   const version = Number(timer.token.split('.').pop());
@@ -87,12 +112,19 @@ async function observe(
 ): Promise<DecisionInput> {
   const input: TimerInput = { kind: 'timer', timer };
   if (!current || current.id !== timer.incidentId || current.timer?.token !== timer.token) return input;
-  if (timer.kind === 'verify-deadline') {
-    const alarmState = await runtime.alarms.state(current.alarm.name).catch((error: unknown) => {
-      runtime.logger.warn('DescribeAlarms failed; deciding from the stored alarm state', { error });
+  if (timer.kind === 'verify-deadline' || timer.kind === 'check') {
+    const reading = await runtime.alarms.state(current.alarm.name).catch((error: unknown) => {
+      runtime.logger.warn('DescribeAlarms failed; the alarm state is unknown', { error });
       return undefined;
     });
-    return alarmState ? { ...input, observation: { alarmState } } : input;
+    if (!reading) return input;
+    return {
+      ...input,
+      observation: {
+        alarmState: reading.state,
+        ...(reading.at === undefined ? {} : { alarmStateAt: reading.at }),
+      },
+    };
   }
   const attempt = latestAttempt(current);
   if (timer.kind !== 'reconcile' || current.status !== 'remediating' || !attempt || !current.instanceId)

@@ -1,5 +1,5 @@
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { incidentFromItem } from '../../functions/adapters/aws/incident-item.ts';
+import { incidentFromItem, MEMORY_STATUS } from '../../functions/adapters/aws/incident-item.ts';
 import { TABLE } from '../../functions/adapters/aws/table-schema.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import { clientFor, type TableOptions, tableName } from './kill-switch.ts';
@@ -27,7 +27,9 @@ export async function readIncidents(options: TableOptions & { all?: boolean }): 
         ExclusiveStartKey,
       }),
     );
-    for (const item of page.Items ?? []) incidents.push(incidentFromItem(item));
+    // A key with no incident may hold only its alarm's latest state: not an incident.
+    for (const item of page.Items ?? [])
+      if (item.status !== MEMORY_STATUS) incidents.push(incidentFromItem(item));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return incidents.sort((a, b) => b.openedAt - a.openedAt);

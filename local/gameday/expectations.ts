@@ -1,5 +1,6 @@
 import type { Incident } from '../../functions/core/incident.ts';
 import type { RecordedPage } from '../local-ports.ts';
+import type { OpenBreakerAtEnd } from './audit.ts';
 import type { GameDayExpectation, GameDayFault } from './record.ts';
 import type { ScenarioDefinition, ScenarioFault } from './scenario.ts';
 
@@ -14,6 +15,8 @@ export interface Observed {
   readonly pages: readonly RecordedPage[];
   /** Handler, timer and bus failures: each one fails the game day. */
   readonly failures: readonly string[];
+  /** The breakers still open at the end: their group pages cover the instances they name. */
+  readonly breakers?: readonly OpenBreakerAtEnd[];
 }
 
 /** Statuses an incident may end a game day in: automation is done with it. */
@@ -54,7 +57,7 @@ export function judge(observed: Observed): GameDayExpectation[] {
         });
         continue;
       }
-      results.push({ description, ...outcome(incident, fault, observed.pages) });
+      results.push({ description, ...outcome(incident, fault, observed.pages, observed.breakers ?? []) });
     }
   }
   for (const breaker of observed.scenario.breakers ?? []) {
@@ -99,6 +102,7 @@ function outcome(
   incident: Incident,
   fault: ScenarioFault,
   pages: readonly RecordedPage[],
+  breakers: readonly OpenBreakerAtEnd[],
 ): { held: boolean; detail: string } {
   const escalationPages = pages.filter((p) => p.incidentId === incident.id && p.page === 'escalation').length;
   const fixed = incident.status === 'resolved' && incident.resolution?.how === 'verified';
@@ -116,9 +120,19 @@ function outcome(
     case 'suppressed':
       held = suppressed === true && escalationPages === 0;
       break;
-    case 'fixed-or-suppressed':
-      held = (fixed || suppressed === true) && escalationPages === 0;
+    case 'fixed-or-suppressed': {
+      // Suppressed is not an ending: the host is fixed (once the breaker closed and the resync looked
+      // again), paged on its own, or still covered by an open breaker's group page.
+      const covered =
+        incident.status === 'suppressed' &&
+        breakers.some(
+          (b) =>
+            b.runbook === incident.key.runbook && b.paged && b.instances.includes(incident.instanceId ?? ''),
+        );
+      const paged = incident.status === 'escalated' && escalationPages === 1;
+      held = (fixed && escalationPages === 0) || covered || (suppressed === true && paged);
       break;
+    }
   }
   if (fault.gate && !gates.includes(fault.gate)) held = false;
   return { held, detail: seen };

@@ -82,6 +82,14 @@ export class GameDayOutput {
       `  ${cells.map((cell, c) => cell.padEnd(widths[c] as number)).join('  ')}`;
     this.write(this.dim(format(header)));
     for (const row of rows) this.write(format(row));
+    this.write(`\n${this.bold('Alarms still in ALARM at the end')}`);
+    if (record.audit.length === 0) this.write(this.dim('  none: every alarm is OK'));
+    for (const a of record.audit) {
+      const mark = a.verdict === 'silent' ? this.paint(31, 'SILENT') : this.paint(32, a.verdict);
+      this.write(
+        `  ${a.alarmName.padEnd(24)} ${mark}  ${a.incidentId ? `${a.incidentId} (${a.status})` : 'no incident'}: ${a.detail}`,
+      );
+    }
     this.write(`\n${this.bold('Expectations')}`);
     for (const e of record.expectations) {
       this.write(`  ${e.held ? this.paint(32, '✓') : this.paint(31, '✗')} ${e.description}`);

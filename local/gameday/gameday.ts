@@ -4,8 +4,10 @@ import { DynamoDbIncidentStore } from '../../functions/adapters/aws/dynamodb-inc
 import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-switch.ts';
 import { REMEDIATION_EVENT_SOURCE } from '../../functions/core/effects.ts';
 import { alarmStateChangePattern } from '../../functions/core/event-patterns.ts';
+import { breakerHolds } from '../../functions/core/fleet.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
+import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { runbooks as registry } from '../../runbooks/index.ts';
 import { readIncidents } from '../cli/incidents.ts';
 import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from '../dynamodb-local.ts';
@@ -13,6 +15,7 @@ import { LocalBus } from '../local-bus.ts';
 import { TerminalPager } from '../local-ports.ts';
 import { localRuntime } from '../local-runtime.ts';
 import { instanceAlarm } from './alarm-catalog.ts';
+import { auditAlarms, noSilentAlarm, type OpenBreakerAtEnd } from './audit.ts';
 import { judge } from './expectations.ts';
 import { createFleet, destroyFleet, type FleetInstance } from './fleet.ts';
 import type { GameDayOutput } from './gameday-output.ts';
@@ -95,7 +98,7 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       jsonlPath: pagesPath,
       ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
     });
-    const { timerFailures } = localRuntime({
+    const { runtime, timerFailures, scheduleResync } = localRuntime({
       client,
       table: TABLE,
       scheduler: time,
@@ -169,8 +172,11 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       });
     }
     cloudwatch.start();
+    // The resync runs on the stack's schedule, in virtual time, and answers from the local CloudWatch.
+    const resync = scheduleResync(RESYNC_SECONDS);
     output.begin();
     await time.until(start + scenario.endsAtMinutes * 60_000);
+    resync.stop();
     cloudwatch.stop();
     await time.stop();
     await ssm.settle();
@@ -185,6 +191,12 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       ...timerFailures.map((t) => `timer handler failed: ${t}`),
       ...pager.webhookFailures.map((w) => `webhook: ${w}`),
     ];
+    const alarmsAtEnd = cloudwatch.inAlarmNow().map((name) => {
+      const alarm = alarms.find((a) => a.name === name) as (typeof alarms)[number];
+      return { alarmName: name, instanceId: alarm.instance.instanceId, runbook: alarm.runbook };
+    });
+    const breakers = await openBreakers(runtime, runbooks, endedAt);
+    const audit = auditAlarms(alarmsAtEnd, incidents, pager.pages, breakers, start);
     const expectations = judge({
       scenario,
       plan: faultPlan.map((p) => ({
@@ -195,7 +207,9 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       incidents,
       pages: pager.pages,
       failures,
+      breakers,
     });
+    expectations.push(noSilentAlarm(audit));
     const record: GameDayRecord = {
       scenario: { name: scenario.name, description: scenario.description, speed },
       startedAt: start,
@@ -212,6 +226,8 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
         about: p.incidentId,
       })),
       expectations,
+      audit,
+      resyncs: resync.runs,
     };
     const held = expectations.every((e) => e.held);
     const reportPath = options.reportPath ?? join(options.outDir, 'report.html');
@@ -223,6 +239,28 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
   } finally {
     await cleanup();
   }
+}
+
+/** The resync's schedule, as the stack deploys it by default: every five (virtual) minutes. */
+const RESYNC_SECONDS = 300;
+
+/** The breakers still open at the end, with the instances their group pages named. */
+async function openBreakers(
+  runtime: Runtime,
+  runbooks: readonly Runbook[],
+  now: number,
+): Promise<OpenBreakerAtEnd[]> {
+  const found: OpenBreakerAtEnd[] = [];
+  for (const runbook of runbooks) {
+    const { breaker } = await runtime.fleet.read(runbook, undefined, now);
+    if (breaker && breakerHolds(breaker, runbook.breaker, now))
+      found.push({
+        runbook: runbook.name,
+        instances: breaker.instances,
+        paged: breaker.page.status === 'sent',
+      });
+  }
+  return found;
 }
 
 function runbookNamed(name: string): Runbook {
@@ -296,7 +334,10 @@ async function warmUp(client: ReturnType<typeof localDynamoDbClient>): Promise<v
   const store = new DynamoDbIncidentStore(client, TABLE);
   const killSwitch = new DynamoDbKillSwitch(client, TABLE);
   for (let i = 0; i < 20; i++) {
-    await Promise.all([store.load({ runbook: 'warm-up', target: `warm-up-${i}` }), killSwitch.list()]);
+    await Promise.all([
+      store.load({ runbook: 'warm-up', alarm: '0000000000000000', target: `warm-up-${i}` }),
+      killSwitch.list(),
+    ]);
   }
 }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AlarmStateValue } from '../../functions/core/alarm.ts';
-import type { AlarmReader } from '../../functions/core/ports.ts';
+import type { AlarmChange, AlarmStateValue } from '../../functions/core/alarm.ts';
+import type { AlarmReader, AlarmReading } from '../../functions/core/ports.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
 import { RUNBOOKS_DIR } from '../../runbooks/discover.ts';
 import type { Scheduler } from '../agenda.ts';
@@ -46,6 +46,8 @@ interface AlarmState {
  */
 export class LocalCloudWatch implements AlarmReader {
   readonly changes: GameDayAlarmChange[] = [];
+  /** How many times the resync listed the alarms in ALARM. */
+  describeCalls = 0;
   private readonly alarms: readonly LocalMetricAlarm[];
   private readonly states = new Map<string, AlarmState>();
   private readonly scheduler: Scheduler;
@@ -85,8 +87,41 @@ export class LocalCloudWatch implements AlarmReader {
     this.stopped = true;
   }
 
-  async state(alarmName: string): Promise<AlarmStateValue | undefined> {
-    return this.states.get(alarmName)?.state;
+  async state(alarmName: string): Promise<AlarmReading | undefined> {
+    const known = this.states.get(alarmName);
+    return known && { state: known.state, at: known.since };
+  }
+
+  /** DescribeAlarms with StateValue=ALARM: each alarm in ALARM as the change that put it there (no tags, as on AWS). */
+  async inAlarm(): Promise<AlarmChange[]> {
+    this.describeCalls += 1;
+    return this.alarms.flatMap((alarm) => {
+      const state = this.states.get(alarm.name);
+      if (state?.state !== 'ALARM') return [];
+      return [
+        {
+          alarmName: alarm.name,
+          alarmArn: alarmArn(alarm.name),
+          account: LOCAL_ACCOUNT,
+          region: LOCAL_REGION,
+          state: 'ALARM' as const,
+          previousState: undefined,
+          stateAt: state.since,
+          reason: state.reason,
+          metrics: [
+            { namespace: alarm.namespace, metricName: alarm.metricName, dimensions: alarm.dimensions },
+          ],
+          usesExpression: false,
+          composite: false,
+          tags: {},
+        },
+      ];
+    });
+  }
+
+  /** The alarms in ALARM now, by name (the game day's audit). */
+  inAlarmNow(): string[] {
+    return this.alarms.filter((a) => this.states.get(a.name)?.state === 'ALARM').map((a) => a.name);
   }
 
   private schedule(periodSeconds: number, at: number): void {

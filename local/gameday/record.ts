@@ -26,6 +26,21 @@ export interface GameDayRecord {
   readonly pages: readonly GameDayPage[];
   /** The scenario's expectations and whether each held. */
   readonly expectations: readonly GameDayExpectation[];
+  /** The alarms still in ALARM at the end, each with its incident and who knows of it. */
+  readonly audit: readonly GameDayAuditEntry[];
+  /** How many times the resync ran (every five virtual minutes, and when a breaker closed). */
+  readonly resyncs?: number;
+}
+
+/** One alarm still in ALARM at the end of a game day: being fixed, paged, or silent. */
+export interface GameDayAuditEntry {
+  readonly alarmName: string;
+  readonly instanceId: string;
+  readonly runbook: string;
+  readonly incidentId?: string;
+  readonly status?: string;
+  readonly verdict: 'being fixed' | 'paged' | 'silent';
+  readonly detail: string;
 }
 
 export interface GameDayInstance {

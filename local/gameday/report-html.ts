@@ -1,5 +1,6 @@
 import { escapeHtml, pageHead } from '../html-page.ts';
 import type { GameDayRecord } from './record.ts';
+import { renderAudit } from './report/audit.ts';
 import { iso } from './report/format.ts';
 import { renderHeader, summarize } from './report/header.ts';
 import { STYLE } from './report/style.ts';
@@ -26,7 +27,7 @@ export {
  * report: `svg.timeline`, `g.instance-row[data-instance]`, `g.fleet-row`, `.alarm-band.alarm-<state>`,
  * `.attempt.attempt-<status>.outcome-<outcome>`, `.verified`, `.fault`, `.refusal[data-gate]`,
  * `.page.page-<kind>`, `.breaker-band`; tables `tr.incident[data-incident]`, `tr.mttr-row[data-runbook]`,
- * `li.expectation`, `tr.page-entry`.
+ * `li.expectation`, `tr.audit-entry[data-verdict]`, `tr.page-entry`.
  */
 export function renderReport(record: GameDayRecord): string {
   const summary = summarize(record);
@@ -38,6 +39,7 @@ export function renderReport(record: GameDayRecord): string {
     renderIncidents(record),
     renderMttr(record),
     renderExpectations(record),
+    renderAudit(record),
     renderPages(record),
     `<footer>Times are virtual, shown as +mm:ss from the start (${escapeHtml(iso(record.startedAt))}). Generated from the game day record; no network was used to render this page.</footer>`,
     '</main>',

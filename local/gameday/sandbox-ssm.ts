@@ -158,7 +158,7 @@ export class SandboxSsm implements CommandRunner {
     if (!invocation || invocation.instanceId !== instanceId) return { kind: 'not-found' };
     return invocation.result
       ? { kind: 'finished', commandId, result: invocation.result }
-      : { kind: 'in-progress', commandId };
+      : { kind: 'in-progress', commandId, comment: invocation.comment };
   }
 
   async findByComment(instanceId: string, comment: string, since: number): Promise<CommandObservation> {

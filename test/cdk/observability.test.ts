@@ -115,7 +115,7 @@ describe('the remediator watches itself', () => {
       // Prepare
       const functions = ids(template, 'AWS::Lambda::Function');
       // Assess
-      expect(functions).toHaveLength(3);
+      expect(functions).toHaveLength(4);
       for (const id of functions) {
         for (const metric of ['Invocations', 'Errors', 'Throttles', 'Duration']) {
           expect(body, `${metric} of ${id}`).toContain(`"AWS/Lambda","${metric}","FunctionName","<${id}>"`);
@@ -261,12 +261,13 @@ describe('the remediator watches itself', () => {
       expect(ESCALATION_RATE_THRESHOLD).toBe(0.5);
     });
 
-    it('are these eight and no others', () => {
+    it('are these nine and no others', () => {
       expect(alarms.map(([, a]) => a.Properties.AlarmName).sort()).toEqual(
         [
           'alarm-function-errors',
           'command-status-function-errors',
           'timer-function-errors',
+          'resync-function-errors',
           'dlq-undelivered-events',
           'dlq-failed-invocations',
           'dlq-timers',
@@ -385,6 +386,7 @@ describe('the remediator watches itself', () => {
       'alarm',
       'command-status',
       'timer',
+      'resync',
     ]);
     expect(Object.keys(observability?.deadLetterAlarms ?? {})).toEqual([
       'undelivered-events',

@@ -7,6 +7,7 @@ const ROLES = {
   alarm: 'RemediationFunctionsAlarmRole',
   commandStatus: 'RemediationFunctionsCommandStatusRole',
   timer: 'RemediationFunctionsTimerRole',
+  resync: 'RemediationFunctionsResyncRole',
 } as const;
 const ourDocumentArns = runbooks.map(
   (runbook) =>
@@ -31,15 +32,18 @@ describe('permissions', () => {
   });
 
   describe('ssm:SendCommand', () => {
-    it.each(['alarm', 'timer'] as const)('lets the %s function run only this stack’s documents', (fn) => {
-      // Act
-      const onDocuments = granting(statements[fn], 'ssm:SendCommand').filter((s) => !s.condition);
-      // Assess
-      expect(onDocuments).toHaveLength(1);
-      expect(onDocuments[0]?.resources).toEqual(ourDocumentArns);
-    });
+    it.each(['alarm', 'timer', 'resync'] as const)(
+      'lets the %s function run only this stack’s documents',
+      (fn) => {
+        // Act
+        const onDocuments = granting(statements[fn], 'ssm:SendCommand').filter((s) => !s.condition);
+        // Assess
+        expect(onDocuments).toHaveLength(1);
+        expect(onDocuments[0]?.resources).toEqual(ourDocumentArns);
+      },
+    );
 
-    it.each(['alarm', 'timer'] as const)(
+    it.each(['alarm', 'timer', 'resync'] as const)(
       'lets the %s function target only instances carrying the opt-in tag',
       (fn) => {
         // Act
@@ -86,9 +90,10 @@ describe('permissions', () => {
     it.each([
       ['ssm:GetCommandInvocation', ['commandStatus', 'timer']],
       ['ssm:ListCommands', ['timer']],
-      ['cloudwatch:DescribeAlarms', ['timer']],
-      ['ec2:DescribeTags', ['alarm', 'timer']],
-      ['ec2:DescribeInstances', ['alarm', 'timer']],
+      ['cloudwatch:DescribeAlarms', ['timer', 'resync']],
+      ['ec2:DescribeTags', ['alarm', 'timer', 'resync']],
+      ['ec2:DescribeInstances', ['alarm', 'timer', 'resync']],
+      ['cloudwatch:ListAlarmMuteRules', ['resync']],
     ])('grants %s on "*" only to %j', (action, holders) => {
       for (const fn of Object.keys(ROLES) as Array<keyof typeof ROLES>) {
         const grants = granting(statements[fn], action);
@@ -110,12 +115,20 @@ describe('permissions', () => {
         'cloudwatch:DescribeAlarms',
         'ec2:DescribeTags',
         'ec2:DescribeInstances',
+        'cloudwatch:ListAlarmMuteRules',
       ];
       for (const statement of Object.values(statements).flat()) {
         if (!statement.resources.includes('*')) continue;
         expect(readOnly).toEqual(expect.arrayContaining([...statement.actions]));
       }
     });
+  });
+
+  it('lets the resync read the mute rules of its own account only', () => {
+    const rules = granting(statements.resync, 'cloudwatch:GetAlarmMuteRule').flatMap((s) => s.resources);
+    expect(rules).toHaveLength(1);
+    expect(JSON.stringify(rules[0])).toMatch(/alarm-mute-rule:\*/);
+    expect(JSON.stringify(rules[0])).toMatch(/AWS::AccountId/);
   });
 
   describe('shared grants', () => {
@@ -154,7 +167,7 @@ describe('permissions', () => {
       // Prepare
       const roles = Object.values(template.findResources('AWS::IAM::Role') as Record<string, CfnResource>);
       // Assess
-      expect(roles).toHaveLength(3);
+      expect(roles).toHaveLength(4);
       for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
       for (const [fn, role] of Object.entries(ROLES)) {
         const logs = granting(statements[fn as keyof typeof ROLES], 'logs:PutLogEvents');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmStateChangePattern, commandInvocationPattern } from '../../functions/core/event-patterns.ts';
@@ -134,6 +135,7 @@ describe('RemediationStack', () => {
       ['RemediationFunctionsAlarm', 30],
       ['RemediationFunctionsCommandStatus', 30],
       ['RemediationFunctionsTimer', 60],
+      ['RemediationFunctionsResync', 180],
     ] as const;
 
     it.each(functions)('%s runs Node.js 22 on arm64 with 256 MB and a %i s timeout', (prefix, timeout) => {
@@ -157,6 +159,7 @@ describe('RemediationStack', () => {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       // Assess
       // The chat topic is optional: its variable is set only when a chat topic is given.
+      // The chat topic is optional: its variable is set only when a chat topic is given.
       const { chatTopicArn: _optional, ...required } = ENV;
       expect(Object.keys(variables)).toEqual(expect.arrayContaining(Object.values(required)));
       expect(variables).not.toHaveProperty(ENV.chatTopicArn);
@@ -166,6 +169,8 @@ describe('RemediationStack', () => {
         [ENV.pagerTopicArn]: { Ref: expect.stringMatching(/^RemediationPagerTopic/) },
         [ENV.eventBusName]: 'default',
         [ENV.events]: 'lifecycle',
+        [ENV.checkSeconds]: '3600',
+        [ENV.futureToleranceSeconds]: '300',
         POWERTOOLS_SERVICE_NAME: 'ec2-auto-remediation',
         NODE_OPTIONS: '--enable-source-maps',
       });
@@ -184,7 +189,7 @@ describe('RemediationStack', () => {
             ENV.tableName
           ],
       );
-      expect(functions.length).toBe(3);
+      expect(functions.length).toBe(4);
       for (const fn of functions) {
         expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject(
           {
@@ -201,7 +206,7 @@ describe('RemediationStack', () => {
       const groups = Object.values(
         template.findResources('AWS::Logs::LogGroup') as Record<string, CfnResource>,
       );
-      expect(groups.map((group) => group.Properties.RetentionInDays)).toEqual([90, 90, 90]);
+      expect(groups.map((group) => group.Properties.RetentionInDays)).toEqual([90, 90, 90, 90]);
     });
 
     it('retries failed EventBridge invocations twice, then keeps the event in a queue', () => {
@@ -215,7 +220,10 @@ describe('RemediationStack', () => {
           DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failedId, 'Arn'] } } },
         });
       }
-      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+      // The resync's schedule comes back: Lambda does not retry it.
+      const [, resync] = resourceOf(template, 'AWS::Lambda::EventInvokeConfig', 'RemediationFunctionsResync');
+      expect(resync.Properties).toMatchObject({ MaximumRetryAttempts: 0 });
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
     });
 
     it('feeds the timer function from the timer queue, ten at a time, reporting failed items', () => {
@@ -230,6 +238,36 @@ describe('RemediationStack', () => {
         BatchSize: 10,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
+    });
+  });
+
+  describe('the resync', () => {
+    it('runs every five minutes, and when an operator asks (resume, breaker close)', () => {
+      // Prepare
+      const [resyncId] = resourceOf(template, 'AWS::Lambda::Function', 'RemediationFunctionsResync');
+      const [, schedule] = resourceOf(template, 'AWS::Events::Rule', 'RemediationRulesResyncSchedule');
+      const [, request] = resourceOf(template, 'AWS::Events::Rule', 'RemediationRulesResyncRequest');
+      // Assess
+      expect(schedule.Properties).toMatchObject({
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [resyncId, 'Arn'] } })],
+      });
+      expect(request.Properties).toMatchObject({
+        EventPattern: {
+          source: ['ec2.auto-remediation.operator'],
+          'detail-type': ['Remediation Resync Requested'],
+        },
+        Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [resyncId, 'Arn'] } })],
+      });
+    });
+
+    it('refuses a schedule or a slow check finer than a minute, saying what to set', () => {
+      expect(() => synthesize({ resyncInterval: Duration.seconds(30) })).toThrow(
+        'resyncInterval must be at least one minute, not 30 seconds: set Duration.minutes(1) or more',
+      );
+      expect(() => synthesize({ slowCheckInterval: Duration.seconds(10) })).toThrow(
+        /slowCheckInterval must be at least one minute/,
+      );
     });
   });
 

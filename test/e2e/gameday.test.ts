@@ -38,7 +38,7 @@ describe('npx remediate gameday --scenario short, run as a user runs it', () => 
     }).finally(() => webhook.close());
 
     expect(stdout).not.toContain('\u001b[');
-    expect(stdout).toMatch(/^Every expectation held \(6\), in \d+ s\.$/m);
+    expect(stdout).toMatch(/^Every expectation held \(7\), in \d+ s\.$/m);
     expect(stdout).toMatch(/^ {2}\+\d\d:\d\d {2}web-1 {5}FAULT rotated logs fill the disk$/m);
     expect(stdout).toMatch(/disk-full incident resolved: verified/);
     expect(stdout).toMatch(

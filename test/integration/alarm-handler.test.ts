@@ -5,18 +5,21 @@ import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REMEDIATION_EVENT_SOURCE } from '../../functions/core/effects.ts';
+import { fnv1a64 } from '../../functions/core/identity.ts';
 import { defineRunbook } from '../../functions/core/runbook.ts';
 import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
+import { parseAwsTimestamp } from '../../functions/handlers/schemas.ts';
 import {
   lambdaContext,
+  loadIncident,
   mocks,
   resetMocks,
   sampleEvent,
   TestClock,
   testRuntime,
 } from '../support/aws-runtime.ts';
-import { testRunbook } from '../support/fixtures.ts';
+import { keyFor, testRunbook } from '../support/fixtures.ts';
 
 /** Answers the published sample alarm (AWS/EC2 CPUUtilization on i-12345678901234567) as it is. */
 const cpuHigh = defineRunbook({
@@ -34,6 +37,10 @@ const aggregate = defineRunbook({
 });
 
 const SAMPLE_STATE_AT = Date.parse('2019-10-02T17:04:40.989Z');
+/** The published sample's alarm; its incidents are keyed by the ARN's hash, `cb6339db17806359`. */
+const SAMPLE_ARN = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh';
+/** The key of the sample alarm's incident on an instance. */
+const sampleKey = (instanceId: string) => keyFor('cpu-high', instanceId, SAMPLE_ARN);
 
 describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
   const clock = new TestClock(SAMPLE_STATE_AT + 2000);
@@ -46,7 +53,10 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
     handler = createAlarmHandler(runtime);
     sample = await sampleEvent('cloudwatch-alarm-state-change.single-metric.json');
   });
-  beforeEach(() => resetMocks());
+  beforeEach(() => {
+    resetMocks();
+    clock.value = SAMPLE_STATE_AT + 2000;
+  });
 
   /** The sample as published, on another instance so that each test has its own incident. */
   function sampleOn(instanceId: string, patch: (event: any) => void = () => undefined): unknown {
@@ -61,7 +71,7 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
 
     expect(result).toMatchObject({
       outcome: 'processed',
-      incidentId: 'cpu-high.i-12345678901234567.20191002T170440989Z',
+      incidentId: 'cb6339db17806359.i-12345678901234567.20191002T170440989Z',
     });
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
     // Exactly these parameters: nothing from the alarm travels unless the runbook declares it.
@@ -72,11 +82,11 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
     expect(mocks.ssm).toHaveReceivedCommandWith(SendCommandCommand, {
       DocumentName: 'Remediation-Test-cpu-high',
       InstanceIds: ['i-12345678901234567'],
-      Comment: 'cpu-high.i-12345678901234567.20191002T170440989Z attempt 1',
+      Comment: 'cb6339db17806359.i-12345678901234567.20191002T170440989Z attempt 1',
       TimeoutSeconds: 60,
       Parameters: { action: ['remediate'], executionTimeout: ['120'] },
     });
-    const stored = await runtime.store.load({ runbook: 'cpu-high', target: 'i-12345678901234567' });
+    const stored = await loadIncident(runtime, sampleKey('i-12345678901234567'));
     expect(stored?.attempts[0]).toMatchObject({
       status: 'running',
       commandId: expect.stringMatching(/^0{8}-/),
@@ -112,7 +122,7 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
     expect(results.filter((r) => r.outcome === 'processed')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'absorbed')).toHaveLength(49);
-    const stored = await runtime.store.load({ runbook: 'cpu-high', target: 'i-00000000000000a02' });
+    const stored = await loadIncident(runtime, sampleKey('i-00000000000000a02'));
     expect(stored?.attempts).toHaveLength(1);
     expect(stored?.version).toBe(2);
   });
@@ -159,7 +169,7 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
     const result = await handler(sampleOn('i-00000000000000a06'), lambdaContext);
 
     expect(result.outcome).toBe('processed');
-    const stored = await runtime.store.load({ runbook: 'cpu-high', target: 'i-00000000000000a06' });
+    const stored = await loadIncident(runtime, sampleKey('i-00000000000000a06'));
     expect(stored?.status).toBe('backing-off');
     expect(stored?.attempts[0]?.failure).toContain('InvalidInstanceId');
     expect(stored?.timer?.kind).toBe('retry');
@@ -168,8 +178,8 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
   it('resolves when the same alarm returns to OK after a successful command', async () => {
     const instance = 'i-00000000000000a07';
     await handler(sampleOn(instance), lambdaContext);
-    const key = { runbook: 'cpu-high', target: instance };
-    const running = await runtime.store.load(key);
+    const key = sampleKey(instance);
+    const running = await loadIncident(runtime, key);
     await runtime.processor.process(key, cpuHigh, {
       kind: 'command-finished',
       commandId: running?.attempts[0]?.commandId as string,
@@ -180,10 +190,12 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
       e.detail.previousState = e.detail.state;
       e.detail.state = { ...e.detail.state, value: 'OK', timestamp: '2019-10-02T17:20:40.989+0000' };
     });
+    // Delivered when it happened (a state stamped more than 5 minutes ahead of the clock is rejected).
+    clock.value = Date.parse('2019-10-02T17:20:42.989Z');
     const result = await handler(ok, lambdaContext);
 
     expect(result.outcome).toBe('processed');
-    expect((await runtime.store.load(key))?.status).toBe('resolved');
+    expect((await loadIncident(runtime, key))?.status).toBe('resolved');
   });
 
   it('stands down for a muted alarm, as CloudWatch actions do', async () => {
@@ -203,10 +215,17 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
     ['composite-suppressor', 'composite alarm'],
     ['initial', 'no InstanceId dimension'],
   ])('pages at once for the published %s sample, which names no instance', async (shape, reason) => {
-    const event = await sampleEvent(`cloudwatch-alarm-state-change.${shape}.json`);
+    const event = (await sampleEvent(`cloudwatch-alarm-state-change.${shape}.json`)) as any;
+    // Delivered as it happened: a state stamped years after this clock would be rejected as future.
+    clock.value = parseAwsTimestamp(event.detail.state.timestamp) + 2000;
 
-    await handler(event, lambdaContext);
+    const result = await handler(event, lambdaContext);
 
+    // The incident is the alarm's own, on no target.
+    expect(result).toMatchObject({
+      outcome: 'processed',
+      incidentId: expect.stringMatching(new RegExp(`^${fnv1a64(event.resources[0])}\\.none\\.`)),
+    });
     expect(mocks.ssm).not.toHaveReceivedAnyCommand();
     expect(mocks.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message).toContain(reason);

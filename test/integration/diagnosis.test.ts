@@ -7,16 +7,18 @@ import { createCommandStatusHandler } from '../../functions/handlers/command-sta
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import {
   lambdaContext,
+  loadIncident,
   mocks,
   resetMocks,
   sampleEvent,
   TestClock,
   testRuntime,
 } from '../support/aws-runtime.ts';
-import { testRunbook } from '../support/fixtures.ts';
+import { keyFor, testRunbook } from '../support/fixtures.ts';
 
 const diagnosed = defineRunbook({ ...testRunbook, diagnose: 'diagnose.sh' });
 const INSTANCE = 'i-9bb89e2b';
+const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:disk-full-web-9';
 
 describe('diagnostics first, through the handlers, on DynamoDB Local', () => {
   const clock = new TestClock(Date.parse('2026-11-21T03:00:00Z'));
@@ -34,6 +36,7 @@ describe('diagnostics first, through the handlers, on DynamoDB Local', () => {
   it('sends the diagnose action first, and the remedy when its status event arrives, with the output kept', async () => {
     const event = structuredClone(alarm);
     event.detail.alarmName = 'disk-full-web-9';
+    event.resources = [ALARM_ARN];
     event.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId = INSTANCE;
     mocks.ssm
       .on(SendCommandCommand)
@@ -68,7 +71,10 @@ describe('diagnostics first, through the handlers, on DynamoDB Local', () => {
     const second = mocks.ssm.commandCalls(SendCommandCommand)[1]?.args[0].input;
     expect(second?.Parameters?.action).toEqual(['remediate']);
     expect(second?.Comment).toMatch(/ attempt 1$/);
-    const stored = await runtime.store.load({ runbook: 'disk-full', target: INSTANCE });
+    const stored = await loadIncident(runtime, keyFor('disk-full', INSTANCE, ALARM_ARN));
+    // Both Comments name the incident, and so its key: the status event finds it through them.
+    expect(first?.Comment).toBe(`${stored?.id} attempt 1 diagnose`);
+    expect(second?.Comment).toBe(`${stored?.id} attempt 1`);
     expect(stored?.attempts[0]).toMatchObject({
       status: 'running',
       commandId: '0b7c2f63-1a2b-4c3d-8e9f-000000000002',

@@ -9,7 +9,7 @@ import type { Incident } from '../../functions/core/incident.ts';
 import type { DecisionInput } from '../../functions/core/inputs.ts';
 import { IncidentConflictError } from '../../functions/core/ports.ts';
 import { createIncidentTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
-import { alarmInput, onInstance, Scenario, T0 } from '../support/fixtures.ts';
+import { alarmInput, keyFor, onInstance, Scenario, T0 } from '../support/fixtures.ts';
 
 const client = localDynamoDbClient(inject('dynamoDbEndpoint'));
 const tableName = `store-${randomUUID()}`;
@@ -26,7 +26,7 @@ describe('DynamoDbIncidentStore on DynamoDB Local', () => {
   beforeAll(() => createIncidentTable(client, tableName));
 
   it('writes a new incident and reads back exactly what it wrote', async () => {
-    const incident = { ...opened(), key: { runbook: 'disk-full', target: 'i-00000000000000001' } };
+    const incident = { ...opened(), key: keyFor('disk-full', 'i-00000000000000001') };
 
     await store.save(incident, undefined);
 
@@ -34,7 +34,7 @@ describe('DynamoDbIncidentStore on DynamoDB Local', () => {
   });
 
   it('refuses a second first write for the same key with a conflict that carries the winner', async () => {
-    const incident = { ...opened(), key: { runbook: 'disk-full', target: 'i-00000000000000002' } };
+    const incident = { ...opened(), key: keyFor('disk-full', 'i-00000000000000002') };
     await store.save(incident, undefined);
 
     const error = await store.save({ ...incident, id: 'other' }, undefined).catch((e: unknown) => e);
@@ -46,7 +46,7 @@ describe('DynamoDbIncidentStore on DynamoDB Local', () => {
   it('writes only over the version it read', async () => {
     const s = new Scenario();
     s.apply(alarmInput('ALARM', T0));
-    const v1 = { ...(s.incident as Incident), key: { runbook: 'disk-full', target: 'i-00000000000000003' } };
+    const v1 = { ...(s.incident as Incident), key: keyFor('disk-full', 'i-00000000000000003') };
     await store.save(v1, undefined);
     const v2 = { ...v1, version: 2, status: 'backing-off' as const };
     await store.save(v2, v1);
@@ -54,7 +54,7 @@ describe('DynamoDbIncidentStore on DynamoDB Local', () => {
     const stale = await store.save({ ...v1, version: 2 }, v1).catch((e: unknown) => e);
 
     expect(stale).toBeInstanceOf(IncidentConflictError);
-    expect((await store.load(v1.key))?.status).toBe('backing-off');
+    expect(((await store.load(v1.key)) as Incident | undefined)?.status).toBe('backing-off');
   });
 
   it('reads a record an earlier version wrote with its command id plain, and writes it back without', async () => {
@@ -62,7 +62,7 @@ describe('DynamoDbIncidentStore on DynamoDB Local', () => {
     s.apply(alarmInput('ALARM', T0));
     s.incident = {
       ...(s.incident as Incident),
-      key: { runbook: 'disk-full', target: 'i-00000000000000004' },
+      key: keyFor('disk-full', 'i-00000000000000004'),
     };
     s.apply({ kind: 'command-sent', attempt: 1, commandId: 'cmd-earlier-4' });
     const running = s.incident as Incident;
@@ -131,6 +131,6 @@ describe('DynamoDbIncidentStore on DynamoDB Local', () => {
       Math.floor((closed.closedAt as number) / 1000) + CLOSED_RETENTION_DAYS * 86_400,
     );
     expect(Items[1]?.expiresAt).toBeUndefined();
-    expect((await store.load(closed.key))?.id).not.toBe(closed.id);
+    expect(((await store.load(closed.key)) as Incident | undefined)?.id).not.toBe(closed.id);
   });
 });

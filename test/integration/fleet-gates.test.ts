@@ -13,20 +13,25 @@ import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
 import { lambdaContext as localLambdaContext, sqsEvent } from '../../local/aws-shapes.ts';
 import {
   lambdaContext,
+  loadIncident,
   mocks,
   resetMocks,
   sampleEvent,
   TestClock,
   testRuntime,
 } from '../support/aws-runtime.ts';
-import { alarmInput, onInstance, testRunbook } from '../support/fixtures.ts';
+import { alarmInput, keyFor, onInstance, testRunbook } from '../support/fixtures.ts';
 
 /**
  * The fleet gates under concurrency, on DynamoDB Local: the counts are exact because the lease, the
  * slot and the budget are taken in the transaction that records the attempt.
  */
 
-const T0 = Date.parse('2026-11-21T03:00:00Z');
+/**
+ * Ahead of the wall clock: leases and slots carry a TTL from their expiry, and DynamoDB Local deletes
+ * items whose TTL has passed by the wall clock, which would free a lease or a slot under a test.
+ */
+const T0 = Date.parse('2030-11-21T03:00:00Z');
 /** A CPU runbook answering the AWS sample event (AWS/EC2 CPUUtilization on one instance). */
 const cpu = (over: Partial<Parameters<typeof defineRunbook>[0]>): Runbook =>
   defineRunbook({
@@ -45,6 +50,7 @@ beforeAll(async () => {
 function alarmEvent(instanceId: string, state: 'ALARM' | 'OK', at: number): any {
   const event = structuredClone(sample);
   event.detail.alarmName = `cpu-high-${instanceId}`;
+  event.resources = [cpuAlarmArn(instanceId)];
   event.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId = instanceId;
   event.detail.state.value = state;
   event.detail.state.timestamp = new Date(at).toISOString().replace('Z', '+0000');
@@ -52,11 +58,18 @@ function alarmEvent(instanceId: string, state: 'ALARM' | 'OK', at: number): any 
   return event;
 }
 
+/** Each instance's alarm, as {@link alarmEvent} names it. */
+const cpuAlarmArn = (instanceId: string) =>
+  `arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high-${instanceId}`;
+
+/** The key of an instance's incident of `runbook`, raised by its alarm. */
+const keyOf = (runbook: string, instanceId: string) => keyFor(runbook, instanceId, cpuAlarmArn(instanceId));
+
 const instance = (series: number, n: number) =>
   `i-${String(series).padStart(5, '0')}${String(n).padStart(12, '0')}`;
 
 async function loadAll(runtime: Runtime, runbook: Runbook, ids: readonly string[]) {
-  return Promise.all(ids.map((target) => runtime.store.load({ runbook: runbook.name, target })));
+  return Promise.all(ids.map((target) => loadIncident(runtime, keyOf(runbook.name, target))));
 }
 
 function count(incidents: readonly (Incident | undefined)[], status: Incident['status']): number {
@@ -85,7 +98,11 @@ async function fixed(
   await runtime.processor.process(
     key,
     runbook,
-    alarmInput('OK', clock.now(), { ...onInstance(key.target), alarmName: incident.alarm.name }),
+    alarmInput('OK', clock.now(), {
+      ...onInstance(key.target),
+      alarmName: incident.alarm.name,
+      alarmArn: incident.alarm.arn,
+    }),
   );
 }
 
@@ -152,7 +169,7 @@ describe('the concurrency limit under an alarm storm', () => {
       expect(count(incidents, 'remediating')).toBe(5);
       expect(count(incidents, 'resolved')).toBe(5);
       expect(count(incidents, 'waiting')).toBe(990);
-    }, 120_000);
+    }, 400_000);
   }
 });
 
@@ -171,8 +188,8 @@ describe('an incident waiting for a slot', () => {
     const [holder, waiter] = [instance(40, 1), instance(40, 2)];
     await alarmHandler(alarmEvent(holder, 'ALARM', T0 - 1000), lambdaContext);
     await alarmHandler(alarmEvent(waiter, 'ALARM', T0 - 1000), lambdaContext);
-    const key = { runbook: limited.name, target: waiter };
-    const first = (await runtime.store.load(key)) as Incident;
+    const key = keyOf(limited.name, waiter);
+    const first = (await loadIncident(runtime, key)) as Incident;
     expect(first.status).toBe('waiting');
 
     // Three retries find the slot still taken: the record is not written, the same timer comes back.
@@ -189,18 +206,18 @@ describe('an incident waiting for a slot', () => {
       expect(next.dueAt).toBeGreaterThan(timer.dueAt);
       timer = next;
     }
-    expect(await runtime.store.load(key)).toEqual(first);
+    expect(await loadIncident(runtime, key)).toEqual(first);
 
     // The holder finishes: the next retry takes the slot and sends the command.
     await fixed(
       runtime,
       limited,
-      (await runtime.store.load({ runbook: limited.name, target: holder })) as Incident,
+      (await loadIncident(runtime, keyOf(limited.name, holder))) as Incident,
       clock,
     );
     clock.value = timer.dueAt;
     await timerHandler(sqsEvent([JSON.stringify(timer)]), lambdaContext);
-    const acting = (await runtime.store.load(key)) as Incident;
+    const acting = (await loadIncident(runtime, key)) as Incident;
     expect(acting.status).toBe('remediating');
     // Written twice since it began to wait: the attempt, then SSM's command id.
     expect(acting.version).toBe(first.version + 2);
@@ -220,10 +237,10 @@ describe('an incident waiting for a slot', () => {
     const timerHandler = createTimerHandler(runtime);
     await alarmHandler(alarmEvent(instance(41, 1), 'ALARM', T0 - 1000), lambdaContext);
     await alarmHandler(alarmEvent(instance(41, 2), 'ALARM', T0 - 1000), lambdaContext);
-    const key = { runbook: impatient.name, target: instance(41, 2) };
-    let timer = timerOf(await runtime.store.load(key));
+    const key = keyOf(impatient.name, instance(41, 2));
+    let timer = timerOf(await loadIncident(runtime, key));
     let retries = 0;
-    while ((await runtime.store.load(key))?.status === 'waiting' && retries++ < 100) {
+    while ((await loadIncident(runtime, key))?.status === 'waiting' && retries++ < 100) {
       const sent = mocks.sqs.commandCalls(SendMessageCommand).length;
       clock.value = timer.dueAt;
       await timerHandler(sqsEvent([JSON.stringify(timer)]), lambdaContext);
@@ -231,7 +248,7 @@ describe('an incident waiting for a slot', () => {
       if (again.length > 0) timer = again.at(-1) as TimerMessage;
     }
 
-    const paged = (await runtime.store.load(key)) as Incident;
+    const paged = (await loadIncident(runtime, key)) as Incident;
     expect(paged.status).toBe('escalated');
     expect(clock.now() - T0).toBeLessThanOrEqual(300_000);
     expect(paged.escalation?.reason).toMatch(/^refused by the concurrency gate/);
@@ -280,13 +297,20 @@ describe('the per-instance lease', () => {
       const { runtime } = await testRuntime({ runbooks: [cpuRunbook, disk], clock });
       resetMocks();
       const ids = Array.from({ length: 20 }, (_, n) => instance(30 + round, n));
+      const arn = (id: string, runbook: Runbook) =>
+        `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${runbook.name}-${id}`;
       const input = (id: string, runbook: Runbook) =>
-        alarmInput('ALARM', T0 - 1000, { ...onInstance(id), alarmName: `${runbook.name}-${id}` });
+        alarmInput('ALARM', T0 - 1000, {
+          ...onInstance(id),
+          alarmName: `${runbook.name}-${id}`,
+          alarmArn: arn(id, runbook),
+        });
+      const keyOf = (runbook: Runbook, id: string) => keyFor(runbook.name, id, arn(id, runbook));
 
       await Promise.all(
         ids.flatMap((id) => [
-          runtime.processor.process({ runbook: 'cpu-high', target: id }, cpuRunbook, input(id, cpuRunbook)),
-          runtime.processor.process({ runbook: 'disk-full', target: id }, disk, input(id, disk)),
+          runtime.processor.process(keyOf(cpuRunbook, id), cpuRunbook, input(id, cpuRunbook)),
+          runtime.processor.process(keyOf(disk, id), disk, input(id, disk)),
         ]),
       );
 
@@ -295,8 +319,8 @@ describe('the per-instance lease', () => {
       expect(new Set(sent).size).toBe(20);
       const pairs = await Promise.all(
         ids.map(async (id) => [
-          await runtime.store.load({ runbook: 'cpu-high', target: id }),
-          await runtime.store.load({ runbook: 'disk-full', target: id }),
+          await loadIncident(runtime, keyOf(cpuRunbook, id)),
+          await loadIncident(runtime, keyOf(disk, id)),
         ]),
       );
       for (const [a, b] of pairs) {
@@ -339,7 +363,7 @@ describe('an invocation that dies between taking the lease and sending the comma
     mocks.ssm.on(SendCommandCommand).callsFake(() => new Promise(() => {}));
     void createAlarmHandler(runtime)(alarmEvent(id, 'ALARM', T0 - 1000), lambdaContext);
     for (let i = 0; i < 200; i++) {
-      const incident = await runtime.store.load({ runbook: single.name, target: id });
+      const incident = await loadIncident(runtime, keyOf(single.name, id));
       if (incident?.attempts[0]?.status === 'dispatching') return incident;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -350,7 +374,7 @@ describe('an invocation that dies between taking the lease and sending the comma
     const crashed = await crashAfterWrite(instance(40, 1));
     resetMocks();
     await createAlarmHandler(runtime)(alarmEvent(instance(40, 2), 'ALARM', T0 - 500), lambdaContext);
-    const second = await runtime.store.load({ runbook: single.name, target: instance(40, 2) });
+    const second = await loadIncident(runtime, keyOf(single.name, instance(40, 2)));
     expect(second?.status).toBe('waiting');
     expect(second?.refusals?.[0]?.gate).toBe('concurrency');
 
@@ -360,7 +384,7 @@ describe('an invocation that dies between taking the lease and sending the comma
     clock.value = timerOf(crashed).dueAt;
     await timers(sqsEvent([JSON.stringify(timerOf(crashed))]), lambdaContext);
 
-    const recovered = await runtime.store.load(crashed.key);
+    const recovered = await loadIncident(runtime, crashed.key);
     expect(recovered?.attempts[0]?.status).toBe('lost');
     expect(recovered?.status).toBe('backing-off');
     expect((await runtime.fleet.read(single, instance(40, 1), clock.now())).fleet).toMatchObject({
@@ -369,7 +393,7 @@ describe('an invocation that dies between taking the lease and sending the comma
     });
     expect((await runtime.fleet.read(single, instance(40, 1), clock.now())).fleet.lease).toBeUndefined();
 
-    const waiting = (await runtime.store.load({ runbook: single.name, target: instance(40, 2) })) as Incident;
+    const waiting = (await loadIncident(runtime, keyOf(single.name, instance(40, 2)))) as Incident;
     clock.value = Math.max(clock.value, timerOf(waiting).dueAt);
     await timers(sqsEvent([JSON.stringify(timerOf(waiting))]), lambdaContext);
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
@@ -383,20 +407,18 @@ describe('an invocation that dies between taking the lease and sending the comma
 
     clock.value = expiry - 1000;
     await createAlarmHandler(runtime)(alarmEvent(instance(41, 2), 'ALARM', clock.now() - 500), lambdaContext);
-    expect((await runtime.store.load({ runbook: single.name, target: instance(41, 2) }))?.status).toBe(
-      'waiting',
-    );
+    expect((await loadIncident(runtime, keyOf(single.name, instance(41, 2))))?.status).toBe('waiting');
 
     clock.value = expiry;
     await createAlarmHandler(runtime)(alarmEvent(instance(41, 3), 'ALARM', clock.now() - 500), lambdaContext);
-    const third = await runtime.store.load({ runbook: single.name, target: instance(41, 3) });
+    const third = await loadIncident(runtime, keyOf(single.name, instance(41, 3)));
     expect(third?.status).toBe('remediating');
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
 
     // The crashed incident is reconciled late: its release must not free the slot the third one holds.
     mocks.ssm.on(ListCommandsCommand).resolves({ Commands: [] });
     await createTimerHandler(runtime)(sqsEvent([JSON.stringify(timerOf(crashed))]), lambdaContext);
-    expect((await runtime.store.load(crashed.key))?.attempts[0]?.status).toBe('lost');
+    expect((await loadIncident(runtime, crashed.key))?.attempts[0]?.status).toBe('lost');
     const facts = (await runtime.fleet.read(single, undefined, clock.now())).fleet;
     expect(facts.slotsInUse).toBe(1);
   });
@@ -464,9 +486,7 @@ describe('the fleet breaker', () => {
     expect(published('breaker-closed')[0]?.Subject).toMatch(/^OK: cpu-high breaker closed/);
     expect((await runtime.fleet.read(guarded, undefined, clock.now())).breaker?.state).toBe('closed');
     // Suppressed incidents stay open, unpaged, until their alarms clear.
-    expect((await runtime.store.load({ runbook: 'cpu-high', target: ids[6] as string }))?.status).toBe(
-      'suppressed',
-    );
+    expect((await loadIncident(runtime, keyOf('cpu-high', ids[6] as string)))?.status).toBe('suppressed');
 
     clock.advance(5);
     await alarmHandler(alarmEvent(ids[10] as string, 'ALARM', clock.now() - 1000), lambdaContext);
@@ -557,7 +577,7 @@ describe('auto-disable', () => {
       const id = instance(80, n);
       clock.advance(60);
       await alarmHandler(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext);
-      const incident = (await runtime.store.load({ runbook: flaky.name, target: id })) as Incident;
+      const incident = (await loadIncident(runtime, keyOf(flaky.name, id))) as Incident;
       await runtime.processor.process(incident.key, flaky, {
         kind: 'command-finished',
         commandId: incident.attempts[0]?.commandId as string,
@@ -575,7 +595,7 @@ describe('auto-disable', () => {
     await alarmHandler(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext);
 
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 3);
-    const shadow = await runtime.store.load({ runbook: flaky.name, target: id });
+    const shadow = await loadIncident(runtime, keyOf(flaky.name, id));
     expect(shadow?.attempts.map((a) => a.status)).toEqual(['not-run']);
     expect(shadow?.refusals?.[0]).toMatchObject({ gate: 'auto-disable' });
     expect(published('runbook-dry-run')).toHaveLength(1);
@@ -588,7 +608,7 @@ describe('auto-disable', () => {
     await alarmHandler(alarmEvent(instance(80, 5), 'ALARM', clock.now() - 1000), lambdaContext);
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 4);
     // One more failure is judged afresh: one run of three, not the fourth of a failing record.
-    const fifth = (await runtime.store.load({ runbook: flaky.name, target: instance(80, 5) })) as Incident;
+    const fifth = (await loadIncident(runtime, keyOf(flaky.name, instance(80, 5)))) as Incident;
     await runtime.processor.process(fifth.key, flaky, {
       kind: 'command-finished',
       commandId: fifth.attempts[0]?.commandId as string,

@@ -12,6 +12,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINAL_INVOCATION_STATUSES } from '../../functions/core/event-patterns.ts';
+import { fnv1a64 } from '../../functions/core/identity.ts';
 import type { IncidentKey } from '../../functions/core/incident.ts';
 import type { TimerMessage } from '../../functions/core/inputs.ts';
 import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
@@ -21,9 +22,10 @@ import type { HandlerConfig } from '../../functions/handlers/config.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { queuedTimer } from '../../functions/handlers/schemas.ts';
 import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
-import { alarmStateChange, commandInvocationStatusChange } from '../../local/aws-shapes.ts';
+import { alarmArn, alarmStateChange, commandInvocationStatusChange } from '../../local/aws-shapes.ts';
 import {
   lambdaContext,
+  loadIncident,
   mocks,
   resetMocks,
   sampleEvent,
@@ -31,7 +33,7 @@ import {
   testRuntime,
 } from '../support/aws-runtime.ts';
 import { DynamoDbFaults, sqsBatch } from '../support/fault-harness.ts';
-import { T0 } from '../support/fixtures.ts';
+import { keyFor, T0 } from '../support/fixtures.ts';
 import {
   expectPagesWithinSnsLimits,
   expectSafeSendCommands,
@@ -579,15 +581,19 @@ describe('fuzzing the command-status handler', () => {
 describe('fuzzing the timer handler with SQS batches', () => {
   let w: World;
   const keys: IncidentKey[] = [];
+  /** The alarm of each key (an incident is one alarm's, on one instance). */
+  const alarmNames: string[] = [];
 
   beforeAll(async () => {
     w = await world();
     for (let i = 1; i <= 6; i++) {
       const instance = `i-${String(i).padStart(17, 'a')}`;
-      keys.push({ runbook: i % 2 ? anyAlarm.name : svcRestart.name, target: instance });
+      const name = i % 2 ? `any-${i}` : `svc-${i}`;
+      keys.push(keyFor(i % 2 ? anyAlarm.name : svcRestart.name, instance, alarmArn(name)));
+      alarmNames.push(name);
       const event = alarmStateChange(
         {
-          name: i % 2 ? `any-${i}` : `svc-${i}`,
+          name,
           namespace: 'App',
           metricName: 'Up',
           dimensions: { InstanceId: instance },
@@ -613,6 +619,7 @@ describe('fuzzing the timer handler with SQS batches', () => {
   const timerTargets: readonly (readonly (string | number)[])[] = [
     ['key'],
     ['key', 'runbook'],
+    ['key', 'alarm'],
     ['key', 'target'],
     ['incidentId'],
     ['kind'],
@@ -623,7 +630,16 @@ describe('fuzzing the timer handler with SQS batches', () => {
   ];
   const timerValues = fc.oneof(
     weirdValue,
-    fc.constantFrom('retry', 'verify-deadline', 'reconcile', 'breaker', anyAlarm.name, svcRestart.name),
+    fc.constantFrom(
+      'retry',
+      'verify-deadline',
+      'reconcile',
+      'check',
+      'breaker',
+      anyAlarm.name,
+      svcRestart.name,
+      fnv1a64(alarmArn('any-1')),
+    ),
     fc.constantFrom(0, -1, 1.5, 1e300, Number.MAX_SAFE_INTEGER, T0, T0 + 3_600_000),
   );
   const bodySpec: fc.Arbitrary<BodySpec> = fc.oneof(
@@ -635,10 +651,14 @@ describe('fuzzing the timer handler with SQS batches', () => {
           .record({
             key: fc.record({
               runbook: fc.constantFrom(anyAlarm.name, svcRestart.name, 'gone'),
+              alarm: fc.oneof(
+                fc.constantFrom(fnv1a64(alarmArn('any-1')), fnv1a64(alarmArn('svc-2')), '0000000000000000'),
+                fuzzString,
+              ),
               target: fc.oneof(instanceId, fuzzString),
             }),
             incidentId: fuzzString,
-            kind: fc.constantFrom('retry', 'verify-deadline', 'reconcile', 'breaker'),
+            kind: fc.constantFrom('retry', 'verify-deadline', 'reconcile', 'check', 'breaker'),
             token: fuzzString,
             runbook: fc.constantFrom(anyAlarm.name, svcRestart.name),
             openedAt: fc.nat(),
@@ -668,7 +688,7 @@ describe('fuzzing the timer handler with SQS batches', () => {
     await w.onAlarm(
       alarmStateChange(
         {
-          name: key.runbook === anyAlarm.name ? `any-${key.target}` : `svc-${key.target}`,
+          name: alarmNames[index % keys.length] as string,
           namespace: 'App',
           metricName: 'Up',
           dimensions: { InstanceId: key.target },
@@ -684,7 +704,7 @@ describe('fuzzing the timer handler with SQS batches', () => {
   async function materialize(spec: BodySpec): Promise<string> {
     if ('raw' in spec) return spec.raw;
     const key = keys[spec.live % keys.length] as IncidentKey;
-    const incident = await w.runtime.store.load(key);
+    const incident = await loadIncident(w.runtime, key);
     const timer: TimerMessage = incident?.timer
       ? { key, incidentId: incident.id, ...incident.timer }
       : { key, incidentId: 'gone', kind: 'retry', token: 'gone', dueAt: T0 };

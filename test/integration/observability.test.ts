@@ -12,13 +12,14 @@ import type { Runtime } from '../../functions/handlers/runtime.ts';
 import type { RecordedMetrics } from '../../local/local-ports.ts';
 import {
   lambdaContext,
+  loadIncident,
   mocks,
   resetMocks,
   sampleEvent,
   TestClock,
   testRuntime,
 } from '../support/aws-runtime.ts';
-import { alarmInput, onInstance, testRunbook } from '../support/fixtures.ts';
+import { alarmInput, keyFor, onInstance, testRunbook } from '../support/fixtures.ts';
 
 const cpu = defineRunbook({
   ...testRunbook,
@@ -69,11 +70,11 @@ describe('the remediator watches itself: metrics and logs of the handlers, on Dy
 
   it('counts an incident fixed by automation: opened, one attempt, fixed, and the time it took', async () => {
     const instance = 'i-0000000000000f001';
-    const key = { runbook: 'cpu-high', target: instance };
+    const key = keyFor('cpu-high', instance);
     const opened = T0;
     clock.value = opened;
     await runtime.processor.process(key, cpu, alarmInput('ALARM', opened - 1000, onInstance(instance)));
-    const commandId = (await runtime.store.load(key))?.attempts[0]?.commandId as string;
+    const commandId = (await loadIncident(runtime, key))?.attempts[0]?.commandId as string;
     clock.advance(40);
     await runtime.processor.process(key, cpu, {
       kind: 'command-finished',

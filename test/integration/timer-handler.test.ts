@@ -8,10 +8,21 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Incident, IncidentKey } from '../../functions/core/incident.ts';
 import type { TimerMessage } from '../../functions/core/inputs.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
-import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
+import {
+  createTimerHandler,
+  EARLY_TIMER_RETRY_MS,
+  MAX_REDELIVERIES,
+} from '../../functions/handlers/timer-handler.ts';
 import { sqsEvent as localSqsEvent } from '../../local/aws-shapes.ts';
-import { lambdaContext, mocks, resetMocks, TestClock, testRuntime } from '../support/aws-runtime.ts';
-import { alarmInput, onInstance, testRunbook } from '../support/fixtures.ts';
+import {
+  lambdaContext,
+  loadIncident,
+  mocks,
+  resetMocks,
+  TestClock,
+  testRuntime,
+} from '../support/aws-runtime.ts';
+import { alarmInput, keyFor, onInstance, testRunbook } from '../support/fixtures.ts';
 
 const T0 = Date.parse('2026-11-21T03:00:00Z');
 
@@ -42,20 +53,20 @@ describe('timer handler on DynamoDB Local', () => {
     instanceCount += 1;
     const instance = `i-${String(instanceCount).padStart(17, '0')}`;
     const input = alarmInput('ALARM', T0, onInstance(instance));
-    const key = { runbook: testRunbook.name, target: instance };
+    const key = keyFor(testRunbook.name, instance);
     await runtime.processor.process(key, testRunbook, input);
     return key;
   }
 
   async function fire(key: IncidentKey): Promise<Awaited<ReturnType<typeof handler>>> {
-    const timer = timerOf(await runtime.store.load(key));
+    const timer = timerOf(await loadIncident(runtime, key));
     clock.value = Math.max(clock.value, timer.dueAt);
     return handler(sqsEvent(JSON.stringify(timer)), lambdaContext);
   }
 
   it('sends a timer that arrived before its own write back to the queue, instead of losing it', async () => {
     const key = await open();
-    const current = await runtime.store.load(key);
+    const current = await loadIncident(runtime, key);
     const early = {
       ...timerOf(current),
       token: `retry.1.${(current?.version ?? 0) + 1}`,
@@ -69,14 +80,48 @@ describe('timer handler on DynamoDB Local', () => {
     const again = mocks.sqs
       .commandCalls(SendMessageCommand)
       .map((c) => JSON.parse(c.args[0].input.MessageBody as string));
-    expect(again).toEqual([{ ...early, dueAt: clock.now() + 5000 }]);
-    expect(await runtime.store.load(key)).toEqual(current);
+    // Its due time is kept (the grace period counts from it); only the redelivery says when it comes back.
+    expect(again).toEqual([{ ...early, redelivery: { at: clock.now() + EARLY_TIMER_RETRY_MS, count: 1 } }]);
+    expect(mocks.sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.DelaySeconds).toBe(
+      EARLY_TIMER_RETRY_MS / 1000,
+    );
+    expect(await loadIncident(runtime, key)).toEqual(current);
 
     // Long after its due time, the write is taken as lost and the timer as stale: it is dropped.
     mocks.sqs.resetHistory();
     clock.advance(16 * 60);
     await handler(sqsEvent(JSON.stringify(early)), lambdaContext);
     expect(mocks.sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('sends an early timer back with a longer wait each time, and drops it after the last redelivery', async () => {
+    const key = await open();
+    const current = await loadIncident(runtime, key);
+    const early: TimerMessage = {
+      ...timerOf(current),
+      token: `retry.1.${(current?.version ?? 0) + 1}`,
+      dueAt: clock.now(),
+    };
+    mocks.sqs.resetHistory();
+
+    // The third redelivery waited 20 s; the fourth waits twice as long, with the same due time.
+    clock.advance(35);
+    await handler(
+      sqsEvent(JSON.stringify({ ...early, redelivery: { at: clock.now(), count: 3 } })),
+      lambdaContext,
+    );
+    // A timer sent back as often as it may be is dropped, though still within its grace period.
+    await handler(
+      sqsEvent(JSON.stringify({ ...early, redelivery: { at: clock.now(), count: MAX_REDELIVERIES } })),
+      lambdaContext,
+    );
+
+    const sent = mocks.sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(sent.map((m) => JSON.parse(m.MessageBody as string))).toEqual([
+      { ...early, redelivery: { at: clock.now() + 8 * EARLY_TIMER_RETRY_MS, count: 4 } },
+    ]);
+    expect(sent[0]?.DelaySeconds).toBe((8 * EARLY_TIMER_RETRY_MS) / 1000);
+    expect(await loadIncident(runtime, key)).toEqual(current);
   });
 
   it('retries after the backoff with a second command', async () => {
@@ -90,7 +135,7 @@ describe('timer handler on DynamoDB Local', () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 2);
-    expect((await runtime.store.load(key))?.attempts.map((a) => a.status)).toEqual(['failed', 'running']);
+    expect((await loadIncident(runtime, key))?.attempts.map((a) => a.status)).toEqual(['failed', 'running']);
   });
 
   it('asks SSM when no status event arrived by the runbook timeout, and carries on', async () => {
@@ -102,25 +147,24 @@ describe('timer handler on DynamoDB Local', () => {
     await fire(key);
 
     expect(mocks.ssm).toHaveReceivedCommand(GetCommandInvocationCommand);
-    expect((await runtime.store.load(key))?.status).toBe('verifying');
+    expect((await loadIncident(runtime, key))?.status).toBe('verifying');
   });
 
   it('finds no command for an attempt whose send was interrupted, and retries instead of stranding', async () => {
-    const key = { runbook: testRunbook.name, target: 'i-0000000000000c001' };
+    const key = keyFor(testRunbook.name, 'i-0000000000000c001');
     // The invocation dies after the write and before SendCommand returns: only the write and the timer happened.
-    const store = runtime.store;
     const send = vi
       .spyOn(runtime.commands, 'send')
       .mockImplementationOnce(() => new Promise(() => undefined));
     void runtime.processor.process(key, testRunbook, alarmInput('ALARM', T0, onInstance(key.target)));
-    await vi.waitFor(async () => expect((await store.load(key))?.attempts).toHaveLength(1));
+    await vi.waitFor(async () => expect((await loadIncident(runtime, key))?.attempts).toHaveLength(1));
     send.mockRestore();
     mocks.ssm.on(ListCommandsCommand).resolves({ Commands: [] });
 
     await fire(key);
 
     expect(mocks.ssm).toHaveReceivedCommandWith(ListCommandsCommand, { InstanceId: key.target });
-    const stored = await runtime.store.load(key);
+    const stored = await loadIncident(runtime, key);
     expect(stored?.attempts[0]).toMatchObject({
       status: 'lost',
       failure: expect.stringContaining('no command'),
@@ -141,7 +185,7 @@ describe('timer handler on DynamoDB Local', () => {
     expect(mocks.cloudwatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
       AlarmNames: ['disk-full-web-1'],
     });
-    const stored = await runtime.store.load(key);
+    const stored = await loadIncident(runtime, key);
     expect(stored?.status).toBe('backing-off');
     expect(stored?.attempts[0]?.verification).toBe('failed');
   });
@@ -154,7 +198,7 @@ describe('timer handler on DynamoDB Local', () => {
     mocks.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'c-next' } });
     for (let i = 0; i < 5; i++) await fire(key);
 
-    const stored = await runtime.store.load(key);
+    const stored = await loadIncident(runtime, key);
     expect(stored?.status).toBe('escalated');
     expect(mocks.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     const page = mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input;
@@ -165,17 +209,17 @@ describe('timer handler on DynamoDB Local', () => {
 
   it('hops towards a due time beyond SQS delay limits instead of firing early', async () => {
     const key = await open();
-    const timer = { ...timerOf(await runtime.store.load(key)), dueAt: T0 + 3_600_000 };
+    const timer = { ...timerOf(await loadIncident(runtime, key)), dueAt: T0 + 3_600_000 };
 
     await handler(sqsEvent(JSON.stringify(timer)), lambdaContext);
 
     expect(mocks.sqs).toHaveReceivedCommandWith(SendMessageCommand, { DelaySeconds: 900 });
-    expect((await runtime.store.load(key))?.attempts).toHaveLength(1);
+    expect((await loadIncident(runtime, key))?.attempts).toHaveLength(1);
   });
 
   it('drops malformed messages with a logged reason and reports only passing failures for retry', async () => {
     const key = await open();
-    const good = JSON.stringify(timerOf(await runtime.store.load(key)));
+    const good = JSON.stringify(timerOf(await loadIncident(runtime, key)));
     clock.value = T0 + 3_600_000;
     vi.spyOn(runtime.store, 'load').mockRejectedValueOnce(
       new Error('ProvisionedThroughputExceededException'),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbIncidentStore } from '../../functions/adapters/aws/dynamodb-incident-store.ts';
+import { fnv1a64 } from '../../functions/core/identity.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import { readIncidents } from '../../local/cli/incidents.ts';
 import { killSwitchFor } from '../../local/cli/kill-switch.ts';
@@ -29,7 +30,7 @@ function incident(
 ): Incident {
   return {
     id,
-    key: { runbook, target },
+    key: { runbook, alarm: fnv1a64(`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`), target },
     instanceId: target,
     alarm: {
       name: alarm,

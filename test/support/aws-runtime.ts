@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, ListAlarmMuteRulesCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -8,6 +8,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { inject } from 'vitest';
+import { type Incident, type IncidentKey, isIncident } from '../../functions/core/incident.ts';
 import type { MetricsSink } from '../../functions/core/ports.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
 import type { HandlerConfig } from '../../functions/handlers/config.ts';
@@ -98,6 +99,8 @@ export function resetMocks(): void {
   mocks.sqs.on(SendMessageCommand).resolves({ MessageId: 'timer-message' });
   mocks.sns.on(PublishCommand).resolves({ MessageId: 'page-message' });
   mocks.eventbridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+  // No alarm mute rule is active (the resync asks before it acts on alarms in ALARM), unless a test says otherwise.
+  mocks.cloudwatch.on(ListAlarmMuteRulesCommand).resolves({ AlarmMuteRuleSummaries: [] });
   // Every instance opted in, unless a test says otherwise.
   mocks.ec2
     .on(DescribeTagsCommand)
@@ -130,6 +133,12 @@ export function resetMocks(): void {
         },
       ],
     }));
+}
+
+/** The incident a key holds (undefined when it holds none, or only its alarm's remembered state). */
+export async function loadIncident(runtime: Runtime, key: IncidentKey): Promise<Incident | undefined> {
+  const record = await runtime.store.load(key);
+  return isIncident(record) ? record : undefined;
 }
 
 /** Reads an AWS sample event from test/events. */

@@ -407,6 +407,7 @@ export const CHAOS_KINDS = [
   'command-finished',
   'timer',
   'page-sent',
+  'resync',
 ] as const;
 
 /** One input of an arbitrary sequence, built against the incident as it stands (see the test). */
@@ -431,6 +432,7 @@ export const chaosStepArb: fc.Arbitrary<ChaosStep> = fc.record({
     { weight: 2, arbitrary: fc.constant('command-sent' as const) },
     { weight: 1, arbitrary: fc.constant('command-not-sent' as const) },
     { weight: 1, arbitrary: fc.constant('page-sent' as const) },
+    { weight: 1, arbitrary: fc.constant('resync' as const) },
   ),
   a: fc.nat({ max: 1000 }),
   b: fc.nat({ max: 1000 }),

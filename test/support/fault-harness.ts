@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AlarmStateValue } from '../../functions/core/alarm.ts';
-import type { Incident, IncidentKey } from '../../functions/core/incident.ts';
+import { fnv1a64 } from '../../functions/core/identity.ts';
+import { type Incident, type IncidentKey, isIncident } from '../../functions/core/incident.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
 import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
 import { createCommandStatusHandler } from '../../functions/handlers/command-status-handler.ts';
@@ -21,6 +22,7 @@ import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
 import {
   type AwsEvent,
+  alarmArn,
   alarmStateChange,
   commandInvocationStatusChange,
   LOCAL_ACCOUNT,
@@ -437,7 +439,11 @@ export interface FaultHarness {
    * failed goes back on the queue.
    */
   deliverNext(options?: { duplicate?: boolean }): Promise<SQSBatchResponse | undefined>;
-  /** Delivers timer messages until the queue is empty (or `max` deliveries, then throws). */
+  /**
+   * Delivers timer messages until the system is quiet: nothing queued but the slow checks of
+   * escalated or suppressed incidents (hourly, for as long as their alarms stay in ALARM), or `max`
+   * deliveries, then throws.
+   */
   drain(options?: { max?: number; duplicate?: boolean }): Promise<number>;
 }
 
@@ -455,7 +461,12 @@ export async function faultHarness(runbook: Runbook, start: number): Promise<Fau
   const onStatus = createCommandStatusHandler(runtime);
   const onTimer = createTimerHandler(runtime);
   const documentName = config.runbookDocuments[runbook.name] as string;
-  const key = (instanceId: string): IncidentKey => ({ runbook: runbook.name, target: instanceId });
+  // Each instance's alarm is `disk-full-<instance>` (see alarmEvent): its incident is keyed by that alarm.
+  const key = (instanceId: string): IncidentKey => ({
+    runbook: runbook.name,
+    alarm: fnv1a64(alarmArn(`disk-full-${instanceId}`)),
+    target: instanceId,
+  });
 
   const deliverNext = async (options: { duplicate?: boolean } = {}) => {
     const message = queue.take();
@@ -518,11 +529,14 @@ export async function faultHarness(runbook: Runbook, start: number): Promise<Fau
         status,
         at: clock.now(),
       }),
-    incident: (instanceId) => runtime.store.load(key(instanceId)),
+    incident: async (instanceId) => {
+      const record = await runtime.store.load(key(instanceId));
+      return isIncident(record) ? record : undefined;
+    },
     deliverNext,
     drain: async ({ max = 60, duplicate = false } = {}) => {
       let delivered = 0;
-      while (queue.peek()) {
+      while (queue.peek() && queue.pending.some((m) => kindOf(m.body) !== 'check')) {
         if (delivered >= max) throw new Error(`the timer queue did not drain in ${max} deliveries`);
         await deliverNext({ duplicate });
         delivered += 1;

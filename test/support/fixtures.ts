@@ -4,7 +4,8 @@ import type { Decision, DecisionContext } from '../../functions/core/decide.ts';
 import { decide } from '../../functions/core/decide.ts';
 import type { Effect } from '../../functions/core/effects.ts';
 import type { SafetyFacts } from '../../functions/core/gates.ts';
-import type { Incident } from '../../functions/core/incident.ts';
+import { fnv1a64 } from '../../functions/core/identity.ts';
+import type { Incident, IncidentKey } from '../../functions/core/incident.ts';
 import type { AlarmInput, DecisionInput } from '../../functions/core/inputs.ts';
 import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
 
@@ -26,6 +27,14 @@ export const testRunbook: Runbook = defineRunbook({
 });
 
 export const T0 = Date.parse('2026-11-21T03:00:00.000Z');
+
+/** The ARN of the alarm {@link alarmChange} makes unless told otherwise. */
+export const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:disk-full-web-1';
+
+/** The key of the incident of an alarm (by its ARN) on a target, answered by `runbook`. */
+export function keyFor(runbook: string, target: string, alarmArn: string = ALARM_ARN): IncidentKey {
+  return { runbook, alarm: fnv1a64(alarmArn), target };
+}
 export const INSTANCE = 'i-0123456789abcdef0';
 
 /** An alarm change on one instance, in `state` since `stateAt`. */
@@ -36,7 +45,7 @@ export function alarmChange(
 ): AlarmChange {
   return {
     alarmName: 'disk-full-web-1',
-    alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:disk-full-web-1',
+    alarmArn: ALARM_ARN,
     account: '123456789012',
     region: 'us-east-1',
     state,

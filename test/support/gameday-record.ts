@@ -352,6 +352,18 @@ export const gameDayRecord: GameDayRecord = {
       detail: 'disk-full-web-3 on web-3 is still in ALARM (incident escalated, waiting for a human)',
     },
   ],
+  audit: [
+    {
+      alarmName: 'disk-full-web-3',
+      instanceId: WEB_3,
+      runbook: 'disk-full',
+      incidentId: INCIDENTS.diskFullWeb3,
+      status: 'escalated',
+      verdict: 'paged',
+      detail: 'paged at +12:00: ALARM: disk-full-web-3 on web-3 - automation gave up after 3 attempts',
+    },
+  ],
+  resyncs: 6,
 };
 
 function change(

@@ -38,6 +38,19 @@ describe('configFromEnv', () => {
     );
   });
 
+  it('reads the slow check interval and the clock skew tolerance, and refuses ones that are not whole seconds', () => {
+    expect(
+      configFromEnv({ ...complete, [ENV.checkSeconds]: '1800', [ENV.futureToleranceSeconds]: '0' }),
+    ).toMatchObject({ checkSeconds: 1800, futureToleranceSeconds: 0 });
+    expect(configFromEnv(complete)).not.toHaveProperty('checkSeconds');
+    expect(() => configFromEnv({ ...complete, [ENV.checkSeconds]: '30' })).toThrow(
+      'CHECK_SECONDS must be a whole number of seconds, at least 60, not "30"',
+    );
+    expect(() => configFromEnv({ ...complete, [ENV.futureToleranceSeconds]: '5m' })).toThrow(
+      /FUTURE_TOLERANCE_SECONDS must be a whole number of seconds/,
+    );
+  });
+
   it('refuses a document map that is not an object', () => {
     expect(() => configFromEnv({ ...complete, [ENV.runbookDocuments]: '["disk-full"]' })).toThrow(
       /must be a JSON object/,

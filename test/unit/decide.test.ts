@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { REMEDIATION_DETAIL_TYPES } from '../../functions/core/effects.ts';
+import { fnv1a64 } from '../../functions/core/identity.ts';
 import type { CommandResult } from '../../functions/core/incident.ts';
 import { DISPATCH_CHECK_SECONDS, RECONCILE_MARGIN_SECONDS } from '../../functions/core/transitions.ts';
-import { alarmInput, INSTANCE, Scenario, T0, testRunbook } from '../support/fixtures.ts';
+import { alarmChange, alarmInput, INSTANCE, Scenario, T0, testRunbook } from '../support/fixtures.ts';
 
 const success: CommandResult = { status: 'Success', responseCode: 0, stdout: 'freed 812 MiB' };
 const failure: CommandResult = { status: 'Failed', responseCode: 1, stderr: 'rm: cannot remove: busy' };
@@ -50,10 +51,12 @@ describe('decide', () => {
       expect(s.effectsOf('page')).toEqual([]);
     });
 
-    it('names the incident after the alarm state change, so a duplicate delivery maps to it', () => {
+    it('names the incident after the alarm and its state change, so a duplicate delivery maps to it', () => {
       const s = new Scenario();
       s.apply(alarmInput('ALARM', T0));
-      expect(s.incident?.id).toBe(`disk-full.${INSTANCE}.20261121T030000000Z`);
+      const alarm = fnv1a64(alarmChange('ALARM', T0).alarmArn);
+      expect(s.incident?.id).toBe(`${alarm}.${INSTANCE}.20261121T030000000Z`);
+      expect(s.incident?.key).toEqual({ runbook: 'disk-full', alarm, target: INSTANCE });
       expect(s.effectsOf('send-command')[0]?.comment).toBe(`${s.incident?.id} attempt 1`);
       expect(s.effectsOf('send-command')[0]?.comment.length).toBeLessThanOrEqual(100);
     });
@@ -225,7 +228,7 @@ describe('decide', () => {
       s.apply(input);
 
       expect(s.incident?.status).toBe('escalated');
-      expect(s.incident?.key.target).toMatch(/^alarm-[0-9a-f]{16}$/);
+      expect(s.incident?.key.target).toBe('none');
       expect(s.incident?.escalation?.reason).toContain('composite alarm');
       expect(s.effectsOf('send-command')).toEqual([]);
       expect(s.effectsOf('page')).toHaveLength(1);
@@ -251,10 +254,23 @@ describe('decide', () => {
 
       s.fireTimer();
       s.apply({ kind: 'page-sent', page: 'escalation', messageId: 'm-1' });
-      const afterSent = s.fireTimer();
+      const current = s.incident as NonNullable<typeof s.incident>;
+      const resendAfterSent = s.apply({
+        kind: 'timer',
+        timer: {
+          key: current.key,
+          incidentId: current.id,
+          kind: 'reconcile',
+          token: 'reconcile.1.0.3',
+          dueAt: s.now,
+        },
+      });
+      // Once SNS took it, the incident's one timer is the slow check on its alarm, which pages nobody.
+      s.fireTimer();
 
       expect(s.effectsOf('page').map((p) => p.page)).toEqual(['escalation', 'escalation']);
-      expect(afterSent.changed).toBe(false);
+      expect(resendAfterSent.changed).toBe(false);
+      expect(s.incident?.timer?.kind).toBe('check');
       expect(s.incident?.escalation?.page).toMatchObject({ status: 'sent', messageId: 'm-1' });
     });
 

@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { AlarmStateValue } from '../../functions/core/alarm.ts';
-import { type Decision, type DecisionContext, decide } from '../../functions/core/decide.ts';
+import { alarmTarget } from '../../functions/core/alarm.ts';
+import { type Decision, type DecisionContext, decide, transitionFor } from '../../functions/core/decide.ts';
 import type {
   Effect,
   PageEffect,
@@ -10,8 +11,14 @@ import type {
   SendCommandEffect,
 } from '../../functions/core/effects.ts';
 import { permissiveFacts } from '../../functions/core/gates.ts';
-import type { CommandResult, Incident, IncidentStatus, TimerKind } from '../../functions/core/incident.ts';
-import { latestAttempt } from '../../functions/core/incident.ts';
+import type {
+  CommandResult,
+  Incident,
+  IncidentStatus,
+  KeyRecord,
+  TimerKind,
+} from '../../functions/core/incident.ts';
+import { isIncident, latestAttempt } from '../../functions/core/incident.ts';
 import type {
   CommandObservation,
   DecisionInput,
@@ -19,6 +26,7 @@ import type {
   TimerMessage,
   TimerObservation,
 } from '../../functions/core/inputs.ts';
+import { UNREADABLE_RETRIES, UNREADABLE_RETRY_SECONDS } from '../../functions/core/lifecycle/table.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
 import {
   commentFor,
@@ -27,7 +35,7 @@ import {
   PAGE_RETRY_SECONDS,
   RECONCILE_MARGIN_SECONDS,
 } from '../../functions/core/transitions.ts';
-import { EARLY_TIMER_RETRY_MS, isEarly } from '../../functions/handlers/timer-handler.ts';
+import { isEarly, MAX_REDELIVERIES, redeliveryDelayMs } from '../../functions/handlers/timer-handler.ts';
 import {
   buildRunbook,
   type ChaosRun,
@@ -46,7 +54,7 @@ import {
   type WorldLimits,
   worldArb,
 } from '../support/decider-arbitraries.ts';
-import { alarmInput, T0, testRunbook } from '../support/fixtures.ts';
+import { alarmChange, alarmInput, T0, testRunbook } from '../support/fixtures.ts';
 
 /**
  * Property-based tests of the decider. Two drivers feed it:
@@ -59,6 +67,8 @@ import { alarmInput, T0, testRunbook } from '../support/fixtures.ts';
 
 /** Runs per property; DECIDER_PROPERTIES_RUNS=20000 searches deeper (off CI). */
 const RUNS = Number(process.env.DECIDER_PROPERTIES_RUNS ?? 300);
+// A deeper search takes longer: about 6 ms a run for the slowest property here.
+vi.setConfig({ testTimeout: Math.max(30_000, RUNS * 20) });
 
 // ---------------------------------------------------------------------------------------------
 // One decision, checked: it does not throw, is deterministic, leaves its arguments alone, bumps
@@ -77,7 +87,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 function checkedDecide(
-  current: Incident | undefined,
+  current: KeyRecord | undefined,
   input: DecisionInput,
   ctx: DecisionContext,
   fail: (message: string) => never,
@@ -89,7 +99,7 @@ function checkedDecide(
   try {
     decision = decide(current, input, ctx);
   } catch (error) {
-    fail(`decide threw on ${show(input)} in status ${current?.status ?? 'none'}: ${String(error)}`);
+    fail(`decide threw on ${show(input)} in status ${statusOf(current)}: ${String(error)}`);
   }
   const again = decide(structuredClone(current), structuredClone(input), {
     ...ctx,
@@ -104,22 +114,40 @@ function checkedDecide(
   // open means absorbed whatever the gates say.
   if (!decision.changed || ctx.safety !== undefined) {
     const open = decide(current, input, { ...ctx, safety: permissiveFacts(ctx.runbook) });
-    if (!open.changed && decision.changed) {
+    if (!open.changed && !open.remember && decision.changed) {
       fail(
-        `${show(input)} in status ${current?.status ?? 'none'} is absorbed when every gate is open (${open.reason}) but changes the incident under ${JSON.stringify(ctx.safety)}`,
+        `${show(input)} in status ${statusOf(current)} is absorbed when every gate is open (${open.reason}) but changes the incident under ${JSON.stringify(ctx.safety)}`,
       );
     }
   }
   if (decision.changed) {
+    // The decision goes where the lifecycle table (and so the docs' diagram) says it may.
+    const { state, event, transition } = transitionFor(current, input);
+    const allowed = new Set<string>([state, ...(transition?.to ?? [])]);
+    if (!allowed.has(decision.incident.status))
+      fail(`${state} --${event}--> ${decision.incident.status}, which the lifecycle table does not list`);
+    if (decision.closed && decision.closed.status !== 'resolved') fail('a superseded episode was not closed');
     const expected = (current?.version ?? 0) + 1;
     if (decision.incident.version !== expected) {
       fail(`a change wrote version ${decision.incident.version}, expected ${expected}`);
     }
   } else {
-    if (decision.incident !== current) fail('an absorbed input returned another incident');
+    if (decision.incident !== (isIncident(current) ? current : undefined))
+      fail('an absorbed input returned another incident');
+    if (decision.remember && decision.remember.version !== (current?.version ?? 0) + 1)
+      fail(`a kept alarm state wrote version ${decision.remember.version}`);
     if ('effects' in decision) fail(`an absorbed input (${decision.reason}) has effects`);
   }
   return decision;
+}
+
+/** The same escalation (its page may have been confirmed since). */
+function sameEscalation(a: Incident['escalation'], b: Incident['escalation']): boolean {
+  return a !== undefined && b !== undefined && a.at === b.at && a.reason === b.reason;
+}
+
+function statusOf(record: KeyRecord | undefined): string {
+  return isIncident(record) ? record.status : record ? 'alarm state kept' : 'none';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,11 +203,12 @@ function dueTimerKind(incident: Incident): TimerKind | undefined {
     case 'waiting':
       return 'retry';
     case 'escalated':
-      return incident.escalation?.page.status === 'due' ? 'reconcile' : undefined;
+      // A page SNS has not confirmed is sent again; then the slow check watches the alarm.
+      return incident.escalation?.page.status === 'due' ? 'reconcile' : 'check';
     case 'resolved':
       return incident.resolution?.page?.status === 'due' ? 'reconcile' : undefined;
     case 'suppressed':
-      return undefined;
+      return 'check';
   }
 }
 
@@ -207,7 +236,7 @@ class Observer {
     this.trace.push(`t+${(now - T0) / 1000}s ${what}`);
   }
 
-  decide(current: Incident | undefined, input: DecisionInput, ctx: DecisionContext): Decision {
+  decide(current: KeyRecord | undefined, input: DecisionInput, ctx: DecisionContext): Decision {
     const decision = checkedDecide(current, input, ctx, this.fail);
     this.record(current, input, ctx, decision);
     return decision;
@@ -215,22 +244,52 @@ class Observer {
 
   /** Takes note of a decision that was written. */
   record(
-    current: Incident | undefined,
+    current: KeyRecord | undefined,
     input: DecisionInput,
     ctx: DecisionContext,
     decision: Decision,
   ): void {
     const facts = ctx.safety ? ` {${Object.keys(ctx.safety).join(',')}}` : '';
     if (!decision.changed) {
-      this.note(ctx.now, `${show(input)}${facts} -> absorbed: ${decision.reason}`);
+      const kept = decision.remember ? ` (alarm state ${decision.remember.alarmState} kept)` : '';
+      this.note(ctx.now, `${show(input)}${facts} -> absorbed${kept}: ${decision.reason}`);
       return;
     }
     const next = decision.incident;
     const kinds = decision.effects.filter((e) => e.kind !== 'publish-event').map(showEffect);
+    const closing = decision.closed ? `${decision.closed.id} closed, ` : '';
     this.note(
       ctx.now,
-      `${show(input)}${facts} -> ${next.status} v${next.version} ${showAttempts(next)} [${kinds.join(', ')}]`,
+      `${show(input)}${facts} -> ${closing}${next.status} v${next.version} ${showAttempts(next)} [${kinds.join(', ')}]`,
     );
+    const loaded = isIncident(current) ? current : undefined;
+    if (decision.closed) {
+      // The alarm entered ALARM again unseen: its earlier episode closes, and the next opens.
+      const closed = decision.closed;
+      if (loaded?.id !== closed.id) this.fail(`closed ${closed.id}, which is not the stored incident`);
+      if (
+        input.kind !== 'alarm' &&
+        input.kind !== 'resync' &&
+        !(input.kind === 'timer' && input.timer.kind === 'check')
+      )
+        this.fail(`an episode was superseded on ${show(input)}`);
+      const own = decision.effects.filter((e) => isPage(e) && e.incident.id === closed.id);
+      this.step(loaded, closed, input, ctx, own, { superseded: true });
+      const rest = decision.effects.filter((e) => !(isPage(e) && e.incident.id === closed.id));
+      this.step(closed, next, input, ctx, rest, {});
+      return;
+    }
+    this.step(loaded, next, input, ctx, decision.effects, {});
+  }
+
+  private step(
+    current: Incident | undefined,
+    next: Incident,
+    input: DecisionInput,
+    ctx: DecisionContext,
+    effects: readonly Effect[],
+    how: { readonly superseded?: boolean },
+  ): void {
     const prev = current?.id === next.id ? current : undefined;
     let episode = this.episodes.get(next.id);
     if (!episode) {
@@ -253,12 +312,13 @@ class Observer {
       this.fail(`episode ${next.id} was decided on from another incident's record`);
     }
     if (this.checks.has('commands')) {
-      this.checkCommands(episode, next, decision.effects);
+      this.checkCommands(episode, next, effects);
       if (prev) this.checkGivingUp(prev, next, input, ctx);
     }
-    if (this.checks.has('pages')) this.checkPages(episode, prev, next, input, decision.effects);
-    if (this.checks.has('lifecycle')) this.checkLifecycle(prev, next, input, ctx);
-    if (this.checks.has('timers')) this.checkTimers(prev, next, ctx, decision.effects);
+    if (this.checks.has('pages')) this.checkPages(episode, prev, next, input, effects);
+    if (this.checks.has('lifecycle')) this.checkLifecycle(prev, next, input, ctx, how);
+    // A superseded episode is archived as it closed: its timers went with it.
+    if (this.checks.has('timers') && !how.superseded) this.checkTimers(prev, next, ctx, effects);
     episode.last = next;
     if (episode.settledAt === undefined && SETTLED.has(next.status)) episode.settledAt = ctx.now;
     if (episode.escalatedAt === undefined && next.status === 'escalated') episode.escalatedAt = ctx.now;
@@ -338,9 +398,12 @@ class Observer {
     effects: readonly Effect[],
   ): void {
     const pages = effects.filter(isPage);
-    if (pages.length > 1) this.fail(`one decision sent ${pages.length} pages`);
+    if (pages.length > 1) this.fail(`one decision sent ${pages.length} pages about ${next.id}`);
+    if (prev?.escalation && !next.escalation) this.fail(`the escalation of ${next.id} vanished`);
     const was = prev?.escalation;
-    if (was) {
+    // Automation stood down for a gate (a pause): once it lifts it acts again, and may page again.
+    const reEscalation = was?.standDown !== undefined && !sameEscalation(next.escalation, was);
+    if (was && !reEscalation) {
       const now = next.escalation;
       if (!now || now.at !== was.at || now.reason !== was.reason)
         this.fail(`the escalation of ${next.id} changed: ${JSON.stringify(was)} -> ${JSON.stringify(now)}`);
@@ -358,11 +421,13 @@ class Observer {
       if (wasResolved.page?.status === 'sent' && now.page?.status !== 'sent')
         this.fail('a confirmed resolution page went back to due');
     }
-    const escalating = next.escalation !== undefined && was === undefined;
+    const escalating =
+      next.escalation !== undefined && (was === undefined || (reEscalation && next.escalation.at !== was.at));
     if (escalating) {
       episode.escalations += 1;
-      if (episode.escalations > 1) this.fail(`episode ${next.id} escalated twice`);
-      if (next.status !== 'escalated' || !pages.some((p) => p.page === 'escalation'))
+      if (episode.escalations > 1 && !reEscalation) this.fail(`episode ${next.id} escalated twice`);
+      const holds = reEscalation && was?.page.status === 'sent' && next.escalation?.page.status === 'sent';
+      if (next.status !== 'escalated' || (!holds && !pages.some((p) => p.page === 'escalation')))
         this.fail('an escalation was recorded without its page');
     }
     const resolving = next.resolution !== undefined && wasResolved === undefined;
@@ -394,22 +459,34 @@ class Observer {
     }
   }
 
-  /** Escalated and suppressed incidents wait for the alarm's OK; closed ones stay closed. */
+  /**
+   * Escalated and suppressed incidents wait for the alarm to leave ALARM (its OK, or the slow check
+   * finding it OK or without data), or for a new episode; an incident that stood down for a gate may
+   * also look again when the gate lifts (a resync, a check). Closed ones stay closed.
+   */
   private checkLifecycle(
     prev: Incident | undefined,
     next: Incident,
     input: DecisionInput,
     ctx: DecisionContext,
+    how: { readonly superseded?: boolean },
   ): void {
-    const ok = input.kind === 'alarm' && input.alarm.state === 'OK';
+    const seen =
+      input.kind === 'timer' && input.timer.kind === 'check' ? input.observation?.alarmState : undefined;
+    const ok =
+      (input.kind === 'alarm' && input.alarm.state === 'OK') || seen === 'OK' || seen === 'INSUFFICIENT_DATA';
+    const looksAgain =
+      (input.kind === 'resync' || (input.kind === 'timer' && input.timer.kind === 'check')) &&
+      (prev?.status === 'suppressed' || prev?.escalation?.standDown !== undefined);
     if (prev && (prev.status === 'escalated' || prev.status === 'suppressed')) {
-      if (next.status !== prev.status && !(next.status === 'resolved' && ok))
-        this.fail(`${prev.status} -> ${next.status} on ${show(input)}, not on the alarm's OK`);
+      const leaves = next.status !== prev.status;
+      if (leaves && !(next.status === 'resolved' && (ok || how.superseded)) && !looksAgain)
+        this.fail(`${prev.status} -> ${next.status} on ${show(input)}, not on the alarm leaving ALARM`);
     }
     if (prev?.status === 'resolved' && next.status !== 'resolved') this.fail(`a closed incident reopened`);
     if (next.status === 'suppressed' && prev?.status !== 'suppressed' && !ctx.safety?.breaker)
       this.fail('suppressed with no open breaker');
-    if (next.status === 'resolved' && next.alarmState !== 'OK')
+    if (next.status === 'resolved' && next.alarmState === 'ALARM' && !how.superseded)
       this.fail(`resolved while the alarm is ${next.alarmState}`);
   }
 
@@ -497,7 +574,8 @@ function boundsFor(runbook: Runbook, limits: WorldLimits = WORLD_LIMITS): Bounds
   const { executionTimeoutSeconds: E, deliveryTimeoutSeconds: D, verifyWindowSeconds: V } = runbook;
   const command = E + RECONCILE_MARGIN_SECONDS + Math.max(DISPATCH_CHECK_SECONDS + J, D) + J;
   const wait = runbook.concurrency.maxWaitSeconds + 1 + J;
-  const verify = V + J;
+  // An unreadable alarm state at the deadline is asked again, a bounded number of times.
+  const verify = V + J + UNREADABLE_RETRIES * (UNREADABLE_RETRY_SECONDS + J);
   const backoff = (n: number) =>
     Math.min(runbook.backoff.capSeconds, runbook.backoff.baseSeconds * 2 ** (n - 2)) + J;
   let settle = 0;
@@ -551,10 +629,12 @@ type Arrival =
 type WorldEvent =
   | Arrival
   | { readonly type: 'alarm-change'; readonly state: 'ALARM' | 'OK' }
+  /** The scheduled resync: DescribeAlarms lists the alarm if it is in ALARM. */
+  | { readonly type: 'resync' }
   | {
       /** The write of a decision made earlier, unless another write came first. */
       readonly type: 'commit';
-      readonly before: Incident | undefined;
+      readonly before: KeyRecord | undefined;
       readonly input: DecisionInput;
       readonly ctx: DecisionContext;
       readonly decision: Decision;
@@ -570,6 +650,9 @@ const stats = {
 };
 const count = (what: string) => stats.reached.set(what, (stats.reached.get(what) ?? 0) + 1);
 
+/** The resync's schedule in the simulated world. */
+const RESYNC_SECONDS = 300;
+
 function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: WorldLimits = WORLD_LIMITS): void {
   const runbook = buildRunbook(world.runbook);
   const bounds = boundsFor(runbook, limits);
@@ -581,9 +664,13 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
   const enqueue = (at: number, event: WorldEvent) =>
     queue.push({ at: Math.max(at, now), order: roll.next(), event });
 
-  let incident: Incident | undefined;
+  /** The key's record as stored: an incident, or the alarm's kept state. */
+  let incident: KeyRecord | undefined;
+  const stored = (): Incident | undefined => (isIncident(incident) ? incident : undefined);
   let phase: { readonly id: string; readonly status: IncidentStatus; readonly since: number } | undefined;
   let alarmState: AlarmStateValue = 'OK';
+  /** Deliveries of each timer token: bounded, however early or stale it comes. */
+  const deliveries = new Map<string, number>();
   const alarmChanges: { state: AlarmStateValue; at: number }[] = [];
   let alarmEpisodes = 0;
   const commands: WorldCommand[] = [];
@@ -620,19 +707,23 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
   };
 
   const write = (
-    before: Incident | undefined,
+    before: KeyRecord | undefined,
     input: DecisionInput,
     ctx: DecisionContext,
     decision: Decision,
     withTimers: boolean,
   ) => {
     observer.record(before, input, ctx, decision);
-    if (!decision.changed) return;
+    if (!decision.changed) {
+      if (decision.remember) incident = decision.remember;
+      return;
+    }
     const next = decision.incident;
     const at = ctx.now;
     count(`status ${next.status}`);
     if (checks.has('lifecycle')) {
-      if (next.status === 'resolved' && before?.id === next.id && before.status !== 'resolved') {
+      const loaded = isIncident(before) ? before : undefined;
+      if (next.status === 'resolved' && loaded?.id === next.id && loaded.status !== 'resolved') {
         // The alarm really returned to OK after the ALARM that opened the incident.
         const opened = observer.episodes.get(next.id)?.openedStateAt ?? T0;
         if (!alarmChanges.some((c) => c.state === 'OK' && c.at > opened && c.at <= at))
@@ -642,7 +733,7 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
         observer.fail(`attempt ${next.attempts.length} of a runbook with ${runbook.maxAttempts}`);
       // Each status the incident must leave by itself is left within its own bound.
       if (!phase || phase.id !== next.id || phase.status !== next.status) {
-        const limit = before && phase?.id === before.id ? phaseLimit(bounds, runbook, before) : undefined;
+        const limit = loaded && phase?.id === loaded.id ? phaseLimit(bounds, runbook, loaded) : undefined;
         if (phase && limit !== undefined && at - phase.since > limit * 1000)
           observer.fail(
             `${phase.status} lasted ${(at - phase.since) / 1000}s, beyond its bound of ${limit}s`,
@@ -657,13 +748,20 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
   /** An input arrives, or a timer fires (and its handler looks at the world first). */
   const process = (event: Arrival, mayRace: boolean) => {
     if (event.type === 'deliver') return decideNow(event.input, event, mayRace);
-    if (incident?.timer?.token !== event.message.token && isEarly(event.message, incident?.version, now)) {
-      // The timer handler's answer to a timer whose write is not stored yet: it comes back shortly.
+    const token = event.message.token;
+    const delivered = (deliveries.get(token) ?? 0) + (event.failures === 0 ? 1 : 0);
+    deliveries.set(token, delivered);
+    // The original, a stale duplicate, and the bounded redeliveries of each while it is early.
+    if (checks.has('timers') && delivered > 2 * (MAX_REDELIVERIES + 1))
+      observer.fail(`timer ${token} delivered ${delivered} times`);
+    if (stored()?.timer?.token !== token && isEarly(event.message, incident?.version, now)) {
+      // The timer handler's answer to a timer whose write is not stored yet: it comes back shortly,
+      // a bounded number of times, with the due time its decision gave it.
       count('early timer');
-      enqueue(now + EARLY_TIMER_RETRY_MS, {
-        ...event,
-        message: { ...event.message, dueAt: now + EARLY_TIMER_RETRY_MS },
-      });
+      const redeliveries = (event.message.redelivery?.count ?? 0) + 1;
+      if (redeliveries > MAX_REDELIVERIES) return;
+      const at = now + redeliveryDelayMs(redeliveries);
+      enqueue(at, { ...event, message: { ...event.message, redelivery: { at, count: redeliveries } } });
       return;
     }
     const input = observe(event.message, event.failures);
@@ -779,10 +877,13 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
   /** What the timer handler attaches: only for the current timer, as `observe` does. */
   const observe = (message: TimerMessage, failures: number): TimerInput | 'retry' => {
     const input: TimerInput = { kind: 'timer', timer: message };
-    const current = incident;
+    const current = stored();
     if (!current || current.id !== message.incidentId || current.timer?.token !== message.token) return input;
-    if (message.kind === 'verify-deadline') {
-      return roll.chance(noise.describeFailPercent) ? input : { ...input, observation: { alarmState } };
+    if (message.kind === 'verify-deadline' || message.kind === 'check') {
+      const alarmStateAt = alarmChanges.at(-1)?.at ?? T0;
+      return roll.chance(noise.describeFailPercent)
+        ? input
+        : { ...input, observation: { alarmState, alarmStateAt } };
     }
     const attempt = latestAttempt(current);
     if (message.kind !== 'reconcile' || current.status !== 'remediating' || !attempt) return input;
@@ -805,7 +906,10 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
     return { kind: 'in-progress', commandId: command.id };
   };
 
-  // The alarm fires at T0; it may clear by itself, or after a fix, and fire again once.
+  // The alarm fires at T0; it may clear by itself, or after a fix, and fire again once. The resync
+  // runs every few minutes from the start.
+  let resyncChangedNothing = false;
+  enqueue(T0 + RESYNC_SECONDS * 1000, { type: 'resync' });
   enqueue(T0, { type: 'alarm-change', state: 'ALARM' });
   if (world.alarm.okAfterSeconds !== null)
     enqueue(T0 + world.alarm.okAfterSeconds * 1000, { type: 'alarm-change', state: 'OK' });
@@ -822,6 +926,11 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
       const best = queue[index] as (typeof queue)[number];
       if (item.at < best.at || (item.at === best.at && item.order < best.order)) index = i;
     });
+    // Quiet: nothing is pending but the resync's schedule and the slow checks of incidents waiting on
+    // a human or a breaker, and the last resync changed nothing.
+    const idle = (q: (typeof queue)[number]) =>
+      q.event.type === 'resync' || (q.event.type === 'timer' && q.event.message.kind === 'check');
+    if (resyncChangedNothing && queue.every(idle)) break;
     const [item] = queue.splice(index, 1);
     if (!item) break;
     now = item.at;
@@ -831,6 +940,7 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
     switch (event.type) {
       case 'deliver':
       case 'timer':
+        if (event.type === 'deliver' || event.message.kind !== 'check') resyncChangedNothing = false;
         process(event, true);
         break;
       case 'commit':
@@ -841,10 +951,28 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
           process(event.retry, false);
         }
         break;
+      case 'resync': {
+        enqueue(now + RESYNC_SECONDS * 1000, { type: 'resync' });
+        const version = incident?.version;
+        if (alarmState === 'ALARM') {
+          const alarm = alarmChange('ALARM', alarmChanges.at(-1)?.at ?? T0);
+          process(
+            {
+              type: 'deliver',
+              input: { kind: 'resync', alarm, target: alarmTarget(alarm), cause: 'schedule' },
+            },
+            true,
+          );
+        }
+        resyncChangedNothing = incident?.version === version;
+        break;
+      }
       case 'alarm-change': {
+        resyncChangedNothing = false;
         if (event.state === alarmState || (event.state === 'ALARM' && alarmEpisodes >= 2)) break;
         alarmState = event.state;
         alarmChanges.push({ state: event.state, at: now });
+
         if (event.state === 'ALARM') alarmEpisodes += 1;
         if (event.state === 'OK' && alarmEpisodes === 1 && world.alarm.reAlarmAfterSeconds !== null)
           enqueue(now + world.alarm.reAlarmAfterSeconds * 1000, { type: 'alarm-change', state: 'ALARM' });
@@ -869,6 +997,21 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
     }
   }
   if (!checks.has('lifecycle')) return;
+  // No silent alarm: the world is quiet, and an alarm still in ALARM has an incident a human knows of
+  // (paged) or that a breaker's group page covers.
+  if (alarmState === 'ALARM') {
+    const open = stored();
+    if (!open || open.status === 'resolved')
+      observer.fail(
+        `the alarm is in ALARM and the world is quiet with ${open ? `${open.id} resolved` : 'no incident'}: a silent alarm`,
+      );
+    const paged = open.status === 'escalated' && open.escalation?.page.status === 'sent';
+    if (!paged && open.status !== 'suppressed')
+      observer.fail(
+        `the alarm is in ALARM and the world is quiet with ${open.id} ${open.status}, unpaged: a silent alarm`,
+      );
+    count('quiet with the alarm in ALARM, paged or suppressed');
+  }
   for (const episode of observer.episodes.values()) {
     const { id, openedAt, settledAt, last } = episode;
     if (settledAt === undefined || !SETTLED.has(last.status))
@@ -930,13 +1073,18 @@ function runChaos(run: ChaosRun, checks: ReadonlySet<Family>, observations: Obse
   const observer: Observer = new Observer(checks);
   const overrides = run.composite ? { composite: true, metrics: [] } : {};
   const timers: TimerMessage[] = [];
+  let record: KeyRecord | undefined;
   let incident: Incident | undefined;
   let now = T0;
   const apply = (input: DecisionInput, step: ChaosStep | undefined) => {
     const safety = step && safetyFactsFor(step.safety, runbook, now);
     const ctx: DecisionContext = { runbook, now, random: step?.random ?? 0.5, ...(safety ? { safety } : {}) };
-    const decision = observer.decide(incident, input, ctx);
-    if (!decision.changed) return;
+    const decision = observer.decide(record, input, ctx);
+    if (!decision.changed) {
+      if (decision.remember) record = decision.remember;
+      return;
+    }
+    record = decision.incident;
     incident = decision.incident;
     for (const effect of decision.effects) if (isTimer(effect)) timers.push(effect.timer);
   };
@@ -1017,8 +1165,10 @@ function chaosInput(
       ];
       const anything: (TimerObservation | undefined)[] = [
         undefined,
-        { alarmState: 'OK' },
+        { alarmState: 'OK', alarmStateAt: now },
         { alarmState: 'ALARM' },
+        { alarmState: 'ALARM', alarmStateAt: base + 1000 * (1 + (b % 900)) * 100 },
+        { alarmState: 'INSUFFICIENT_DATA' },
         ...answers.map((command) => ({ command })),
       ];
       const asksSsm =
@@ -1035,6 +1185,13 @@ function chaosInput(
     }
     case 'page-sent':
       return { kind: 'page-sent', page: a % 2 === 0 ? 'escalation' : 'resolution', messageId: `m-${b}` };
+    case 'resync': {
+      const stateAt =
+        [base, base + 1000 * (1 + (b % 900)), base + 120_000 * (1 + (b % 30)), base - 60_000][c % 4] ?? base;
+      const alarm = alarmChange('ALARM', stateAt, overrides);
+      const cause = (['schedule', 'breaker-closed', 'resumed'] as const)[a % 3] ?? 'schedule';
+      return { kind: 'resync', alarm, target: alarmTarget(alarm), cause };
+    }
   }
 }
 
@@ -1062,6 +1219,8 @@ function show(input: DecisionInput): string {
     }
     case 'page-sent':
       return `page-sent ${input.page}`;
+    case 'resync':
+      return `resync (${input.cause}) ALARM@t+${(input.alarm.stateAt - T0) / 1000}s`;
   }
 }
 
@@ -1099,7 +1258,7 @@ describe('the decider over arbitrary input sequences', () => {
     );
   });
 
-  it('keeps its record coherent: one command in flight, one escalation and one resolution, no page after SNS confirmed it, escalated until OK, a timer whenever one is due', () => {
+  it('keeps its record coherent: one command in flight, one escalation and one resolution, no page after SNS confirmed it, escalated until the alarm leaves ALARM or a stand-down lifts, a timer whenever one is due, and only the moves the lifecycle table lists', () => {
     fc.assert(
       fc.property(chaosRunArb, (run) => runChaos(run, ALL)),
       { numRuns: RUNS },
@@ -1154,7 +1313,7 @@ describe('the decider in a simulated world of duplicated, reordered and dropped 
     );
   });
 
-  it('resolves, escalates or suppresses every incident within the bound derived from its runbook, and keeps it escalated until the alarm is OK', () => {
+  it('resolves, escalates or suppresses every incident within the bound derived from its runbook, and leaves no alarm silent once the world is quiet', () => {
     fc.assert(
       fc.property(worldArb(), (world) => simulate(world, new Set(['lifecycle', 'timers']))),
       { numRuns: RUNS },
@@ -1193,12 +1352,13 @@ describe('the decider in a simulated world of duplicated, reordered and dropped 
 
   it('derives the bound from the runbook: attempts, their timeouts and verify window, backoff, waits and page retries', () => {
     // J = 15 + 2 x 30 + 3 x 1 = 78; CMD = 120 + 60 + max(120 + 78, 60) + 78 = 456; wait = 900 + 1 + 78 = 979;
-    // verify = 300 + 78 = 378; attempt 1 = 979 + 456 + 378 = 1813; backoff before attempt 2 = 60 + 78,
+    // verify = 300 + 78 + 3 x (60 + 78) = 792; attempt 1 = 979 + 456 + 792 = 2227; backoff before attempt 2 = 60 + 78,
     // before attempt 3 = 120 + 78; pages: 3 failed sends x (120 + 78), then 10 + 5 for the last one.
     const bounds = boundsFor(testRunbook);
-    expect(bounds).toMatchObject({ command: 456, wait: 979, verify: 378, page: 3 * 198 + 15 });
+    // An unreadable alarm state adds 3 x (60 + 78) to the verify window: verify = 378 + 414 = 792.
+    expect(bounds).toMatchObject({ command: 456, wait: 979, verify: 792, page: 3 * 198 + 15 });
     expect([bounds.backoff(2), bounds.backoff(3)]).toEqual([138, 198]);
-    expect(bounds.settle).toBe(1813 + (138 + 1813) + (198 + 1813));
+    expect(bounds.settle).toBe(2227 + (138 + 2227) + (198 + 2227));
   });
 });
 

@@ -19,7 +19,7 @@ const fault = (over: Partial<ScenarioFault> = {}): ScenarioFault => ({
 function incident(over: Partial<Incident> = {}): Incident {
   return {
     id: 'service-down.i-0da00000000000001.20261121T030200000Z',
-    key: { runbook: 'service-down', target: ID },
+    key: { runbook: 'service-down', alarm: '00000000000000a1', target: ID },
     instanceId: ID,
     alarm: { name: 'service-down-web-1', arn: 'arn', account: '1', region: 'us-east-1', reason: 'r' },
     status: 'resolved',
@@ -158,6 +158,26 @@ describe('judging a game day', () => {
     expect(results.find((r) => r.description.startsWith('no handler'))).toMatchObject({
       held: false,
       detail: 'bus rule alarm: boom',
+    });
+  });
+
+  it('passes a host of a fleet fault that ends fixed, or covered by an open breaker, and fails one left suppressed after the breaker closed', () => {
+    const storm = fault({ runbook: 'disk-full', expect: 'fixed-or-suppressed' });
+    const refusal = { gate: 'breaker' as const, reason: 'open', at: T0 + 120_000 };
+    const suppressed = incident({
+      key: { runbook: 'disk-full', alarm: '00000000000000a1', target: ID },
+      status: 'suppressed',
+      closedAt: undefined,
+      resolution: undefined,
+      refusals: [refusal],
+    });
+    const fixedAfter = incident({ key: suppressed.key, refusals: [refusal] });
+    const open = [{ runbook: 'disk-full', instances: [ID], paged: true }];
+    expect(verdict(observe(storm, [fixedAfter]))?.held).toBe(true);
+    expect(verdict(observe(storm, [suppressed], [], { breakers: open }))?.held).toBe(true);
+    expect(verdict(observe(storm, [suppressed], [], { breakers: [] }))).toMatchObject({
+      held: false,
+      detail: expect.stringMatching(/suppressed/),
     });
   });
 });

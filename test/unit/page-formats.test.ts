@@ -25,7 +25,7 @@ import { pageMessage } from '../../functions/core/page-message.ts';
 import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
 import { alarmInput, INSTANCE, Scenario, T0, testRunbook } from '../support/fixtures.ts';
 
-const INCIDENT_ID = 'disk-full.i-0123456789abcdef0.20261121T030000000Z';
+const INCIDENT_ID = '3fbfb987fa04491e.i-0123456789abcdef0.20261121T030000000Z';
 const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:disk-full-web-1';
 const CONSOLE = 'https://us-east-1.console.aws.amazon.com';
 
@@ -568,7 +568,7 @@ describe('noticeForms (fleet notices)', () => {
     const opened = breakerOpenedNotice(breakerRunbook, breakerRecord, []);
     const open = noticeForms(opened, ORIGIN);
     const close = noticeForms(
-      breakerClosedNotice(breakerRunbook, { ...breakerRecord, state: 'closed' }),
+      breakerClosedNotice(breakerRunbook, { ...breakerRecord, state: 'closed' }, { stillInAlarm: [] }),
       ORIGIN,
     );
 
@@ -578,7 +578,9 @@ describe('noticeForms (fleet notices)', () => {
     expect(open.chat.content.title).toBe('ALARM: disk-full breaker open - 6 instances, shared cause?');
     expect(open.chat.metadata.threadId).toBe('breaker/disk-full/2026-11-21T03:00:00.000Z');
     expect(close.chat.metadata.threadId).toBe(open.chat.metadata.threadId);
-    expect(close.chat.content.title).toBe('OK: disk-full breaker closed - automation acts again');
+    expect(close.chat.content.title).toBe(
+      'OK: disk-full breaker closed - automation acts again; no alarm left in ALARM',
+    );
     expect(open.chat.content.nextSteps).toEqual([
       'Run: npx remediate breaker close --runbook disk-full --reason "..."',
     ]);

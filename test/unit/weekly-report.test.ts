@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fnv1a64 } from '../../functions/core/identity.ts';
 import type { Attempt, Incident } from '../../functions/core/incident.ts';
 import {
   buildReview,
@@ -36,7 +37,11 @@ function incident(
 ): Incident {
   return {
     id,
-    key: { runbook, target: `i-${id.padStart(17, '0')}` },
+    key: {
+      runbook,
+      alarm: fnv1a64(`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`),
+      target: `i-${id.padStart(17, '0')}`,
+    },
     alarm: {
       name: alarm,
       arn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`,

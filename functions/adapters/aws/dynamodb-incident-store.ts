@@ -5,26 +5,50 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Hold, Incident, IncidentKey } from '../../core/incident.ts';
+import { fnv1a64 } from '../../core/identity.ts';
+import type { AlarmMemory, Hold, Incident, IncidentKey, KeyRecord } from '../../core/incident.ts';
+import { isIncident } from '../../core/incident.ts';
 import { ClaimConflictError, IncidentConflictError, type IncidentStore } from '../../core/ports.ts';
 import { CLAIM_NAMES, claimItems } from './fleet-items.ts';
-import { HEAD, incidentFromItem, incidentToItem, partitionOf } from './incident-item.ts';
+import {
+  HEAD,
+  incidentFromItem,
+  incidentToItem,
+  legacyPartitionOf,
+  memoryToItem,
+  partitionOf,
+  recordFromItem,
+} from './incident-item.ts';
 import { TABLE } from './table-schema.ts';
 
 export { partitionOf };
 
 const { partitionKey: PK, sortKey: SK } = TABLE;
+/** How many previous-layout partitions a store remembers as empty before it starts afresh. */
+const MAX_REMEMBERED_ABSENT = 10_000;
 
 /**
- * Incidents in the single table. The current episode of a key is its `HEAD` item; when a new
- * episode opens, the closed one is archived beside it (`EPISODE#<opened>#<id>`) in the same
- * transaction; when an attempt starts, its lease, slot and budget are taken in the transaction
- * that records it, so that a command is never recorded without them, nor they without it. Every write is conditional on the version the decision read, so concurrent
- * handlers cannot both win: the loser gets an {@link IncidentConflictError} and decides again.
+ * Incidents in the single table. The current episode of a key (an alarm and its target) is its `HEAD`
+ * item; when a new episode opens, the closed one is archived beside it (`EPISODE#<opened>#<id>`) in the
+ * same transaction; when an attempt starts, its lease, slot and budget are taken in the transaction
+ * that records it, so that a command is never recorded without them, nor they without it. A key with
+ * no incident may hold the alarm's remembered state at `HEAD`. Every write is conditional on the version
+ * the decision read, so concurrent handlers cannot both win: the loser gets an
+ * {@link IncidentConflictError} and decides again.
+ *
+ * Records of the previous layout (one partition per runbook and target) are read when a key's own
+ * partition is empty, and moved into it by the first write that follows, in one transaction.
  */
 export class DynamoDbIncidentStore implements IncidentStore {
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
+  /** Records as loaded from the previous layout (by identity), with the partition they came from. */
+  private readonly legacy = new WeakMap<object, string>();
+  /**
+   * Previous-layout partitions found to hold nothing of the key's alarm: nothing writes that layout
+   * any more, so each is read once per container, not on every load (a storm loads a key many times).
+   */
+  private readonly noLegacy = new Set<string>();
 
   constructor(client: DynamoDBClient, tableName: string) {
     this.tableName = tableName;
@@ -33,34 +57,48 @@ export class DynamoDbIncidentStore implements IncidentStore {
     });
   }
 
-  async load(key: IncidentKey): Promise<Incident | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { [PK]: partitionOf(key), [SK]: HEAD },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? incidentFromItem(Item) : undefined;
+  async load(key: IncidentKey): Promise<KeyRecord | undefined> {
+    const item = await this.head(partitionOf(key));
+    if (item) return recordFromItem(item);
+    return this.loadLegacy(key);
   }
 
-  async save(next: Incident, previous: Incident | undefined): Promise<void> {
-    const head = { TableName: this.tableName, Item: incidentToItem(next, HEAD), ...guard(previous) };
-    const archive =
-      previous && previous.id !== next.id
+  async save(next: Incident, previous: KeyRecord | undefined, closed?: Incident): Promise<void> {
+    const from = previous ? this.legacy.get(previous) : undefined;
+    const head = {
+      TableName: this.tableName,
+      Item: incidentToItem(next, HEAD),
+      ...(from ? guard(undefined) : guard(previous)),
+    };
+    const episode = isIncident(previous) && previous.id !== next.id ? (closed ?? previous) : undefined;
+    const archive = episode
+      ? [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: incidentToItem(episode, `EPISODE#${iso(episode.openedAt)}#${episode.id}`),
+            },
+          },
+        ]
+      : [];
+    // A record of the previous layout moves: its old HEAD goes, on the version it was read at.
+    const moved =
+      from && previous
         ? [
             {
-              Put: {
+              Delete: {
                 TableName: this.tableName,
-                Item: incidentToItem(previous, `EPISODE#${iso(previous.openedAt)}#${previous.id}`),
+                Key: { [PK]: from, [SK]: HEAD },
+                ...guard(previous),
               },
             },
           ]
         : [];
-    const claim = newHold(next, previous);
+    const claim = newHold(next, isIncident(previous) ? previous : undefined);
     const claims = claim ? claimItems(this.tableName, next, claim, next.updatedAt) : [];
+    const headIndex = archive.length;
     try {
-      if (archive.length === 0 && claims.length === 0) {
+      if (archive.length === 0 && claims.length === 0 && moved.length === 0) {
         await this.documents.send(
           new PutCommand({ ...head, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
         );
@@ -72,16 +110,65 @@ export class DynamoDbIncidentStore implements IncidentStore {
             ...archive,
             { Put: { ...head, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
             ...claims,
+            ...moved,
           ],
         }),
       );
     } catch (error) {
-      throw conflictOrOriginal(error, next.key, archive.length, claims.length > 0);
+      const failedMove =
+        moved.length > 0 &&
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.at(-1)?.Code === 'ConditionalCheckFailed';
+      if (failedMove) throw new IncidentConflictError(next.key);
+      throw conflictOrOriginal(error, next.key, headIndex, claims.length > 0);
     }
+  }
+
+  async remember(memory: AlarmMemory, previous: KeyRecord | undefined): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: memoryToItem(memory),
+          ...guard(previous && !this.legacy.has(previous) ? previous : undefined),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new IncidentConflictError(memory.key);
+      throw error;
+    }
+  }
+
+  private async head(partition: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PK]: partition, [SK]: HEAD },
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  }
+
+  /** The key's incident as the previous layout kept it, if it is this alarm's. */
+  private async loadLegacy(key: IncidentKey): Promise<Incident | undefined> {
+    if (!key.runbook || !key.target) return undefined;
+    const partition = legacyPartitionOf(key);
+    if (this.noLegacy.has(`${partition}|${key.alarm}`)) return undefined;
+    const item = await this.head(partition);
+    const stored = item ? incidentFromItem(item) : undefined;
+    if (!stored || fnv1a64(stored.alarm.arn) !== key.alarm) {
+      if (this.noLegacy.size >= MAX_REMEMBERED_ABSENT) this.noLegacy.clear();
+      this.noLegacy.add(`${partition}|${key.alarm}`);
+      return undefined;
+    }
+    const adopted: Incident = { ...stored, key };
+    this.legacy.set(adopted, partition);
+    return adopted;
   }
 }
 
-function guard(previous: Incident | undefined) {
+function guard(previous: KeyRecord | undefined) {
   return previous
     ? {
         ConditionExpression: '#version = :version',
@@ -106,7 +193,10 @@ function newHold(next: Incident, previous: Incident | undefined): Hold | undefin
  */
 function conflictOrOriginal(error: unknown, key: IncidentKey, headIndex: number, claiming: boolean): unknown {
   if (error instanceof ConditionalCheckFailedException) {
-    return new IncidentConflictError(key, error.Item ? incidentFromItem(unmarshall(error.Item)) : undefined);
+    return new IncidentConflictError(
+      key,
+      error.Item ? incidentOrUndefined(unmarshall(error.Item)) : undefined,
+    );
   }
   if (error instanceof TransactionCanceledException) {
     const reasons = error.CancellationReasons ?? [];
@@ -114,7 +204,7 @@ function conflictOrOriginal(error: unknown, key: IncidentKey, headIndex: number,
     if (headReason?.Code === 'ConditionalCheckFailed') {
       return new IncidentConflictError(
         key,
-        headReason.Item ? incidentFromItem(unmarshall(headReason.Item)) : undefined,
+        headReason.Item ? incidentOrUndefined(unmarshall(headReason.Item)) : undefined,
       );
     }
     const failedClaims = CLAIM_NAMES.filter(
@@ -126,6 +216,11 @@ function conflictOrOriginal(error: unknown, key: IncidentKey, headIndex: number,
     }
   }
   return error;
+}
+
+function incidentOrUndefined(item: Record<string, unknown>): Incident | undefined {
+  const record = recordFromItem(item);
+  return isIncident(record) ? record : undefined;
 }
 
 function iso(epochMs: number): string {

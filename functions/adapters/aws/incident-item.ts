@@ -1,5 +1,5 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
-import type { Incident } from '../../core/incident.ts';
+import type { AlarmMemory, Incident, KeyRecord } from '../../core/incident.ts';
 import { CLOSED_RETENTION_DAYS, TABLE } from './table-schema.ts';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
@@ -26,9 +26,44 @@ const BROTLI = {
   },
 };
 
-/** The partition of an incident key. Names are validated (runbook) or derived (target): no `#` inside. */
+/**
+ * The partition of an incident key: the alarm's hash and the target (both derived: no `#` or `.`
+ * inside). The runbook is not part of it: an alarm's episodes stay together whichever runbook answers.
+ */
 export function partitionOf(key: Incident['key']): string {
+  return `INCIDENT#${key.alarm}.${key.target}`;
+}
+
+/**
+ * Where the previous version kept a key's incidents: per runbook and target (so two alarms of one
+ * runbook on one instance shared one). Read once per key when the new partition is empty, and moved.
+ */
+export function legacyPartitionOf(key: Incident['key']): string {
   return `INCIDENT#${key.runbook}#${key.target}`;
+}
+
+/** The `status` attribute of an item that holds only an alarm's remembered state. */
+export const MEMORY_STATUS = 'alarm-state';
+
+/** An alarm's remembered state as its item (the key's HEAD, until an incident takes its place). */
+export function memoryToItem(memory: AlarmMemory): Record<string, unknown> {
+  const { version, kind: _kind, ...rest } = memory;
+  return {
+    [PK]: partitionOf(memory.key),
+    [SK]: HEAD,
+    version,
+    status: MEMORY_STATUS,
+    [BODY]: encodeBody(rest),
+  };
+}
+
+/** A key's HEAD item back as its record: an incident, or an alarm's remembered state. */
+export function recordFromItem(item: Record<string, unknown>): KeyRecord {
+  if (item.status === MEMORY_STATUS) {
+    const { [BODY]: body, version } = item;
+    return { kind: 'alarm-memory', ...decodeBody(body), version } as unknown as AlarmMemory;
+  }
+  return incidentFromItem(item);
 }
 
 /**

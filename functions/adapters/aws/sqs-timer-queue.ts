@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { TimerMessage } from '../../core/inputs.ts';
+import { deliveryTime, type QueuedTimer } from '../../core/inputs.ts';
 import type { TimerQueue } from '../../core/ports.ts';
 
 /** SQS allows a delay of at most 15 minutes; longer waits hop: the timer handler re-enqueues. */
@@ -15,12 +15,12 @@ export class SqsTimerQueue implements TimerQueue {
     this.queueUrl = queueUrl;
   }
 
-  async schedule(timer: TimerMessage, now: number): Promise<void> {
+  async schedule(timer: QueuedTimer, now: number): Promise<void> {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(timer),
-        DelaySeconds: delaySecondsUntil(timer.dueAt, now),
+        DelaySeconds: delaySecondsUntil(deliveryTime(timer), now),
       }),
     );
   }

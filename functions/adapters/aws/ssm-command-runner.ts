@@ -82,7 +82,7 @@ export class SsmCommandRunner implements CommandRunner {
         );
         return FINAL.has(output.Status ?? '')
           ? { kind: 'finished', commandId, result: toResult(output) }
-          : { kind: 'in-progress', commandId };
+          : { kind: 'in-progress', commandId, ...(output.Comment ? { comment: output.Comment } : {}) };
       } catch (error) {
         const delay = delays[attempt];
         if (!(error instanceof InvocationDoesNotExist)) throw error;

@@ -1,0 +1,460 @@
+import type { AlarmChange } from '../alarm.ts';
+import { breakerGate, killSwitch } from '../gates.ts';
+import { incidentKeyFor } from '../identity.ts';
+import type { AlarmMemory, Incident, IncidentStatus, KeyRecord } from '../incident.ts';
+import { isIncident, latestAttempt } from '../incident.ts';
+import type { DecisionInput, PageSentInput, TimerInput } from '../inputs.ts';
+import {
+  type DecisionContext,
+  escalate,
+  failLatest,
+  note,
+  PAGE_RETRY_SECONDS,
+  replaceAttempt,
+  resolve,
+  type Step,
+  startAttempt,
+  withCheck,
+  withTimer,
+} from '../transitions.ts';
+import {
+  type Outcome,
+  onCommandFinished,
+  onCommandNotSent,
+  onCommandSent,
+  reconcileCommand,
+} from './commands.ts';
+import {
+  isoAt,
+  openEpisode,
+  RESYNC_EDGE_TOLERANCE_MS,
+  recordState,
+  remember,
+  supersede,
+} from './episodes.ts';
+
+/**
+ * The incident lifecycle as one table: for each state, the inputs it answers and the transition each
+ * takes. An input a state does not list is absorbed. `to` lists every state the transition may lead
+ * to (the docs' diagram is checked against it); a transition that returns a string absorbed the input
+ * for that reason, one that returns a step changed the incident (or rescheduled its timer).
+ *
+ * Guards that hold for every state run before the table (see `decide`): an alarm state not newer than
+ * the one recorded is absorbed, and so is a timer that is not the incident's current one.
+ */
+
+/** `none`: no incident for the key (nothing stored, or only the alarm's latest state). */
+export type LifecycleState = 'none' | IncidentStatus;
+
+/** What can happen: an alarm state (an event, or one the resync found), a command's news, a timer, a page. */
+export type LifecycleEvent =
+  | 'ALARM'
+  | 'OK'
+  | 'INSUFFICIENT_DATA'
+  | 'resync'
+  | 'command-sent'
+  | 'command-not-sent'
+  | 'command-finished'
+  | 'retry'
+  | 'verify-deadline'
+  | 'reconcile'
+  | 'check'
+  | 'page-sent';
+
+/** Everything a transition reads: the stored record, the incident as it would be written next, the input. */
+export interface Moment {
+  readonly current: KeyRecord | undefined;
+  /** The open or closed incident with its version bumped; absent in state `none`. */
+  readonly working: Incident;
+  readonly input: DecisionInput;
+  readonly ctx: DecisionContext;
+}
+
+/** What a transition returns: a step, a step that also closes an earlier episode, the alarm's state to keep, or why it absorbed. */
+export type TransitionResult =
+  | Outcome
+  | (Step & { readonly closed?: Incident })
+  | { readonly remember: AlarmMemory };
+
+export interface Transition {
+  /** The states this transition may lead to (besides absorbing the input). */
+  readonly to: readonly LifecycleState[];
+  readonly run: (moment: Moment) => TransitionResult;
+}
+
+type Row = Partial<Record<LifecycleEvent, Transition>>;
+
+// ---------------------------------------------------------------------------------------------
+// The transitions, named once and shared by the rows that take them.
+
+/** Where a new episode can go at once: its first attempt, a wait, a breaker, or a page. */
+const OPENED: readonly LifecycleState[] = ['remediating', 'waiting', 'suppressed', 'escalated'];
+
+const open: Transition = {
+  to: OPENED,
+  run: ({ current, input, ctx }) => {
+    const { alarm, target } = input as Extract<DecisionInput, { kind: 'alarm' | 'resync' }>;
+    const how = input.kind === 'resync' ? ` (found by the resync: ${input.cause})` : '';
+    return openEpisode(current, (current?.version ?? 0) + 1, alarm, target, ctx, how);
+  },
+};
+
+const rememberState: Transition = {
+  to: ['none'],
+  run: ({ current, input, ctx }) => {
+    const { alarm, target } = input as Extract<DecisionInput, { kind: 'alarm' }>;
+    const memory = current && !isIncident(current) ? current : undefined;
+    return { remember: remember(memory, incidentKeyFor(ctx.runbook.name, alarm, target), alarm, ctx) };
+  },
+};
+
+/** A closed incident keeps the alarm's latest state, so that an older ALARM arriving later is known stale. */
+const recordOnClosed: Transition = {
+  to: ['resolved'],
+  run: ({ working, input, ctx }) => {
+    const { alarm } = input as Extract<DecisionInput, { kind: 'alarm' }>;
+    return { incident: recordState(working, alarm.state, alarm.stateAt, ctx), effects: [] };
+  },
+};
+
+/** An open incident notes the alarm's newer state and goes on (its work or its timer is pending). */
+const recordOnOpen: Transition = {
+  to: [],
+  run: ({ working, input, ctx }) => {
+    const { alarm } = input as Extract<DecisionInput, { kind: 'alarm' }>;
+    const extra =
+      alarm.state === 'OK'
+        ? '; waiting for the command result'
+        : alarm.state === 'ALARM'
+          ? ' (it left ALARM unseen; the work in hand goes on)'
+          : '';
+    return {
+      incident: recordState(
+        working,
+        alarm.state,
+        alarm.stateAt,
+        ctx,
+        `alarm went ${alarm.state} at ${isoAt(alarm.stateAt)}${extra}`,
+      ),
+      effects: [],
+    };
+  },
+};
+
+const resolveVerified: Transition = {
+  to: ['resolved'],
+  run: ({ working, input, ctx }) => {
+    const { alarm } = input as Extract<DecisionInput, { kind: 'alarm' }>;
+    return resolve(recordState(working, 'OK', alarm.stateAt, ctx), 'verified', ctx);
+  },
+};
+
+const resolveCleared: Transition = {
+  to: ['resolved'],
+  run: ({ working, input, ctx }) => {
+    const { alarm } = input as Extract<DecisionInput, { kind: 'alarm' }>;
+    return resolve(recordState(working, 'OK', alarm.stateAt, ctx), 'cleared', ctx);
+  },
+};
+
+/** The episode in hand closes (archived, resolved) and the next opens: the key goes where the new one goes. */
+const newEpisode: Transition = {
+  to: OPENED,
+  run: ({ working, input, ctx }) => {
+    const { alarm, target } = input as Extract<DecisionInput, { kind: 'alarm' | 'resync' }>;
+    return supersede(working, alarm, target, ctx);
+  },
+};
+
+/** The next attempt, as the gates allow. */
+const retry: Transition = {
+  to: ['remediating', 'waiting', 'suppressed', 'escalated'],
+  run: ({ working, ctx }) => startAttempt(working, ctx),
+};
+
+/**
+ * A gate that stood automation down may have lifted (the breaker closed, the pause ended): look again.
+ * Nothing changes while it holds, so a resync or a check of a still-standing gate writes nothing.
+ */
+const lookAgain: Transition = {
+  to: ['remediating', 'waiting', 'suppressed', 'escalated'],
+  run: ({ current, working, input, ctx }) => {
+    const incident = current as Incident;
+    const standing =
+      incident.status === 'suppressed'
+        ? breakerGate(ctx.safety, ctx.now)
+        : incident.escalation?.standDown === 'kill-switch'
+          ? killSwitch(ctx.safety, ctx.now)
+          : undefined;
+    if (incident.status === 'escalated' && !incident.escalation?.standDown)
+      return 'a human was paged and owns the incident until its alarm is OK';
+    // Absorbed only while the gate that stood automation down still holds (so never with every gate open).
+    if (standing) return `still held by the ${standing.gate} gate`;
+    // The stand-down's page first: looked at again before SNS took it, the human could get two.
+    if (incident.escalation?.page.status === 'due')
+      return 'its page is not confirmed yet; it looks again once SNS took it';
+    const why = input.kind === 'resync' ? `the resync (${input.cause})` : 'the slow check';
+    const what = incident.status === 'suppressed' ? 'breaker' : 'pause';
+    return startAttempt(
+      note(
+        working,
+        ctx.now,
+        `looking again (${why}): the ${what} has lifted and the alarm is still in ALARM`,
+      ),
+      ctx,
+    );
+  },
+};
+
+const commandSent: Transition = {
+  to: ['remediating'],
+  run: ({ working, input, ctx }) =>
+    onCommandSent(working, input as Extract<DecisionInput, { kind: 'command-sent' }>, ctx),
+};
+
+const commandNotSent: Transition = {
+  to: ['remediating', 'backing-off', 'escalated', 'resolved'],
+  run: ({ working, input, ctx }) =>
+    onCommandNotSent(working, input as Extract<DecisionInput, { kind: 'command-not-sent' }>, ctx),
+};
+
+const commandFinished: Transition = {
+  to: ['remediating', 'verifying', 'backing-off', 'escalated', 'resolved'],
+  run: ({ working, input, ctx }) =>
+    onCommandFinished(working, input as Extract<DecisionInput, { kind: 'command-finished' }>, ctx),
+};
+
+const reconcile: Transition = {
+  to: ['remediating', 'verifying', 'backing-off', 'escalated', 'resolved'],
+  run: ({ working, input, ctx }) => reconcileCommand(working, input as TimerInput, ctx),
+};
+
+/** How many times an unreadable alarm state is asked again at a verify deadline, and how far apart. */
+export const UNREADABLE_RETRIES = 3;
+export const UNREADABLE_RETRY_SECONDS = 60;
+
+/**
+ * The end of the verify window: OK is verified, ALARM fails the attempt. A state DescribeAlarms could
+ * not give is unknown, never ALARM: asked again a few times, then a human is paged, and the attempt is
+ * not counted as a failed fix.
+ */
+const verifyDeadline: Transition = {
+  to: ['verifying', 'resolved', 'backing-off', 'escalated'],
+  run: ({ working, input, ctx }) => {
+    const seen = (input as TimerInput).observation;
+    if (seen?.alarmState === 'OK')
+      return resolve(
+        recordState(
+          working,
+          'OK',
+          Math.max(seen.alarmStateAt ?? 0, working.alarmStateAt),
+          ctx,
+          'DescribeAlarms reports the alarm OK',
+        ),
+        'verified',
+        ctx,
+      );
+    if (seen?.alarmState === 'ALARM')
+      return failLatest(
+        working,
+        `the alarm was still in ALARM ${ctx.runbook.verifyWindowSeconds}s after the command succeeded`,
+        ctx,
+      );
+    const attempt = latestAttempt(working);
+    const unreadable = (attempt?.unreadable ?? 0) + 1;
+    const state = seen?.alarmState ? `in ${seen.alarmState}` : 'unreadable (DescribeAlarms did not answer)';
+    if (!attempt || unreadable > UNREADABLE_RETRIES) {
+      return escalate(
+        note(
+          working,
+          ctx.now,
+          `the alarm's state is ${state} at the verify deadline, ${UNREADABLE_RETRIES + 1} times`,
+        ),
+        `state unknown: the alarm's state could not be read at the end of the verify window (${state}); the command succeeded, and whether it fixed the fault is not known`,
+        ctx,
+      );
+    }
+    const next = note(
+      replaceAttempt(working, { ...attempt, unreadable }),
+      ctx.now,
+      `the alarm's state is ${state} at the verify deadline; asking again in ${UNREADABLE_RETRY_SECONDS}s`,
+    );
+    return withTimer(
+      { incident: next, effects: [] },
+      'verify-deadline',
+      ctx.now + UNREADABLE_RETRY_SECONDS * 1000,
+    );
+  },
+};
+
+/** A page SNS has not confirmed is sent again; the incident's other timers wait behind it. */
+const resendPage: Transition = {
+  to: [],
+  run: ({ working, ctx }) => {
+    const kind = working.status === 'escalated' ? 'escalation' : 'resolution';
+    const page = working.status === 'escalated' ? working.escalation?.page : working.resolution?.page;
+    if (page?.status !== 'due') return 'no page is waiting to be sent';
+    const step: Step = {
+      incident: note(working, ctx.now, `sending the ${kind} page again: SNS has not confirmed it`),
+      effects: [{ kind: 'page', page: kind, incident: working }],
+    };
+    return withTimer(step, 'reconcile', ctx.now + PAGE_RETRY_SECONDS * 1000);
+  },
+};
+
+/** SNS took the page. An escalated incident then keeps a slow check on its alarm. */
+const pageSent: Transition = {
+  to: [],
+  run: ({ working, input, ctx }) => {
+    const sentInput = input as PageSentInput;
+    const record = sentInput.page === 'escalation' ? working.escalation : working.resolution;
+    if (record?.page?.status !== 'due') return `the ${sentInput.page} page is already recorded`;
+    const sent = { ...record.page, status: 'sent' as const, messageId: sentInput.messageId };
+    if (sentInput.page === 'escalation' && working.escalation) {
+      if (working.status !== 'escalated')
+        return { incident: { ...working, escalation: { ...working.escalation, page: sent } }, effects: [] };
+      return withCheck(
+        { incident: { ...working, escalation: { ...working.escalation, page: sent } }, effects: [] },
+        ctx,
+      );
+    }
+    const resolution = working.resolution as NonNullable<Incident['resolution']>;
+    const { timer: _done, ...rest } = working;
+    return { incident: { ...rest, resolution: { ...resolution, page: sent } }, effects: [] };
+  },
+};
+
+/**
+ * The slow check of an escalated or suppressed incident: CloudWatch is asked for the alarm's state.
+ * OK closes it; a newer ALARM starts the next episode; the same ALARM looks again where a gate stood
+ * automation down; unknown asks again at the next check.
+ */
+const check: Transition = {
+  to: ['resolved', ...OPENED],
+  run: (moment) => {
+    const { working, input, ctx } = moment;
+    const seen = (input as TimerInput).observation;
+    if (seen?.alarmState === 'OK' || seen?.alarmState === 'INSUFFICIENT_DATA') {
+      const at = Math.max(seen.alarmStateAt ?? ctx.now, working.alarmStateAt);
+      const closed = recordState(
+        working,
+        seen.alarmState,
+        at,
+        ctx,
+        `the slow check finds the alarm ${seen.alarmState}${seen.alarmState === 'INSUFFICIENT_DATA' ? ' (no data: it left ALARM)' : ''}`,
+      );
+      return resolve(closed, 'cleared', ctx);
+    }
+    if (
+      seen?.alarmState === 'ALARM' &&
+      seen.alarmStateAt !== undefined &&
+      seen.alarmStateAt > working.alarmStateAt + RESYNC_EDGE_TOLERANCE_MS
+    ) {
+      const alarm = episodeAlarm(working, seen.alarmStateAt);
+      const target = working.instanceId
+        ? { kind: 'instance' as const, instanceId: working.instanceId }
+        : {
+            kind: 'none' as const,
+            reason: working.escalation?.reason ?? 'the alarm names no single instance',
+          };
+      return supersede(working, alarm, target, ctx);
+    }
+    if (seen?.alarmState === 'ALARM' && (working.status === 'suppressed' || working.escalation?.standDown)) {
+      const again = lookAgain.run(moment);
+      if (typeof again !== 'string') return again;
+    }
+    const why = seen?.alarmState
+      ? `still in ${seen.alarmState}`
+      : 'unreadable; asking again at the next check';
+    return withCheck(
+      { incident: note(working, ctx.now, `slow check: the alarm is ${why}`), effects: [] },
+      ctx,
+    );
+  },
+};
+
+/** The incident's alarm, entering ALARM again at `at` (for a new episode found by a check). */
+function episodeAlarm(incident: Incident, at: number): AlarmChange {
+  const { alarm } = incident;
+  return {
+    alarmName: alarm.name,
+    alarmArn: alarm.arn,
+    account: alarm.account,
+    region: alarm.region,
+    state: 'ALARM',
+    previousState: undefined,
+    stateAt: at,
+    reason: 'found in ALARM again by the slow check',
+    metrics: [{ namespace: '', metricName: '', dimensions: { ...(alarm.dimensions ?? {}) } }],
+    usesExpression: false,
+    composite: false,
+    tags: { ...(alarm.tags ?? {}) },
+  };
+}
+
+const absorbResync: Transition = {
+  to: [],
+  run: () => 'the incident is already in hand (its work or its timer is pending)',
+};
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+const ALARM_RECORDED: Row = { ALARM: recordOnOpen, INSUFFICIENT_DATA: recordOnOpen, resync: absorbResync };
+
+/** The lifecycle: each state's row. */
+export const LIFECYCLE: Readonly<Record<LifecycleState, Row>> = {
+  none: { ALARM: open, OK: rememberState, INSUFFICIENT_DATA: rememberState, resync: open },
+  remediating: {
+    ...ALARM_RECORDED,
+    OK: recordOnOpen,
+    'command-sent': commandSent,
+    'command-not-sent': commandNotSent,
+    'command-finished': commandFinished,
+    reconcile,
+  },
+  verifying: { ...ALARM_RECORDED, OK: resolveVerified, 'verify-deadline': verifyDeadline },
+  'backing-off': { ...ALARM_RECORDED, OK: resolveCleared, retry },
+  waiting: { ...ALARM_RECORDED, OK: resolveCleared, retry },
+  suppressed: {
+    ALARM: newEpisode,
+    OK: resolveCleared,
+    INSUFFICIENT_DATA: recordOnOpen,
+    resync: lookAgain,
+    check,
+  },
+  escalated: {
+    ALARM: newEpisode,
+    OK: resolveCleared,
+    INSUFFICIENT_DATA: recordOnOpen,
+    resync: lookAgain,
+    reconcile: resendPage,
+    'page-sent': pageSent,
+    check,
+  },
+  resolved: {
+    ALARM: open,
+    OK: recordOnClosed,
+    INSUFFICIENT_DATA: recordOnClosed,
+    resync: open,
+    reconcile: resendPage,
+    'page-sent': pageSent,
+  },
+};
+
+/** The event an input is, for the table. */
+export function eventOf(input: DecisionInput): LifecycleEvent {
+  switch (input.kind) {
+    case 'alarm':
+      return input.alarm.state;
+    case 'timer':
+      return input.timer.kind;
+    default:
+      return input.kind;
+  }
+}
+
+/** The state a key's record is in, for the table. */
+export function stateOf(record: KeyRecord | undefined): LifecycleState {
+  return isIncident(record) ? record.status : 'none';
+}

@@ -1,0 +1,166 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { alarmTarget } from '../core/alarm.ts';
+import type { Reexamination } from '../core/fleet-messages.ts';
+import { incidentKeyFor } from '../core/identity.ts';
+import { isOpen } from '../core/incident.ts';
+import type { ResyncInput } from '../core/inputs.ts';
+import { matchRunbook } from '../core/matching.ts';
+import type { AlarmReader, Clock, TimerQueue } from '../core/ports.ts';
+import type { IncidentProcessor } from './incident-processor.ts';
+import type { RunbookCatalog } from './runbook-catalog.ts';
+
+/** What the resync works with. */
+export interface ResyncPorts {
+  readonly alarms: AlarmReader;
+  readonly processor: IncidentProcessor;
+  readonly runbooks: RunbookCatalog;
+  readonly timers: TimerQueue;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** What started a resync. */
+export type ResyncCause = ResyncInput['cause'];
+
+/** An alarm the resync found in ALARM, and what its incident is doing now. */
+export interface AlarmSeen {
+  readonly alarmName: string;
+  readonly runbook: string;
+  readonly instanceId?: string;
+  readonly incidentId?: string;
+  /** The incident's status after the resync looked (`remediating`, `escalated`, ...). */
+  readonly status?: string;
+  /** What the resync did: opened an incident, made one look again, re-armed its timer, or nothing. */
+  readonly action: 'opened' | 'looked-again' | 'rearmed' | 'in-hand' | 'muted' | 'failed';
+}
+
+/** The outcome of one resync. */
+export interface ResyncReport {
+  readonly cause: ResyncCause;
+  readonly runbook?: string;
+  /** Alarms in ALARM that CloudWatch listed, and those a runbook answers (of `runbook`, when given). */
+  readonly inAlarm: number;
+  readonly answered: readonly AlarmSeen[];
+}
+
+/**
+ * An open incident whose timer is this late is taken as having lost it (a message dead-lettered, a
+ * layout upgrade): the resync sends the same timer again, current token and all.
+ */
+export const OVERDUE_TIMER_MS = 10 * 60_000;
+/** Alarms reconciled at once: the store and the gates see a few decisions at a time, not a storm. */
+const CONCURRENCY = 8;
+
+/**
+ * The level-triggered half of the system, as a Kubernetes controller resyncs: alarm events are edges
+ * and may be lost, so every few minutes (and when a breaker closes, and on resume) the resync lists
+ * the alarms in ALARM (DescribeAlarms, paginated and paced, no call per alarm) and hands each one a
+ * runbook answers to the decider as a `resync` input. An alarm with no open incident gets one, as if
+ * its event had arrived; an incident that stood down for a gate looks again; anything already in hand
+ * absorbs it, so a resync of a quiet fleet writes nothing. Open incidents whose alarm is OK are the
+ * business of their own timers: each open state has one, and escalated or suppressed incidents keep a
+ * slow check that asks CloudWatch.
+ */
+export class Resync {
+  private readonly ports: ResyncPorts;
+
+  constructor(ports: ResyncPorts) {
+    this.ports = ports;
+  }
+
+  /** Reconciles every alarm in ALARM that a runbook (or `only` that runbook) answers. */
+  async run(cause: ResyncCause, only?: string): Promise<ResyncReport> {
+    const { alarms, runbooks, logger } = this.ports;
+    const listed = await alarms.inAlarm();
+    const work = listed.flatMap((alarm) => {
+      const match = matchRunbook(alarm, runbooks.all);
+      if (!match || (only && match.runbook.name !== only)) return [];
+      return [{ alarm, runbook: match.runbook }];
+    });
+    const answered: AlarmSeen[] = [];
+    for (let i = 0; i < work.length; i += CONCURRENCY) {
+      const batch = work.slice(i, i + CONCURRENCY);
+      answered.push(
+        ...(await Promise.all(batch.map(({ alarm, runbook }) => this.reconcile(alarm, runbook, cause)))),
+      );
+    }
+    const report: ResyncReport = {
+      cause,
+      ...(only ? { runbook: only } : {}),
+      inAlarm: listed.length,
+      answered,
+    };
+    logger.info('resync done', {
+      cause,
+      runbook: only,
+      inAlarm: listed.length,
+      answered: answered.length,
+      opened: answered.filter((a) => a.action === 'opened').length,
+      lookedAgain: answered.filter((a) => a.action === 'looked-again').length,
+      rearmed: answered.filter((a) => a.action === 'rearmed').length,
+      failed: answered.filter((a) => a.action === 'failed').length,
+    });
+    return report;
+  }
+
+  private async reconcile(
+    alarm: Parameters<typeof alarmTarget>[0],
+    runbook: Parameters<IncidentProcessor['process']>[1],
+    cause: ResyncCause,
+  ): Promise<AlarmSeen> {
+    const { processor, timers, clock, logger } = this.ports;
+    const target = alarmTarget(alarm);
+    const key = incidentKeyFor(runbook.name, alarm, target);
+    const seen = {
+      alarmName: alarm.alarmName,
+      runbook: runbook.name,
+      ...(target.kind === 'instance' ? { instanceId: target.instanceId } : {}),
+    };
+    if (alarm.mutedBy) {
+      // A mute rule (a maintenance window) stands automation down, as for its event; once the rule is
+      // no longer active, the next resync finds the alarm and acts.
+      logger.info('alarm muted; the resync leaves it until the mute ends', {
+        alarmName: alarm.alarmName,
+        mutedBy: alarm.mutedBy,
+      });
+      return { ...seen, action: 'muted' };
+    }
+    try {
+      const outcome = await processor.process(key, runbook, { kind: 'resync', alarm, target, cause });
+      const incident = outcome.incident;
+      const about = incident ? { incidentId: incident.id, status: incident.status } : {};
+      if (outcome.changed) return { ...seen, ...about, action: outcome.opened ? 'opened' : 'looked-again' };
+      const now = clock.now();
+      if (incident && isOpen(incident) && incident.timer && now - incident.timer.dueAt > OVERDUE_TIMER_MS) {
+        logger.warn('open incident with an overdue timer; sending it again', {
+          incidentId: incident.id,
+          timer: incident.timer.kind,
+          dueAt: new Date(incident.timer.dueAt).toISOString(),
+        });
+        await timers.schedule({ key: incident.key, incidentId: incident.id, ...incident.timer }, now);
+        return { ...seen, ...about, action: 'rearmed' };
+      }
+      return { ...seen, ...about, action: 'in-hand' };
+    } catch (error) {
+      logger.error('resync could not reconcile an alarm; the next resync tries again', {
+        alarmName: alarm.alarmName,
+        error,
+      });
+      return { ...seen, action: 'failed' };
+    }
+  }
+}
+
+/** What a breaker's close notice says of a resync: the alarms still in ALARM and their incidents. */
+export function reexamination(report: ResyncReport): Reexamination {
+  const failed = report.answered.filter((a) => a.action === 'failed').length;
+  return {
+    stillInAlarm: report.answered.map(({ alarmName, instanceId, incidentId, status }) => ({
+      alarmName,
+      ...(instanceId ? { instanceId } : {}),
+      ...(incidentId ? { incidentId } : {}),
+      ...(status ? { status } : {}),
+    })),
+    ...(failed > 0 ? { failed: `${failed} alarm(s) could not be reconciled` } : {}),
+  };
+}

@@ -1,0 +1,89 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import * as z from 'zod';
+import { OPERATOR_EVENT_SOURCE, RESYNC_REQUESTED } from '../core/event-patterns.ts';
+import type { ResyncReport } from './alarm-resync.ts';
+import { flushMetrics } from './middleware/flush-metrics.ts';
+import type { Runtime } from './runtime.ts';
+import { describeIssues } from './schemas.ts';
+
+const scheduled = z.looseObject({
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+});
+const requested = z.looseObject({
+  source: z.literal(OPERATOR_EVENT_SOURCE),
+  'detail-type': z.literal(RESYNC_REQUESTED),
+  detail: z.object({
+    cause: z.enum(['resumed', 'breaker-closed']),
+    runbook: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+      .max(40)
+      .optional(),
+    by: z.string().max(128).optional(),
+  }),
+});
+
+/** What the resync function did. */
+export type ResyncResult =
+  | ({ readonly outcome: 'reconciled' } & Pick<ResyncReport, 'cause' | 'inAlarm'> & {
+        readonly answered: number;
+      })
+  | { readonly outcome: 'rejected' | 'failed'; readonly reason: string };
+
+/**
+ * The resync function: on its schedule, and when an operator's resume or breaker close asks for it,
+ * reconciles the alarms in ALARM with the open incidents. A breaker closed by an operator is also
+ * announced from here, with what the resync found. It never throws: the schedule comes back anyway.
+ */
+export async function handleResync(event: unknown, runtime: Runtime): Promise<ResyncResult> {
+  const { logger } = runtime;
+  const schedule = scheduled.safeParse(event);
+  const request = requested.safeParse(event);
+  if (!schedule.success && !request.success) {
+    const reason = `neither a scheduled event nor a resync request: ${describeIssues(request.error)}`;
+    logger.error('event rejected', { reason });
+    return { outcome: 'rejected', reason };
+  }
+  try {
+    if (request.success) {
+      const { cause, runbook: name, by } = request.data.detail;
+      const runbook = name ? runtime.runbooks.byName(name) : undefined;
+      if (name && !runbook) {
+        const reason = `runbook ${name} is not one of this deployment's`;
+        logger.error('event rejected', { reason });
+        return { outcome: 'rejected', reason };
+      }
+      logger.info('resync requested', { cause, runbook: name, by });
+      if (cause === 'breaker-closed' && runbook) {
+        const { breaker } = await runtime.fleet.read(runbook, undefined, runtime.clock.now());
+        if (breaker?.state === 'closed') {
+          // The close is announced with what the resync found (the announcement runs it).
+          await runtime.gates.announceClosed(runbook, breaker);
+          return { outcome: 'reconciled', cause, inAlarm: 0, answered: 0 };
+        }
+      }
+      const report = await runtime.resync.run(cause, runbook?.name);
+      return { outcome: 'reconciled', cause, inAlarm: report.inAlarm, answered: report.answered.length };
+    }
+    const report = await runtime.resync.run('schedule');
+    return {
+      outcome: 'reconciled',
+      cause: 'schedule',
+      inAlarm: report.inAlarm,
+      answered: report.answered.length,
+    };
+  } catch (error) {
+    logger.error('resync failed; the next one tries again', { error });
+    return { outcome: 'failed', reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The Lambda handler, built once per container around a runtime. */
+export function createResyncHandler(runtime: Runtime) {
+  return middy<unknown, ResyncResult>()
+    .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
+    .use(flushMetrics(runtime.metrics))
+    .handler((event) => handleResync(event, runtime));
+}
