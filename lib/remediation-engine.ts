@@ -291,7 +291,9 @@ export class RemediationEngine extends Construct {
     grantCommandReads(timer, ['ssm:GetCommandInvocation', 'ssm:ListCommands']);
     grantDescribeAlarms(timer);
     grantDescribeAlarms(resync);
+    // The resync runs in the resync function, and in the timer function when a breaker closes.
     grantReadMuteRules(resync);
+    grantReadMuteRules(timer);
     // Opt-in is checked before deciding to act, by the functions that can start a command.
     for (const fn of [alarm, timer, resync]) {
       grantDescribeTags(fn);

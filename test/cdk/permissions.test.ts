@@ -93,7 +93,7 @@ describe('permissions', () => {
       ['cloudwatch:DescribeAlarms', ['timer', 'resync']],
       ['ec2:DescribeTags', ['alarm', 'timer', 'resync']],
       ['ec2:DescribeInstances', ['alarm', 'timer', 'resync']],
-      ['cloudwatch:ListAlarmMuteRules', ['resync']],
+      ['cloudwatch:ListAlarmMuteRules', ['timer', 'resync']],
     ])('grants %s on "*" only to %j', (action, holders) => {
       for (const fn of Object.keys(ROLES) as Array<keyof typeof ROLES>) {
         const grants = granting(statements[fn], action);
@@ -124,12 +124,15 @@ describe('permissions', () => {
     });
   });
 
-  it('lets the resync read the mute rules of its own account only', () => {
-    const rules = granting(statements.resync, 'cloudwatch:GetAlarmMuteRule').flatMap((s) => s.resources);
-    expect(rules).toHaveLength(1);
-    expect(JSON.stringify(rules[0])).toMatch(/alarm-mute-rule:\*/);
-    expect(JSON.stringify(rules[0])).toMatch(/AWS::AccountId/);
-  });
+  it.each(['resync', 'timer'] as const)(
+    'lets the %s function (which resyncs) read the mute rules of its own account only',
+    (fn) => {
+      const rules = granting(statements[fn], 'cloudwatch:GetAlarmMuteRule').flatMap((s) => s.resources);
+      expect(rules).toHaveLength(1);
+      expect(JSON.stringify(rules[0])).toMatch(/alarm-mute-rule:\*/);
+      expect(JSON.stringify(rules[0])).toMatch(/AWS::AccountId/);
+    },
+  );
 
   describe('shared grants', () => {
     it.each(Object.keys(ROLES) as Array<keyof typeof ROLES>)(
