@@ -162,7 +162,8 @@ export interface Diagnosis {
 /**
  * Where an attempt stands. `diagnosing`: the diagnose script runs first (first attempt only).
  * `lost`: SSM gave no result by the deadline. `not-run`: the runbook is in dry-run mode; the
- * attempt records what would have been sent.
+ * attempt records what would have been sent. `withdrawn`: the alarm cleared while the diagnosis ran,
+ * so the remedy was never sent.
  */
 export type AttemptStatus =
   | 'diagnosing'
@@ -171,7 +172,8 @@ export type AttemptStatus =
   | 'succeeded'
   | 'failed'
   | 'lost'
-  | 'not-run';
+  | 'not-run'
+  | 'withdrawn';
 
 /** The result of an SSM command invocation, with output excerpts. */
 export interface CommandResult {

@@ -232,6 +232,21 @@ export function finishDiagnosis(
     ...(outcome.failure ? { failure: outcome.failure } : {}),
   };
   const said = outcome.result ? describeResult(outcome.result) : (outcome.failure ?? 'no result');
+  if (incident.alarmState === 'OK') {
+    // The alarm cleared while the diagnosis ran: no remedy is sent for a fault nobody sees any more.
+    const withdrawn: Attempt = {
+      ...attempt,
+      diagnosis,
+      status: 'withdrawn',
+      failure: `the alarm cleared during the diagnosis; action ${attempt.action} was not sent`,
+    };
+    const next = note(
+      replaceAttempt(incident, withdrawn),
+      ctx.now,
+      `attempt ${attempt.number}: diagnosis ${said}; the alarm is OK since ${new Date(incident.alarmStateAt).toISOString()}, so ${ctx.runbook.name} action ${attempt.action} is not sent`,
+    );
+    return resolve(next, 'cleared', ctx);
+  }
   const remedy: Attempt = { ...attempt, diagnosis, status: 'dispatching', requestedAt: ctx.now };
   const next = note(
     replaceAttempt(incident, remedy),

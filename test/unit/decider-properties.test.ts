@@ -127,6 +127,10 @@ function checkedDecide(
     if (!allowed.has(decision.incident.status))
       fail(`${state} --${event}--> ${decision.incident.status}, which the lifecycle table does not list`);
     if (decision.closed && decision.closed.status !== 'resolved') fail('a superseded episode was not closed');
+    // No remedy for a fault nobody sees any more: the alarm's latest known state is not OK.
+    const remedy = decision.effects.find((e) => e.kind === 'send-command' && e.phase !== 'diagnose');
+    if (remedy && decision.incident.alarmState === 'OK')
+      fail(`${show(input)} in status ${statusOf(current)} sent a remedy while the alarm is known OK`);
     const expected = (current?.version ?? 0) + 1;
     if (decision.incident.version !== expected) {
       fail(`a change wrote version ${decision.incident.version}, expected ${expected}`);

@@ -150,6 +150,59 @@ describe('diagnostics first', () => {
     expect(body.indexOf('Diagnosis')).toBeLessThan(body.indexOf('Attempts (1):'));
   });
 
+  it('sends no remedy when the alarm cleared while the diagnosis ran: the incident resolves as cleared', () => {
+    const s = new Scenario(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
+    s.after(20).apply(alarmInput('OK', T0 + 15_000));
+    expect(s.incident?.status).toBe('remediating');
+    expect(s.incident?.history.at(-1)?.what).toContain('the remedy is not sent unless the alarm returns');
+
+    s.after(10).apply({
+      kind: 'command-finished',
+      commandId: 'diag-1',
+      result: { status: 'Success', responseCode: 0 },
+    });
+
+    expect(s.effectsOf('send-command').map((e) => e.action)).toEqual(['diagnose']);
+    expect(s.incident).toMatchObject({ status: 'resolved', resolution: { how: 'cleared' } });
+    expect(s.incident?.attempts[0]).toMatchObject({
+      status: 'withdrawn',
+      diagnosis: { status: 'finished', commandId: 'diag-1' },
+    });
+    expect(s.incident?.hold).toBeUndefined();
+  });
+
+  it('sends no remedy when the alarm cleared and the diagnosis is found by the check, or lost', () => {
+    for (const command of [
+      { kind: 'finished' as const, commandId: 'diag-1', result: { status: 'Success', responseCode: 0 } },
+      { kind: 'not-found' as const },
+    ]) {
+      const s = new Scenario(diagnosed);
+      s.apply(alarmInput('ALARM', T0));
+      s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
+      s.after(20).apply(alarmInput('OK', T0 + 15_000));
+      s.fireTimer({ command });
+      expect(s.effectsOf('send-command').map((e) => e.action)).toEqual(['diagnose']);
+      expect(s.incident?.status).toBe('resolved');
+    }
+  });
+
+  it('sends the remedy when the alarm cleared during the diagnosis and came back before it ended', () => {
+    const s = new Scenario(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
+    s.after(20).apply(alarmInput('OK', T0 + 15_000));
+    s.after(20).apply(alarmInput('ALARM', T0 + 35_000));
+    s.after(10).apply({
+      kind: 'command-finished',
+      commandId: 'diag-1',
+      result: { status: 'Success', responseCode: 0 },
+    });
+    expect(s.effectsOf('send-command').map((e) => e.action)).toEqual(['diagnose', 'remediate']);
+    expect(s.incident?.status).toBe('remediating');
+  });
+
   it('keeps the hold for the diagnosis and the remedy', () => {
     expect(holdSeconds(diagnosed) - holdSeconds(testRunbook)).toBe(60 + 120 + 60);
   });

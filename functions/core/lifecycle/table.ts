@@ -120,11 +120,14 @@ const recordOnClosed: Transition = {
 /** An open incident notes the alarm's newer state and goes on (its work or its timer is pending). */
 const recordOnOpen: Transition = {
   to: [],
-  run: ({ working, input, ctx }) => {
+  run: ({ current, working, input, ctx }) => {
     const { alarm } = input as Extract<DecisionInput, { kind: 'alarm' }>;
+    const diagnosing = isIncident(current) && latestAttempt(current)?.status === 'diagnosing';
     const extra =
       alarm.state === 'OK'
-        ? '; waiting for the command result'
+        ? diagnosing
+          ? '; the remedy is not sent unless the alarm returns'
+          : '; waiting for the command result'
         : alarm.state === 'ALARM'
           ? ' (it left ALARM unseen; the work in hand goes on)'
           : '';

@@ -94,9 +94,9 @@ export function escalatingGate(incident: Incident): GateName | undefined {
   return incident.refusals?.find((r) => r.at === escalation.at)?.gate;
 }
 
-/** The attempts that sent (or tried to send) a command: every one but dry-run records. */
+/** The attempts that sent (or tried to send) a remedy: every one but dry-run records and withdrawn remedies. */
 function ranAttempts(incident: Incident): Attempt[] {
-  return incident.attempts.filter((a) => a.status !== 'not-run');
+  return incident.attempts.filter((a) => a.status !== 'not-run' && a.status !== 'withdrawn');
 }
 
 function attemptFailed(attempt: Attempt): boolean {

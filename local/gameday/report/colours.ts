@@ -19,6 +19,7 @@ export const COLOUR = {
     failed: '#b3261e',
     lost: '#7b5644',
     'not-run': '#ffffff',
+    withdrawn: '#b4bcc6',
   } as Record<AttemptOutcome, string>,
   fault: '#e06c00',
   refusal: '#a86b00',
@@ -28,7 +29,15 @@ export const COLOUR = {
   spanStroke: '#cfd8e6',
 };
 
-type AttemptOutcome = 'verified' | 'unverified' | 'pending' | 'running' | 'failed' | 'lost' | 'not-run';
+type AttemptOutcome =
+  | 'verified'
+  | 'unverified'
+  | 'pending'
+  | 'running'
+  | 'failed'
+  | 'lost'
+  | 'not-run'
+  | 'withdrawn';
 
 type Attempt = GameDayIncident['attempts'][number];
 
@@ -46,6 +55,8 @@ export function attemptOutcome(attempt: Attempt): AttemptOutcome {
       return 'lost';
     case 'not-run':
       return 'not-run';
+    case 'withdrawn':
+      return 'withdrawn';
     default:
       return 'running';
   }
@@ -59,4 +70,5 @@ export const ATTEMPT_LABEL: Record<AttemptOutcome, string> = {
   failed: 'command failed',
   lost: 'lost (no result)',
   'not-run': 'not run (dry-run)',
+  withdrawn: 'not sent (the alarm cleared during the diagnosis)',
 };

@@ -34,6 +34,7 @@ export function renderLegend(): string {
         item(bar(COLOUR.outcome.lost), 'lost'),
         item(bar(COLOUR.outcome.running), 'running'),
         item(bar('url(#hatch)', ` stroke="${COLOUR.muted}"`), 'not run (dry-run)'),
+        item(bar(COLOUR.outcome.withdrawn), 'not sent (cleared first)'),
         item(
           swatch(
             `<line x1="1" y1="8" x2="25" y2="8" stroke="${COLOUR.outcome.unverified}" stroke-width="2.5" stroke-dasharray="2 3"/>`,
