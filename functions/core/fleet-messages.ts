@@ -6,7 +6,7 @@ import type { Runbook } from './runbook.ts';
 
 /** A page about a runbook rather than one incident: its breaker opened or closed, or it went to dry-run. */
 export interface Notice {
-  readonly kind: 'breaker-opened' | 'breaker-closed' | 'runbook-dry-run';
+  readonly kind: 'breaker-opened' | 'breaker-grew' | 'breaker-closed' | 'runbook-dry-run';
   readonly runbook: string;
   /** Ties the opening and closing messages of one breaker together (the pager's dedup key). */
   readonly key: string;
@@ -61,6 +61,41 @@ export function breakerOpenedNotice(
       `ALARM: ${runbook.name} breaker open - ${instances.length} instances, shared cause?`,
     ),
     body: clip(lines.join('\n')),
+  };
+}
+
+/**
+ * The breaker is still open and more instances were suppressed under it than its pages named so far:
+ * the same group page (same key: the pager folds it into the open alert) names them, so that every
+ * instance automation stood down on is known to a human. `added` are the instances named here.
+ */
+export function breakerGrewNotice(runbook: Runbook, record: BreakerRecord, added: readonly string[]): Notice {
+  const named = [...added].sort();
+  const total = record.instances.length;
+  return {
+    kind: 'breaker-grew',
+    runbook: runbook.name,
+    key: breakerKey(runbook.name, record.openedAt),
+    subject: subjectLine(
+      `ALARM: ${runbook.name} breaker still open - ${named.length} more instance(s), ${total} in all`,
+    ),
+    body: clip(
+      [
+        `The fleet breaker of runbook ${runbook.name} is still open: ${named.length} more instance(s) alarmed`,
+        'since the last group page, and automation runs nothing on them either.',
+        '',
+        `Runbook:  ${runbook.name} (owner ${runbook.owner})`,
+        `Opened:   ${iso(record.openedAt)} (${record.reason})`,
+        `Closes:   after ${quietMinutes(runbook)} min without a new alarm, or by`,
+        `          npx remediate breaker close --runbook ${runbook.name} --reason "..."`,
+        '',
+        `Newly suppressed (${named.length}):`,
+        ...named.slice(0, LISTED_INSTANCES).map((id) => `  ${id}`),
+        ...(named.length > LISTED_INSTANCES ? [`  ... and ${named.length - LISTED_INSTANCES} more`] : []),
+        '',
+        `Instances under the breaker in all: ${total} (npx remediate status; npx remediate incidents list)`,
+      ].join('\n'),
+    ),
   };
 }
 

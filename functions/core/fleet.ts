@@ -54,9 +54,22 @@ export interface BreakerRecord {
   readonly lastAlarmAt: number;
   /** The group page: due until the pager confirms it. */
   readonly page: { readonly status: 'due' | 'sent'; readonly messageId?: string };
+  /**
+   * The instances the group pages a human received name: the opening page, then each update. An
+   * instance suppressed under the breaker that none names yet is due in the next update.
+   */
+  readonly named?: readonly string[];
+  /** When the next update page is due (set by the first suppression it will name; cleared once sent). */
+  readonly updateDueAt?: number;
   readonly closedAt?: number;
   readonly closedBy?: string;
   readonly closeReason?: string;
+}
+
+/** The breaker's instances no group page has named yet. */
+export function unnamedInstances(record: BreakerRecord): string[] {
+  const named = new Set(record.named ?? []);
+  return record.instances.filter((id) => !named.has(id));
 }
 
 /** Whether a stored breaker still holds at `now` (it lapses after the quiet period even before it is closed). */

@@ -111,6 +111,11 @@ export interface BreakerTimerMessage {
   /** The breaker episode it belongs to; a timer of an earlier one is stale. */
   readonly openedAt: number;
   readonly dueAt: number;
+  /**
+   * `update`: send the update page naming instances suppressed since the last group page, and nothing
+   * else. Absent: the breaker's own timer (its page until the pager takes it, then its quiet period).
+   */
+  readonly purpose?: 'update';
 }
 
 /** Any message on the timer queue. */

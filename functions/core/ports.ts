@@ -176,8 +176,21 @@ export interface FleetGuard {
   openBreaker(runbook: string, record: BreakerRecord, quietSeconds: number): Promise<boolean>;
   /** Adds an instance to the open breaker of that episode and moves its quiet period on. */
   addToBreaker(runbook: string, openedAt: number, instanceId: string, at: number): Promise<void>;
-  /** The group page of that episode was sent. */
-  breakerPaged(runbook: string, openedAt: number, messageId: string): Promise<void>;
+  /** The group page of that episode was sent, naming `named` (the opening page, or an update). */
+  breakerPaged(runbook: string, openedAt: number, messageId: string, named: readonly string[]): Promise<void>;
+  /**
+   * An incident on `instanceId` was suppressed by the open breaker: the instance joins the breaker's
+   * instances, and, unless a group page names it already, an update page is due at `dueAt` (unless one
+   * is due already). Resolves to the breaker's episode and the due time when this call made the update
+   * due (the caller schedules its timer); undefined otherwise.
+   */
+  suppressedUnder(
+    runbook: string,
+    instanceId: string,
+    dueAt: number,
+  ): Promise<{ readonly openedAt: number; readonly dueAt: number } | undefined>;
+  /** The update of that episode is no longer due (it was sent, or there is nothing to add). */
+  clearBreakerUpdate(runbook: string, openedAt: number): Promise<void>;
   /**
    * Closes the open breaker; with `quietSince`, only if no alarm came after it. Resolves to the
    * closed record, or undefined when there was nothing to close.

@@ -6,6 +6,7 @@ import { isOpen } from '../core/incident.ts';
 import type { ResyncInput } from '../core/inputs.ts';
 import { matchRunbook } from '../core/matching.ts';
 import type { AlarmReader, Clock, TimerQueue } from '../core/ports.ts';
+import type { FleetGates } from './fleet-gates.ts';
 import type { IncidentProcessor } from './incident-processor.ts';
 import type { RunbookCatalog } from './runbook-catalog.ts';
 
@@ -17,6 +18,8 @@ export interface ResyncPorts {
   readonly timers: TimerQueue;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Names suppressed instances in the breaker's group page (see {@link FleetGates.nameSuppressed}). */
+  readonly gates?: Pick<FleetGates, 'nameSuppressed'>;
 }
 
 /** What started a resync. */
@@ -84,6 +87,7 @@ export class Resync {
         ...(await Promise.all(batch.map(({ alarm, runbook }) => this.reconcile(alarm, runbook, cause)))),
       );
     }
+    await this.nameSuppressed(answered);
     const report: ResyncReport = {
       cause,
       ...(only ? { runbook: only } : {}),
@@ -101,6 +105,30 @@ export class Resync {
       failed: answered.filter((a) => a.action === 'failed').length,
     });
     return report;
+  }
+
+  /**
+   * Every instance a breaker stood down on is named in its group page: the write that records it,
+   * or the timer of its update, may have been lost since it was suppressed.
+   */
+  private async nameSuppressed(answered: readonly AlarmSeen[]): Promise<void> {
+    const { gates, runbooks, logger } = this.ports;
+    if (!gates) return;
+    const byRunbook = new Map<string, string[]>();
+    for (const seen of answered) {
+      if (seen.status !== 'suppressed' || !seen.instanceId) continue;
+      byRunbook.set(seen.runbook, [...(byRunbook.get(seen.runbook) ?? []), seen.instanceId]);
+    }
+    for (const [name, instanceIds] of byRunbook) {
+      const runbook = runbooks.byName(name);
+      if (!runbook) continue;
+      await gates.nameSuppressed(runbook, instanceIds).catch((error: unknown) => {
+        logger.error('suppressed instances not checked against the group page; the next resync does', {
+          runbook: name,
+          error,
+        });
+      });
+    }
   }
 
   private async reconcile(

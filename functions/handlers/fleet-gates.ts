@@ -7,9 +7,11 @@ import {
   FLEET_SEEN_DAYS,
   judgedRuns,
   needsSeenCount,
+  unnamedInstances,
 } from '../core/fleet.ts';
 import {
   breakerClosedNotice,
+  breakerGrewNotice,
   breakerOpenedNotice,
   dryRunNotice,
   type Reexamination,
@@ -20,6 +22,14 @@ import type { AlarmInput, BreakerTimerMessage } from '../core/inputs.ts';
 import type { Clock, FleetGuard, FleetState, InstanceInventory, Pager, TimerQueue } from '../core/ports.ts';
 import type { Runbook } from '../core/runbook.ts';
 import { PAGE_RETRY_SECONDS } from '../core/transitions.ts';
+
+/**
+ * How long an update of the group page waits after the first suppression it will name, so that the
+ * instances of a storm are named together in one update instead of one page each.
+ */
+export const BREAKER_UPDATE_SECONDS = 60;
+/** An update this late is taken as having lost its timer: the breaker's own timer or the resync sends it. */
+export const BREAKER_UPDATE_OVERDUE_MS = 5 * 60_000;
 
 /** What the fleet gates work with. */
 export interface FleetGatePorts {
@@ -114,13 +124,18 @@ export class FleetGates {
     return { ...state, breaker: record };
   }
 
-  /** A breaker timer: send the group page again if the pager did not take it, close after the quiet period. */
+  /**
+   * A breaker timer: send the group page again if the pager did not take it, name the instances
+   * suppressed since (an update page), close after the quiet period. An update timer only updates.
+   */
   async onBreakerTimer(runbook: Runbook, timer: BreakerTimerMessage): Promise<string> {
     const { fleet, clock, logger } = this.ports;
     const now = clock.now();
     const { breaker } = await this.read(runbook, undefined);
     if (breaker?.state !== 'open' || breaker.openedAt !== timer.openedAt) return 'stale breaker timer';
+    if (timer.purpose === 'update') return this.sendUpdate(runbook, breaker);
     if (breaker.page.status === 'due') await this.sendGroupPage(runbook, breaker);
+    else if (updateLost(breaker, now)) await this.sendUpdate(runbook, breaker);
     const quietSeconds = runbook.breaker ? runbook.breaker.quietSeconds : 0;
     const quietEnds = breaker.lastAlarmAt + quietSeconds * 1000;
     if (now >= quietEnds) {
@@ -153,6 +168,16 @@ export class FleetGates {
         logger.warn('lease and slot not given back; they lapse at their expiry', {
           incidentId: previous.id,
           expiresAt: new Date(held.expiresAt).toISOString(),
+          error,
+        });
+      });
+    }
+    const newlySuppressed =
+      next.status === 'suppressed' && !(previous?.id === next.id && previous.status === 'suppressed');
+    if (newlySuppressed && next.instanceId) {
+      await this.nameSuppressed(runbook, [next.instanceId]).catch((error: unknown) => {
+        logger.error('suppressed instance not yet recorded for the group page; the resync records it', {
+          incidentId: next.id,
           error,
         });
       });
@@ -193,6 +218,64 @@ export class FleetGates {
     await this.notify(breakerClosedNotice(runbook, closed, seen));
   }
 
+  /**
+   * Instances whose incidents the open breaker suppressed: each joins the breaker's instances, and
+   * those no group page names yet are named by an update page (one timer for all of them). Called
+   * when an incident is suppressed, and by the resync for every suppressed incident it finds, so that
+   * a write lost here, or an update timer lost in the queue, is made good within a resync.
+   */
+  async nameSuppressed(runbook: Runbook, instanceIds: readonly string[]): Promise<void> {
+    if (!runbook.breaker || instanceIds.length === 0) return;
+    const { fleet, clock } = this.ports;
+    const now = clock.now();
+    const { breaker } = await this.read(runbook, undefined);
+    if (breaker?.state !== 'open') return;
+    const named = new Set(breaker.named ?? []);
+    const listed = new Set(breaker.instances);
+    let scheduled = false;
+    for (const instanceId of instanceIds) {
+      if (named.has(instanceId) || (listed.has(instanceId) && breaker.updateDueAt !== undefined)) continue;
+      const due = await fleet.suppressedUnder(runbook.name, instanceId, now + BREAKER_UPDATE_SECONDS * 1000);
+      if (due) {
+        await this.scheduleBreakerTimer(runbook, due.openedAt, due.dueAt, 'update');
+        scheduled = true;
+      }
+    }
+    if (!scheduled && updateLost(breaker, now))
+      await this.scheduleBreakerTimer(runbook, breaker.openedAt, now, 'update');
+  }
+
+  /**
+   * The update page: names the instances suppressed under the open breaker that no group page named
+   * yet. Sent only once the opening page was (which names everything the breaker held by then).
+   */
+  private async sendUpdate(runbook: Runbook, breaker: BreakerRecord): Promise<string> {
+    const { fleet, clock, logger } = this.ports;
+    const now = clock.now();
+    if (breaker.page.status === 'due') {
+      await this.scheduleBreakerTimer(runbook, breaker.openedAt, now + PAGE_RETRY_SECONDS * 1000, 'update');
+      return 'the group page is not sent yet; the update waits for it';
+    }
+    const added = unnamedInstances(breaker);
+    if (added.length > 0) {
+      const messageId = await this.notify(breakerGrewNotice(runbook, breaker, added));
+      if (!messageId) {
+        await this.scheduleBreakerTimer(runbook, breaker.openedAt, now + PAGE_RETRY_SECONDS * 1000, 'update');
+        return 'update not sent; trying again';
+      }
+      await fleet.breakerPaged(runbook.name, breaker.openedAt, messageId, added);
+      logger.info('group page updated', { runbook: runbook.name, named: added.length });
+    }
+    await fleet.clearBreakerUpdate(runbook.name, breaker.openedAt);
+    // Suppressed while this ran, and left without a timer of their own since one was due: named next.
+    const latest = (await this.read(runbook, undefined)).breaker;
+    if (latest?.state === 'open' && latest.openedAt === breaker.openedAt) {
+      const left = unnamedInstances(latest);
+      if (left.length > 0) await this.nameSuppressed(runbook, left);
+    }
+    return added.length > 0 ? `named ${added.length} more instance(s)` : 'nothing new to name';
+  }
+
   /** The gates' facts from a fleet state. */
   static safetyFacts(state: FleetState, runbook: Runbook, now: number): SafetyFacts {
     const open =
@@ -211,7 +294,8 @@ export class FleetGates {
       error: error instanceof Error ? error.message : String(error),
     }));
     const messageId = await this.notify(breakerOpenedNotice(runbook, record, described));
-    if (messageId) await this.ports.fleet.breakerPaged(runbook.name, record.openedAt, messageId);
+    if (messageId)
+      await this.ports.fleet.breakerPaged(runbook.name, record.openedAt, messageId, record.instances);
   }
 
   private async notify(notice: Parameters<Pager['notify']>[0]): Promise<string | undefined> {
@@ -225,10 +309,21 @@ export class FleetGates {
     }
   }
 
-  private async scheduleBreakerTimer(runbook: Runbook, openedAt: number, dueAt: number): Promise<void> {
+  private async scheduleBreakerTimer(
+    runbook: Runbook,
+    openedAt: number,
+    dueAt: number,
+    purpose?: 'update',
+  ): Promise<void> {
     await this.ports.timers.schedule(
-      { kind: 'breaker', runbook: runbook.name, openedAt, dueAt },
+      { kind: 'breaker', runbook: runbook.name, openedAt, dueAt, ...(purpose ? { purpose } : {}) },
       this.ports.clock.now(),
     );
   }
+}
+
+/** An update page that is long overdue (its timer was lost), or instances left unnamed with none due. */
+function updateLost(breaker: BreakerRecord, now: number): boolean {
+  if (breaker.page.status !== 'sent' || unnamedInstances(breaker).length === 0) return false;
+  return breaker.updateDueAt === undefined || now - breaker.updateDueAt > BREAKER_UPDATE_OVERDUE_MS;
 }

@@ -132,7 +132,7 @@ export interface RuntimePorts extends Omit<ProcessorPorts, 'gates'> {
 export function assembleRuntime(ports: RuntimePorts): Runtime {
   const gates = new FleetGates(ports);
   const processor = new IncidentProcessor({ ...ports, gates });
-  const resync = new Resync({ ...ports, processor });
+  const resync = new Resync({ ...ports, processor, gates });
   gates.reexamine = async (runbook) => reexamination(await resync.run('breaker-closed', runbook.name));
   return {
     processor,

@@ -100,6 +100,7 @@ export const breakerTimerMessage = z.object({
   runbook: z.string().min(1).max(64),
   openedAt: z.number().int().nonnegative(),
   dueAt: z.number().int().nonnegative(),
+  purpose: z.literal('update').optional(),
 }) satisfies z.ZodType<BreakerTimerMessage>;
 
 /** Any timer message on the queue. */

@@ -99,7 +99,7 @@ export interface GameDayIncident {
 
 export interface GameDayPage {
   readonly at: number;
-  /** escalation, resolution, breaker-opened, breaker-closed, runbook-dry-run */
+  /** escalation, resolution, breaker-opened, breaker-grew, breaker-closed, runbook-dry-run */
   readonly kind: string;
   readonly subject: string;
   /** The incident id, or the notice key for pages about a runbook. */

@@ -1,3 +1,4 @@
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ListCommandsCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
@@ -470,13 +471,13 @@ describe('the fleet breaker', () => {
     expect(breaker?.page.status).toBe('sent');
 
     // Quiet for the quiet period: the breaker timer closes it and says OK for the group.
-    const breakerTimer = queuedTimers().filter((t) => t.kind === 'breaker');
+    const breakerTimer = queuedTimers().filter((t) => t.kind === 'breaker' && !t.purpose);
     expect(breakerTimer).toHaveLength(1);
     const timers = createTimerHandler(runtime);
     clock.advance(120);
     await timers(sqsEvent([JSON.stringify(breakerTimer[0])]), lambdaContext);
     const rescheduled = queuedTimers()
-      .filter((t) => t.kind === 'breaker')
+      .filter((t) => t.kind === 'breaker' && !t.purpose)
       .at(-1) as QueuedTimer;
     expect(rescheduled.dueAt).toBe((breaker?.lastAlarmAt as number) + 1_800_000);
     clock.value = rescheduled.dueAt;
@@ -496,6 +497,93 @@ describe('the fleet breaker', () => {
     const again = await timers(sqsEvent([JSON.stringify(rescheduled)]), lambdaContext);
     expect(again.batchItemFailures).toEqual([]);
     expect(published('breaker-closed')).toHaveLength(1);
+  });
+
+  it('names in one update of the group page the instances suppressed after it went out, and only those', async () => {
+    const clock = new TestClock(T0);
+    const { runtime } = await testRuntime({ runbooks: [guarded], clock });
+    resetMocks();
+    const alarmHandler = createAlarmHandler(runtime);
+    const timers = createTimerHandler(runtime);
+    const ids = Array.from({ length: 20 }, (_, n) => instance(52, n));
+    for (const id of ids) await alarmHandler(alarmEvent(id, 'OK', T0 - 86_400_000), lambdaContext);
+    for (const id of ids.slice(0, 6)) {
+      clock.advance(10);
+      await alarmHandler(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext);
+    }
+    expect(published('breaker-opened')).toHaveLength(1);
+    const updates = () => queuedTimers().filter((t) => t.kind === 'breaker' && t.purpose === 'update');
+    expect(updates()).toHaveLength(0);
+
+    // Two more alarm while it is open: suppressed, and one update is due for both.
+    const suppressedAt = clock.now() + 10_000;
+    for (const id of ids.slice(6, 8)) {
+      clock.advance(10);
+      await alarmHandler(alarmEvent(id, 'ALARM', clock.now() - 1000), lambdaContext);
+    }
+    expect((await loadAll(runtime, guarded, ids.slice(6, 8))).map((i) => i?.status)).toEqual([
+      'suppressed',
+      'suppressed',
+    ]);
+    expect(updates()).toHaveLength(1);
+    expect(updates()[0]?.dueAt).toBe(suppressedAt + 60_000);
+    expect(published('breaker-grew')).toHaveLength(0);
+
+    clock.value = updates()[0]?.dueAt as number;
+    await timers(sqsEvent([JSON.stringify(updates()[0])]), lambdaContext);
+    const grew = published('breaker-grew');
+    expect(grew).toHaveLength(1);
+    expect(grew[0]?.Subject).toBe('ALARM: cpu-high breaker still open - 2 more instance(s), 8 in all');
+    const body = (n: number) => JSON.parse(published('breaker-grew')[n]?.Message as string).default as string;
+    const listed = body(0).split('Newly suppressed (2):\n')[1] ?? '';
+    expect(listed).toContain(`  ${ids[6]}\n  ${ids[7]}`);
+    expect(listed).not.toContain(ids[0] as string);
+    expect(grew[0]?.MessageAttributes?.notice_key?.StringValue).toBe(
+      published('breaker-opened')[0]?.MessageAttributes?.notice_key?.StringValue,
+    );
+    const breaker = (await runtime.fleet.read(guarded, undefined, clock.now())).breaker;
+    expect(breaker?.named).toEqual([...ids.slice(0, 8)].sort());
+    expect(breaker?.updateDueAt).toBeUndefined();
+
+    // SQS delivers the update again: nothing new to say.
+    await timers(sqsEvent([JSON.stringify(updates()[0])]), lambdaContext);
+    expect(published('breaker-grew')).toHaveLength(1);
+
+    // A suppression whose record never reached the breaker (the write failed after the incident's):
+    // the resync finds the suppressed incident in ALARM and names it.
+    clock.advance(10);
+    const lost = ids[8] as string;
+    const recordOnly = runtime.fleet.suppressedUnder;
+    runtime.fleet.suppressedUnder = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    try {
+      await alarmHandler(alarmEvent(lost, 'ALARM', clock.now() - 1000), lambdaContext);
+    } finally {
+      runtime.fleet.suppressedUnder = recordOnly;
+    }
+    expect((await loadIncident(runtime, keyOf('cpu-high', lost)))?.status).toBe('suppressed');
+    expect(updates()).toHaveLength(1);
+    mocks.cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        {
+          AlarmName: `cpu-high-${lost}`,
+          AlarmArn: cpuAlarmArn(lost),
+          StateValue: 'ALARM',
+          StateReason: 'Threshold Crossed',
+          StateTransitionedTimestamp: new Date(clock.now() - 1000),
+          Namespace: 'AWS/EC2',
+          MetricName: 'CPUUtilization',
+          Dimensions: [{ Name: 'InstanceId', Value: lost }],
+        },
+      ],
+    });
+    await runtime.resync.run('schedule');
+    expect(updates()).toHaveLength(2);
+    clock.value = updates()[1]?.dueAt as number;
+    await timers(sqsEvent([JSON.stringify(updates()[1])]), lambdaContext);
+    expect(published('breaker-grew')).toHaveLength(2);
+    expect(body(1)).toContain(`Newly suppressed (1):\n  ${lost}\n`);
   });
 
   it('opens on the percentage of a small fleet: 3 of 5 instances seen', async () => {

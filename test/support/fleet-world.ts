@@ -39,6 +39,7 @@ import {
   type ResyncReport,
 } from '../../functions/handlers/alarm-resync.ts';
 import { createCommandStatusHandler } from '../../functions/handlers/command-status-handler.ts';
+import { BREAKER_UPDATE_OVERDUE_MS } from '../../functions/handlers/fleet-gates.ts';
 import { RunbookCatalog } from '../../functions/handlers/runbook-catalog.ts';
 import { assembleRuntime, type Runtime } from '../../functions/handlers/runtime.ts';
 import { createTimerHandler, MAX_REDELIVERIES } from '../../functions/handlers/timer-handler.ts';
@@ -1225,9 +1226,10 @@ export class FleetWorld {
   // --- timers ----------------------------------------------------------------------------------
 
   private timerKey(timer: QueuedTimer): string {
-    return timer.kind === 'breaker'
-      ? `breaker/${timer.runbook}/${timer.openedAt}/${timer.dueAt}`
-      : timer.token;
+    if (timer.kind !== 'breaker') return incidentTimerKey(timer.incidentId, timer.token);
+    return timer.purpose === 'update'
+      ? `${breakerKey(timer.runbook, timer.openedAt)}#update/${timer.dueAt}`
+      : `breaker/${timer.runbook}/${timer.openedAt}/${timer.dueAt}`;
   }
 
   /** SQS: delivers at the (capped) delay, sometimes late, twice, or never; failed receives come back. */
@@ -1321,10 +1323,13 @@ export class FleetWorld {
     );
   }
 
-  /** A timer that may be pending at a quiet point: a slow check, or the timer of an open breaker whose group page went out. */
+  /**
+   * A timer that may be pending at a quiet point: a slow check, or the timer of an open breaker whose
+   * group page went out (not an update of that page: it has something left to tell).
+   */
   private quietTimer(timer: QueuedTimer): boolean {
     if (timer.kind === 'check') return true;
-    if (timer.kind !== 'breaker') return false;
+    if (timer.kind !== 'breaker' || timer.purpose === 'update') return false;
     const key = breakerKey(timer.runbook, timer.openedAt);
     return this.pages.some((p) => p.kind === 'breaker-opened' && p.id === key && p.delivered);
   }
@@ -1528,12 +1533,27 @@ export class FleetWorld {
             `${where}: ${shortId(head.id)} is suppressed but the breaker of ${alarm.runbook.name} does not hold (${breaker ? `${breaker.state}, last alarm ${rel(breaker.lastAlarmAt)}` : 'none'})`,
           );
         const key = breakerKey(alarm.runbook.name, breaker.openedAt);
-        const page = this.pages.find((p) => p.kind === 'breaker-opened' && p.id === key && p.delivered);
-        if (!page)
+        const group = this.pages.filter(
+          (p) => (p.kind === 'breaker-opened' || p.kind === 'breaker-grew') && p.id === key && p.delivered,
+        );
+        if (!group.some((p) => p.kind === 'breaker-opened'))
           this.violation(
             `${where}: ${shortId(head.id)} is suppressed by the breaker opened ${rel(breaker.openedAt)}, whose group page reached nobody`,
           );
-        if (!page.body?.includes(alarm.instanceId)) {
+        if (!group.some((p) => p.body?.includes(alarm.instanceId))) {
+          // An update whose timer the world lost: the resync finds it overdue and sends it on.
+          const updates = [...this.timers.entries()].filter(
+            ([k, t]) => k.startsWith(`${key}#update/`) && t.lost > 0,
+          );
+          const rearmBy =
+            (breaker.updateDueAt ?? now) + BREAKER_UPDATE_OVERDUE_MS + 2 * RESYNC_SECONDS * 1000;
+          if (updates.length > 0 && now <= rearmBy) {
+            this.note(
+              `${where}: the update of its group page lost its timer; the resync sends it by ${rel(rearmBy)}`,
+            );
+            awaitUntil = Math.max(awaitUntil ?? 0, rearmBy);
+            continue;
+          }
           const message = `${where}: ${shortId(head.id)} is suppressed by the breaker opened ${rel(breaker.openedAt)} (instances ${breaker.instances.join(', ')}), but its group page does not name ${alarm.instanceId}`;
           if (!this.allowed('unnamed-suppression', message)) this.violation(message);
         }

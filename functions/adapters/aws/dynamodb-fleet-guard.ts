@@ -218,14 +218,67 @@ export class DynamoDbFleetGuard implements FleetGuard {
     );
   }
 
-  async breakerPaged(runbook: string, openedAt: number, messageId: string): Promise<void> {
+  async breakerPaged(
+    runbook: string,
+    openedAt: number,
+    messageId: string,
+    named: readonly string[],
+  ): Promise<void> {
+    // A string set cannot be empty: a page that names nobody new adds nothing.
     await this.ifCurrent(
       new UpdateCommand({
         TableName: this.tableName,
         Key: fleetKeys.breaker(runbook),
-        UpdateExpression: 'SET page = :page',
+        UpdateExpression: named.length > 0 ? 'SET page = :page ADD named :named' : 'SET page = :page',
         ConditionExpression: 'openedAt = :openedAt',
-        ExpressionAttributeValues: { ':page': { status: 'sent', messageId }, ':openedAt': openedAt },
+        ExpressionAttributeValues: {
+          ':page': { status: 'sent', messageId },
+          ':openedAt': openedAt,
+          ...(named.length > 0 ? { ':named': new Set(named) } : {}),
+        },
+      }),
+    );
+  }
+
+  async suppressedUnder(
+    runbook: string,
+    instanceId: string,
+    dueAt: number,
+  ): Promise<{ readonly openedAt: number; readonly dueAt: number } | undefined> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: fleetKeys.breaker(runbook),
+          UpdateExpression: 'ADD instances :instance SET updateDueAt = if_not_exists(updateDueAt, :due)',
+          // Not when a group page names it already: nothing new to tell.
+          ConditionExpression: '#state = :open AND NOT contains(named, :id)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':instance': new Set([instanceId]),
+            ':id': instanceId,
+            ':due': dueAt,
+            ':open': 'open',
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      if (!Attributes || Attributes.updateDueAt !== undefined) return undefined;
+      return { openedAt: Number(Attributes.openedAt), dueAt };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async clearBreakerUpdate(runbook: string, openedAt: number): Promise<void> {
+    await this.ifCurrent(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: fleetKeys.breaker(runbook),
+        UpdateExpression: 'REMOVE updateDueAt',
+        ConditionExpression: 'openedAt = :openedAt',
+        ExpressionAttributeValues: { ':openedAt': openedAt },
       }),
     );
   }
@@ -410,6 +463,10 @@ function toBreaker(item: Record<string, unknown>): BreakerRecord {
     instances: instances.map(String).sort(),
     lastAlarmAt: Number(item.lastAlarmAt),
     page: (item.page as BreakerRecord['page']) ?? { status: 'due' },
+    ...(item.named instanceof Set || Array.isArray(item.named)
+      ? { named: [...(item.named as Iterable<unknown>)].map(String).sort() }
+      : {}),
+    ...(item.updateDueAt === undefined ? {} : { updateDueAt: Number(item.updateDueAt) }),
     ...(item.closedAt === undefined ? {} : { closedAt: Number(item.closedAt) }),
     ...(item.closedBy === undefined ? {} : { closedBy: String(item.closedBy) }),
     ...(item.closeReason === undefined ? {} : { closeReason: String(item.closeReason) }),

@@ -18,7 +18,12 @@ export const MIN_BAR_W = 5;
 /** Small labels inside the plot get a white halo, so that grid and fault lines never cross their letters. */
 export const LABEL_TEXT = `font-size="10.5" fill="${COLOUR.muted}" paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round"`;
 
-export const GROUP_PAGE_KINDS = new Set(['breaker-opened', 'breaker-closed', 'runbook-dry-run']);
+export const GROUP_PAGE_KINDS = new Set([
+  'breaker-opened',
+  'breaker-grew',
+  'breaker-closed',
+  'runbook-dry-run',
+]);
 
 export interface Scale {
   readonly start: number;

@@ -209,9 +209,14 @@ function renderIncident(scale: Scale, incident: GameDayIncident, mid: number): s
 function pageMarker(scale: Scale, page: GameDayPage, x: number, mid: number): string {
   const hollow = page.kind === 'resolution' || page.kind === 'breaker-closed';
   const dashed = page.kind === 'runbook-dry-run';
-  const known = ['escalation', 'resolution', 'breaker-opened', 'breaker-closed', 'runbook-dry-run'].includes(
-    page.kind,
-  );
+  const known = [
+    'escalation',
+    'resolution',
+    'breaker-opened',
+    'breaker-grew',
+    'breaker-closed',
+    'runbook-dry-run',
+  ].includes(page.kind);
   const colour = known ? COLOUR.page : COLOUR.muted;
   return [
     `<g class="page page-${token(page.kind)}" data-about="${escapeHtml(page.about)}"><title>${escapeHtml(`${formatOffset(page.at - scale.start)} page (${page.kind}): ${page.subject}\nabout ${page.about}`)}</title>`,
