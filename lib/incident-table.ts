@@ -31,5 +31,11 @@ export class IncidentTable extends dynamodb.Table {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    // Sparse: only open incidents carry the key, so the resync lists them without a scan.
+    this.addGlobalSecondaryIndex({
+      indexName: TABLE.openIndex.name,
+      partitionKey: { name: TABLE.openIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
   }
 }

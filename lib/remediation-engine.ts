@@ -1,12 +1,14 @@
 import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { TABLE } from '../functions/adapters/aws/table-schema.ts';
 import { EVENT_LEVELS, type EventLevel } from '../functions/core/effects.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import { ENV } from '../functions/handlers/config.ts';
@@ -32,6 +34,21 @@ import {
   validateOptInTag,
 } from './ssm-permissions.ts';
 
+/** What every handler does to the incident table's items (the actions of the table's read-write grant). */
+const TABLE_DATA_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:Query',
+  'dynamodb:GetItem',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+];
 /** Options of the remediation engine. */
 export interface RemediationEngineProps {
   /**
@@ -294,6 +311,14 @@ export class RemediationEngine extends Construct {
     // The resync runs in the resync function, and in the timer function when a breaker closes.
     grantReadMuteRules(resync);
     grantReadMuteRules(timer);
+    // The resync lists open incidents from their index; no other function reads an index.
+    for (const fn of [resync, timer]) {
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['dynamodb:Query'],
+        resourceArns: [`${this.table.tableArn}/index/${TABLE.openIndex.name}`],
+      });
+    }
     // Opt-in is checked before deciding to act, by the functions that can start a command.
     for (const fn of [alarm, timer, resync]) {
       grantDescribeTags(fn);
@@ -303,7 +328,12 @@ export class RemediationEngine extends Construct {
 
   /** What every handler does: read and write incidents, schedule timers, page, announce transitions. */
   private grantShared(fn: Grantee, eventBus: events.IEventBus): void {
-    this.table.grantReadWriteData(fn);
+    // The table's items, not its index (grantReadWriteData would add `index/*` for every function).
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: TABLE_DATA_ACTIONS,
+      resourceArns: [this.table.tableArn],
+    });
     this.timerQueue.grantSendMessages(fn);
     this.pagerTopic.grantPublish(fn);
     this.chatTopic?.grantPublish(fn);

@@ -71,8 +71,17 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   });
 }
 
-/** Creates the incident table, with the same keys and TTL as the stack deploys. */
-export async function createIncidentTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates the incident table, with the same keys and TTL as the stack deploys. DynamoDB Local, like
+ * DynamoDB, deletes items whose TTL has passed by the wall clock; a table driven by a virtual clock
+ * set in the past (a test) would lose its leases and slots mid-run, so it can leave TTL off
+ * (`timeToLive: false`): the expiry attributes are written all the same.
+ */
+export async function createIncidentTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: { readonly timeToLive?: boolean } = {},
+): Promise<void> {
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -80,13 +89,22 @@ export async function createIncidentTable(client: DynamoDBClient, tableName: str
       AttributeDefinitions: [
         { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
         { AttributeName: TABLE.sortKey, AttributeType: 'S' },
+        { AttributeName: TABLE.openIndex.partitionKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
       ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: TABLE.openIndex.name,
+          KeySchema: [{ AttributeName: TABLE.openIndex.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
     }),
   );
+  if (options.timeToLive === false) return;
   await client.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,

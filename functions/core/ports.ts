@@ -37,6 +37,11 @@ export interface IncidentStore {
    * @throws IncidentConflictError when another writer got there first
    */
   remember(memory: AlarmMemory, previous: KeyRecord | undefined): Promise<void>;
+  /**
+   * The keys of the runbook's open incidents, from an index (eventually consistent: an incident that
+   * opened or closed a moment ago may be missing or still listed; the caller loads each it acts on).
+   */
+  openKeys(runbook: string): Promise<IncidentKey[]>;
 }
 
 /** Another writer changed the incident since it was read: reload and decide again. */

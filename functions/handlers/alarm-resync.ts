@@ -1,11 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { alarmTarget } from '../core/alarm.ts';
+import { type AlarmChange, type AlarmTarget, alarmTarget } from '../core/alarm.ts';
 import type { Reexamination } from '../core/fleet-messages.ts';
-import { incidentKeyFor } from '../core/identity.ts';
-import { isOpen } from '../core/incident.ts';
+import { fnv1a64, incidentKeyFor, NO_TARGET } from '../core/identity.ts';
+import { type Incident, type IncidentKey, isIncident, isOpen } from '../core/incident.ts';
 import type { ResyncInput } from '../core/inputs.ts';
 import { matchRunbook } from '../core/matching.ts';
-import type { AlarmReader, Clock, TimerQueue } from '../core/ports.ts';
+import type { AlarmReader, Clock, IncidentStore, TimerQueue } from '../core/ports.ts';
+import type { Runbook } from '../core/runbook.ts';
 import type { FleetGates } from './fleet-gates.ts';
 import type { IncidentProcessor } from './incident-processor.ts';
 import type { RunbookCatalog } from './runbook-catalog.ts';
@@ -13,6 +14,7 @@ import type { RunbookCatalog } from './runbook-catalog.ts';
 /** What the resync works with. */
 export interface ResyncPorts {
   readonly alarms: AlarmReader;
+  readonly store: Pick<IncidentStore, 'load' | 'openKeys'>;
   readonly processor: IncidentProcessor;
   readonly runbooks: RunbookCatalog;
   readonly timers: TimerQueue;
@@ -44,6 +46,12 @@ export interface ResyncReport {
   /** Alarms in ALARM that CloudWatch listed, and those a runbook answers (of `runbook`, when given). */
   readonly inAlarm: number;
   readonly answered: readonly AlarmSeen[];
+  /** Open incidents whose alarm had left ALARM unseen (its OK lost), each given the state CloudWatch reports. */
+  readonly settled: readonly {
+    readonly incidentId: string;
+    readonly state: string;
+    readonly status: string;
+  }[];
 }
 
 /**
@@ -60,9 +68,9 @@ const CONCURRENCY = 8;
  * the alarms in ALARM (DescribeAlarms, paginated and paced, no call per alarm) and hands each one a
  * runbook answers to the decider as a `resync` input. An alarm with no open incident gets one, as if
  * its event had arrived; an incident that stood down for a gate looks again; anything already in hand
- * absorbs it, so a resync of a quiet fleet writes nothing. Open incidents whose alarm is OK are the
- * business of their own timers: each open state has one, and escalated or suppressed incidents keep a
- * slow check that asks CloudWatch.
+ * absorbs it, so a resync of a quiet fleet writes nothing. Then the other way round: every open
+ * incident (from the sparse index of open incidents) whose alarm the listing did not show is given the
+ * state CloudWatch reports for it, as the OK event it missed would have.
  */
 export class Resync {
   private readonly ports: ResyncPorts;
@@ -88,11 +96,17 @@ export class Resync {
       );
     }
     await this.nameSuppressed(answered);
+    const inAlarm = new Set(listed.map((alarm) => fnv1a64(alarm.alarmArn)));
+    const settled = await this.settleLeftAlarm(
+      runbooks.all.filter((r) => !only || r.name === only),
+      inAlarm,
+    );
     const report: ResyncReport = {
       cause,
       ...(only ? { runbook: only } : {}),
       inAlarm: listed.length,
       answered,
+      settled,
     };
     logger.info('resync done', {
       cause,
@@ -103,8 +117,83 @@ export class Resync {
       lookedAgain: answered.filter((a) => a.action === 'looked-again').length,
       rearmed: answered.filter((a) => a.action === 'rearmed').length,
       failed: answered.filter((a) => a.action === 'failed').length,
+      settled: settled.length,
     });
     return report;
+  }
+
+  /**
+   * The other half of the reconcile: an open incident whose alarm is no longer in ALARM missed the
+   * event that said so (an OK lost, or a state change through INSUFFICIENT_DATA, which is not routed).
+   * The open incidents come from the sparse index; each whose alarm the listing did not show is given
+   * the state CloudWatch reports now, as its event would have (the decider's order guard absorbs it if
+   * the incident already knows better). Few in a steady fleet: an incident is open while its alarm is
+   * in ALARM, and only briefly after.
+   */
+  private async settleLeftAlarm(
+    runbooks: readonly Runbook[],
+    inAlarm: ReadonlySet<string>,
+  ): Promise<ResyncReport['settled']> {
+    const { store, logger } = this.ports;
+    const work: { key: IncidentKey; runbook: Runbook }[] = [];
+    for (const runbook of runbooks) {
+      try {
+        for (const key of await store.openKeys(runbook.name))
+          if (!inAlarm.has(key.alarm)) work.push({ key, runbook });
+      } catch (error) {
+        logger.error('open incidents not listed; the next resync tries again', {
+          runbook: runbook.name,
+          error,
+        });
+      }
+    }
+    const settled: ResyncReport['settled'][number][] = [];
+    for (let i = 0; i < work.length; i += CONCURRENCY) {
+      const batch = work.slice(i, i + CONCURRENCY);
+      const done = await Promise.all(batch.map(({ key, runbook }) => this.settle(key, runbook)));
+      for (const one of done) if (one) settled.push(one);
+    }
+    return settled;
+  }
+
+  private async settle(
+    key: IncidentKey,
+    runbook: Runbook,
+  ): Promise<ResyncReport['settled'][number] | undefined> {
+    const { store, alarms, processor, clock, logger } = this.ports;
+    try {
+      const record = await store.load(key);
+      if (!isIncident(record) || !isOpen(record)) return undefined;
+      const reading = await alarms.state(record.alarm.name);
+      if (!reading) {
+        logger.warn('open incident whose alarm CloudWatch no longer has; its own timer decides', {
+          incidentId: record.id,
+          alarmName: record.alarm.name,
+        });
+        return undefined;
+      }
+      // Still (or again) in ALARM: the next listing shows it, or it just fired and its event is on the way.
+      if (reading.state === 'ALARM' || reading.at === undefined) return undefined;
+      const outcome = await processor.process(key, runbook, {
+        kind: 'alarm',
+        alarm: observedChange(record, reading.state, reading.at),
+        target: targetOf(key),
+      });
+      if (!outcome.changed) return undefined;
+      logger.info('resync gave an open incident the state its alarm left ALARM for', {
+        incidentId: record.id,
+        state: reading.state,
+        stateAt: new Date(reading.at).toISOString(),
+        now: new Date(clock.now()).toISOString(),
+      });
+      return { incidentId: record.id, state: reading.state, status: outcome.incident?.status ?? 'unknown' };
+    } catch (error) {
+      logger.error('resync could not settle an open incident; the next resync tries again', {
+        key,
+        error,
+      });
+      return undefined;
+    }
   }
 
   /**
@@ -177,6 +266,31 @@ export class Resync {
       return { ...seen, action: 'failed' };
     }
   }
+}
+
+/** The state change CloudWatch reports for an incident's alarm, shaped as the event that was missed. */
+function observedChange(incident: Incident, state: AlarmChange['state'], at: number): AlarmChange {
+  const { alarm } = incident;
+  return {
+    alarmName: alarm.name,
+    alarmArn: alarm.arn,
+    account: alarm.account,
+    region: alarm.region,
+    state,
+    previousState: 'ALARM',
+    stateAt: at,
+    reason: `found ${state} by the resync (DescribeAlarms): its state change event never arrived`,
+    metrics: [],
+    usesExpression: false,
+    composite: false,
+    tags: alarm.tags ?? {},
+  };
+}
+
+function targetOf(key: IncidentKey): AlarmTarget {
+  return key.target === NO_TARGET
+    ? { kind: 'none', reason: 'the alarm names no single instance' }
+    : { kind: 'instance', instanceId: key.target };
 }
 
 /** What a breaker's close notice says of a resync: the alarms still in ALARM and their incidents. */

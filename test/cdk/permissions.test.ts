@@ -136,7 +136,7 @@ describe('permissions', () => {
 
   describe('shared grants', () => {
     it.each(Object.keys(ROLES) as Array<keyof typeof ROLES>)(
-      'lets the %s function use the table (and no index: it has none), send timers, page and publish events',
+      'lets the %s function use the table (not its index), send timers, page and publish events',
       (fn) => {
         // Prepare
         const actions = statements[fn].flatMap((s) =>
@@ -159,6 +159,23 @@ describe('permissions', () => {
         ]);
       },
     );
+
+    it('lets only the functions that run the resync query the open-incident index, and nothing else of it', () => {
+      const onIndex = (fn: keyof typeof ROLES) =>
+        statements[fn]
+          .filter((s) => s.resources.some((r) => r.includes('/index/')))
+          .map((s) => ({ actions: s.actions, resources: s.resources }));
+      for (const fn of ['resync', 'timer'] as const) {
+        expect(onIndex(fn)).toEqual([
+          {
+            actions: ['dynamodb:Query'],
+            resources: [expect.stringMatching(/^<RemediationIncidents\w+\.Arn>\/index\/open-incidents$/)],
+          },
+        ]);
+      }
+      expect(onIndex('alarm')).toEqual([]);
+      expect(onIndex('commandStatus')).toEqual([]);
+    });
 
     it('lets only the timer function consume timers', () => {
       expect(granting(statements.timer, 'sqs:ReceiveMessage')).toHaveLength(1);

@@ -36,10 +36,16 @@ describe('RemediationStack', () => {
       });
     });
 
-    it('has no secondary index, so that no write pays for a second copy', () => {
+    it('has one index: open incidents, sparse and keys only, so that an incident pays for it only as it opens and closes', () => {
       const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
       expect(tables).toHaveLength(1);
-      expect(tables[0]?.Properties.GlobalSecondaryIndexes).toBeUndefined();
+      expect(tables[0]?.Properties.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: 'open-incidents',
+          KeySchema: [{ AttributeName: 'openShard', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ]);
       expect(tables[0]?.Properties.LocalSecondaryIndexes).toBeUndefined();
     });
 

@@ -23,7 +23,7 @@ function opened(): Incident {
 }
 
 describe('DynamoDbIncidentStore on DynamoDB Local', () => {
-  beforeAll(() => createIncidentTable(client, tableName));
+  beforeAll(() => createIncidentTable(client, tableName, { timeToLive: false }));
 
   it('writes a new incident and reads back exactly what it wrote', async () => {
     const incident = { ...opened(), key: keyFor('disk-full', 'i-00000000000000001') };

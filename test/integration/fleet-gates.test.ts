@@ -28,10 +28,7 @@ import { alarmInput, keyFor, onInstance, testRunbook } from '../support/fixtures
  * slot and the budget are taken in the transaction that records the attempt.
  */
 
-/**
- * Ahead of the wall clock: leases and slots carry a TTL from their expiry, and DynamoDB Local deletes
- * items whose TTL has passed by the wall clock, which would free a lease or a slot under a test.
- */
+/** A virtual clock of the tests' own (test tables leave TTL off, so no lease lapses by the wall clock). */
 const T0 = Date.parse('2030-11-21T03:00:00Z');
 /** A CPU runbook answering the AWS sample event (AWS/EC2 CPUUtilization on one instance). */
 const cpu = (over: Partial<Parameters<typeof defineRunbook>[0]>): Runbook =>
@@ -280,7 +277,7 @@ describe('the hourly budget under concurrency', () => {
       expect(published('escalation')).toHaveLength(43);
 
       // The next clock hour has a budget of its own.
-      clock.value = Date.parse('2026-11-21T04:00:01Z');
+      clock.value = T0 + 3_600_000 + 1000;
       await alarmHandler(alarmEvent(instance(20 + round, 1), 'ALARM', clock.now() - 1000), lambdaContext);
       expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 8);
     }, 60_000);

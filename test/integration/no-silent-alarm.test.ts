@@ -339,4 +339,47 @@ describe('no silent alarm: the seven defects', () => {
     expect(fine).toMatchObject({ outcome: 'processed' });
     expect(sends()).toBe(1);
   });
+
+  it('8. gives an open incident the OK it never received: the resync finds it in the index of open incidents', async () => {
+    // Prepare: a remedy fails; the incident backs off before its second attempt.
+    const w = await world();
+    const id = 'i-0000000000000e008';
+    await w.alarm('svc-app-web-8', id, 'ALARM', T, 'app');
+    const [opened] = await w.incidents();
+    mocks.ssm.on(GetCommandInvocationCommand).resolves({
+      Status: 'Failed',
+      ResponseCode: 1,
+      Comment: `${opened?.id} attempt 1`,
+    });
+    w.clock.advance(120);
+    await w.fireTimerOf(opened?.id as string);
+    expect((await w.incidents())[0]?.status).toBe('backing-off');
+    expect(await w.runtime.store.openKeys(serviceDown.name)).toEqual([opened?.key]);
+    // Act: the alarm returned to OK, and its event was lost; CloudWatch lists nothing in ALARM.
+    mocks.cloudwatch.on(DescribeAlarmsCommand).callsFake((input) =>
+      input.StateValue === 'ALARM'
+        ? { MetricAlarms: [] }
+        : {
+            MetricAlarms: [
+              {
+                AlarmName: 'svc-app-web-8',
+                StateValue: 'OK',
+                StateTransitionedTimestamp: new Date(T + 110_000),
+              },
+            ],
+          },
+    );
+    const report = await w.runtime.resync.run('schedule');
+    // Assess: closed as cleared, no second command, and the retry that follows acts on nothing.
+    expect(report.settled).toEqual([{ incidentId: opened?.id, state: 'OK', status: 'resolved' }]);
+    const [closed] = await w.incidents();
+    expect(closed).toMatchObject({ status: 'resolved', resolution: { how: 'cleared' } });
+    expect(await w.runtime.store.openKeys(serviceDown.name)).toEqual([]);
+    await w.fireTimerOf(opened?.id as string);
+    expect(sends()).toBe(1);
+    // A second resync finds nothing open: no call per alarm once nothing is open.
+    const calls = mocks.cloudwatch.commandCalls(DescribeAlarmsCommand).length;
+    expect((await w.runtime.resync.run('schedule')).settled).toEqual([]);
+    expect(mocks.cloudwatch.commandCalls(DescribeAlarmsCommand).length).toBe(calls + 1);
+  });
 });

@@ -78,8 +78,8 @@ import { RecordedMetrics } from '../../local/local-ports.ts';
  * but the resync's schedule, slow checks and the timers of an open breaker whose group page went out,
  * and a resync pass changed nothing): every alarm in ALARM has an open incident of its current
  * episode that is progressing, or paged and not resolved, or suppressed while its breaker holds and
- * its group page names the instance. At the end, once the slow checks ran, no alarm that is OK keeps
- * an open incident (unless the world lost its timer).
+ * its group page names the instance. At the end, once the slow checks and the resync ran, no alarm
+ * that is OK keeps an open incident, even one whose timer the world lost.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -1564,7 +1564,7 @@ export class FleetWorld {
     return awaitUntil === undefined ? {} : { awaitUntil };
   }
 
-  /** At the end: the slow checks run, then no alarm that is OK keeps an open incident (unless its timer was lost). */
+  /** At the end: the slow checks and the resync run, then no alarm that is OK keeps an open incident. */
   private async checkFinal(): Promise<void> {
     this.phase = 'final';
     // Each round runs until the slow check of every open incident whose alarm is OK has come (and the
@@ -1575,9 +1575,6 @@ export class FleetWorld {
         if (alarm.state === 'ALARM') continue;
         const head = await this.inspectStore.load(alarm.key);
         if (!isIncident(head) || head.status === 'resolved') continue;
-        // A timer the world lost is the one way out that is gone: the resync looks at alarms in ALARM only.
-        if (head.timer && (this.timers.get(incidentTimerKey(head.id, head.timer.token))?.lost ?? 0) > 0)
-          continue;
         open.push({ alarm, head });
       }
       const [first] = open;
@@ -1679,6 +1676,9 @@ class ObservedStore implements IncidentStore {
   async remember(memory: AlarmMemory, previous: KeyRecord | undefined): Promise<void> {
     await this.inner.remember(memory, previous);
     this.world.onRemembered(memory);
+  }
+  openKeys(runbook: string): Promise<IncidentKey[]> {
+    return this.inner.openKeys(runbook);
   }
 }
 

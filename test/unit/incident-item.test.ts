@@ -33,8 +33,12 @@ describe('the incident item', () => {
     const { running, closed } = happyPath();
 
     const live = incidentToItem(running, HEAD);
-    expect(Object.keys(live).sort()).toEqual(['body', 'pk', 'sk', 'status', 'version']);
+    expect(Object.keys(live).sort()).toEqual(['body', 'openShard', 'pk', 'sk', 'status', 'version']);
     expect(live).toMatchObject({ version: running.version, status: 'remediating' });
+    // The open-incident index: the runbook and a shard, only while open, only on the HEAD.
+    expect(live.openShard).toMatch(new RegExp(`^${running.key.runbook}#[0-3]$`));
+    expect(incidentToItem(running, 'EPISODE#1#x').openShard).toBeUndefined();
+    expect(incidentFromItem(live)).toEqual(running);
 
     const done = incidentToItem(closed, HEAD);
     expect(Object.keys(done).sort()).toEqual(['body', 'expiresAt', 'pk', 'sk', 'status', 'version']);

@@ -3,7 +3,13 @@ import {
   type DynamoDBClient,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { fnv1a64 } from '../../core/identity.ts';
 import type { AlarmMemory, Hold, Incident, IncidentKey, KeyRecord } from '../../core/incident.ts';
@@ -14,8 +20,10 @@ import {
   HEAD,
   incidentFromItem,
   incidentToItem,
+  keyOfPartition,
   legacyPartitionOf,
   memoryToItem,
+  openShardsOf,
   partitionOf,
   recordFromItem,
 } from './incident-item.ts';
@@ -58,9 +66,10 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async load(key: IncidentKey): Promise<KeyRecord | undefined> {
-    const item = await this.head(partitionOf(key));
+    // Both layouts at once: a key's first read costs one round trip, not two, on the hot path.
+    const [item, legacy] = await Promise.all([this.head(partitionOf(key)), this.loadLegacy(key)]);
     if (item) return recordFromItem(item);
-    return this.loadLegacy(key);
+    return legacy;
   }
 
   async save(next: Incident, previous: KeyRecord | undefined, closed?: Incident): Promise<void> {
@@ -137,6 +146,35 @@ export class DynamoDbIncidentStore implements IncidentStore {
       if (error instanceof ConditionalCheckFailedException) throw new IncidentConflictError(memory.key);
       throw error;
     }
+  }
+
+  async openKeys(runbook: string): Promise<IncidentKey[]> {
+    const { name, partitionKey } = TABLE.openIndex;
+    const shards = await Promise.all(
+      openShardsOf(runbook).map(async (shard) => {
+        const keys: IncidentKey[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await this.documents.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: name,
+              KeyConditionExpression: '#shard = :shard',
+              ExpressionAttributeNames: { '#shard': partitionKey },
+              ExpressionAttributeValues: { ':shard': shard },
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            const key = keyOfPartition(String(item[PK]), runbook);
+            if (key) keys.push(key);
+          }
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return keys;
+      }),
+    );
+    return shards.flat();
   }
 
   private async head(partition: string): Promise<Record<string, unknown> | undefined> {

@@ -1,8 +1,9 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type { AlarmMemory, Incident, KeyRecord } from '../../core/incident.ts';
-import { CLOSED_RETENTION_DAYS, TABLE } from './table-schema.ts';
+import { CLOSED_RETENTION_DAYS, OPEN_SHARDS, TABLE } from './table-schema.ts';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
+const OPEN = TABLE.openIndex.partitionKey;
 /**
  * A plain attribute that items written by earlier versions carry (the key of a command index the
  * table no longer has); the same value is inside the record, so it is dropped on reading.
@@ -42,6 +43,25 @@ export function legacyPartitionOf(key: Incident['key']): string {
   return `INCIDENT#${key.runbook}#${key.target}`;
 }
 
+/** The open-incident index's partition for a key: its runbook and a shard from the alarm's hash. */
+export function openShardOf(
+  key: Incident['key'],
+  shard = Number.parseInt(key.alarm.slice(-2), 16) % OPEN_SHARDS,
+): string {
+  return `${key.runbook}#${Number.isFinite(shard) ? shard : 0}`;
+}
+
+/** Every open-incident index partition of a runbook. */
+export function openShardsOf(runbook: string): string[] {
+  return Array.from({ length: OPEN_SHARDS }, (_, shard) => `${runbook}#${shard}`);
+}
+
+/** The key of an incident from its partition and the runbook of its index entry (undefined if not this layout's). */
+export function keyOfPartition(partition: string, runbook: string): Incident['key'] | undefined {
+  const match = /^INCIDENT#([0-9a-f]{16})\.(.+)$/.exec(partition);
+  return match ? { runbook, alarm: match[1] as string, target: match[2] as string } : undefined;
+}
+
 /** The `status` attribute of an item that holds only an alarm's remembered state. */
 export const MEMORY_STATUS = 'alarm-state';
 
@@ -77,6 +97,7 @@ export function incidentToItem(incident: Incident, sortKey: string): Record<stri
     ? Math.floor(incident.closedAt / 1000) + CLOSED_RETENTION_DAYS * 86_400
     : undefined;
   const { version, status, ...rest } = incident;
+  const open = sortKey === HEAD && status !== 'resolved';
   return {
     [PK]: partitionOf(incident.key),
     [SK]: sortKey,
@@ -84,6 +105,7 @@ export function incidentToItem(incident: Incident, sortKey: string): Record<stri
     status,
     [BODY]: encodeBody(rest),
     ...(expires ? { [TTL]: expires } : {}),
+    ...(open ? { [OPEN]: openShardOf(incident.key) } : {}),
   };
 }
 
@@ -92,7 +114,15 @@ export function incidentToItem(incident: Incident, sortKey: string): Record<stri
  * (every attribute plain), which are read as they are.
  */
 export function incidentFromItem(item: Record<string, unknown>): Incident {
-  const { [PK]: _pk, [SK]: _sk, [LEGACY_COMMAND_ID]: _command, [TTL]: _ttl, [BODY]: body, ...plain } = item;
+  const {
+    [PK]: _pk,
+    [SK]: _sk,
+    [LEGACY_COMMAND_ID]: _command,
+    [TTL]: _ttl,
+    [OPEN]: _open,
+    [BODY]: body,
+    ...plain
+  } = item;
   if (body === undefined) return plain as unknown as Incident;
   return { ...decodeBody(body), ...plain } as unknown as Incident;
 }
