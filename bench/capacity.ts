@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { TABLE } from '../functions/adapters/aws/table-schema.ts';
 
 /**
- * DynamoDB's billing of the incident table (no secondary index), worked out from the items themselves as
+ * DynamoDB's billing of the incident table and its index of open incidents, worked out from the items themselves as
  * AWS documents it, because DynamoDB Local's `ConsumedCapacity` does not double transactions and
  * gives nothing for queries:
  * - an item's size is the UTF-8 length of each attribute name plus its value (strings: UTF-8
@@ -12,6 +12,9 @@ import { TABLE } from '../functions/adapters/aws/table-schema.ts';
  *   the elements);
  * - a write costs one unit per KB of the larger of the item before and after it (PutItem and
  *   UpdateItem) or of the deleted item (DeleteItem), at least one, and twice that in a transaction;
+ * - the keys-only index adds one unit when a write gives an item its index key, one when it takes it
+ *   away and two when it changes it (an entry is far below 1 KB), doubled in a transaction like the
+ *   item's own (an assumption on the safe side);
  * - a strongly consistent read costs one unit per 4 KB of what it returns (a query, of all the items
  *   together), at least one.
  * A write whose condition fails is charged like one that changed nothing.
@@ -120,7 +123,19 @@ function writeUnitsOf(
   after: Record<string, AttributeValue> | undefined,
 ): number {
   const size = Math.max(before ? itemBytes(before) : 0, after ? itemBytes(after) : 0);
-  return kilobytes(size, 1024) * (write.transactional ? 2 : 1);
+  return (kilobytes(size, 1024) + indexWrites(before, after)) * (write.transactional ? 2 : 1);
+}
+
+/** Writes to the index of open incidents that a change of an item makes (keys only: only its key counts). */
+function indexWrites(
+  before: Record<string, AttributeValue> | undefined,
+  after: Record<string, AttributeValue> | undefined,
+): number {
+  const key = TABLE.openIndex.partitionKey;
+  const was = before?.[key]?.S;
+  const is = after?.[key]?.S;
+  if (was === is) return 0;
+  return (was === undefined ? 0 : 1) + (is === undefined ? 0 : 1);
 }
 
 function readUnitsOf(operation: string, output: Record<string, unknown>): number {
