@@ -81,8 +81,8 @@ export function breakerGrewNotice(runbook: Runbook, record: BreakerRecord, added
     ),
     body: clip(
       [
-        `The fleet breaker of runbook ${runbook.name} is still open: ${named.length} more instance(s) alarmed`,
-        'since the last group page, and automation runs nothing on them either.',
+        `The fleet breaker of runbook ${runbook.name} is still open, and holds back ${named.length} more instance(s)`,
+        'in ALARM since the last group page: automation runs nothing on them either.',
         '',
         `Runbook:  ${runbook.name} (owner ${runbook.owner})`,
         `Opened:   ${iso(record.openedAt)} (${record.reason})`,

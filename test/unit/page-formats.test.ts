@@ -4,6 +4,7 @@ import type { PageEffect } from '../../functions/core/effects.ts';
 import type { BreakerRecord } from '../../functions/core/fleet.ts';
 import {
   breakerClosedNotice,
+  breakerGrewNotice,
   breakerOpenedNotice,
   dryRunNotice,
 } from '../../functions/core/fleet-messages.ts';
@@ -462,12 +463,26 @@ describe('snsMessage (MessageStructure json)', () => {
       snsMessage(refusedByKillSwitch(), testRunbook).Subject,
       snsMessage(escalation(hostile), testRunbook).Subject,
       noticeForms(breakerOpenedNotice(breakerRunbook, breakerRecord, []), ORIGIN).sns.Subject,
+      noticeForms(breakerGrewNotice(breakerRunbook, breakerRecord, ['i-0123456789abcdef9']), ORIGIN).sns
+        .Subject,
       noticeForms(breakerClosedNotice(breakerRunbook, { ...breakerRecord, state: 'closed' }), ORIGIN).sns
         .Subject,
     ];
 
     for (const subject of subjects) expectSubjectRules(subject);
     expect(subjects[1]).toMatch(/^OK: /);
+  });
+
+  it("folds the update of a breaker's group page into the open alert: the same PagerDuty alarm, still ALARM", () => {
+    const opened = noticeForms(breakerOpenedNotice(breakerRunbook, breakerRecord, []), ORIGIN);
+    const grew = noticeForms(
+      breakerGrewNotice(breakerRunbook, breakerRecord, ['i-0123456789abcdef9']),
+      ORIGIN,
+    );
+    expect(grew.pagerDuty.AlarmName).toBe(opened.pagerDuty.AlarmName);
+    expect(grew.pagerDuty.NewStateValue).toBe('ALARM');
+    expect(grew.chat.metadata.threadId).toBe(opened.chat.metadata.threadId);
+    expect(grew.sns.Subject).toMatch(/^ALARM: .* breaker still open - 1 more instance\(s\)/);
   });
 
   it('stays under 256 KB and valid JSON with 5 MB of output in each of 3 attempts', () => {
