@@ -247,6 +247,27 @@ export function finishDiagnosis(
     );
     return resolve(next, 'cleared', ctx);
   }
+  const hold = incident.hold;
+  if (hold && hold.expiresAt - ctx.now < remedySeconds(ctx.runbook) * 1000) {
+    // The diagnosis result came late (its events lost, its checks delayed): the instance's lease
+    // lapses before the remedy could finish, and may already be another remediation's. Never two
+    // commands on one instance: the remedy is not sent under it, and the next attempt (or a human)
+    // goes through the gates again.
+    const withdrawn: Attempt = {
+      ...attempt,
+      diagnosis,
+      status: 'withdrawn',
+      failure: `the diagnosis ended too late to send action ${attempt.action} within the attempt's hold on the instance`,
+    };
+    return afterFailure(
+      note(
+        replaceAttempt(incident, withdrawn),
+        ctx.now,
+        `attempt ${attempt.number}: diagnosis ${said}; its hold on ${hold.instanceId} lapses at ${new Date(hold.expiresAt).toISOString()}, too soon for the remedy: not sent`,
+      ),
+      ctx,
+    );
+  }
   const remedy: Attempt = { ...attempt, diagnosis, status: 'dispatching', requestedAt: ctx.now };
   const next = note(
     replaceAttempt(incident, remedy),
@@ -265,7 +286,18 @@ export function holdSeconds(runbook: Runbook): number {
   const command = runbook.deliveryTimeoutSeconds + runbook.executionTimeoutSeconds + RECONCILE_MARGIN_SECONDS;
   // The first attempt runs the diagnose script before its remedy, within the same hold.
   const diagnosis = runbook.diagnose ? command : 0;
-  return diagnosis + command + runbook.verifyWindowSeconds + RECONCILE_MARGIN_SECONDS;
+  return diagnosis + remedySeconds(runbook);
+}
+
+/** What the remedy needs of a hold: its delivery, execution and check, then the verify window. */
+export function remedySeconds(runbook: Runbook): number {
+  return (
+    runbook.deliveryTimeoutSeconds +
+    runbook.executionTimeoutSeconds +
+    RECONCILE_MARGIN_SECONDS +
+    runbook.verifyWindowSeconds +
+    RECONCILE_MARGIN_SECONDS
+  );
 }
 
 /** What the attempt takes: the instance's lease, a free slot (picked at random to spread contention), a unit of budget. */

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { permissiveFacts } from '../../functions/core/gates.ts';
 import { pageMessage } from '../../functions/core/page-message.ts';
 import { defineRunbook } from '../../functions/core/runbook.ts';
-import { DISPATCH_CHECK_SECONDS, diagnoseCommentFor, holdSeconds } from '../../functions/core/transitions.ts';
+import {
+  DISPATCH_CHECK_SECONDS,
+  diagnoseCommentFor,
+  holdSeconds,
+  remedySeconds,
+} from '../../functions/core/transitions.ts';
 import { alarmInput, Scenario, T0, testRunbook } from '../support/fixtures.ts';
 
 const diagnosed = defineRunbook({ ...testRunbook, diagnose: 'diagnose.sh', maxAttempts: 1 });
@@ -201,6 +207,25 @@ describe('diagnostics first', () => {
     });
     expect(s.effectsOf('send-command').map((e) => e.action)).toEqual(['diagnose', 'remediate']);
     expect(s.incident?.status).toBe('remediating');
+  });
+
+  it('sends no remedy once the hold on the instance is too short for it: a late diagnosis result pages instead', () => {
+    const s = new Scenario(diagnosed);
+    s.safety = permissiveFacts(diagnosed);
+    s.apply(alarmInput('ALARM', T0));
+    expect(s.incident?.hold?.expiresAt).toBe(T0 + holdSeconds(diagnosed) * 1000);
+    s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
+    // The result comes (its event lost, its checks throttled) when the lease no longer covers a remedy.
+    s.after(holdSeconds(diagnosed) - remedySeconds(diagnosed) + 1).apply({
+      kind: 'command-finished',
+      commandId: 'diag-1',
+      result: { status: 'Success', responseCode: 0 },
+    });
+    expect(s.effectsOf('send-command').map((e) => e.action)).toEqual(['diagnose']);
+    expect(s.incident?.attempts[0]).toMatchObject({ status: 'withdrawn' });
+    expect(s.incident?.status).toBe('escalated');
+    expect(s.incident?.hold).toBeUndefined();
+    expect(s.effectsOf('page')).toHaveLength(1);
   });
 
   it('keeps the hold for the diagnosis and the remedy', () => {
