@@ -7,8 +7,10 @@ import { RemediationStack } from '../lib/remediation-stack.ts';
  * The CDK app. Optional context (`cdk synth -c key=value`):
  * - optInTagKey: the tag that opts instances in (default AutoRemediation, value "enabled");
  * - pagerEmail: comma-separated email addresses to subscribe to the pager topic;
- * - pagerTopicArn: an existing SNS topic to page through instead of a new one;
+ * - pagerTopicArn: an existing SNS topic to page through instead of a new one, in the Region you deploy to;
+ * - pagerTopicKeyArn: the customer managed KMS key that topic is encrypted with (a key ARN, not an alias);
  * - chatTopicArn: the SNS topic a chat channel (Amazon Q Developer in chat applications) subscribes to;
+ * - chatTopicKeyArn: the customer managed KMS key that topic is encrypted with;
  * - bundleAwsSdk=true: bundle the AWS SDK into the functions instead of using the runtime's copy;
  * - events=lifecycle|all|none: which remediation events to publish (default lifecycle).
  * No account or region is set: the template is environment-agnostic and synthesizes offline.
@@ -29,7 +31,9 @@ new RemediationStack(app, 'Ec2AutoRemediation', {
     .map((email) => email.trim())
     .filter((email) => email !== ''),
   pagerTopicArn: context('pagerTopicArn'),
+  pagerTopicKeyArn: context('pagerTopicKeyArn'),
   chatTopicArn: context('chatTopicArn'),
+  chatTopicKeyArn: context('chatTopicKeyArn'),
   bundleAwsSdk: context('bundleAwsSdk') === 'true',
   // Checked by the engine, which names the values it accepts.
   events: context('events') as EventLevel | undefined,

@@ -39,6 +39,7 @@ type Options = {
   endpoint?: string;
   region?: string;
   by?: string;
+  'instance-tag'?: string[];
 };
 
 /** Scenario names are file names in scenarios/. */
@@ -325,13 +326,21 @@ const commands: Record<string, Command> = {
     },
   },
   explain: {
-    usage: 'remediate explain <event.json>',
+    usage: 'remediate explain <event.json> [--instance-tag KEY=VALUE ...]',
     help:
       'Explains, with no AWS, what the system would do with an EventBridge event saved as JSON: which\n' +
       'runbook answers, which instance, what it would run with which parameters, which checks apply, and\n' +
-      "the decider's decision. Exits 0 when a command would run, 3 when nothing would.",
-    run: async ([file]) => {
+      "the decider's decision. --instance-tag gives the instance's allow-list tags (for example\n" +
+      '--instance-tag AutoRemediation:services=nginx); without them, a value only an instance tag can\n' +
+      'allow is refused, as on an instance without the tag. Exits 0 when a command would run, 3 when nothing would.',
+    run: async ([file], options) => {
       if (!file) return usageError('explain needs the path of an event JSON file');
+      const instanceTags: Record<string, string> = {};
+      for (const pair of options['instance-tag'] ?? []) {
+        const at = pair.indexOf('=');
+        if (at < 1) return usageError(`--instance-tag ${JSON.stringify(pair)}: write KEY=VALUE`);
+        instanceTags[pair.slice(0, at)] = pair.slice(at + 1);
+      }
       let event: unknown;
       try {
         event = JSON.parse(readFileSync(file, 'utf8'));
@@ -341,7 +350,7 @@ const commands: Record<string, Command> = {
         );
         return 2;
       }
-      const explanation = explainEvent(event, runbooks);
+      const explanation = explainEvent(event, runbooks, { instanceTags });
       for (const line of explanation.lines) console.log(line);
       return explanation.wouldRun ? 0 : 3;
     },
@@ -394,6 +403,7 @@ async function main(argv: string[]): Promise<number> {
       table: { type: 'string' },
       endpoint: { type: 'string' },
       region: { type: 'string' },
+      'instance-tag': { type: 'string', multiple: true },
     },
   });
   const { help, ...options } = values;

@@ -8,6 +8,7 @@ import {
   alarmStateChangePattern,
   commandInvocationPattern,
   type EventPattern,
+  type PatternOrigin,
   resyncRequestPattern,
 } from '../functions/core/event-patterns.ts';
 
@@ -25,6 +26,8 @@ export interface RemediationRulesProps {
   readonly resyncFunction: lambda.IFunction;
   /** How often the resync runs. */
   readonly resyncInterval: Duration;
+  /** The accounts and Regions whose events the rules route (the stack's own, and any trusted). */
+  readonly origin: PatternOrigin;
 }
 
 /**
@@ -52,12 +55,12 @@ export class RemediationRules extends Construct {
       });
     this.alarmRule = new events.Rule(this, 'AlarmStateChange', {
       description: 'CloudWatch alarm state changes into ALARM or OK, to the alarm function',
-      eventPattern: toCdkEventPattern(alarmStateChangePattern()),
+      eventPattern: toCdkEventPattern(alarmStateChangePattern(props.origin)),
       targets: [target(props.alarmFunction)],
     });
     this.commandRule = new events.Rule(this, 'CommandInvocationStatus', {
       description: "Final statuses of this stack's runbook commands, to the command-status function",
-      eventPattern: toCdkEventPattern(commandInvocationPattern(props.documentNames)),
+      eventPattern: toCdkEventPattern(commandInvocationPattern(props.documentNames, props.origin)),
       targets: [target(props.commandStatusFunction)],
     });
     const resync = new targets.LambdaFunction(props.resyncFunction, {
@@ -73,7 +76,7 @@ export class RemediationRules extends Construct {
     });
     this.resyncRequest = new events.Rule(this, 'ResyncRequest', {
       description: "An operator's resume or breaker close asks for a resync at once",
-      eventPattern: toCdkEventPattern(resyncRequestPattern()),
+      eventPattern: toCdkEventPattern(resyncRequestPattern(props.origin)),
       targets: [resync],
     });
   }

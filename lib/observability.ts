@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_DELAY_SECONDS } from '../functions/adapters/aws/sqs-timer-queue.ts';
 import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from '../functions/core/metrics.ts';
+import { uniqueNamePrefix } from './physical-names.ts';
 
 /** Above this age (seconds) the oldest timer is late: a timer waits at most 900 s per hop, plus 5 minutes. */
 export const TIMER_AGE_THRESHOLD_SECONDS = MAX_DELAY_SECONDS + 300;
@@ -48,8 +49,10 @@ export interface RemediationObservabilityProps {
   /** Where the alarms page, on ALARM and on OK. */
   readonly pagerTopic: sns.ITopic;
   /**
-   * Prefix of the alarm names and the dashboard name.
-   * @default - the stack name
+   * Prefix of the alarm names and the dashboard name: at most 128 of `A-Za-z0-9_-`, and unique in the
+   * account and Region (alarm names are; dashboard names are unique in the account, so the Region is
+   * appended to the dashboard's).
+   * @default - the stack name and this construct's path, e.g. `MyStack-Observability` (uniqueNamePrefix)
    */
   readonly namePrefix?: string;
 }
@@ -83,7 +86,7 @@ export class RemediationObservability extends Construct {
   constructor(scope: Construct, id: string, props: RemediationObservabilityProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.prefix = props.namePrefix ?? stack.stackName;
+    this.prefix = namePrefix(props.namePrefix ?? uniqueNamePrefix(this));
     this.action = new cloudwatchActions.SnsAction(props.pagerTopic);
     this.allowAlarmsToPublish(props.pagerTopic);
 
@@ -130,7 +133,7 @@ export class RemediationObservability extends Construct {
     ];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      // Dashboards are global to the account: the region keeps one stack name in two regions apart.
+      // Dashboards are global to the account: the region keeps one prefix in two regions apart.
       dashboardName: `${this.prefix}-${stack.region}`,
       defaultInterval: Duration.hours(24),
     });
@@ -191,13 +194,14 @@ export class RemediationObservability extends Construct {
 
   /**
    * The topic policy CDK writes for a topic replaces the default one, so CloudWatch may not publish
-   * until allowed; limited to this stack's alarms (by name prefix) in this account and region.
+   * until allowed; limited to these alarms (by name prefix) in this account and region.
    */
   private allowAlarmsToPublish(topic: sns.ITopic): void {
     const stack = Stack.of(this);
     const { statementAdded } = topic.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowRemediatorAlarmsToPublish',
+        // One statement per engine sharing the topic: statement ids must differ within a policy.
+        sid: `AllowRemediatorAlarmsToPublish${Names.uniqueId(this)}`,
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
@@ -290,6 +294,12 @@ export class RemediationObservability extends Construct {
           [METRIC.attempts, 'Attempts'],
           [METRIC.refused, 'Refused (all gates)'],
         ]),
+        // Not ours, so not remediated: events from other accounts or Regions, alarms on instances
+        // without the opt-in tag.
+        right: counts([
+          [METRIC.foreignEvents, 'Foreign events ignored'],
+          [METRIC.unmanagedAlarms, 'Alarms on instances not opted in'],
+        ]),
       }),
       graph({
         title: 'Time to remediate (minutes, per hour)',
@@ -376,7 +386,7 @@ export class RemediationObservability extends Construct {
 }
 
 /** A metric the handlers publish in EMF, with the `service` dimension; a sum per 5 minutes by default. */
-function emf(metricName: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+export function emf(metricName: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
@@ -422,6 +432,17 @@ function whatToLookAtFirst(prefix: string): string {
     'Then the outcomes: incidents **opened** vs **fixed automatically** vs **escalated**; **refusals by gate**',
     'say why automation held back (kill-switch, opt-in, breaker, budget, lease, concurrency…).',
   ].join('\n');
+}
+
+/** Checks a given prefix at synth: one with other characters would fail the deploy. */
+function namePrefix(prefix: string): string {
+  if (!Token.isUnresolved(prefix) && !/^[A-Za-z0-9_-]{1,128}$/.test(prefix)) {
+    throw new Error(
+      `namePrefix "${prefix}" cannot name alarms and a dashboard: use 1 to 128 letters, digits, '-' or '_', ` +
+        'unique in the account and Region (or leave it out for one derived from the stack and construct path)',
+    );
+  }
+  return prefix;
 }
 
 function pascal(name: string): string {

@@ -1,7 +1,10 @@
-import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
+import { resolve } from 'node:path';
+import { Duration, Fn, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,15 +12,20 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/aws/table-schema.ts';
-import { EVENT_LEVELS, type EventLevel } from '../functions/core/effects.ts';
+import { EVENT_LEVELS, type EventLevel, REMEDIATION_EVENT_SOURCE } from '../functions/core/effects.ts';
+import type { PatternOrigin } from '../functions/core/event-patterns.ts';
+import { METRIC } from '../functions/core/metrics.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import { ENV } from '../functions/handlers/config.ts';
 import { runbooks as registry } from '../runbooks/index.ts';
+import { engineTopics, grantPublishToTopics } from './engine-topics.ts';
 import { RemediationRules } from './event-rules.ts';
+import { writeHandlerEntries } from './handler-entries.ts';
 import { IncidentTable } from './incident-table.ts';
-import { acknowledgeWildcard } from './nag-acknowledgements.ts';
-import { RemediationObservability } from './observability.ts';
-import { PagerTopic, subscribeEmails } from './pager-topic.ts';
+import { emf, RemediationObservability } from './observability.ts';
+import { grantOperate } from './operator-grant.ts';
+import { subscribeEmails } from './pager-topic.ts';
+import { uniqueNamePrefix } from './physical-names.ts';
 import { RUNBOOKS_DIRECTORY } from './project-paths.ts';
 import { DeadLetterQueue, TimerQueue } from './queues.ts';
 import { RemediationFunctions, TIMER_TIMEOUT } from './remediation-functions.ts';
@@ -34,31 +42,33 @@ import {
   validateOptInTag,
 } from './ssm-permissions.ts';
 
-/** What every handler does to the incident table's items (the actions of the table's read-write grant). */
+/**
+ * What the handlers do to the incident table's items, and nothing more: the store, the fleet guard and
+ * the kill switch (functions/adapters/aws) get, put, update, delete and query; their transactions hold
+ * Put, Update and Delete items, which IAM authorizes as PutItem, UpdateItem and DeleteItem. No scan, no
+ * batch, no stream, no DescribeTable. One list for all four functions: each builds the same adapters
+ * and runs the same incident processor, whose path through them depends on the incident, not on the
+ * function.
+ */
 const TABLE_DATA_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:Query',
   'dynamodb:GetItem',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:BatchWriteItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
-];
+  'dynamodb:Query',
+] as const;
 /** Options of the remediation engine. */
 export interface RemediationEngineProps {
   /**
-   * The runbooks to deploy, one SSM document each.
-   * @default - every runbook in the registry (runbooks/index.ts)
+   * The runbooks to deploy: one SSM document each, and exactly these in the functions' bundles. Each
+   * must be defined in `<runbooksDirectory>/<name>/runbook.ts` (the bundles import it from there).
+   * For your own folder: `runbooks: await loadRunbooks(runbooksDirectory)`.
+   * @default - every runbook in runbooksDirectory when it is this package's own; required otherwise
    */
   readonly runbooks?: readonly Runbook[];
   /**
-   * The folder holding `<runbook name>/<script>` for each runbook.
-   * @default - the repository's runbooks/ folder
+   * The folder holding `<runbook name>/runbook.ts` and the runbook's scripts, for each runbook.
+   * @default - this package's runbooks/ folder (the built-in runbooks)
    */
   readonly runbooksDirectory?: string;
   /**
@@ -72,11 +82,32 @@ export interface RemediationEngineProps {
    */
   readonly optInTagValue?: string;
   /**
-   * Your own topic for pages. If it is encrypted with a customer managed key, pass a topic that knows
-   * its key (`sns.Topic.fromTopicAttributes({ topicArn, keyArn })`) so the functions may use it.
+   * Page for an alarm a runbook answers on an instance without the opt-in tag. Such an instance is
+   * not this deployment's: by default its alarm opens no incident and pages nobody; it is logged with
+   * the reason and counted (metric `UnmanagedInstanceAlarmsIgnored`). An incident already open when
+   * its instance loses the tag pages either way.
+   * @default false
+   */
+  readonly pageUnmanagedInstances?: boolean;
+  /**
+   * Your own topic for pages, in this stack's Region (refused otherwise: at synth when both Regions are
+   * known, by a CloudFormation rule at deploy when the stack is environment-agnostic). It may belong to
+   * another account, whose topic policy must then allow the functions' roles to publish. If it is
+   * encrypted with a customer managed key, give the key too: as `pagerTopicKey`, or through a topic that
+   * knows it (`sns.Topic.fromTopicAttributes({ topicArn, keyArn })`).
    * @default - a new topic encrypted with a new customer managed KMS key
    */
   readonly pagerTopic?: sns.ITopic;
+  /**
+   * The customer managed KMS key your `pagerTopic` is encrypted with: the functions get
+   * `kms:GenerateDataKey*` and `kms:Decrypt` on it, which publishing to an encrypted topic needs. The
+   * key's policy must let IAM policies of this account grant it (the default key policy does), or name
+   * the functions' roles. For the engine's alarms to page too, it must also allow
+   * `cloudwatch.amazonaws.com` (as PagerTopic's key does).
+   * @default - the topic's `masterKey`, if it knows one; else the topic is taken as not encrypted with a
+   * customer managed key
+   */
+  readonly pagerTopicKey?: kms.IKey;
   /**
    * Email addresses subscribed to the pager topic (each confirms by mail).
    * @default - no subscriptions
@@ -88,6 +119,11 @@ export interface RemediationEngineProps {
    * @default - no chat notifications
    */
   readonly chatTopic?: sns.ITopic;
+  /**
+   * The customer managed KMS key the `chatTopic` is encrypted with (see `pagerTopicKey`).
+   * @default - the chat topic's `masterKey`, if it knows one
+   */
+  readonly chatTopicKey?: kms.IKey;
   /**
    * The bus the "Remediation …" events are published to, for integrations and audit.
    * @default - the account's default event bus
@@ -104,13 +140,25 @@ export interface RemediationEngineProps {
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /**
+   * What happens to the pager topic's KMS key (when the engine creates the topic) when it leaves the
+   * stack. A deleted key can no longer decrypt what it encrypted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly keyRemovalPolicy?: RemovalPolicy;
+  /**
+   * What happens to the functions' log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
    * How long function logs are kept.
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
   /**
    * A dashboard, and alarms on the remediator itself (function errors, dead-letter queues, late
-   * timers, escalation rate) that page through the pager topic.
+   * timers, escalation rate) that page through the pager topic, named after the stack and the engine's
+   * path in it (`<stack name>-<engine id>-…`), so that several engines in one account never collide.
    * @default true
    */
   readonly observability?: boolean;
@@ -141,6 +189,13 @@ export interface RemediationEngineProps {
    */
   readonly slowCheckInterval?: Duration;
   /**
+   * Accounts besides this stack's own whose alarm and command events the functions act on (for a bus
+   * that receives other accounts' events). Events from any other account or Region are ignored, in the
+   * rules and again in the functions, and counted (metric ForeignEventsIgnored).
+   * @default - this stack's account only
+   */
+  readonly trustedEventAccounts?: readonly string[];
+  /**
    * How far ahead of the functions' clock an alarm's state time may lie before its event is rejected
    * (a state stamped ahead would outrank every real state of its alarm until then).
    * @default Duration.minutes(5)
@@ -161,12 +216,18 @@ export class RemediationEngine extends Construct {
   readonly table: dynamodb.Table;
   /** Where escalations and resolutions are published. */
   readonly pagerTopic: sns.ITopic;
+  /** The key the pager topic is encrypted with, when the engine knows it (created, or given). */
+  readonly pagerTopicKey: kms.IKey | undefined;
   /** The chat topic, when one was given. */
   readonly chatTopic: sns.ITopic | undefined;
+  /** The key the chat topic is encrypted with, when one was given or the topic knows it. */
+  readonly chatTopicKey: kms.IKey | undefined;
   /** Backoff, verify-deadline and reconcile timers. */
   readonly timerQueue: sqs.Queue;
   /** The three handlers. */
   readonly functions: RemediationFunctions;
+  /** The runbooks this engine deploys and its functions answer alarms with. */
+  readonly runbookNames: readonly string[];
   /** The runbook SSM documents, by runbook name. */
   readonly documents: Readonly<Record<string, ssm.CfnDocument>>;
   /** The runbook SSM document names, by runbook name. */
@@ -183,6 +244,10 @@ export class RemediationEngine extends Construct {
   readonly slowCheckInterval: Duration;
   /** How far in the future an alarm's state time may lie. */
   readonly clockSkewTolerance: Duration;
+  /** The accounts and Regions whose events are acted on. */
+  readonly origin: PatternOrigin;
+  /** Whether alarms on instances without the opt-in tag page (see the prop). */
+  readonly pageUnmanagedInstances: boolean;
 
   constructor(scope: Construct, id: string, props: RemediationEngineProps = {}) {
     super(scope, id);
@@ -191,12 +256,17 @@ export class RemediationEngine extends Construct {
       value: props.optInTagValue ?? 'enabled',
     });
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.origin = {
+      accounts: [Stack.of(this).account, ...trustedAccounts(props.trustedEventAccounts ?? [])],
+      regions: [Stack.of(this).region],
+    };
     this.resyncInterval = atLeastAMinute('resyncInterval', props.resyncInterval ?? Duration.minutes(5));
     this.slowCheckInterval = atLeastAMinute(
       'slowCheckInterval',
       props.slowCheckInterval ?? Duration.hours(1),
     );
     this.clockSkewTolerance = props.clockSkewTolerance ?? Duration.minutes(5);
+    this.pageUnmanagedInstances = props.pageUnmanagedInstances ?? false;
     this.eventLevel = props.events ?? 'lifecycle';
     if (!EVENT_LEVELS.includes(this.eventLevel)) {
       throw new Error(
@@ -204,17 +274,23 @@ export class RemediationEngine extends Construct {
       );
     }
 
+    const runbooksDirectory = props.runbooksDirectory ?? RUNBOOKS_DIRECTORY;
+    const runbooks = deployedRunbooks(props.runbooks, runbooksDirectory);
+    this.runbookNames = runbooks.map((runbook) => runbook.name);
     const runbookDocuments = new RunbookDocuments(this, 'Runbooks', {
-      runbooks: props.runbooks ?? registry,
-      runbooksDirectory: props.runbooksDirectory ?? RUNBOOKS_DIRECTORY,
+      runbooks,
+      runbooksDirectory,
       documentNamePrefix: props.documentNamePrefix,
     });
     this.documents = runbookDocuments.documents;
     this.documentNames = runbookDocuments.documentNames;
 
     this.table = new IncidentTable(this, 'Incidents', { removalPolicy: props.tableRemovalPolicy });
-    this.pagerTopic = props.pagerTopic ?? new PagerTopic(this, 'Pager').topic;
-    this.chatTopic = props.chatTopic;
+    const topics = engineTopics(this, props);
+    this.pagerTopic = topics.pagerTopic;
+    this.pagerTopicKey = topics.pagerTopicKey;
+    this.chatTopic = topics.chatTopic;
+    this.chatTopicKey = topics.chatTopicKey;
     subscribeEmails(this.pagerTopic, props.pagerEmails ?? []);
     const timers = new TimerQueue(this, 'Timers', { consumerTimeout: TIMER_TIMEOUT });
     this.timerQueue = timers.queue;
@@ -222,11 +298,13 @@ export class RemediationEngine extends Construct {
     const undeliveredEvents = new DeadLetterQueue(this, 'UndeliveredEvents');
 
     this.functions = new RemediationFunctions(this, 'Functions', {
+      entries: writeHandlerEntries(runbooksDirectory, runbooks),
       environment: this.environment(eventBus, optIn),
       invocationFailureQueue: failedInvocations.deadLetterQueueOf(
         'the alarm and command-status functions (Lambda on-failure destination after async retries)',
       ),
       logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
       bundleAwsSdk: props.bundleAwsSdk,
     });
     this.functions.timer.addEventSource(
@@ -247,6 +325,7 @@ export class RemediationEngine extends Construct {
       commandStatusFunction: this.functions.commandStatus,
       resyncFunction: this.functions.resync,
       resyncInterval: this.resyncInterval,
+      origin: this.origin,
       documentNames: Object.values(this.documentNames),
       deadLetterQueue: undeliveredEvents.deadLetterQueueOf("the EventBridge rules' Lambda targets"),
     });
@@ -254,6 +333,8 @@ export class RemediationEngine extends Construct {
     if (props.observability ?? true) {
       const { alarm, commandStatus, timer, resync } = this.functions;
       this.observability = new RemediationObservability(this, 'Observability', {
+        // Stack name and engine path (`Ec2AutoRemediation-Remediation`): unique however many engines.
+        namePrefix: uniqueNamePrefix(this),
         functions: { alarm, 'command-status': commandStatus, timer, resync },
         timerQueue: this.timerQueue,
         deadLetterQueues: [
@@ -276,6 +357,35 @@ export class RemediationEngine extends Construct {
     }
   }
 
+  /**
+   * Lets an operator (a role, user or group) run `npx remediate` against this engine: pause and resume,
+   * status, breaker close, runbooks dry-run and enforce, report and incidents. It reads this engine's
+   * incident table, writes only its pauses, breakers and runbook modes, and may ask its resync to run
+   * now; nothing else (see lib/operator-grant.ts).
+   */
+  grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return grantOperate(grantee, this.table);
+  }
+
+  /**
+   * Incidents fixed automatically: resolved by a verified remediation (the handlers' EMF metric
+   * FixedAutomatically). A sum per 5 minutes unless `props` says otherwise. The handlers publish with
+   * the `service` dimension only, so several engines in one account and Region count together.
+   */
+  metricFixes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return emf(METRIC.fixedAutomatically, props);
+  }
+
+  /** Incidents escalated to a human, one per incident (EMF metric Escalated; see `metricFixes`). */
+  metricEscalations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return emf(METRIC.escalated, props);
+  }
+
+  /** Incidents suppressed by their runbook's fleet breaker (EMF metric Suppressed; see `metricFixes`). */
+  metricSuppressions(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return emf(METRIC.suppressed, props);
+  }
+
   /** The handlers' configuration contract (functions/handlers/config.ts). */
   private environment(eventBus: events.IEventBus, optIn: OptInTag): Record<string, string> {
     return {
@@ -288,8 +398,11 @@ export class RemediationEngine extends Construct {
       [ENV.runbookDocuments]: JSON.stringify(this.documentNames),
       [ENV.optInTagKey]: optIn.key,
       [ENV.optInTagValue]: optIn.value,
+      [ENV.pageUnmanagedInstances]: String(this.pageUnmanagedInstances),
       [ENV.checkSeconds]: String(this.slowCheckInterval.toSeconds()),
       [ENV.futureToleranceSeconds]: String(this.clockSkewTolerance.toSeconds()),
+      [ENV.eventAccounts]: Fn.join(',', [...this.origin.accounts]),
+      [ENV.eventRegions]: Fn.join(',', [...this.origin.regions]),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     };
   }
@@ -331,20 +444,52 @@ export class RemediationEngine extends Construct {
     // The table's items, not its index (grantReadWriteData would add `index/*` for every function).
     iam.Grant.addToPrincipal({
       grantee: fn,
-      actions: TABLE_DATA_ACTIONS,
+      actions: [...TABLE_DATA_ACTIONS],
       resourceArns: [this.table.tableArn],
     });
     this.timerQueue.grantSendMessages(fn);
-    this.pagerTopic.grantPublish(fn);
-    this.chatTopic?.grantPublish(fn);
-    eventBus.grantPutEventsTo(fn);
-    if (this.pagerTopic.masterKey) {
-      acknowledgeWildcard(fn, 'Action::kms:GenerateDataKey*', [
-        'SNS publishing to a KMS-encrypted topic needs kms:GenerateDataKey* (grantPublish); it is limited to the',
-        "pager topic's own key.",
-      ]);
+    grantPublishToTopics(fn, this);
+    // Only the events the functions publish, and none when they publish none.
+    if (this.eventLevel !== 'none') {
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['events:PutEvents'],
+        resourceArns: [eventBus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': REMEDIATION_EVENT_SOURCE } },
+      });
     }
   }
+}
+
+/** Accounts to trust besides the stack's own: 12 digits each. */
+function trustedAccounts(accounts: readonly string[]): string[] {
+  for (const account of accounts) {
+    if (!Token.isUnresolved(account) && !/^\d{12}$/.test(account)) {
+      throw new Error(
+        `trustedEventAccounts: "${account}" is not an AWS account id; give 12 digits, like 123456789012`,
+      );
+    }
+  }
+  return [...accounts];
+}
+
+/** The runbooks an engine deploys: those given, each found in the folder its bundles import it from. */
+function deployedRunbooks(given: readonly Runbook[] | undefined, directory: string): readonly Runbook[] {
+  const builtIn = resolve(directory) === resolve(RUNBOOKS_DIRECTORY);
+  if (!given && !builtIn) {
+    throw new Error(
+      `runbooksDirectory ${directory} is given without runbooks: pass them too, loaded from that folder ` +
+        '(`runbooks: await loadRunbooks(runbooksDirectory)`), so that the documents and the functions agree.',
+    );
+  }
+  const runbooks = given ?? registry;
+  if (runbooks.length === 0) throw new Error('runbooks is empty: an engine needs at least one runbook');
+  const seen = new Set<string>();
+  for (const runbook of runbooks) {
+    if (seen.has(runbook.name)) throw new Error(`runbook "${runbook.name}" is given twice; keep one`);
+    seen.add(runbook.name);
+  }
+  return runbooks;
 }
 
 /** A schedule of at least a minute (EventBridge's finest rate; SQS timers are precise to the second). */

@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -7,7 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HANDLER_ENTRIES, PROJECT_ROOT } from './project-paths.ts';
+import type { HandlerEntries } from './handler-entries.ts';
 
 /** The timer function's timeout; the timer queue's visibility timeout is derived from it. */
 export const TIMER_TIMEOUT = Duration.seconds(60);
@@ -16,6 +15,8 @@ export const RESYNC_TIMEOUT = Duration.minutes(3);
 
 /** Options of the remediation functions. */
 export interface RemediationFunctionsProps {
+  /** The generated entries the functions are bundled from (with exactly the deployed runbooks). */
+  readonly entries: HandlerEntries;
   /** Environment of every function (the handlers' configuration contract). */
   readonly environment: Readonly<Record<string, string>>;
   /** Where EventBridge-invoked functions send an event after Lambda's async retries are spent. */
@@ -25,6 +26,11 @@ export interface RemediationFunctionsProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the function log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
   /**
    * Bundle the AWS SDK clients into each function instead of using the copy the Lambda runtime
    * ships. Bundling pins the exact SDK version the tests ran against, at the price of bundles about
@@ -59,24 +65,24 @@ export class RemediationFunctions extends Construct {
       onFailure: new destinations.SqsDestination(props.invocationFailureQueue),
     };
     this.alarm = this.createFunction('Alarm', {
-      entry: HANDLER_ENTRIES.alarm,
+      entry: props.entries.entries.alarm,
       description: 'Answers CloudWatch alarm state changes with the matching runbook',
       timeout: Duration.seconds(30),
       ...eventBridgeInvoked,
     });
     this.commandStatus = this.createFunction('CommandStatus', {
-      entry: HANDLER_ENTRIES.commandStatus,
+      entry: props.entries.entries.commandStatus,
       description: 'Records the results of runbook commands from SSM status events',
       timeout: Duration.seconds(30),
       ...eventBridgeInvoked,
     });
     this.timer = this.createFunction('Timer', {
-      entry: HANDLER_ENTRIES.timer,
+      entry: props.entries.entries.timer,
       description: 'Fires remediation timers: retries, verify deadlines, reconciliation with SSM',
       timeout: TIMER_TIMEOUT,
     });
     this.resync = this.createFunction('Resync', {
-      entry: HANDLER_ENTRIES.resync,
+      entry: props.entries.entries.resync,
       description:
         'Reconciles the alarms in ALARM with the open incidents (every few minutes, and on resume)',
       // Paced DescribeAlarms pages and a few decisions per alarm found; a run that is cut short is
@@ -95,6 +101,7 @@ export class RemediationFunctions extends Construct {
   private createFunction(id: string, options: nodejs.NodejsFunctionProps): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: this.props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
     // Our own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
     const role = new iam.Role(this, `${id}Role`, {
@@ -112,8 +119,8 @@ export class RemediationFunctions extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...this.props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      projectRoot: this.props.entries.projectRoot,
+      depsLockFilePath: this.props.entries.depsLockFilePath,
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: 'node22',

@@ -1,4 +1,5 @@
-import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { EventLevel } from '../functions/core/effects.ts';
@@ -18,20 +19,47 @@ export interface RemediationStackProps extends StackProps {
    */
   readonly optInTagValue?: string;
   /**
+   * Page for alarms on instances without the opt-in tag (see the engine's `pageUnmanagedInstances`).
+   * @default false
+   */
+  readonly pageUnmanagedInstances?: boolean;
+  /**
    * Email addresses subscribed to the pager topic.
    * @default - no subscriptions
    */
   readonly pagerEmails?: readonly string[];
   /**
-   * The ARN of an existing standard SNS topic to page through, instead of creating one.
+   * The ARN of an existing standard SNS topic to page through, instead of creating one. It must be in
+   * the Region the stack deploys to (see the engine's `pagerTopic`).
    * @default - a new KMS-encrypted topic
    */
   readonly pagerTopicArn?: string;
+  /**
+   * The ARN of the customer managed KMS key the `pagerTopicArn` topic is encrypted with
+   * (`arn:aws:kms:<region>:<account>:key/<key id>`, not an alias): the functions may then use it.
+   * @default - the topic is taken as not encrypted with a customer managed key
+   */
+  readonly pagerTopicKeyArn?: string;
   /**
    * The ARN of the SNS topic a chat channel (Amazon Q Developer in chat applications) subscribes to.
    * @default - no chat notifications
    */
   readonly chatTopicArn?: string;
+  /**
+   * The ARN of the customer managed KMS key the `chatTopicArn` topic is encrypted with.
+   * @default - the topic is taken as not encrypted with a customer managed key
+   */
+  readonly chatTopicKeyArn?: string;
+  /**
+   * What happens to the created pager topic's KMS key when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly keyRemovalPolicy?: RemovalPolicy;
+  /**
+   * What happens to the functions' log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
   /**
    * The runbooks to deploy.
    * @default - every runbook in the registry
@@ -53,6 +81,11 @@ export interface RemediationStackProps extends StackProps {
    */
   readonly resyncInterval?: Duration;
   /**
+   * Accounts besides this stack's own whose events are acted on (see the engine).
+   * @default - this stack's account only
+   */
+  readonly trustedEventAccounts?: readonly string[];
+  /**
    * How often escalated and suppressed incidents ask CloudWatch for their alarm (see the engine).
    * @default Duration.hours(1)
    */
@@ -60,6 +93,7 @@ export interface RemediationStackProps extends StackProps {
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/;
 
 /** One deployable unit: the remediation engine and nothing else. */
 export class RemediationStack extends Stack {
@@ -71,12 +105,14 @@ export class RemediationStack extends Stack {
     this.engine = new RemediationEngine(this, 'Remediation', {
       optInTagKey: props.optInTagKey,
       optInTagValue: props.optInTagValue,
+      pageUnmanagedInstances: props.pageUnmanagedInstances,
       pagerEmails: props.pagerEmails,
       runbooks: props.runbooks,
       bundleAwsSdk: props.bundleAwsSdk,
       events: props.events,
       resyncInterval: props.resyncInterval,
       slowCheckInterval: props.slowCheckInterval,
+      trustedEventAccounts: props.trustedEventAccounts,
       pagerTopic:
         props.pagerTopicArn === undefined
           ? undefined
@@ -85,6 +121,16 @@ export class RemediationStack extends Stack {
         props.chatTopicArn === undefined
           ? undefined
           : this.existingTopic('ChatTopic', 'chatTopicArn', props.chatTopicArn),
+      pagerTopicKey: this.existingKey('PagerTopicKey', 'pagerTopicKeyArn', props.pagerTopicKeyArn, {
+        topicOption: 'pagerTopicArn',
+        topicArn: props.pagerTopicArn,
+      }),
+      chatTopicKey: this.existingKey('ChatTopicKey', 'chatTopicKeyArn', props.chatTopicKeyArn, {
+        topicOption: 'chatTopicArn',
+        topicArn: props.chatTopicArn,
+      }),
+      keyRemovalPolicy: props.keyRemovalPolicy,
+      logRemovalPolicy: props.logRemovalPolicy,
     });
     new CfnOutput(this, 'IncidentTableName', {
       value: this.engine.table.tableName,
@@ -100,5 +146,27 @@ export class RemediationStack extends Stack {
       );
     }
     return sns.Topic.fromTopicArn(this, id, arn);
+  }
+
+  private existingKey(
+    id: string,
+    option: string,
+    arn: string | undefined,
+    of: { topicOption: string; topicArn: string | undefined },
+  ): kms.IKey | undefined {
+    if (arn === undefined) return undefined;
+    if (of.topicArn === undefined) {
+      throw new Error(
+        `${option} is given without ${of.topicOption}: pass the ARN of the topic it encrypts too`,
+      );
+    }
+    if (!KEY_ARN.test(arn)) {
+      throw new Error(
+        `${option} "${arn}" is not the ARN of a KMS key; pass one like ` +
+          'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (IAM grants on a key ' +
+          'name its key ARN, not an alias)',
+      );
+    }
+    return kms.Key.fromKeyArn(this, id, arn);
   }
 }

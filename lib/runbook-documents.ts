@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack, Token } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { DEPLOYED_DOCUMENT_VERSION } from '../functions/adapters/aws/ssm-command-runner.ts';
 import { type Runbook, runbookScripts } from '../functions/core/runbook.ts';
 import { runbookDocumentContent } from '../runbooks/ssm-document.ts';
+
+export { DEPLOYED_DOCUMENT_VERSION };
 
 /** SSM document names: 3 to 128 of these characters (SSM API model, CreateDocument `Name`). */
 const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
@@ -13,9 +17,17 @@ const RESERVED_PREFIX = /^(aws|amazon|amzn)/i;
 /** Command documents are limited to 64 KB of content. */
 const MAX_CONTENT_BYTES = 64 * 1024;
 
-/** The document name of a runbook, validated so that a bad prefix fails the synth and not the deploy. */
-export function runbookDocumentName(prefix: string, runbook: Runbook): string {
-  const name = `${prefix}${runbook.name}`;
+/** The part of a document's name that changes with its content. */
+export function contentTag(content: unknown): string {
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 10);
+}
+
+/**
+ * The document name of a runbook (`<prefix><runbook>-<content tag>`), validated so that a bad prefix
+ * fails the synth and not the deploy.
+ */
+export function runbookDocumentName(prefix: string, runbook: Runbook, tag?: string): string {
+  const name = `${prefix}${runbook.name}${tag ? `-${tag}` : ''}`;
   if (Token.isUnresolved(name)) return name;
   if (!DOCUMENT_NAME.test(name)) {
     throw new Error(
@@ -40,14 +52,15 @@ export interface RunbookDocumentsProps {
   readonly runbooksDirectory: string;
   /**
    * Prepended to each runbook name to make its document name.
-   * @default `Remediation-${stackName}-`
+   * @default `<stack name>-<path of the engine in the stack>-`, unique per engine in an account and Region
    */
   readonly documentNamePrefix?: string;
 }
 
 /**
- * One SSM Command document per runbook, generated from the registry at synth and versioned with the
- * code: `updateMethod: NewVersion` adds a version on change instead of replacing the named document.
+ * One SSM Command document per runbook, generated at synth from the runbooks the engine deploys and
+ * named after its content: a changed runbook is a new document, and commands run version
+ * {@link DEPLOYED_DOCUMENT_VERSION} of it, so nothing changed outside a deploy ever runs.
  */
 export class RunbookDocuments extends Construct {
   /** The documents, by runbook name. */
@@ -57,7 +70,7 @@ export class RunbookDocuments extends Construct {
 
   constructor(scope: Construct, id: string, props: RunbookDocumentsProps) {
     super(scope, id);
-    const prefix = props.documentNamePrefix ?? `Remediation-${Stack.of(this).stackName}-`;
+    const prefix = props.documentNamePrefix ?? defaultPrefix(scope === Stack.of(this) ? this : scope);
     const documents: Record<string, ssm.CfnDocument> = {};
     const names: Record<string, string> = {};
     for (const runbook of props.runbooks) {
@@ -68,12 +81,12 @@ export class RunbookDocuments extends Construct {
           `runbook "${runbook.name}": its document exceeds SSM's 64 KB; move work into smaller steps`,
         );
       }
-      names[runbook.name] = runbookDocumentName(prefix, runbook);
+      names[runbook.name] = runbookDocumentName(prefix, runbook, contentTag(content));
+      // A new name on every change: CloudFormation creates the new document, then deletes the old one.
       documents[runbook.name] = new ssm.CfnDocument(this, runbook.name, {
         name: names[runbook.name],
         documentType: 'Command',
         documentFormat: 'JSON',
-        updateMethod: 'NewVersion',
         content,
       });
     }
@@ -88,6 +101,16 @@ export class RunbookDocuments extends Construct {
       stack.formatArn({ service: 'ssm', resource: 'document', resourceName: name }),
     );
   }
+}
+
+/** `<stack name>-<the owner's path in its stack>-` (the engine's): two engines never share a document name. */
+function defaultPrefix(engine: Construct): string {
+  const stack = Stack.of(engine);
+  const path = engine.node.scopes
+    .slice(engine.node.scopes.indexOf(stack) + 1)
+    .map((scope) => scope.node.id.replace(/[^a-zA-Z0-9_.-]+/g, '-'))
+    .join('-');
+  return `${stack.stackName}-${path}-`;
 }
 
 function readScripts(directory: string, runbook: Runbook): Record<string, string> {

@@ -81,7 +81,7 @@ export function grantDescribeTags(grantee: Grantee): void {
   iam.Grant.addToPrincipal({ grantee, actions: ['ec2:DescribeTags'], resourceArns: ['*'] });
   acknowledgeWildcard(grantee, 'Resource::*', [
     'ec2:DescribeTags supports no resource-level permissions (Service Authorization Reference, Amazon EC2);',
-    'it is read-only and called once per instance per minute at most to check the opt-in tag.',
+    'it is read-only and called once per instance per minute at most to read the opt-in tag and its allow-list tags (AutoRemediation:services, :processes).',
   ]);
 }
 

@@ -3,8 +3,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbFleetGuard } from '../functions/adapters/aws/dynamodb-fleet-guard.ts';
 import { DynamoDbIncidentStore } from '../functions/adapters/aws/dynamodb-incident-store.ts';
 import { DynamoDbKillSwitch } from '../functions/adapters/aws/dynamodb-kill-switch.ts';
-import type { AlarmReader, CommandRunner, InstanceInventory, Pager } from '../functions/core/ports.ts';
-import type { Runbook } from '../functions/core/runbook.ts';
+import type {
+  AlarmReader,
+  CommandRunner,
+  InstanceInventory,
+  OptInReader,
+  Pager,
+} from '../functions/core/ports.ts';
+import { instanceTagKeys, type Runbook } from '../functions/core/runbook.ts';
 import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
 import { createCommandStatusHandler } from '../functions/handlers/command-status-handler.ts';
 import { RunbookCatalog } from '../functions/handlers/runbook-catalog.ts';
@@ -32,11 +38,20 @@ export interface LocalWorld {
   readonly random: () => number;
   /** Seconds between slow checks of escalated and suppressed incidents (hourly when unset). */
   readonly checkSeconds?: number;
+  /**
+   * The tags EC2 would report for an instance (undefined: no such instance). The opt-in tag is
+   * {@link LOCAL_OPT_IN_TAG}; the allow-list tags are those the runbooks' parameters read.
+   * @default - every instance carries the opt-in tag, and no allow-list
+   */
+  readonly instanceTags?: (instanceId: string) => Readonly<Record<string, string>> | undefined;
 }
 
+/** The opt-in tag of the local worlds: the stack's default. */
+export const LOCAL_OPT_IN_TAG = { key: 'AutoRemediation', value: 'enabled' } as const;
+
 /**
- * The product's runtime on this machine: the DynamoDB adapters on DynamoDB Local, every instance
- * opted in, timers delivered to the real timer handler at their (virtual) due time, remediation
+ * The product's runtime on this machine: the DynamoDB adapters on DynamoDB Local, the instances'
+ * tags as the world says (by default every instance opted in), timers delivered to the real timer handler at their (virtual) due time, remediation
  * events on the local bus, and the alarm and command-status handlers routed by the stack's patterns.
  * Timer handler failures are collected (on AWS, SQS would retry them and then dead-letter them).
  */
@@ -52,15 +67,7 @@ export function localRuntime(world: LocalWorld): {
     killSwitch: new DynamoDbKillSwitch(world.client, world.table),
     fleet: new DynamoDbFleetGuard(world.client, world.table),
     inventory: world.inventory,
-    // Every local instance carries the opt-in tag.
-    optIn: {
-      optIn: async (instanceId) => ({
-        instanceId,
-        tagKey: 'AutoRemediation',
-        tagValue: 'enabled',
-        tagged: true,
-      }),
-    },
+    optIn: localOptIn(world),
     commands: world.commands,
     timers: new AgendaTimerQueue(world.scheduler, async (timer) => {
       const { batchItemFailures } = await timerHandler(
@@ -115,4 +122,22 @@ export function localRuntime(world: LocalWorld): {
     return state;
   };
   return { runtime, timerFailures, scheduleResync };
+}
+
+/** The opt-in reader of a local world: its instances' tags, as one DescribeTags call would return them. */
+function localOptIn(world: LocalWorld): OptInReader {
+  const allowLists = instanceTagKeys(world.runbooks);
+  const { key, value } = LOCAL_OPT_IN_TAG;
+  return {
+    optIn: async (instanceId) => {
+      const tags = world.instanceTags ? (world.instanceTags(instanceId) ?? {}) : { [key]: value };
+      return {
+        instanceId,
+        tagKey: key,
+        tagValue: value,
+        tagged: tags[key] === value,
+        tags: Object.fromEntries(Object.entries(tags).filter(([tag]) => allowLists.includes(tag))),
+      };
+    },
+  };
 }

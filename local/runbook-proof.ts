@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { refusedValue, tagList } from '../functions/core/parameter-values.ts';
 import { breaches, DIAGNOSE_ACTION, type Runbook, runbookScripts } from '../functions/core/runbook.ts';
 import { RUNBOOKS_DIR } from '../runbooks/discover.ts';
 import { runbookDocumentContent } from '../runbooks/ssm-document.ts';
@@ -75,7 +76,12 @@ export async function proveRunbook(
     ) {
       return { runbook: runbook.name, held: false, steps };
     }
-    const parameters = { ...defaults(runbook), ...proof.parameters };
+    const resolved = proofParameters(runbook);
+    if ('problem' in resolved) {
+      record({ name: 'parameters', ok: false, detail: resolved.problem });
+      return { runbook: runbook.name, held: false, steps };
+    }
+    const { parameters } = resolved;
     let diagnosed = true;
     if (runbook.diagnose) {
       const diagnosis = await runDocument(
@@ -146,12 +152,24 @@ async function probe(
   return { value, run };
 }
 
-function defaults(runbook: Runbook): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(runbook.parameters).flatMap(([name, spec]) =>
-      spec.default === undefined ? [] : [[name, spec.default]],
-    ),
-  );
+/**
+ * The values the proof runs with, as the decider would resolve them: what the proof says the alarm
+ * supplies, else the default, else (a list allowed by an instance tag) the proof instance's whole
+ * list; each checked like a real one, against the proof instance's tags.
+ */
+function proofParameters(runbook: Runbook): { parameters: Record<string, string> } | { problem: string } {
+  const tags = runbook.proof?.instanceTags ?? {};
+  const parameters: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(runbook.parameters)) {
+    const listed = spec.list && spec.allowedByInstanceTag ? tagList(tags[spec.allowedByInstanceTag]) : [];
+    const value =
+      runbook.proof?.parameters?.[name] ?? spec.default ?? (listed.length > 0 ? listed.join(':') : undefined);
+    if (value === undefined) continue;
+    const refused = refusedValue(name, spec, value, 'the proof', tags);
+    if (refused) return { problem: refused };
+    parameters[name] = value;
+  }
+  return { parameters };
 }
 
 function describe(

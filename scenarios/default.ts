@@ -11,6 +11,12 @@ export default defineScenario({
     'crashes again within the hour, and the same fault on most of the fleet at once.',
   instances: 8,
   speed: 60,
+  // As the platform team tags the fleet: opted in; automation may restart app and end report-worker.
+  instanceTags: {
+    AutoRemediation: 'enabled',
+    'AutoRemediation:services': 'app',
+    'AutoRemediation:processes': 'report-worker',
+  },
   alarms: [
     { runbook: 'disk-full' },
     { runbook: 'service-down' },

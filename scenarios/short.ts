@@ -7,6 +7,8 @@ export default defineScenario({
     'A full disk and a crashed service fixed by automation; a bad deploy escalated once, with the output.',
   instances: 3,
   speed: 120,
+  // Opted in; automation may restart app.
+  instanceTags: { AutoRemediation: 'enabled', 'AutoRemediation:services': 'app' },
   alarms: [{ runbook: 'disk-full' }, { runbook: 'service-down' }],
   faults: [
     {

@@ -1,3 +1,5 @@
+import { quoteUntrusted } from './untrusted-text.ts';
+
 /**
  * What the core knows of a CloudWatch alarm state change, whichever shape AWS sent (single metric,
  * metric math, composite). The handler's schema turns the raw event into this; the core never sees
@@ -77,7 +79,7 @@ export function alarmTarget(alarm: AlarmChange): AlarmTarget {
   if (!INSTANCE_ID.test(instanceId)) {
     return {
       kind: 'none',
-      reason: `the InstanceId dimension ${JSON.stringify(instanceId.slice(0, 40))} is not an EC2 instance id`,
+      reason: `the InstanceId dimension ${quoteUntrusted(instanceId, 40)} is not an EC2 instance id`,
     };
   }
   return { kind: 'instance', instanceId };

@@ -1,5 +1,6 @@
 import type { Effect } from './effects.ts';
 import { remediationEvents } from './events.ts';
+import { unmanagedInstance } from './gates.ts';
 import type { AlarmMemory, Incident, KeyRecord } from './incident.ts';
 import { isIncident } from './incident.ts';
 import type { DecisionInput } from './inputs.ts';
@@ -31,6 +32,11 @@ export type Decision =
       readonly reason: string;
       /** The alarm's latest state, to keep for a key with no incident (a write, but no incident). */
       readonly remember?: AlarmMemory;
+      /**
+       * The alarm would open an incident on an instance without the opt-in tag: not this
+       * deployment's, left alone (nothing written, run or paged); `reason` says why.
+       */
+      readonly unmanaged?: true;
     };
 
 /**
@@ -52,6 +58,10 @@ export function decide(current: KeyRecord | undefined, input: DecisionInput, ctx
     return absorbed(
       `${describe(event)} does not apply to ${state === 'none' ? 'a key with no open incident' : `a ${state} incident`}`,
     );
+  if (transition.opens && (input.kind === 'alarm' || input.kind === 'resync')) {
+    const notOurs = unmanagedInstance(input.target, ctx);
+    if (notOurs) return { changed: false, incident, reason: notOurs, unmanaged: true };
+  }
   const working = (
     incident ? { ...incident, version: incident.version + 1, updatedAt: ctx.now } : undefined
   ) as Incident;

@@ -12,19 +12,38 @@ export type PatternValue = string | number | boolean | null | { readonly [filter
 /** Command invocation statuses after which SSM will not change its mind (API model CommandInvocationStatus). */
 export const FINAL_INVOCATION_STATUSES = ['Success', 'Failed', 'TimedOut', 'Cancelled'] as const;
 
+/**
+ * The accounts and Regions a deployment takes events from: its own, and any it is told to trust. A
+ * bus that other accounts may put events on (an organization's central bus) must not let their alarms
+ * choose what this account runs.
+ */
+export interface PatternOrigin {
+  readonly accounts: readonly string[];
+  readonly regions: readonly string[];
+}
+
+function fromOrigin(origin: PatternOrigin | undefined): EventPattern {
+  return origin ? { account: [...origin.accounts], region: [...origin.regions] } : {};
+}
+
 /** Alarm state changes into ALARM or OK, from any alarm in the account; runbook matching happens in the handler. */
-export function alarmStateChangePattern(): EventPattern {
+export function alarmStateChangePattern(origin?: PatternOrigin): EventPattern {
   return {
     source: ['aws.cloudwatch'],
+    ...fromOrigin(origin),
     'detail-type': ['CloudWatch Alarm State Change'],
     detail: { state: { value: ['ALARM', 'OK'] } },
   };
 }
 
 /** Final statuses of command invocations of this system's own runbook documents. */
-export function commandInvocationPattern(documentNames: readonly string[]): EventPattern {
+export function commandInvocationPattern(
+  documentNames: readonly string[],
+  origin?: PatternOrigin,
+): EventPattern {
   return {
     source: ['aws.ssm'],
+    ...fromOrigin(origin),
     'detail-type': ['EC2 Command Invocation Status-change Notification'],
     detail: { 'document-name': [...documentNames], status: [...FINAL_INVOCATION_STATUSES] },
   };
@@ -35,6 +54,6 @@ export const OPERATOR_EVENT_SOURCE = 'ec2.auto-remediation.operator';
 export const RESYNC_REQUESTED = 'Remediation Resync Requested';
 
 /** An operator's request for a resync now. */
-export function resyncRequestPattern(): EventPattern {
-  return { source: [OPERATOR_EVENT_SOURCE], 'detail-type': [RESYNC_REQUESTED] };
+export function resyncRequestPattern(origin?: PatternOrigin): EventPattern {
+  return { source: [OPERATOR_EVENT_SOURCE], ...fromOrigin(origin), 'detail-type': [RESYNC_REQUESTED] };
 }

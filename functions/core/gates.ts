@@ -1,3 +1,4 @@
+import type { AlarmTarget } from './alarm.ts';
 import type { Incident } from './incident.ts';
 import type { Runbook } from './runbook.ts';
 
@@ -8,13 +9,15 @@ import type { Runbook } from './runbook.ts';
 
 /**
  * The gates that can refuse, in the order they are asked: `kill-switch`, `opt-in`, `breaker`
- * (suppress), `auto-disable` (dry-run), `budget` (page), `lease` and `concurrency` (wait, then page);
- * `cooldown` is asked when an incident opens.
+ * (suppress), `parameter` (page), `auto-disable` (dry-run), `budget` (page), `lease` and
+ * `concurrency` (wait, then page); `parameter` and `cooldown` are also asked when an incident opens.
+ * `parameter` refuses a value the runbook or the instance does not allow (see `refusedValue`).
  */
 export type GateName =
   | 'kill-switch'
   | 'cooldown'
   | 'opt-in'
+  | 'parameter'
   | 'breaker'
   | 'auto-disable'
   | 'budget'
@@ -103,6 +106,11 @@ export interface OptIn {
   readonly tagKey: string;
   readonly tagValue: string;
   readonly tagged: boolean;
+  /**
+   * The instance's allow-list tags that the runbooks' parameters read (`allowedByInstanceTag`), by
+   * key, read in the same call; a tag the instance does not carry is absent. Undefined when not read.
+   */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -117,6 +125,23 @@ export function optInTag(safety: SafetyFacts | undefined, now: number): Refusal 
     reason: `instance ${optIn.instanceId} does not carry the tag ${optIn.tagKey}=${optIn.tagValue}; automation never touches it`,
     at: now,
   };
+}
+
+/**
+ * An alarm that would open an incident on an instance without the opt-in tag is not this
+ * deployment's: returns why it is left alone (no incident, no page, nothing run), or undefined when
+ * it is not (the instance is opted in, its tags were not read, or the deployment pages for such
+ * instances, as a refusal of the opt-in gate). An incident already open when its instance loses the
+ * tag is not concerned: its next attempt is refused by the opt-in gate, and a human paged.
+ */
+export function unmanagedInstance(
+  target: AlarmTarget,
+  ctx: { readonly safety?: SafetyFacts; readonly pageUnmanagedInstances?: boolean },
+): string | undefined {
+  const optIn = ctx.safety?.optIn;
+  if (ctx.pageUnmanagedInstances || target.kind !== 'instance' || !optIn || optIn.tagged) return undefined;
+  if (optIn.instanceId !== target.instanceId) return undefined;
+  return `instance ${optIn.instanceId} does not carry the opt-in tag ${optIn.tagKey}=${optIn.tagValue}: not managed by this deployment, so no incident is opened and nobody is paged`;
 }
 
 /** The kill switch: while paused, nothing runs; the alarm is recorded and paged as "automation paused". */

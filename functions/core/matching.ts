@@ -1,5 +1,5 @@
-import type { AlarmChange } from './alarm.ts';
-import type { Runbook } from './runbook.ts';
+import type { AlarmChange, AlarmMetric } from './alarm.ts';
+import type { MetricMatch, Runbook } from './runbook.ts';
 
 /** Why a runbook was chosen for an alarm, for logs and for `explain`. */
 export interface RunbookMatchResult {
@@ -9,7 +9,8 @@ export interface RunbookMatchResult {
 
 /**
  * Picks the runbook that answers an alarm, or undefined when none does. A runbook that lists
- * `alarmTags` answers only alarms carrying all of them. When several answer, the
+ * `alarmTags` answers only alarms carrying all of them; one whose metric matcher lists `dimensions`
+ * answers no alarm that reads that metric with other values for them (whatever its name). When several answer, the
  * most specific wins, so that adding a broad runbook never steals alarms from a precise one: an exact
  * alarm name, then the glob with the most literal characters, then a namespace + metric match. Ties
  * go to the runbook listed first.
@@ -34,6 +35,12 @@ function scoreRunbook(
 ): { score: number; matchedBy: string } | undefined {
   const required = Object.entries(runbook.match.alarmTags ?? {});
   if (required.some(([tag, value]) => alarm.tags[tag] !== value)) return undefined;
+  const matchers = runbook.match.metrics ?? [];
+  // A metric the runbook names with dimension values is answered only with those values, even by name.
+  const contradicted = alarm.metrics.some((m) =>
+    matchers.some((matcher) => sameMetric(m, matcher) && !carriesDimensions(m, matcher)),
+  );
+  if (contradicted) return undefined;
   let best: { score: number; matchedBy: string } | undefined;
   const consider = (score: number, matchedBy: string) => {
     if (!best || score > best.score) best = { score, matchedBy };
@@ -45,12 +52,26 @@ function scoreRunbook(
       consider(1_000 + pattern.replaceAll('*', '').length, `alarm name pattern "${pattern}"`);
     }
   }
-  for (const metric of runbook.match.metrics ?? []) {
-    if (alarm.metrics.some((m) => m.namespace === metric.namespace && m.metricName === metric.metricName)) {
-      consider(1, `metric ${metric.namespace}/${metric.metricName}`);
+  for (const metric of matchers) {
+    if (alarm.metrics.some((m) => sameMetric(m, metric) && carriesDimensions(m, metric))) {
+      const dimensions = Object.entries(metric.dimensions ?? {});
+      const on = dimensions.map(([name, value]) => `${name}=${value}`).join(', ');
+      // Each required dimension value makes the match more specific.
+      consider(
+        1 + dimensions.length,
+        `metric ${metric.namespace}/${metric.metricName}${on ? ` (${on})` : ''}`,
+      );
     }
   }
   return best;
+}
+
+function sameMetric(metric: AlarmMetric, matcher: MetricMatch): boolean {
+  return metric.namespace === matcher.namespace && metric.metricName === matcher.metricName;
+}
+
+function carriesDimensions(metric: AlarmMetric, matcher: MetricMatch): boolean {
+  return Object.entries(matcher.dimensions ?? {}).every(([name, value]) => metric.dimensions[name] === value);
 }
 
 /** Matches `*` against any run of characters (including none); everything else is literal. */

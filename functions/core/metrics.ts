@@ -23,6 +23,13 @@ export const METRIC = {
   attempts: 'Attempts',
   /** From the incident opening to its verified fix, in milliseconds. */
   timeToRemediate: 'TimeToRemediate',
+  /** An event from an account or Region this deployment does not act for, ignored. */
+  foreignEvents: 'ForeignEventsIgnored',
+  /**
+   * An alarm a runbook answers went to ALARM on an instance without the opt-in tag: not this
+   * deployment's, so no incident and no page (unless `pageUnmanagedInstances`). One per state change event.
+   */
+  unmanagedAlarms: 'UnmanagedInstanceAlarmsIgnored',
 } as const;
 
 /** One data point to publish. */

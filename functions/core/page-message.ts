@@ -138,6 +138,7 @@ function shortReason(incident: Incident): string {
       'kill-switch': 'automation paused',
       cooldown: 'flapping',
       'opt-in': 'instance not opted in',
+      parameter: 'no allowed parameter value',
       breaker: 'fleet breaker open',
       'auto-disable': 'runbook switched to dry-run',
       budget: 'hourly budget spent',

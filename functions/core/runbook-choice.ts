@@ -1,12 +1,16 @@
 import type { AlarmChange } from './alarm.ts';
 import type { Incident } from './incident.ts';
+import { type InstanceTags, refusedValue, tagList } from './parameter-values.ts';
 import type { ChooseContext, Runbook } from './runbook.ts';
-import { patternAccepts } from './runbook-validation.ts';
+import { quoteUntrusted } from './untrusted-text.ts';
 
-/** What the next attempt runs, or why a human must take over instead. */
+/**
+ * What the next attempt runs, or why a human must take over instead (`parameter`: a value the
+ * runbook or the instance does not allow, a refusal of the parameter gate).
+ */
 export type AttemptPlan =
   | { readonly kind: 'run'; readonly action: string; readonly parameters: Readonly<Record<string, string>> }
-  | { readonly kind: 'escalate'; readonly reason: string };
+  | { readonly kind: 'escalate'; readonly reason: string; readonly parameter?: true };
 
 /** The alarm facts a runbook may read: the dimensions of the metrics it reads, and its tags. */
 export function alarmFacts(alarm: AlarmChange): {
@@ -22,11 +26,13 @@ export function alarmFacts(alarm: AlarmChange): {
 
 /**
  * The runbook's parameter values for an alarm: from the alarm where the runbook says so, else the
- * default. A value that does not match its allowedPattern is a reason to page, never to run.
+ * default, else (for a list allowed by an instance tag) the instance's whole list. A value that any
+ * restriction refuses (see {@link refusedValue}) is a reason to page, never to run.
  */
 export function resolveParameters(
   runbook: Runbook,
   facts: { dimensions: Readonly<Record<string, string>>; tags: Readonly<Record<string, string>> },
+  instanceTags?: InstanceTags,
 ): { parameters: Record<string, string> } | { problem: string } {
   const parameters: Record<string, string> = {};
   for (const [name, spec] of Object.entries(runbook.parameters)) {
@@ -36,19 +42,33 @@ export function resolveParameters(
       : source?.tag
         ? facts.tags[source.tag]
         : undefined;
-    const value = fromAlarm ?? spec.default;
-    const where = source?.dimension
+    const alarmSource = source?.dimension
       ? `dimension ${source.dimension}`
       : source?.tag
         ? `tag ${source.tag}`
-        : 'default';
-    if (value === undefined)
-      return { problem: `parameter ${name} has no value: the alarm has no ${where} and there is no default` };
-    if (!patternAccepts(spec.allowedPattern, value)) {
-      return {
-        problem: `parameter ${name} from the alarm's ${where} (${JSON.stringify(value.slice(0, 60))}) does not match ${spec.allowedPattern}`,
-      };
+        : undefined;
+    const instanceList =
+      spec.list && spec.allowedByInstanceTag ? tagList(instanceTags?.[spec.allowedByInstanceTag]) : [];
+    const [value, where] =
+      fromAlarm !== undefined
+        ? [fromAlarm, `the alarm's ${alarmSource}`]
+        : spec.default !== undefined
+          ? [spec.default, 'the default']
+          : instanceList.length > 0
+            ? [instanceList.join(':'), `the instance's tag ${spec.allowedByInstanceTag}`]
+            : [undefined, ''];
+    if (value === undefined) {
+      const missing = [
+        alarmSource ? `the alarm has no ${alarmSource}` : 'it is not taken from the alarm',
+        'there is no default',
+        ...(spec.list && spec.allowedByInstanceTag
+          ? [`the instance lists nothing in its tag ${spec.allowedByInstanceTag}`]
+          : []),
+      ];
+      return { problem: `parameter ${name} has no value: ${missing.join(', ')}` };
     }
+    const refused = refusedValue(name, spec, value, where, instanceTags);
+    if (refused) return { problem: refused };
     parameters[name] = value;
   }
   return { parameters };
@@ -57,9 +77,16 @@ export function resolveParameters(
 /**
  * The plan of attempt `attempt`: the runbook's `choose` when it has one, else the ladder (one action
  * per attempt, the last repeating). Whatever `choose` returns is checked like the author's own
- * values; an error in it pages a human instead of running something unplanned.
+ * values; an error in it pages a human instead of running something unplanned. Every value is
+ * checked again against the instance's allow-lists as they are now: a tag edited since the
+ * incident opened counts.
  */
-export function planAttempt(runbook: Runbook, incident: Incident, attempt: number): AttemptPlan {
+export function planAttempt(
+  runbook: Runbook,
+  incident: Incident,
+  attempt: number,
+  instanceTags?: InstanceTags,
+): AttemptPlan {
   const base = incident.parameters ?? {};
   let choice: { action: string; parameters?: Readonly<Record<string, string>> };
   if (runbook.choose) {
@@ -87,12 +114,14 @@ export function planAttempt(runbook: Runbook, incident: Incident, attempt: numbe
   const parameters = { ...base, ...action.parameters, ...choice.parameters };
   for (const [name, value] of Object.entries(parameters)) {
     const spec = runbook.parameters[name];
-    if (!spec || !patternAccepts(spec.allowedPattern, value)) {
+    if (!spec)
       return {
         kind: 'escalate',
-        reason: `parameter ${name}=${JSON.stringify(value.slice(0, 60))} is not allowed by the runbook`,
+        reason: `parameter ${name}=${quoteUntrusted(value)} is not declared by the runbook`,
+        parameter: true,
       };
-    }
+    const refused = refusedValue(name, spec, value, `attempt ${attempt}'s plan`, instanceTags);
+    if (refused) return { kind: 'escalate', reason: refused, parameter: true };
   }
   return { kind: 'run', action: action.name, parameters };
 }

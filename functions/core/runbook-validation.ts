@@ -1,4 +1,7 @@
+import { patternAccepts, refusedValue } from './parameter-values.ts';
 import type { RunbookDefinition, RunbookParameter } from './runbook.ts';
+
+export { patternAccepts };
 
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const SCRIPT = /^[\w.-]+\.sh$/;
@@ -49,10 +52,9 @@ export function validateRunbook(r: RunbookDefinition): string[] {
       const parameter = parameters[name];
       if (!parameter)
         problems.push(`actions.${action.name}.parameters.${name}: declare "${name}" in parameters first`);
-      else if (!patternAccepts(parameter.allowedPattern, value)) {
-        problems.push(
-          `actions.${action.name}.parameters.${name}: "${value}" does not match its allowedPattern`,
-        );
+      else {
+        const refused = definitionRefusal(name, parameter, value, `action ${action.name}`);
+        if (refused) problems.push(`actions.${action.name}.parameters.${name}: ${refused}`);
       }
     }
   }
@@ -96,6 +98,18 @@ function validateMatch(r: RunbookDefinition): string[] {
       problems.push(
         `match.alarmNames: "${pattern}" would answer every alarm; name the alarms this runbook fixes`,
       );
+    }
+  }
+  for (const [i, metric] of (r.match?.metrics ?? []).entries()) {
+    if (!metric.namespace?.trim() || !metric.metricName?.trim())
+      problems.push(
+        `match.metrics[${i}]: give its namespace and metricName (for example CWAgent / disk_used_percent)`,
+      );
+    for (const [dimension, value] of Object.entries(metric.dimensions ?? {})) {
+      if (!dimension.trim() || typeof value !== 'string' || value === '')
+        problems.push(
+          `match.metrics[${i}].dimensions: "${dimension}" needs a dimension name and a value (for example { path: '/' })`,
+        );
     }
   }
   return problems;
@@ -159,7 +173,59 @@ function validateParameter(name: string, parameter: RunbookParameter): string[] 
       `${field}.fromAlarm: name a dimension ({ dimension: 'ServiceName' }) or a tag ({ tag: 'service' })`,
     );
   }
+  problems.push(...validateRestrictions(field, name, parameter));
   return problems;
+}
+
+/** An EC2 tag key: 1 to 128 letters, digits, spaces or `_ . : / = + - @`, not starting with `aws:`. */
+const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+
+/** The fields that restrict the values a parameter may take, beyond its pattern. */
+function validateRestrictions(field: string, name: string, parameter: RunbookParameter): string[] {
+  const problems: string[] = [];
+  const { allowedValues, allowedByInstanceTag, list, refuse } = parameter;
+  if (list !== undefined && typeof list !== 'boolean') problems.push(`${field}.list: use true or false`);
+  if (refuse !== undefined && typeof refuse !== 'function')
+    problems.push(
+      `${field}.refuse: must be a function of the value, returning why it is refused or undefined`,
+    );
+  if (allowedValues !== undefined) {
+    if (!Array.isArray(allowedValues) || allowedValues.length === 0)
+      problems.push(`${field}.allowedValues: list at least one value, or leave the field out`);
+    else
+      for (const value of allowedValues) {
+        const refused = definitionRefusal(name, parameter, value, 'allowedValues');
+        if (refused) problems.push(`${field}.allowedValues: ${refused}`);
+      }
+  }
+  if (allowedByInstanceTag !== undefined && !TAG_KEY.test(allowedByInstanceTag))
+    problems.push(
+      `${field}.allowedByInstanceTag: "${allowedByInstanceTag}" is not an EC2 tag key: use 1 to 128 letters, digits, spaces or _ . : / = + - @, not starting with aws:`,
+    );
+  if (allowedByInstanceTag !== undefined && !list && !parameter.fromAlarm && parameter.default === undefined)
+    problems.push(
+      `${field}.allowedByInstanceTag: the value must come from somewhere: give fromAlarm or a default, or make it a list (list: true) to take the instance's whole list`,
+    );
+  // A default its pattern refuses is reported with the pattern.
+  if (parameter.default !== undefined && patternAccepts(parameter.allowedPattern ?? '', parameter.default)) {
+    const refused = definitionRefusal(name, parameter, parameter.default, 'the default');
+    if (refused) problems.push(`${field}.default: ${refused}`);
+  }
+  return problems;
+}
+
+/**
+ * Why a value the runbook itself states (a default, an action's value, an allowed value, a proof's)
+ * is refused by its own restrictions; the instance's allow-list is not known until run time.
+ */
+function definitionRefusal(
+  name: string,
+  parameter: RunbookParameter,
+  value: string,
+  where: string,
+): string | undefined {
+  const { allowedByInstanceTag: _instance, ...own } = parameter;
+  return refusedValue(name, own, value, where, undefined);
 }
 
 const COMPARISONS = new Set([
@@ -186,20 +252,22 @@ function validateProof(r: RunbookDefinition): string[] {
   for (const [name, value] of Object.entries(proof.parameters ?? {})) {
     const parameter = r.parameters?.[name];
     if (!parameter) problems.push(`proof.parameters.${name}: declare "${name}" in parameters first`);
-    else if (!patternAccepts(parameter.allowedPattern, value)) {
-      problems.push(`proof.parameters.${name}: "${value}" does not match its allowedPattern`);
+    else {
+      // The proof's instance stands for a real one: its tags must allow what the proof runs.
+      const refused = refusedValue(name, parameter, value, 'the proof', proof.instanceTags ?? {});
+      const tag = parameter.allowedByInstanceTag;
+      const hint =
+        tag && proof.instanceTags?.[tag] === undefined
+          ? `; give the proof's instance the tag as a real one would carry it (proof.instanceTags: { '${tag}': '${value}' })`
+          : '';
+      if (refused) problems.push(`proof.parameters.${name}: ${refused}${hint}`);
     }
   }
-  return problems;
-}
-
-/** Whether a value matches an allowedPattern (false for a pattern that does not compile). */
-export function patternAccepts(pattern: string, value: string): boolean {
-  try {
-    return new RegExp(pattern, 'u').test(value);
-  } catch {
-    return false;
+  for (const [key, value] of Object.entries(proof.instanceTags ?? {})) {
+    if (!TAG_KEY.test(key) || typeof value !== 'string')
+      problems.push(`proof.instanceTags: "${key}" is not an EC2 tag key with a text value`);
   }
+  return problems;
 }
 
 function compiles(pattern: string): boolean {

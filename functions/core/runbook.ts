@@ -84,6 +84,8 @@ export interface RunbookProof {
   readonly alarm: { readonly comparison: ComparisonOperator; readonly threshold: number };
   /** Parameter values the alarm would supply in the proof run. */
   readonly parameters?: Readonly<Record<string, string>>;
+  /** Tags of the proof's sandboxed instance: the allow-lists its parameters need (`allowedByInstanceTag`). */
+  readonly instanceTags?: Readonly<Record<string, string>>;
 }
 
 /** CloudWatch's threshold comparisons. */
@@ -132,7 +134,11 @@ export interface RunbookAction {
   readonly parameters?: Readonly<Record<string, string>>;
 }
 
-/** A document parameter. */
+/**
+ * A document parameter. Whoever can create an alarm, or set one to ALARM, chooses what the alarm
+ * carries: a value from the alarm is checked against every restriction declared here before any
+ * command is sent, and a value one of them refuses pages a human and runs nothing.
+ */
 export interface RunbookParameter {
   readonly description: string;
   /** An anchored regular expression (`^…$`) that every value must match; it must refuse shell metacharacters. */
@@ -140,6 +146,32 @@ export interface RunbookParameter {
   readonly default?: string;
   /** Take the value from the alarm: a dimension of the metric it reads, or one of its tags. */
   readonly fromAlarm?: { readonly dimension: string } | { readonly tag: string };
+  /**
+   * The only values the parameter may take, declared by the runbook (compared exactly). For a `list`
+   * parameter, every item must be one of them.
+   * @default - any value the other restrictions allow
+   */
+  readonly allowedValues?: readonly string[];
+  /**
+   * The key of an instance tag that lists, separated by `:` or `,`, the values automation may use on
+   * that instance (for example `AutoRemediation:services` = `nginx:php-fpm`), compared exactly. An
+   * instance without the tag allows none. For a `list` parameter, every item must be listed, and when
+   * neither the alarm nor a default gives a value, the parameter takes the instance's whole list.
+   * @default - no instance allow-list
+   */
+  readonly allowedByInstanceTag?: string;
+  /**
+   * The value is a list of items separated by `:`; `allowedValues` and `allowedByInstanceTag` check
+   * each item, so that the alarm can narrow what is allowed but never widen it.
+   * @default false
+   */
+  readonly list?: boolean;
+  /**
+   * A check of the runbook's own, after the pattern: returns why a value (for a `list`, an item) is
+   * refused, or undefined when it is not. Pure and quick, like `choose` (the restart runbooks refuse
+   * systemd's special units and the services the instance cannot do without).
+   */
+  readonly refuse?: (value: string) => string | undefined;
 }
 
 /** What `choose` sees. Everything from the alarm is untrusted data. */
@@ -167,7 +199,10 @@ export type Choice =
   | { readonly action: string; readonly parameters?: Readonly<Record<string, string>> }
   | { readonly escalate: string };
 
-/** Alarm matchers; an alarm is answered when a name pattern or a metric matches and every listed tag does. */
+/**
+ * Alarm matchers; an alarm is answered when a name pattern or a metric matches, every listed tag does,
+ * and no metric it reads contradicts the dimension values a metric matcher requires.
+ */
 export interface RunbookMatch {
   /** Alarm names, exact or with `*` as a wildcard (`disk-full-*`, `*-root-volume`). */
   readonly alarmNames?: readonly string[];
@@ -177,10 +212,16 @@ export interface RunbookMatch {
   readonly alarmTags?: Readonly<Record<string, string>>;
 }
 
-/** A metric by namespace and name. */
+/** A metric by namespace and name, and optionally the values of some of its dimensions. */
 export interface MetricMatch {
   readonly namespace: string;
   readonly metricName: string;
+  /**
+   * Dimension values the metric must carry (for example `{ path: '/' }`). They also restrict the name
+   * patterns: an alarm that reads this metric with other values for them is not answered, whatever its name.
+   * @default - any dimensions
+   */
+  readonly dimensions?: Readonly<Record<string, string>>;
 }
 
 /** Exponential backoff with full jitter: the n-th wait is uniform in [0, min(cap, base * 2^(n-1))]. */
@@ -275,4 +316,14 @@ export function runbookScripts(runbook: Runbook): string[] {
   return [
     ...new Set([...runbook.actions.map((a) => a.script), ...(runbook.diagnose ? [runbook.diagnose] : [])]),
   ];
+}
+
+/** The instance tags the runbooks' parameters read (`allowedByInstanceTag`), each once. */
+export function instanceTagKeys(runbooks: readonly Runbook[]): string[] {
+  const keys = runbooks.flatMap((runbook) =>
+    Object.values(runbook.parameters).flatMap((p) =>
+      p.allowedByInstanceTag ? [p.allowedByInstanceTag] : [],
+    ),
+  );
+  return [...new Set(keys)];
 }

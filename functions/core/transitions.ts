@@ -29,6 +29,11 @@ export interface DecisionContext {
   readonly safety?: SafetyFacts;
   /** How often an escalated or suppressed incident asks CloudWatch for its alarm's state (default {@link CHECK_SECONDS}). */
   readonly checkSeconds?: number;
+  /**
+   * Whether an alarm that would open an incident on an instance without the opt-in tag pages (as a
+   * refusal of the opt-in gate) instead of being left alone as not this deployment's. @default false
+   */
+  readonly pageUnmanagedInstances?: boolean;
 }
 
 /** The slow check's default interval: hourly. */
@@ -101,8 +106,11 @@ export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
   if (refusal) return refuse(incident, refusal, ctx);
   const breaker = breakerGate(ctx.safety, ctx.now);
   if (breaker) return suppress(incident, breaker, ctx);
-  const plan = planAttempt(ctx.runbook, incident, number);
-  if (plan.kind === 'escalate') return escalate(incident, plan.reason, ctx);
+  const plan = planAttempt(ctx.runbook, incident, number, ctx.safety?.optIn?.tags);
+  if (plan.kind === 'escalate')
+    return plan.parameter
+      ? refuse(incident, { gate: 'parameter', reason: plan.reason, at: ctx.now }, ctx)
+      : escalate(incident, plan.reason, ctx);
   const disabled = autoDisableGate(ctx.safety, ctx.now);
   if (disabled) return dryRun(withRefusal(incident, disabled), number, plan, ctx);
   if (ctx.runbook.mode === 'dry-run') return dryRun(incident, number, plan, ctx);

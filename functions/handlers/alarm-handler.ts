@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { alarmTarget } from '../core/alarm.ts';
 import { incidentKeyFor } from '../core/identity.ts';
 import { matchRunbook } from '../core/matching.ts';
+import { acceptOrigin } from './middleware/accept-origin.ts';
 import { flushMetrics } from './middleware/flush-metrics.ts';
 import { parseEvent } from './middleware/parse-event.ts';
 import type { Runtime } from './runtime.ts';
@@ -48,6 +49,8 @@ export async function handleAlarm(event: AlarmStateChangeEvent, runtime: Runtime
   logger.appendKeys({ runbook: key.runbook, target: key.target, alarmName: alarm.alarmName });
   logger.info('runbook matched', { matchedBy: match.matchedBy, state: alarm.state, targetKind: target.kind });
   const outcome = await runtime.processor.process(key, match.runbook, { kind: 'alarm', alarm, target });
+  // An instance without the opt-in tag is not this deployment's: ignored (logged and counted), not paged.
+  if (outcome.unmanaged) return { outcome: 'ignored', reason: outcome.reason ?? 'instance not opted in' };
   return {
     outcome: outcome.changed ? 'processed' : 'absorbed',
     ...(outcome.reason ? { reason: outcome.reason } : {}),
@@ -61,5 +64,6 @@ export function createAlarmHandler(runtime: Runtime) {
     .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
     .use(flushMetrics(runtime.metrics))
     .use(parseEvent(alarmStateChangeEvent, runtime.logger))
+    .use(acceptOrigin(runtime.origin, runtime.logger, runtime.metrics))
     .handler((event) => handleAlarm(event as AlarmStateChangeEvent, runtime));
 }

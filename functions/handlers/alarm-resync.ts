@@ -35,8 +35,11 @@ export interface AlarmSeen {
   readonly incidentId?: string;
   /** The incident's status after the resync looked (`remediating`, `escalated`, ...). */
   readonly status?: string;
-  /** What the resync did: opened an incident, made one look again, re-armed its timer, or nothing. */
-  readonly action: 'opened' | 'looked-again' | 'rearmed' | 'in-hand' | 'muted' | 'failed';
+  /**
+   * What the resync did: opened an incident, made one look again, re-armed its timer, or nothing
+   * (`unmanaged`: left alone, its instance does not carry the opt-in tag).
+   */
+  readonly action: 'opened' | 'looked-again' | 'rearmed' | 'in-hand' | 'muted' | 'unmanaged' | 'failed';
 }
 
 /** The outcome of one resync. */
@@ -116,6 +119,7 @@ export class Resync {
       opened: answered.filter((a) => a.action === 'opened').length,
       lookedAgain: answered.filter((a) => a.action === 'looked-again').length,
       rearmed: answered.filter((a) => a.action === 'rearmed').length,
+      unmanaged: answered.filter((a) => a.action === 'unmanaged').length,
       failed: answered.filter((a) => a.action === 'failed').length,
       settled: settled.length,
     });
@@ -244,6 +248,7 @@ export class Resync {
     }
     try {
       const outcome = await processor.process(key, runbook, { kind: 'resync', alarm, target, cause });
+      if (outcome.unmanaged) return { ...seen, action: 'unmanaged' };
       const incident = outcome.incident;
       const about = incident ? { incidentId: incident.id, status: incident.status } : {};
       if (outcome.changed) return { ...seen, ...about, action: outcome.opened ? 'opened' : 'looked-again' };
@@ -297,12 +302,15 @@ function targetOf(key: IncidentKey): AlarmTarget {
 export function reexamination(report: ResyncReport): Reexamination {
   const failed = report.answered.filter((a) => a.action === 'failed').length;
   return {
-    stillInAlarm: report.answered.map(({ alarmName, instanceId, incidentId, status }) => ({
-      alarmName,
-      ...(instanceId ? { instanceId } : {}),
-      ...(incidentId ? { incidentId } : {}),
-      ...(status ? { status } : {}),
-    })),
+    // An alarm on an instance that is not this deployment's is nobody's business here.
+    stillInAlarm: report.answered
+      .filter((a) => a.action !== 'unmanaged')
+      .map(({ alarmName, instanceId, incidentId, status }) => ({
+        alarmName,
+        ...(instanceId ? { instanceId } : {}),
+        ...(incidentId ? { incidentId } : {}),
+        ...(status ? { status } : {}),
+      })),
     ...(failed > 0 ? { failed: `${failed} alarm(s) could not be reconciled` } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { INSTANCE_ID } from '../core/alarm.ts';
 import { FINAL_INVOCATION_STATUSES } from '../core/event-patterns.ts';
 import { keyOfIncidentId } from '../core/identity.ts';
 import type { HandlerResult } from './alarm-handler.ts';
+import { acceptOrigin } from './middleware/accept-origin.ts';
 import { flushMetrics } from './middleware/flush-metrics.ts';
 import { parseEvent } from './middleware/parse-event.ts';
 import type { Runtime } from './runtime.ts';
@@ -76,5 +77,6 @@ export function createCommandStatusHandler(runtime: Runtime) {
     .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
     .use(flushMetrics(runtime.metrics))
     .use(parseEvent(commandInvocationEvent, runtime.logger))
+    .use(acceptOrigin(runtime.origin, runtime.logger, runtime.metrics))
     .handler((event) => handleCommandStatus(event as CommandInvocationEvent, runtime));
 }

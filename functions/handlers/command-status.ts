@@ -1,5 +1,8 @@
+import type { Runbook } from '../core/runbook.ts';
 import { createCommandStatusHandler } from './command-status-handler.ts';
 import { runtimeFromEnv } from './runtime.ts';
 
-/** Lambda entry point; the runtime (SDK clients, adapters) is built once per container. */
-export const handler = createCommandStatusHandler(runtimeFromEnv());
+/** The Lambda handler for the given runbooks (see alarm.ts). */
+export function handlerFor(runbooks: readonly Runbook[]): ReturnType<typeof createCommandStatusHandler> {
+  return createCommandStatusHandler(runtimeFromEnv(runbooks));
+}

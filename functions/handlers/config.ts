@@ -1,4 +1,5 @@
 import { EVENT_LEVELS, type EventLevel } from '../core/effects.ts';
+import type { EventOrigin } from './middleware/accept-origin.ts';
 
 /**
  * The environment contract between the stack and the handlers: the stack sets these variables, the
@@ -18,10 +19,16 @@ export const ENV = {
   /** The tag an instance must carry, and its value, for any runbook to run on it. */
   optInTagKey: 'OPT_IN_TAG_KEY',
   optInTagValue: 'OPT_IN_TAG_VALUE',
+  /** Optional, `true` or `false` (when unset): page for alarms on instances without the opt-in tag. */
+  pageUnmanagedInstances: 'PAGE_UNMANAGED_INSTANCES',
   /** Optional: seconds between slow checks of escalated and suppressed incidents (hourly when unset). */
   checkSeconds: 'CHECK_SECONDS',
   /** Optional: how far in the future an alarm's state time may lie before the event is rejected (300 s when unset). */
   futureToleranceSeconds: 'FUTURE_TOLERANCE_SECONDS',
+  /** Comma-separated: the accounts whose events the handlers act on (the stack's own, and any allowed). */
+  eventAccounts: 'EVENT_ACCOUNTS',
+  /** Comma-separated: the Regions whose events the handlers act on (the stack's own). */
+  eventRegions: 'EVENT_REGIONS',
 } as const;
 
 /** Settings every handler needs. */
@@ -36,10 +43,17 @@ export interface HandlerConfig {
   readonly events?: EventLevel;
   readonly runbookDocuments: Readonly<Record<string, string>>;
   readonly optInTag: { readonly key: string; readonly value: string };
+  /**
+   * Page for an alarm that would open an incident on an instance without the opt-in tag, instead of
+   * leaving it alone (logged and counted); false when unset.
+   */
+  readonly pageUnmanagedInstances?: boolean;
   /** Seconds between slow checks of escalated and suppressed incidents. */
   readonly checkSeconds?: number;
   /** How far in the future (seconds) an alarm's state time may lie before its event is rejected. */
   readonly futureToleranceSeconds?: number;
+  /** The accounts and Regions whose events are acted on; a deployed function always has them. */
+  readonly origin?: EventOrigin;
 }
 
 /** Reads the configuration, failing with the name of the missing variable: a deploy error, not a runtime one. */
@@ -57,6 +71,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerConf
   if (events !== undefined && !EVENT_LEVELS.includes(events as EventLevel)) {
     throw new Error(`${ENV.events} must be one of ${EVENT_LEVELS.join(', ')}, not ${JSON.stringify(events)}`);
   }
+  const pageUnmanaged = env[ENV.pageUnmanagedInstances];
+  if (pageUnmanaged !== undefined && pageUnmanaged !== '' && !['true', 'false'].includes(pageUnmanaged)) {
+    throw new Error(
+      `${ENV.pageUnmanagedInstances} must be true or false, not ${JSON.stringify(pageUnmanaged)}`,
+    );
+  }
   return {
     tableName: required(ENV.tableName),
     timerQueueUrl: required(ENV.timerQueueUrl),
@@ -66,6 +86,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerConf
     ...(events ? { events: events as EventLevel } : {}),
     runbookDocuments: documents as Record<string, string>,
     optInTag: { key: required(ENV.optInTagKey), value: required(ENV.optInTagValue) },
+    ...(pageUnmanaged === 'true' ? { pageUnmanagedInstances: true } : {}),
+    origin: { accounts: list(required(ENV.eventAccounts)), regions: list(required(ENV.eventRegions)) },
     ...seconds(env, ENV.checkSeconds, 'checkSeconds', 60),
     ...seconds(env, ENV.futureToleranceSeconds, 'futureToleranceSeconds', 0),
   };
@@ -86,4 +108,12 @@ function seconds<K extends string>(
       `${name} must be a whole number of seconds, at least ${min}, not ${JSON.stringify(value)}`,
     );
   return { [field]: parsed } as Partial<Record<K, number>>;
+}
+
+/** A comma-separated list, without blanks. */
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }

@@ -5,13 +5,14 @@ import type { Effect, PageEffect, PublishEventEffect, SendCommandEffect } from '
 import { permissiveFacts, type SafetyFacts } from '../core/gates.ts';
 import { type Incident, type IncidentKey, isIncident, isOpen, type KeyRecord } from '../core/incident.ts';
 import type { DecisionInput, TimerMessage } from '../core/inputs.ts';
-import { transitionMetrics } from '../core/metrics.ts';
+import { METRIC, transitionMetrics } from '../core/metrics.ts';
 import {
   ClaimConflictError,
   type Clock,
   CommandOutcomeUnknownError,
   type CommandRunner,
   type EventPublisher,
+  type FleetState,
   IncidentConflictError,
   type IncidentStore,
   type KillSwitch,
@@ -46,6 +47,11 @@ export interface ProcessorPorts {
   readonly logger: Logger;
   /** How often an escalated or suppressed incident asks CloudWatch for its alarm (seconds; default hourly). */
   readonly checkSeconds?: number;
+  /**
+   * Page for an alarm that would open an incident on an instance without the opt-in tag, instead of
+   * leaving it alone (logged and counted as {@link METRIC.unmanagedAlarms}). @default false
+   */
+  readonly pageUnmanagedInstances?: boolean;
 }
 
 /** An input, or a way to make one from the incident as loaded (timers observe the world first). */
@@ -59,6 +65,8 @@ export interface ProcessOutcome {
   readonly reason?: string;
   /** True when this input opened a new incident (a new episode of the key). */
   readonly opened?: boolean;
+  /** True when the alarm was left alone: its instance does not carry the opt-in tag. */
+  readonly unmanaged?: true;
 }
 
 /**
@@ -148,7 +156,9 @@ export class IncidentProcessor {
         random,
         safety,
         checkSeconds: this.ports.checkSeconds,
+        pageUnmanagedInstances: this.ports.pageUnmanagedInstances ?? false,
       });
+      if (!decision.changed && decision.unmanaged) return this.leftAlone(input, loaded, decision.reason);
       if (!decision.changed) {
         if (decision.remember) {
           // No incident, but the alarm's state is kept: an older ALARM delivered later is known stale.
@@ -216,6 +226,23 @@ export class IncidentProcessor {
   }
 
   /**
+   * An alarm on an instance that is not this deployment's: logged with the reason and counted (each
+   * alarm state change once; the resync's looks at an alarm still in ALARM are logged only), never
+   * written, run or paged.
+   */
+  private leftAlone(input: DecisionInput, loaded: Incident | undefined, reason: string): ProcessOutcome {
+    const alarm = input.kind === 'alarm' || input.kind === 'resync' ? input.alarm : undefined;
+    this.ports.logger.info('alarm on an instance without the opt-in tag; left alone', {
+      input: input.kind,
+      alarmName: alarm?.alarmName,
+      reason,
+    });
+    if (input.kind === 'alarm')
+      this.ports.metrics.record({ name: METRIC.unmanagedAlarms, unit: 'Count', value: 1 });
+    return { changed: false, incident: loaded, reason, unmanaged: true };
+  }
+
+  /**
    * Whether deciding `input` reads the gates' state without recording anything for the breaker: an
    * ALARM on an open incident, or a timer. (An ALARM that could open an incident is counted by the
    * breaker whatever becomes of it, so it always takes the full path.)
@@ -262,13 +289,19 @@ export class IncidentProcessor {
     // deciding again.
     const waitingOnLease = current?.status === 'waiting' && current.refusals?.at(-1)?.gate === 'lease';
     const readLease = !firstLook || waitingOnLease;
-    const [paused, optIn, fleet] = await Promise.all([
+    // An opening ALARM counts towards the breaker, but only on an opted-in instance: there the tag is
+    // read first. Elsewhere the reads go together, as reads.
+    const openingAlarm = opening ? alarmInput : undefined;
+    const reading = openingAlarm ? undefined : gates.read(runbook, readLease ? instanceId : undefined);
+    const [paused, optIn, read] = await Promise.all([
       this.ports.killSwitch.pauseFor(runbook.name),
       instanceId ? this.ports.optIn.optIn(instanceId) : undefined,
-      opening && alarmInput
-        ? gates.onOpeningAlarm(runbook, alarmInput)
-        : gates.read(runbook, readLease ? instanceId : undefined),
+      reading,
     ]);
+    // An instance without the opt-in tag stops at the opt-in gate, or is left alone as not this
+    // deployment's: the fleet's limits do not matter, and its alarms never count towards a breaker.
+    if (optIn && !optIn.tagged) return { ...(paused ? { paused } : {}), optIn };
+    const fleet = openingAlarm ? await gates.onOpeningAlarm(runbook, openingAlarm) : (read as FleetState);
     return {
       ...(paused ? { paused } : {}),
       ...(optIn ? { optIn } : {}),

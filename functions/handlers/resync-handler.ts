@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { OPERATOR_EVENT_SOURCE, RESYNC_REQUESTED } from '../core/event-patterns.ts';
 import type { ResyncReport } from './alarm-resync.ts';
+import { foreignOrigin, refuseForeign } from './middleware/accept-origin.ts';
 import { flushMetrics } from './middleware/flush-metrics.ts';
 import type { Runtime } from './runtime.ts';
 import { describeIssues } from './schemas.ts';
@@ -45,6 +46,11 @@ export async function handleResync(event: unknown, runtime: Runtime): Promise<Re
     const reason = `neither a scheduled event nor a resync request: ${describeIssues(request.error)}`;
     logger.error('event rejected', { reason });
     return { outcome: 'rejected', reason };
+  }
+  const foreign = foreignOrigin(event, runtime.origin);
+  if (foreign) {
+    refuseForeign(foreign, logger, runtime.metrics);
+    return { outcome: 'rejected', reason: foreign };
   }
   try {
     if (request.success) {

@@ -2,8 +2,11 @@
 // clients load with the function. See adapters/aws/sdk-modules.ts.
 import '@aws-sdk/client-cloudwatch';
 import '@aws-sdk/client-ec2';
+import type { Runbook } from '../core/runbook.ts';
 import { createResyncHandler } from './resync-handler.ts';
 import { runtimeFromEnv } from './runtime.ts';
 
-/** Lambda entry point; the runtime (SDK clients, adapters) is built once per container. */
-export const handler = createResyncHandler(runtimeFromEnv());
+/** The Lambda handler for the given runbooks (see alarm.ts). */
+export function handlerFor(runbooks: readonly Runbook[]): ReturnType<typeof createResyncHandler> {
+  return createResyncHandler(runtimeFromEnv(runbooks));
+}

@@ -1,4 +1,4 @@
-import type { Runbook } from '../core/runbook.ts';
+import { defineRunbook, type Runbook } from '../core/runbook.ts';
 
 /** The runbooks a deployment answers alarms with, found by name or by their SSM document. */
 export class RunbookCatalog {
@@ -21,4 +21,60 @@ export class RunbookCatalog {
   byDocument(documentName: string): Runbook | undefined {
     return this.byDocumentMap.get(documentName);
   }
+
+  /**
+   * The runbook an incident was opened with, or, when this deployment no longer has it (renamed or
+   * removed since), a stand-in that runs nothing: the incident's next attempt escalates with that
+   * reason instead of stranding the incident. The timers of such incidents are decided with it.
+   */
+  forIncident(name: string): { readonly runbook: Runbook; readonly retired: boolean } | undefined {
+    const runbook = this.byNameMap.get(name);
+    if (runbook) return { runbook, retired: false };
+    // Only a name a runbook could have had: anything else never named an incident of ours.
+    if (!RUNBOOK_NAME.test(name) || name.length > 40) return undefined;
+    try {
+      return { runbook: retiredRunbook(name, this.all), retired: true };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Why a retired runbook's incident is paged. */
+export function retiredReason(name: string, deployed: readonly Runbook[]): string {
+  return (
+    `runbook ${name} is no longer deployed (renamed or removed since this incident opened; this deployment has ` +
+    `${deployed.map((r) => r.name).join(', ') || 'no runbooks'}): nothing more is run, a human takes it from here`
+  );
+}
+
+/** The names `defineRunbook` accepts (lower-case kebab-case, at most 40 characters). */
+const RUNBOOK_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+const retired = new Map<string, Runbook>();
+
+/** A runbook that answers no alarm and escalates every attempt it is asked to plan. */
+function retiredRunbook(name: string, deployed: readonly Runbook[]): Runbook {
+  const known = retired.get(name);
+  if (known) return known;
+  const reason = retiredReason(name, deployed);
+  const runbook = defineRunbook({
+    name,
+    description: `Runbook ${name}, no longer deployed.`,
+    owner: 'unknown (the runbook is no longer deployed)',
+    match: { alarmNames: [`${name}-retired-runbook-matches-nothing`] },
+    remediate: 'retired.sh',
+    choose: () => ({ escalate: reason }),
+    // The most attempts a runbook may have: a failed attempt goes on to plan the next one, which
+    // escalates with the reason above, instead of escalating as "attempts exhausted".
+    maxAttempts: 10,
+    backoff: { baseSeconds: 1, capSeconds: 1 },
+    verifyWindowSeconds: 60,
+    executionTimeoutSeconds: 30,
+    deliveryTimeoutSeconds: 30,
+    breaker: false,
+    autoDisable: false,
+  });
+  retired.set(name, runbook);
+  return runbook;
 }

@@ -6,7 +6,6 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { runbooks as registry } from '../../runbooks/index.ts';
 import { CloudWatchAlarmReader } from '../adapters/aws/cloudwatch-alarm-reader.ts';
 import { DynamoDbFleetGuard } from '../adapters/aws/dynamodb-fleet-guard.ts';
 import { DynamoDbIncidentStore } from '../adapters/aws/dynamodb-incident-store.ts';
@@ -29,11 +28,12 @@ import type {
   MetricsSink,
   TimerQueue,
 } from '../core/ports.ts';
-import type { Runbook } from '../core/runbook.ts';
+import { instanceTagKeys, type Runbook } from '../core/runbook.ts';
 import { Resync, reexamination } from './alarm-resync.ts';
 import { configFromEnv, type HandlerConfig } from './config.ts';
 import { FleetGates } from './fleet-gates.ts';
 import { IncidentProcessor, type ProcessorPorts } from './incident-processor.ts';
+import type { EventOrigin } from './middleware/accept-origin.ts';
 import { RunbookCatalog } from './runbook-catalog.ts';
 
 /** Everything a handler uses, built once per container. */
@@ -54,6 +54,8 @@ export interface Runtime {
   readonly resync: Resync;
   /** How far in the future (seconds) an alarm's state time may lie; five minutes when unset. */
   readonly futureToleranceSeconds?: number;
+  /** The accounts and Regions whose events are acted on; every origin when unset (tests, local). */
+  readonly origin?: EventOrigin;
 }
 
 /** SDK clients; tests and the local runtime pass their own. */
@@ -70,7 +72,8 @@ export interface AwsClients {
 /** Overrides for tests and for the local runtime. */
 export interface RuntimeOptions {
   readonly clients?: Partial<AwsClients>;
-  readonly runbooks?: readonly Runbook[];
+  /** The runbooks this deployment answers alarms with (the stack bundles exactly those it deploys). */
+  readonly runbooks: readonly Runbook[];
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly logger?: Logger;
@@ -79,7 +82,8 @@ export interface RuntimeOptions {
 }
 
 /** The runtime on AWS: SDK v3 clients behind the ports. */
-export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions = {}): Runtime {
+export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions): Runtime {
+  const runbooks = options.runbooks;
   const clients = options.clients ?? {};
   const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
   const ec2 = clients.ec2 ?? defaultEc2Client;
@@ -88,7 +92,7 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions 
     store: new DynamoDbIncidentStore(dynamodb, config.tableName),
     killSwitch: new DynamoDbKillSwitch(dynamodb, config.tableName),
     fleet: new DynamoDbFleetGuard(dynamodb, config.tableName),
-    optIn: new Ec2OptInReader(ec2, config.optInTag),
+    optIn: new Ec2OptInReader(ec2, { ...config.optInTag, allowLists: instanceTagKeys(runbooks) }),
     inventory: new Ec2InstanceInventory(ec2),
     commands: new SsmCommandRunner(clients.ssm ?? new SSMClient({}), {
       documents: config.runbookDocuments,
@@ -111,11 +115,13 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions 
     random: options.random ?? Math.random,
     logger,
     metrics: options.metrics ?? new PowertoolsMetrics(),
-    runbooks: new RunbookCatalog(options.runbooks ?? registry, config.runbookDocuments),
+    runbooks: new RunbookCatalog(runbooks, config.runbookDocuments),
     ...(config.checkSeconds ? { checkSeconds: config.checkSeconds } : {}),
+    ...(config.pageUnmanagedInstances ? { pageUnmanagedInstances: true } : {}),
     ...(config.futureToleranceSeconds === undefined
       ? {}
       : { futureToleranceSeconds: config.futureToleranceSeconds }),
+    ...(config.origin ? { origin: config.origin } : {}),
   });
 }
 
@@ -126,6 +132,7 @@ export interface RuntimePorts extends Omit<ProcessorPorts, 'gates'> {
   readonly alarms: AlarmReader;
   readonly runbooks: RunbookCatalog;
   readonly futureToleranceSeconds?: number;
+  readonly origin?: EventOrigin;
 }
 
 /** A runtime from its ports: the AWS runtime and the local one differ only in these. */
@@ -150,10 +157,11 @@ export function assembleRuntime(ports: RuntimePorts): Runtime {
     ...(ports.futureToleranceSeconds === undefined
       ? {}
       : { futureToleranceSeconds: ports.futureToleranceSeconds }),
+    ...(ports.origin ? { origin: ports.origin } : {}),
   };
 }
 
 /** The runtime of a deployed function, configured by the stack's environment variables. */
-export function runtimeFromEnv(): Runtime {
-  return createAwsRuntime(configFromEnv());
+export function runtimeFromEnv(runbooks: readonly Runbook[]): Runtime {
+  return createAwsRuntime(configFromEnv(), { runbooks });
 }

@@ -48,16 +48,31 @@ async function handleRecord(record: SQSRecord, runtime: Runtime): Promise<void> 
     await runtime.timers.schedule(timer, now);
     return;
   }
-  const runbookName = timer.kind === 'breaker' ? timer.runbook : timer.key.runbook;
-  const runbook = runtime.runbooks.byName(runbookName);
-  if (!runbook) {
-    logger.error('timer for a runbook this deployment does not have; dropped', { runbook: runbookName });
-    return;
-  }
   if (timer.kind === 'breaker') {
+    const runbook = runtime.runbooks.byName(timer.runbook);
+    if (!runbook) {
+      // Its suppressed incidents were named in the breaker's page; their own checks go on.
+      logger.warn('breaker timer of a runbook this deployment no longer has; dropped', {
+        runbook: timer.runbook,
+      });
+      return;
+    }
     const outcome = await runtime.gates.onBreakerTimer(runbook, timer);
     logger.info('breaker timer', { runbook: runbook.name, outcome });
     return;
+  }
+  const found = runtime.runbooks.forIncident(timer.key.runbook);
+  if (!found) {
+    logger.error('timer rejected: it names no runbook a deployment could have', {
+      runbook: timer.key.runbook.slice(0, 64),
+    });
+    return;
+  }
+  const { runbook, retired } = found;
+  if (retired) {
+    logger.warn('timer of an incident whose runbook is no longer deployed; its next step pages', {
+      runbook: runbook.name,
+    });
   }
   const outcome = await runtime.processor.process(timer.key, runbook, (current) =>
     observe(isIncident(current) ? current : undefined, timer, runtime),

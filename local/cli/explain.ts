@@ -14,9 +14,15 @@ export interface Explanation {
 /**
  * Explains, with no AWS, what the system would do with an event: which runbook answers, which
  * instance, what it would run with which parameters, which checks apply, and the decider's own
- * decision for a first delivery.
+ * decision for a first delivery, on an opted-in instance carrying `instanceTags` (the allow-lists the
+ * runbooks' parameters read; none when not given).
  */
-export function explainEvent(event: unknown, runbooks: readonly Runbook[]): Explanation {
+export function explainEvent(
+  event: unknown,
+  runbooks: readonly Runbook[],
+  options: { readonly instanceTags?: Readonly<Record<string, string>> } = {},
+): Explanation {
+  const instanceTags = options.instanceTags ?? {};
   const lines: string[] = [];
   const detailType = (event as Record<string, unknown> | null)?.['detail-type'];
   const parsed = alarmStateChangeEvent.safeParse(event);
@@ -50,7 +56,11 @@ export function explainEvent(event: unknown, runbooks: readonly Runbook[]): Expl
   lines.push(
     `Target:     ${target.kind === 'instance' ? `instance ${target.instanceId}` : `none: ${target.reason}`}`,
   );
-  const resolved = resolveParameters(runbook, alarmFacts(alarm));
+  const resolved = resolveParameters(runbook, alarmFacts(alarm), instanceTags);
+  const tagged = Object.entries(instanceTags);
+  lines.push(
+    `Instance tags: ${tagged.length > 0 ? tagged.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : 'none given (--instance-tag KEY=VALUE)'}`,
+  );
   lines.push(
     `Parameters: ${'problem' in resolved ? `refused: ${resolved.problem}` : formatParameters(resolved.parameters)}`,
   );
@@ -60,17 +70,32 @@ export function explainEvent(event: unknown, runbooks: readonly Runbook[]): Expl
     check(!alarm.mutedBy, alarm.mutedBy ? `muted by ${alarm.mutedBy}: no remediation, no page` : 'not muted'),
   );
   lines.push(check(target.kind === 'instance', 'names exactly one instance, with a valid instance id'));
-  lines.push(check(!('problem' in resolved), 'every parameter value matches its allowedPattern'));
+  lines.push(
+    check(
+      !('problem' in resolved),
+      "every parameter value is allowed: its pattern, the runbook's values, the instance's allow-list tags",
+    ),
+  );
   lines.push(`  •  the instance must carry the opt-in tag: IAM refuses SendCommand otherwise`);
   lines.push(
     `  •  mode ${runbook.mode}${runbook.mode === 'dry-run' ? ': the decision is recorded, nothing runs' : ''}`,
   );
   if (alarm.mutedBy && alarm.state === 'ALARM') return { lines, wouldRun: false };
 
+  const optIn =
+    target.kind === 'instance'
+      ? {
+          instanceId: target.instanceId,
+          tagKey: 'AutoRemediation',
+          tagValue: 'enabled',
+          tagged: true,
+          tags: instanceTags,
+        }
+      : undefined;
   const decision = decide(
     undefined,
     { kind: 'alarm', alarm, target },
-    { runbook, now: alarm.stateAt, random: 0.5 },
+    { runbook, now: alarm.stateAt, random: 0.5, ...(optIn ? { safety: { optIn } } : {}) },
   );
   lines.push('', 'Decision for a first delivery (the decider itself, no AWS):');
   if (!decision.changed) {

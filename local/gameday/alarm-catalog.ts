@@ -46,8 +46,8 @@ const CATALOG: Readonly<Record<string, MetricIdentity>> = {
   'runaway-cpu': {
     namespace: 'AWS/EC2',
     metricName: 'CPUUtilization',
+    // No runaway-process tag: what may be ended is the instance's AutoRemediation:processes list.
     dimensions: (i) => ({ InstanceId: i.instanceId }),
-    tags: { 'runaway-process': 'report-worker' },
     treatMissingData: 'missing',
   },
   'time-drift': {

@@ -7,8 +7,20 @@ export interface FleetInstance {
   readonly availabilityZone: string;
   readonly instanceType: string;
   readonly imageId: string;
+  /** Its EC2 tags: the opt-in tag, and the allow-lists of what automation may restart or end there. */
+  readonly tags: Readonly<Record<string, string>>;
   readonly sandbox: Sandbox;
 }
+
+/**
+ * The tags a platform team puts on each game-day instance: opted in, the service `app` may be
+ * restarted (service-down, memory-leak), and the process `report-worker` ended (runaway-cpu).
+ */
+export const GAME_DAY_INSTANCE_TAGS: Readonly<Record<string, string>> = {
+  AutoRemediation: 'enabled',
+  'AutoRemediation:services': 'app',
+  'AutoRemediation:processes': 'report-worker',
+};
 
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
@@ -18,10 +30,13 @@ export function gameDayInstanceId(n: number): string {
 }
 
 /**
- * Starts `count` sandboxed instances, `web-1` to `web-N`, spread over three zones, all of one type
- * and AMI (as an Auto Scaling group would launch them).
+ * Starts `count` sandboxed instances, `web-1` to `web-N`, spread over three zones, all of one type,
+ * AMI and tags (as an Auto Scaling group would launch them).
  */
-export async function createFleet(count: number): Promise<FleetInstance[]> {
+export async function createFleet(
+  count: number,
+  tags: Readonly<Record<string, string>> = GAME_DAY_INSTANCE_TAGS,
+): Promise<FleetInstance[]> {
   const created = await Promise.allSettled(
     Array.from({ length: count }, (_, i) => createSandbox({ name: `gameday-web-${i + 1}`, diskSizeMiB: 64 })),
   );
@@ -36,6 +51,7 @@ export async function createFleet(count: number): Promise<FleetInstance[]> {
     availabilityZone: ZONES[i % ZONES.length] as string,
     instanceType: 'm6i.large',
     imageId: 'ami-0abcdef0000000001',
+    tags: { Name: `web-${i + 1}`, ...tags },
     sandbox: (c as PromiseFulfilledResult<Sandbox>).value,
   }));
 }

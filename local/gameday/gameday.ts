@@ -77,7 +77,7 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
   try {
     const client = localDynamoDbClient(dynamo.endpoint);
     await createIncidentTable(client, TABLE);
-    fleet = await createFleet(size);
+    fleet = await createFleet(size, scenario.instanceTags);
     output.note(`${fleet.length} sandboxed instances up; DynamoDB Local on ${dynamo.endpoint}`);
     await setUp(scenario, fleet);
     await warmUp(client);
@@ -115,9 +115,10 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
               availabilityZone: i.availabilityZone,
               instanceType: i.instanceType,
               imageId: i.imageId,
-              tags: { Name: i.name, AutoRemediation: 'enabled', Service: 'web' },
+              tags: { ...i.tags, Service: 'web' },
             })),
       },
+      instanceTags: (id) => fleet.find((i) => i.instanceId === id)?.tags,
       runbooks,
       documents,
       random: Math.random,

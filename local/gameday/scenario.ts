@@ -13,6 +13,11 @@ export interface ScenarioDefinition {
   readonly instances?: number;
   /** Virtual seconds per real second, unless `--speed` says otherwise. @default 60 */
   readonly speed?: number;
+  /**
+   * The tags every instance carries: the opt-in tag and the allow-lists the runbooks read.
+   * @default GAME_DAY_INSTANCE_TAGS (opted in; `app` may be restarted, `report-worker` ended)
+   */
+  readonly instanceTags?: Readonly<Record<string, string>>;
   /** One alarm per runbook named here on every instance, as a platform team would create them. */
   readonly alarms: readonly ScenarioAlarm[];
   readonly faults: readonly ScenarioFault[];

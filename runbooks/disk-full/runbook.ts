@@ -8,7 +8,9 @@ export default defineRunbook({
   owner: 'platform-team',
   match: {
     alarmNames: ['disk-full-*', '*-root-volume-full'],
-    metrics: [{ namespace: 'CWAgent', metricName: 'disk_used_percent' }],
+    // The script cleans the root volume: an alarm on another mount (/data) is not this runbook's,
+    // whatever its name.
+    metrics: [{ namespace: 'CWAgent', metricName: 'disk_used_percent', dimensions: { path: '/' } }],
   },
   diagnose: 'diagnose.sh',
   remediate: 'remediate.sh',
@@ -19,7 +21,9 @@ export default defineRunbook({
   deliveryTimeoutSeconds: 300,
   notes:
     'If the volume is still full, something is writing live data: run `du -xh / | sort -h | tail -20`, ' +
-    'find the writer, and grow the volume or move the data. The runbook never deletes live logs or data.',
+    'find the writer, and grow the volume or move the data. The runbook never deletes live logs or data. It answers ' +
+    'disk_used_percent on the root mount only (dimension path=/): an alarm on another mount is not matched, and pages ' +
+    'nobody through this system.',
   proof: {
     fault: 'fault.sh',
     probe: 'probe.sh',

@@ -33,7 +33,7 @@ for dir in /var/cache/*; do candidates+=("$dir"); done
 echo "inode-exhaustion: / is at $(inodes_used)% of its inodes; files (and directories) in each cleanable place:"
 culprit='' most=0
 for dir in "${candidates[@]}"; do
-  [ -d "$dir" ] && [ ! -L "$dir" ] || continue
+  if [ ! -d "$dir" ] || [ -L "$dir" ]; then continue; fi
   if [ "$(stat -c %d "$dir")" != "$root_device" ]; then
     echo "  $(printf '%9s' '-')  ${dir} (another file system: not counted)"
     continue

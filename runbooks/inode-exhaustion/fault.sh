@@ -13,7 +13,7 @@ chmod 1733 "$sessions"
 seq -f '/tmp/report-export/chunk-%04g.csv' 1 50 | xargs touch -d '2 hours ago'
 seq -f "${sessions}/sess_fresh%04g" 1 30 | xargs touch
 touch -d '2 hours ago' "${sessions}/sess_open"
-setsid bash -c 'exec 3<"$1"; exec sleep 600' _ "${sessions}/sess_open" >/dev/null 2>&1 </dev/null &
+setsid sleep 600 3<"${sessions}/sess_open" >/dev/null 2>&1 </dev/null &
 batch=0
 while [ "$(inodes_used)" -lt 95 ] && [ "$batch" -lt 100 ]; do
   batch=$((batch + 1))

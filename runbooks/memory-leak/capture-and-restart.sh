@@ -6,7 +6,8 @@
 # Parameter: SSM_service, the systemd unit (myapp or myapp.service); where systemd does not run, the
 # name the service manager knows (svc). By hand: SSM_service=myapp bash capture-and-restart.sh
 # Exit: 0 restarted (evidence saved, or printed when the disk had no room); 1 it did not come back up,
-# or the restart could not be recorded; 2 invalid name; 3 refused, the restart limit is reached;
+# or the restart could not be recorded; 2 invalid name, or a special unit or critical service
+# (refused); 3 refused, the restart limit is reached;
 # 4 no such service, or masked.
 set -uo pipefail
 export LC_ALL=C
@@ -25,6 +26,25 @@ if [[ ! $service =~ ^[A-Za-z0-9][A-Za-z0-9@._-]{0,63}$ ]]; then
   echo "${RUNBOOK}: invalid service name '${service}': set SSM_service to a unit name such as myapp" >&2
   exit 2
 fi
+# Services only, and none the instance or automation cannot do without: the rule the runbook's
+# definition applies before sending the command (runbooks/shared/service-restart.ts), again here,
+# since this script also runs by hand. `systemctl restart reboot.target` would reboot.
+case $service in
+  *.socket | *.device | *.mount | *.automount | *.swap | *.target | *.path | *.timer | *.slice | *.scope)
+    echo "${RUNBOOK}: refusing '${service}': a systemd ${service##*.} unit, not a service; automation restarts services only" >&2
+    exit 2
+    ;;
+esac
+case ${service%.service} in
+  init | dbus | emergency | rescue | reboot | poweroff | halt | kexec | shutdown | network | networking | \
+    NetworkManager | auditd | polkit | amazon-ssm-agent | snap.amazon-ssm-agent.amazon-ssm-agent | \
+    cloud-init | cloud-init-local | cloud-config | cloud-final | console-getty | \
+    systemd-* | dbus-* | user@* | user-runtime-dir@* | getty@* | serial-getty@* | container-getty@* | \
+    autovt@* | initrd-* | dracut-* | plymouth-*)
+    echo "${RUNBOOK}: refusing '${service}': the instance or automation cannot do without it; restart it by hand if you must" >&2
+    exit 2
+    ;;
+esac
 if [ -d /run/systemd/system ]; then manager=systemd; else manager=svc; fi
 
 # The service's state: active, activating, inactive, failed... or not-found, masked, load-<state>.

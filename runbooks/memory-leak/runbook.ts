@@ -29,7 +29,9 @@ export default defineRunbook({
   cooldownSeconds: 3600,
   notes:
     'The alarm must be on CWAgent procstat_memory_rss (bytes: 100 MiB is 104857600) with an exe dimension that is the ' +
-    'unit name (procstat "exe": "myapp" for myapp.service); alarms on pattern or pid_file page at once. A restart only ' +
+    'unit name (procstat "exe": "myapp" for myapp.service); alarms on pattern or pid_file page at once. Only a ' +
+    'service the instance lists in its tag AutoRemediation:services is restarted, never a systemd special unit or a ' +
+    'critical service (as for service-down); any other value pages at once, nothing restarted. A restart only ' +
     'buys time: the leak comes back. Each run saved /var/log/ec2-remediation/memory-leak-<service>-<UTC time>.txt ' +
     '(its path is in the output): compare VmRSS/VmHWM and smaps_rollup (Anonymous: the heap; RssFile/Shmem: not a ' +
     'leak) across files and with the RSS graph to get the growth rate, and hand them to the service owners. For a JVM ' +
@@ -42,5 +44,6 @@ export default defineRunbook({
     // The probe reports MiB; the real alarm is the same condition in bytes (GreaterThanThreshold 104857600).
     alarm: { comparison: 'GreaterThanThreshold', threshold: 100 },
     parameters: { service: 'app' },
+    instanceTags: { 'AutoRemediation:services': 'app' },
   },
 });

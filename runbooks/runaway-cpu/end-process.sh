@@ -99,10 +99,10 @@ argv0_name() {
   echo "${argv0:-/}" # '/' is never on an allow-list; an empty key is no array subscript
 }
 start_time() { # field 22 of /proc/PID/stat: tells our process from a later one that got its pid
-  local stat
+  local stat fields
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  set -- ${stat##*) }
-  [ "$1" != Z ] && echo "${20}"
+  read -r -a fields <<<"${stat##*) }" # fields from 3 (state) on, split on purpose
+  [ "${fields[0]}" != Z ] && echo "${fields[19]}"
 }
 alive() { [ "$(start_time "$1")" = "$2" ]; }
 describe() {

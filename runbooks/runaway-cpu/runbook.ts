@@ -2,13 +2,13 @@ import { defineRunbook } from '../../functions/core/runbook.ts';
 
 /**
  * A runaway process eats CPU: end only the process(es) that the rule names (above a CPU threshold
- * over a short sample, a name on the alarm's allow-list, never a protected process), by SIGTERM then
- * SIGKILL. Nothing matched the rule: exit non-zero, and a human is paged.
+ * over a short sample, a name on the instance's allow-list, never a protected process), by SIGTERM
+ * then SIGKILL. Nothing matched the rule: exit non-zero, and a human is paged.
  */
 export default defineRunbook({
   name: 'runaway-cpu',
   description:
-    "Ends a runaway process that holds a CPU core, only when its name is on the alarm's allow-list and it is not a protected process.",
+    "Ends a runaway process that holds a CPU core, only when its name is on the instance's allow-list and it is not a protected process.",
   owner: 'platform-team',
   // By name only: matching every AWS/EC2 CPUUtilization alarm would page for each untagged CPU alarm
   // an account already routes elsewhere.
@@ -19,8 +19,12 @@ export default defineRunbook({
     processPattern: {
       description:
         "Allow-list of process names that may be ended, separated by ':' (for example report-worker:php-fpm); " +
-        'each is compared exactly with the command name (first 15 characters) or the base name of argv[0].',
+        'each is compared exactly with the command name (first 15 characters) or the base name of argv[0]. ' +
+        "The instance's AutoRemediation:processes tag lists the names; the alarm's runaway-process tag may narrow it.",
       allowedPattern: '^[A-Za-z0-9._-]{1,32}(:[A-Za-z0-9._-]{1,32}){0,9}$',
+      list: true,
+      // The instance declares what may be ended; an alarm (anyone who can create one) may only narrow it.
+      allowedByInstanceTag: 'AutoRemediation:processes',
       fromAlarm: { tag: 'runaway-process' },
     },
     cpuPercent: {
@@ -38,9 +42,12 @@ export default defineRunbook({
   deliveryTimeoutSeconds: 120,
   cooldownSeconds: 3600,
   notes:
-    'Only alarms tagged runaway-process=<name>[:<name>...] are remediated; an untagged CPU alarm pages at once, nothing ended. ' +
+    'Only processes the instance lists in its tag AutoRemediation:processes (<name>[:<name>...]) are ended; an alarm ' +
+    'tag runaway-process=<name>[:<name>...] may narrow the list to some of them, and a name the instance does not list ' +
+    'pages at once, nothing ended; an instance without the tag is never acted on. ' +
     'If nothing matched the rule, read the diagnose output: the busiest process may not be on the allow-list (add it to the ' +
-    'tag only if ending it is always safe), the load may be many small processes (a fork storm, a cron pile-up), or steal ' +
+    "instance's tag only if ending it is always safe), " +
+    'the load may be many small processes (a fork storm, a cron pile-up), or steal ' +
     'time (a T instance out of CPU credits: see CPUCreditBalance; a noisy neighbour). If it came back after being ended, ' +
     'its supervisor restarted it: find why it spins (py-spy/jstack/perf top on the new pid, its logs) before ending it again.',
   proof: {
@@ -51,5 +58,6 @@ export default defineRunbook({
     // rule's threshold to what it can rely on. The rule is the same; production keeps cpuPercent 80.
     alarm: { comparison: 'GreaterThanThreshold', threshold: 40 },
     parameters: { processPattern: 'report-worker', cpuPercent: '30' },
+    instanceTags: { 'AutoRemediation:processes': 'report-worker' },
   },
 });

@@ -30,7 +30,11 @@ export default defineRunbook({
   notes:
     'The alarm must be on CWAgent procstat_lookup_pid_count with an exe dimension that is the unit name ' +
     '(procstat "exe": "nginx" for nginx.service; LessThanThreshold 1, missing data breaching). Alarms on pattern or ' +
-    'pid_file carry no exe and page at once, nothing restarted. restart.sh allows 3 automated restarts of a service per ' +
+    'pid_file carry no exe and page at once, nothing restarted. Only a service the instance lists in its tag ' +
+    'AutoRemediation:services (for example nginx:php-fpm, as the exe dimension names it) is restarted, and never a ' +
+    'systemd special unit (target, mount, slice, socket...) or a service the instance cannot do without (systemd-*, ' +
+    'dbus, networking, the SSM Agent...): any other value pages at once, nothing restarted; add the service to the ' +
+    'tag only if restarting it is always safe. restart.sh allows 3 automated restarts of a service per ' +
     'rolling hour (counted in /var/lib/ec2-remediation/restarts/<service>, shared with memory-leak); the 4th is refused ' +
     '(exit 3) so automation never drives a restart loop. Do not raise the limit or delete the ledger to get past it: ' +
     'find why it dies. Read the diagnose output, then journalctl -u <service> -n 200 (the exit status and Result= in ' +
@@ -41,5 +45,6 @@ export default defineRunbook({
     probe: 'probe.sh',
     alarm: { comparison: 'LessThanThreshold', threshold: 1 },
     parameters: { service: 'app' },
+    instanceTags: { 'AutoRemediation:services': 'app' },
   },
 });

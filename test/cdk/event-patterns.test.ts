@@ -34,10 +34,14 @@ function alarmConfigurationChange(): SampleEvent {
 describe('EventBridge rules against AWS sample events', () => {
   let alarmRule: EventPatternInput;
   let commandRule: EventPatternInput;
+  let resyncRule: EventPatternInput;
   let ourDocument: string;
 
   beforeAll(() => {
-    const { stack, template } = synthesize();
+    // Deployed in the account and Region of AWS's samples (they all come from 123456789012, us-east-1).
+    const { stack, template } = synthesize({ env: { account: '123456789012', region: 'us-east-1' } });
+    resyncRule = resourceOf(template, 'AWS::Events::Rule', 'RemediationRulesResyncRequest')[1].Properties
+      .EventPattern as EventPatternInput;
     alarmRule = resourceOf(template, 'AWS::Events::Rule', 'RemediationRulesAlarmStateChange')[1].Properties
       .EventPattern as EventPatternInput;
     commandRule = resourceOf(template, 'AWS::Events::Rule', 'RemediationRulesCommandInvocationStatus')[1]
@@ -124,6 +128,55 @@ describe('EventBridge rules against AWS sample events', () => {
     it('ignores alarm events', () => {
       for (const file of alarmStateSamples)
         expect(matchesPattern(commandRule, sample(file)), file).toBe(false);
+    });
+  });
+
+  describe('origin', () => {
+    const ours = () => ({
+      alarm: sample('cloudwatch-alarm-state-change.single-metric.json'),
+      command: {
+        ...sample('ssm-command-invocation-status-change.json'),
+        detail: {
+          ...sample('ssm-command-invocation-status-change.json').detail,
+          'document-name': ourDocument,
+        },
+      },
+      resync: {
+        ...sample('cloudwatch-alarm-state-change.single-metric.json'),
+        source: 'ec2.auto-remediation.operator',
+        'detail-type': 'Remediation Resync Requested',
+        detail: { cause: 'resumed' },
+      },
+    });
+    const rules = () => ({ alarm: alarmRule, command: commandRule, resync: resyncRule });
+
+    it.each(['alarm', 'command', 'resync'] as const)(
+      'routes a %s event from this account and Region',
+      (kind) => {
+        expect(matchesPattern(rules()[kind], ours()[kind])).toBe(true);
+      },
+    );
+
+    it.each(['alarm', 'command', 'resync'] as const)('ignores a %s event from another account', (kind) => {
+      expect(matchesPattern(rules()[kind], { ...ours()[kind], account: '210987654321' })).toBe(false);
+    });
+
+    it.each(['alarm', 'command', 'resync'] as const)('ignores a %s event from another Region', (kind) => {
+      expect(matchesPattern(rules()[kind], { ...ours()[kind], region: 'eu-west-1' })).toBe(false);
+    });
+
+    it('routes the accounts it is told to trust, and still only this Region', () => {
+      const { template } = synthesize({
+        env: { account: '123456789012', region: 'us-east-1' },
+        trustedEventAccounts: ['210987654321'],
+      });
+      const rule = resourceOf(template, 'AWS::Events::Rule', 'RemediationRulesAlarmStateChange')[1].Properties
+        .EventPattern as EventPatternInput;
+      expect(matchesPattern(rule, { ...ours().alarm, account: '210987654321' })).toBe(true);
+      expect(matchesPattern(rule, { ...ours().alarm, account: '333333333333' })).toBe(false);
+      expect(matchesPattern(rule, { ...ours().alarm, account: '210987654321', region: 'eu-west-1' })).toBe(
+        false,
+      );
     });
   });
 });

@@ -14,6 +14,8 @@ import { RemediationStack } from '../../lib/remediation-stack.ts';
 import { type CfnResource, render, resourceOf, synthesize, testApp } from './synthesize.ts';
 
 const STACK_NAME = 'Ec2AutoRemediation';
+/** The stack's name and the engine's id: what the alarm and dashboard names start with. */
+const PREFIX = `${STACK_NAME}-Remediation`;
 const OWN_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:oncall';
 
 type Alarm = [string, CfnResource];
@@ -85,11 +87,11 @@ describe('the remediator watches itself', () => {
       body = render(dashboard.Properties.DashboardBody);
     });
 
-    it('is named after the stack and its region, with no account or region written in', () => {
+    it('is named after the stack, the engine and its region, with no account or region written in', () => {
       // Prepare
       const [, dashboard] = resourceOf(template, 'AWS::CloudWatch::Dashboard', 'RemediationObservability');
       // Assess
-      expect(render(dashboard.Properties.DashboardName)).toBe(`${STACK_NAME}-<AWS::Region>`);
+      expect(render(dashboard.Properties.DashboardName)).toBe(`${PREFIX}-<AWS::Region>`);
       expect(body).not.toMatch(/\d{12}|[a-z]{2}-[a-z]+-\d/);
     });
 
@@ -244,7 +246,7 @@ describe('the remediator watches itself', () => {
       // Assess
       expect(ESCALATION_RATE_MIN_INCIDENTS).toBe(4);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: `${STACK_NAME}-escalation-rate`,
+        AlarmName: `${PREFIX}-escalation-rate`,
         Metrics: Match.arrayWith([
           Match.objectLike({
             Expression: 'IF(opened >= 4, FILL(escalated, 0) / opened, 0)',
@@ -274,7 +276,7 @@ describe('the remediator watches itself', () => {
           'timer-queue-age',
           'escalation-rate',
         ]
-          .map((name) => `${STACK_NAME}-${name}`)
+          .map((name) => `${PREFIX}-${name}`)
           .sort(),
       );
     });
@@ -286,14 +288,14 @@ describe('the remediator watches itself', () => {
       }
     });
 
-    it('are named after the stack, so that operators recognise them and two stacks do not collide', () => {
+    it('are named after the stack and the engine, so that operators recognise them and two stacks do not collide', () => {
       // Prepare
       const other = Template.fromStack(new RemediationStack(testApp(), 'Staging'));
       // Assess
-      for (const [, { Properties: p }] of alarms) expect(p.AlarmName).toMatch(new RegExp(`^${STACK_NAME}-`));
+      for (const [, { Properties: p }] of alarms) expect(p.AlarmName).toMatch(new RegExp(`^${PREFIX}-`));
       const otherNames = alarmsOf(other).map(([, a]) => a.Properties.AlarmName as string);
       expect(otherNames).toHaveLength(alarms.length);
-      for (const name of otherNames) expect(name).toMatch(/^Staging-/);
+      for (const name of otherNames) expect(name).toMatch(/^Staging-Remediation-/);
     });
 
     it('each say what they mean and what to do, within the 1024 characters allowed', () => {
@@ -327,7 +329,7 @@ describe('the remediator watches itself', () => {
                         { Ref: 'AWS::Region' },
                         ':',
                         { Ref: 'AWS::AccountId' },
-                        `:alarm:${STACK_NAME}-*`,
+                        `:alarm:${PREFIX}-*`,
                       ],
                     ],
                   },

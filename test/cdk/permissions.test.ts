@@ -1,7 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { REMEDIATION_EVENT_SOURCE } from '../../functions/core/effects.ts';
+import { PROJECT_ROOT } from '../../lib/project-paths.ts';
 import { runbooks } from '../../runbooks/index.ts';
-import { type CfnResource, type Statement, statementsOf, synthesize } from './synthesize.ts';
+import { type CfnResource, render, type Statement, statementsOf, synthesize } from './synthesize.ts';
 
 const ROLES = {
   alarm: 'RemediationFunctionsAlarmRole',
@@ -9,14 +13,68 @@ const ROLES = {
   timer: 'RemediationFunctionsTimerRole',
   resync: 'RemediationFunctionsResyncRole',
 } as const;
-const ourDocumentArns = runbooks.map(
-  (runbook) =>
-    `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:document/Remediation-Ec2AutoRemediation-${runbook.name}`,
+/** This stack's documents: `<stack>-<engine>-<runbook>-<content tag>`, one per runbook. */
+const ourDocumentArns = runbooks.map((runbook) =>
+  expect.stringMatching(
+    new RegExp(
+      `^arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:document/Ec2AutoRemediation-Remediation-${runbook.name}-[0-9a-f]{10}$`,
+    ),
+  ),
 );
 const anyInstance = 'arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*';
 
 const granting = (statements: readonly Statement[], action: string) =>
   statements.filter((statement) => statement.actions.includes(action));
+
+/** The IAM action each DynamoDB call of the adapters needs (a transaction: one per item kind, below). */
+const DYNAMODB_ACTION_OF_COMMAND: Readonly<Record<string, string | undefined>> = {
+  Get: 'dynamodb:GetItem',
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  Query: 'dynamodb:Query',
+  Scan: 'dynamodb:Scan',
+  BatchGet: 'dynamodb:BatchGetItem',
+  BatchWrite: 'dynamodb:BatchWriteItem',
+  TransactGet: undefined,
+  TransactWrite: undefined,
+};
+/** IAM authorizes each item of a transaction as its own action (DynamoDB guide, "Using IAM with transactions"). */
+const DYNAMODB_ACTION_OF_TRANSACTION_ITEM: Readonly<Record<string, string>> = {
+  Get: 'dynamodb:GetItem',
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  ConditionCheck: 'dynamodb:ConditionCheckItem',
+};
+
+/**
+ * The DynamoDB actions the functions' adapters call, read from their source: every `new <X>Command(`
+ * and every transaction item (`Put: {`, `Update: {`, …) of the files that name a table. A command
+ * this list does not know fails the test, so that a new call is granted on purpose.
+ */
+function dynamodbActionsInCode(): string[] {
+  const folder = join(PROJECT_ROOT, 'functions/adapters/aws');
+  const sources = readdirSync(folder)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => readFileSync(join(folder, file), 'utf8'))
+    .filter((source) => source.includes('TableName'));
+  const actions = new Set<string>();
+  for (const source of sources) {
+    for (const [, command = ''] of source.matchAll(/new (\w+)Command\(/g)) {
+      if (!(command in DYNAMODB_ACTION_OF_COMMAND))
+        throw new Error(`unknown DynamoDB command ${command}Command`);
+      const action = DYNAMODB_ACTION_OF_COMMAND[command];
+      if (action) actions.add(action);
+    }
+    for (const [, item = ''] of source.matchAll(
+      /(?:^|\{)\s*(Get|Put|Update|Delete|ConditionCheck):\s*\{/gm,
+    )) {
+      actions.add(DYNAMODB_ACTION_OF_TRANSACTION_ITEM[item] as string);
+    }
+  }
+  return [...actions].sort();
+}
 
 describe('permissions', () => {
   let template: Template;
@@ -196,6 +254,66 @@ describe('permissions', () => {
           fn,
         ).toEqual([expect.stringMatching(new RegExp(`^<${role.replace('Role', 'Logs')}\\w+\\.Arn>$`))]);
       }
+    });
+  });
+
+  describe('least privilege', () => {
+    it.each(Object.keys(ROLES) as Array<keyof typeof ROLES>)(
+      'lets the %s function do to the table items exactly what the adapters call, no scan, batch or stream',
+      (fn) => {
+        // Prepare
+        const inCode = dynamodbActionsInCode();
+        // Act
+        const onTable = statements[fn]
+          .filter((s) => s.resources.some((r) => /^<RemediationIncidents\w+\.Arn>$/.test(r)))
+          .flatMap((s) => s.actions);
+        // Assess
+        expect(inCode).toEqual([
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ]);
+        expect([...onTable].sort()).toEqual(inCode);
+      },
+    );
+
+    it.each(Object.keys(ROLES) as Array<keyof typeof ROLES>)(
+      'lets the %s function put on the bus only events of the source it publishes',
+      (fn) => {
+        expect(granting(statements[fn], 'events:PutEvents')).toEqual([
+          {
+            actions: ['events:PutEvents'],
+            resources: ['arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/default'],
+            condition: { StringEquals: { 'events:source': REMEDIATION_EVENT_SOURCE } },
+          },
+        ]);
+      },
+    );
+
+    it('grants no events:PutEvents when the functions publish no events', () => {
+      // Act
+      const { template: quiet } = synthesize({ events: 'none' });
+      // Assess
+      for (const role of Object.values(ROLES)) {
+        expect(granting(statementsOf(quiet, role), 'events:PutEvents'), role).toEqual([]);
+      }
+    });
+
+    it("lets CloudWatch use the pager key only for this account's alarms in this Region", () => {
+      // Prepare
+      const keys = Object.values(template.findResources('AWS::KMS::Key') as Record<string, CfnResource>);
+      const statementsForCloudWatch = keys
+        .flatMap((key) => (key.Properties.KeyPolicy as { Statement: Array<Record<string, any>> }).Statement)
+        .filter((statement) => statement.Principal?.Service === 'cloudwatch.amazonaws.com');
+      // Assess
+      expect(statementsForCloudWatch).toHaveLength(1);
+      const condition = statementsForCloudWatch[0]?.Condition;
+      expect(condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+      expect(render(condition.ArnLike['aws:SourceArn'])).toBe(
+        'arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*',
+      );
     });
   });
 });

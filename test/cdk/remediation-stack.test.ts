@@ -4,15 +4,34 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alarmStateChangePattern, commandInvocationPattern } from '../../functions/core/event-patterns.ts';
-import { runbookScripts } from '../../functions/core/runbook.ts';
+import { type Runbook, runbookScripts } from '../../functions/core/runbook.ts';
 import { ENV } from '../../functions/handlers/config.ts';
 import { RUNBOOKS_DIRECTORY } from '../../lib/project-paths.ts';
+import { contentTag } from '../../lib/runbook-documents.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/aws-shapes.ts';
 import { handlerRoutes } from '../../local/routing.ts';
 import { runbooks } from '../../runbooks/index.ts';
 import { runbookDocumentContent } from '../../runbooks/ssm-document.ts';
 import { type CfnResource, resourceOf, synthesize } from './synthesize.ts';
 
-const documentName = (runbook: string) => `Remediation-Ec2AutoRemediation-${runbook}`;
+/** A runbook's scripts as they are on disk. */
+const scriptsOf = (runbook: Runbook) =>
+  Object.fromEntries(
+    runbookScripts(runbook).map((file) => [
+      file,
+      readFileSync(join(RUNBOOKS_DIRECTORY, runbook.name, file), 'utf8'),
+    ]),
+  );
+/** `<stack>-<engine>-<runbook>-<content tag>`: a changed runbook is a new document. */
+const documentName = (name: string) => {
+  const runbook = runbooks.find((r) => r.name === name) as Runbook;
+  return `Ec2AutoRemediation-Remediation-${name}-${contentTag(runbookDocumentContent(runbook, scriptsOf(runbook)))}`;
+};
+/** The stack's account and Region, as an environment-agnostic template names them. */
+const ORIGIN = { accounts: [{ Ref: 'AWS::AccountId' }], regions: [{ Ref: 'AWS::Region' }] } as unknown as {
+  accounts: string[];
+  regions: string[];
+};
 const FOURTEEN_DAYS = 14 * 24 * 3600;
 
 describe('RemediationStack', () => {
@@ -177,6 +196,8 @@ describe('RemediationStack', () => {
         [ENV.events]: 'lifecycle',
         [ENV.checkSeconds]: '3600',
         [ENV.futureToleranceSeconds]: '300',
+        [ENV.eventAccounts]: { Ref: 'AWS::AccountId' },
+        [ENV.eventRegions]: { Ref: 'AWS::Region' },
         POWERTOOLS_SERVICE_NAME: 'ec2-auto-remediation',
         NODE_OPTIONS: '--enable-source-maps',
       });
@@ -206,6 +227,22 @@ describe('RemediationStack', () => {
       expect(() => synthesize({ events: 'verbose' as 'all' })).toThrow(
         'events must be one of lifecycle, all, none, not "verbose"',
       );
+    });
+
+    it('leaves alarms on instances without the opt-in tag alone, unless asked to page for them', () => {
+      const variablesOf = (t: typeof template) =>
+        Object.values(t.findResources('AWS::Lambda::Function') as Record<string, CfnResource>)
+          .map(
+            (fn) =>
+              (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables,
+          )
+          .filter((variables) => variables?.[ENV.tableName]);
+      const { template: paging } = synthesize({ pageUnmanagedInstances: true });
+
+      expect(variablesOf(template).map((v) => v?.[ENV.pageUnmanagedInstances])).toEqual(
+        Array(4).fill('false'),
+      );
+      expect(variablesOf(paging).map((v) => v?.[ENV.pageUnmanagedInstances])).toEqual(Array(4).fill('true'));
     });
 
     it('keeps logs for 90 days', () => {
@@ -281,9 +318,11 @@ describe('RemediationStack', () => {
     it('are the rules the local bus of the game day and the walkthrough routes with', () => {
       // Prepare
       const local = handlerRoutes(Object.fromEntries(runbooks.map((r) => [r.name, documentName(r.name)])));
-      const [, alarmRule] = resourceOf(template, 'AWS::Events::Rule', 'RemediationRulesAlarmStateChange');
+      // The local world is one account in one Region: the stack deployed there.
+      const { template: there } = synthesize({ env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+      const [, alarmRule] = resourceOf(there, 'AWS::Events::Rule', 'RemediationRulesAlarmStateChange');
       const [, statusRule] = resourceOf(
-        template,
+        there,
         'AWS::Events::Rule',
         'RemediationRulesCommandInvocationStatus',
       );
@@ -295,11 +334,14 @@ describe('RemediationStack', () => {
     });
 
     it.each([
-      ['RemediationRulesAlarmStateChange', 'RemediationFunctionsAlarm', alarmStateChangePattern()],
+      ['RemediationRulesAlarmStateChange', 'RemediationFunctionsAlarm', alarmStateChangePattern(ORIGIN)],
       [
         'RemediationRulesCommandInvocationStatus',
         'RemediationFunctionsCommandStatus',
-        commandInvocationPattern(runbooks.map((runbook) => documentName(runbook.name))),
+        commandInvocationPattern(
+          runbooks.map((runbook) => documentName(runbook.name)),
+          ORIGIN,
+        ),
       ],
     ])(
       '%s uses the shared pattern and retries into a dead-letter queue',
@@ -335,20 +377,15 @@ describe('RemediationStack', () => {
     });
 
     it.each(runbooks.map((runbook) => [runbook.name, runbook] as const))(
-      '%s runs its script with aws:runShellScript, schema 2.2, versioned in place',
+      '%s runs its script with aws:runShellScript, schema 2.2, in a document named after its content',
       (_, runbook) => {
         // Prepare
-        const scripts = Object.fromEntries(
-          runbookScripts(runbook).map((file) => [
-            file,
-            readFileSync(join(RUNBOOKS_DIRECTORY, runbook.name, file), 'utf8'),
-          ]),
-        );
+        const scripts = scriptsOf(runbook);
         // Assess
         template.hasResourceProperties('AWS::SSM::Document', {
           Name: documentName(runbook.name),
           DocumentType: 'Command',
-          UpdateMethod: 'NewVersion',
+          UpdateMethod: Match.absent(),
           Content: {
             schemaVersion: '2.2',
             parameters: {

@@ -59,7 +59,7 @@ describe('runbookDocumentName', () => {
 });
 
 describe('RunbookDocuments', () => {
-  it('names documents after the stack unless a prefix is given', () => {
+  it('names documents after the stack and the construct unless a prefix is given', () => {
     // Prepare
     const stack = new Stack(testApp(), 'Staging');
     const runbooksDirectory = runbooksFolder({ 'service-down': 'true\n' });
@@ -71,8 +71,12 @@ describe('RunbookDocuments', () => {
       documentNamePrefix: 'Ops.',
     });
     // Assess
-    expect(byStack.documentNames).toEqual({ 'service-down': 'Remediation-Staging-service-down' });
-    expect(byPrefix.documentNames).toEqual({ 'service-down': 'Ops.service-down' });
+    expect(byStack.documentNames).toEqual({
+      'service-down': expect.stringMatching(/^Staging-ByStack-service-down-[0-9a-f]{10}$/),
+    });
+    expect(byPrefix.documentNames).toEqual({
+      'service-down': expect.stringMatching(/^Ops\.service-down-[0-9a-f]{10}$/),
+    });
   });
 
   it('fails the synth when a runbook’s script is missing, naming the file', () => {

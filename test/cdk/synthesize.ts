@@ -5,10 +5,18 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { PROJECT_ROOT } from '../../lib/project-paths.ts';
 import { RemediationStack, type RemediationStackProps } from '../../lib/remediation-stack.ts';
 
-/** The app as `cdk synth` builds it (cdk.json's context), without esbuild bundling (TOOLCHAIN.md). */
-export function testApp(): App {
+/**
+ * The app as `cdk synth` builds it (cdk.json's context), without esbuild bundling (TOOLCHAIN.md).
+ * `outdir` is where `app.synth()` writes the cloud assembly (default: a new temporary folder).
+ */
+export function testApp(options: { outdir?: string } = {}): App {
+  return new App({ outdir: options.outdir, context: testContext() });
+}
+
+/** cdk.json's context, with esbuild bundling turned off (the functions' code is not built). */
+export function testContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: object };
-  return new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  return { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
 }
 
 /** Synthesizes the stack once; call it in `beforeAll`. */

@@ -419,15 +419,19 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
   });
 
   describe('SNS Publish errors', () => {
-    /** The instance does not carry the opt-in tag: the ALARM is refused and escalated at once. */
-    function notOptedIn(): void {
+    /**
+     * The instance does not carry the opt-in tag, on a deployment that pages for such instances: the
+     * ALARM is refused and escalated at once.
+     */
+    async function notOptedIn(): Promise<void> {
+      h = await faultHarness(runbook, T0, { pageUnmanagedInstances: true });
       mocks.ec2.on(DescribeTagsCommand).resolves({ Tags: [] });
     }
     const snsDown = () =>
       new InternalErrorException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } });
 
     it('an escalation page SNS refuses twice stays due; the reconcile timer sends it again; one page in the end', async () => {
-      notOptedIn();
+      await notOptedIn();
       h.pager.publishFaults.push(snsDown(), snsDown());
 
       expect(await invoke(alarm())).toMatchObject({ outcome: 'processed' });
@@ -445,7 +449,7 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
     });
 
     it('a resolution page SNS refuses is sent by the reconcile timer, once', async () => {
-      notOptedIn();
+      await notOptedIn();
       await invoke(alarm());
       h.pager.publishFaults.push(snsDown());
 
@@ -465,7 +469,7 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
     // timer sends the page again. Both copies carry the same incident_id attribute, and the PagerDuty
     // form is the same alarm's notification, which PagerDuty folds into one incident.
     it('a page whose "sent" write is lost goes out again (at-least-once), with the same incident_id', async () => {
-      notOptedIn();
+      await notOptedIn();
       h.dynamodb.fail({
         operation: 'PutItem',
         when: recordsPageSent,
@@ -672,6 +676,8 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
     });
 
     it('an escalation whose timer cannot be enqueued: no page before the write; the retry pages once', async () => {
+      // Escalated at once: an instance without the opt-in tag, on a deployment that pages for one.
+      h = await faultHarness(runbook, T0, { pageUnmanagedInstances: true });
       mocks.ec2.on(DescribeTagsCommand).resolves({ Tags: [] });
       h.queue.sendFaults.push(sqsThrottled());
 

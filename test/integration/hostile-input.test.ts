@@ -1,7 +1,15 @@
+import { DescribeTagsCommand } from '@aws-sdk/client-ec2';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { SendCommandCommand } from '@aws-sdk/client-ssm';
+import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineRunbook } from '../../functions/core/runbook.ts';
+import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
+import { alarmStateChange } from '../../local/aws-shapes.ts';
 import { createSandbox, type Sandbox } from '../../local/sandbox.ts';
+import serviceDown from '../../runbooks/service-down/runbook.ts';
 import { runbookDocumentContent } from '../../runbooks/ssm-document.ts';
+import { lambdaContext, mocks, resetMocks, TestClock, testRuntime } from '../support/aws-runtime.ts';
 import { alarmInput, INSTANCE, Scenario, T0, testRunbook } from '../support/fixtures.ts';
 
 /** Shell metacharacters, substitutions, quotes and newlines, as an attacker who names alarms would write them. */
@@ -89,4 +97,82 @@ describe('values from an alarm never reach a script as code', () => {
       expect(canary.stdout.trim()).toBe('absent');
     });
   });
+});
+
+describe('a value the runbook or the instance does not allow, through the alarm handler on DynamoDB Local', () => {
+  const T = Date.parse('2030-11-21T03:00:00.000Z');
+  /** The exe dimension of a procstat alarm on the instance, entering ALARM at T. */
+  const procstat = (instanceId: string, exe: string) =>
+    alarmStateChange(
+      {
+        name: `service-down-${instanceId.slice(-4)}`,
+        namespace: 'CWAgent',
+        metricName: 'procstat_lookup_pid_count',
+        dimensions: { InstanceId: instanceId, exe },
+        threshold: 1,
+        periodSeconds: 60,
+      },
+      { from: 'OK', to: 'ALARM', at: T, previousAt: T - 60_000, value: 0 },
+    );
+  const pages = () => mocks.sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+
+  it.each([
+    [
+      'a systemd target the instance lists',
+      'reboot.target',
+      '"reboot.target" is refused by the runbook: a systemd target unit',
+    ],
+    [
+      'a service the instance does not list',
+      'postgresql',
+      `"postgresql" is not listed in the instance's tag AutoRemediation:services ("nginx:reboot.target")`,
+    ],
+    [
+      'text that steers a terminal and reorders what is read',
+      `nginx\u001b]8;;http://evil\u0007\u202e${'x'.repeat(300)}`,
+      String.raw`("nginx\u001b]8;;http://evil\u0007\u202e${'x'.repeat(37)}"... (263 more characters)) does not match`,
+    ],
+  ])(
+    'pages once for %s, with the value shown safely, and runs nothing; a duplicate pages no more',
+    async (_case, exe, shown) => {
+      // Prepare: the instance is opted in and lets automation restart nginx (and, wrongly, a target).
+      resetMocks();
+      const { runtime } = await testRuntime({ runbooks: [serviceDown], clock: new TestClock(T + 2000) });
+      mocks.ec2
+        .on(DescribeTagsCommand)
+        .callsFake((input: { Filters?: Array<{ Name?: string; Values?: string[] }> }) => {
+          const id = input.Filters?.find((f) => f.Name === 'resource-id')?.Values?.[0];
+          return {
+            Tags: [
+              { ResourceId: id, Key: 'AutoRemediation', Value: 'enabled' },
+              { ResourceId: id, Key: 'AutoRemediation:services', Value: 'nginx:reboot.target' },
+            ],
+          };
+        });
+      const handler = createAlarmHandler(runtime);
+      const event = procstat('i-0000000000000b001', exe);
+
+      // Act: the event, and the same event delivered again.
+      const first = await handler(structuredClone(event), lambdaContext);
+      const again = await handler(structuredClone(event), lambdaContext);
+
+      // Assess
+      expect(first).toMatchObject({ outcome: 'processed' });
+      expect(again).toMatchObject({ outcome: 'absorbed' });
+      expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+      expect(pages()).toHaveLength(1);
+      const [page] = pages();
+      expect(page?.Subject).toBe(
+        'ALARM: service-down-b001 on i-0000000000000b001 - no allowed parameter value, nothing run',
+      );
+      // The text a human reads (MessageStructure json: the default and the email forms).
+      const forms = JSON.parse(page?.Message ?? '{}') as { default: string; email: string };
+      const why = forms.default.split('\n').find((line) => line.startsWith('Why paged: ')) ?? '';
+      expect(why).toContain(shown);
+      for (const text of [forms.default, forms.email]) {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not reach a human
+        expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202a-\u202e]/);
+      }
+    },
+  );
 });

@@ -124,15 +124,19 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
     expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
   });
 
-  it('never touches an instance without the opt-in tag: the second check, besides IAM', async () => {
+  it('never touches an instance without the opt-in tag (the second check, besides IAM), nor pages for it', async () => {
     mocks.ec2.on(DescribeTagsCommand).resolves({ Tags: [] });
 
-    await handler(on('i-0000000000000d003'), lambdaContext);
+    const result = await handler(on('i-0000000000000d003'), lambdaContext);
 
+    expect(result).toEqual({
+      outcome: 'ignored',
+      reason:
+        'instance i-0000000000000d003 does not carry the opt-in tag AutoRemediation=enabled: not managed by this deployment, so no incident is opened and nobody is paged',
+    });
     expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
-    expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toMatch(
-      /instance not opted in, nothing run$/,
-    );
+    expect(mocks.sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(await runtime.store.load(keyFor('cpu-high', 'i-0000000000000d003', SAMPLE_ARN))).toBeUndefined();
   });
 
   it('shows refused incidents, with the gate and the reason, through npx remediate incidents', async () => {

@@ -48,6 +48,8 @@ export async function testRuntime(options: {
   documents?: Record<string, string>;
   logger?: Logger;
   metrics?: MetricsSink;
+  /** Page for alarms on instances without the opt-in tag (the stack's `pageUnmanagedInstances`). */
+  pageUnmanagedInstances?: boolean;
 }): Promise<{
   runtime: Runtime;
   config: HandlerConfig;
@@ -64,6 +66,7 @@ export async function testRuntime(options: {
     pagerTopicArn: 'arn:aws:sns:us-east-1:123456789012:pager',
     eventBusName: 'default',
     optInTag: { key: 'AutoRemediation', value: 'enabled' },
+    ...(options.pageUnmanagedInstances ? { pageUnmanagedInstances: true } : {}),
     runbookDocuments:
       options.documents ??
       Object.fromEntries(options.runbooks.map((r) => [r.name, `Remediation-Test-${r.name}`])),

@@ -447,11 +447,18 @@ export interface FaultHarness {
   drain(options?: { max?: number; duplicate?: boolean }): Promise<number>;
 }
 
-/** Builds a harness on a fresh DynamoDB Local table, with every mock reset to the fakes. */
-export async function faultHarness(runbook: Runbook, start: number): Promise<FaultHarness> {
+/**
+ * Builds a harness on a fresh DynamoDB Local table, with every mock reset to the fakes.
+ * `pageUnmanagedInstances`: the deployment pages for instances without the opt-in tag.
+ */
+export async function faultHarness(
+  runbook: Runbook,
+  start: number,
+  options: { readonly pageUnmanagedInstances?: boolean } = {},
+): Promise<FaultHarness> {
   resetMocks();
   const clock = new TestClock(start);
-  const { runtime, config, dynamodb } = await testRuntime({ runbooks: [runbook], clock });
+  const { runtime, config, dynamodb } = await testRuntime({ runbooks: [runbook], clock, ...options });
   const ssm = new FakeSsm(clock);
   const queue = new FakeTimerQueue(clock);
   const pager = new FakePager();

@@ -97,6 +97,8 @@ export class Scenario {
   now = T0;
   random = 0.5;
   safety: SafetyFacts | undefined;
+  /** The deployment's choice for alarms on instances without the opt-in tag (left alone by default). */
+  pageUnmanagedInstances = false;
 
   readonly runbook: Runbook;
 
@@ -116,6 +118,7 @@ export class Scenario {
       now: this.now,
       random: this.random,
       ...(this.safety ? { safety: this.safety } : {}),
+      ...(this.pageUnmanagedInstances ? { pageUnmanagedInstances: true } : {}),
     };
     const decision = decide(this.incident, input, ctx);
     this.decisions.push(decision);

@@ -72,11 +72,12 @@ import { RecordedMetrics } from '../../local/local-ports.ts';
  * answer, times out, and its reads fail; DescribeAlarms fails; an operator pauses and resumes.
  *
  * What is checked while it runs: SSM never gets a command for an instance that already runs one, nor
- * for an alarm whose latest state known to the product is OK; an escalation page is never sent again
+ * for an alarm whose latest state known to the product is OK, nor for an instance without the opt-in
+ * tag (nor is anyone paged for one: it is not this deployment's); an escalation page is never sent again
  * once its confirmation was recorded, nor for a second escalation of one episode; a timer acts at most
  * once, and no timer message is sent around more than a bound. At each quiet point (nothing pending
  * but the resync's schedule, slow checks and the timers of an open breaker whose group page went out,
- * and a resync pass changed nothing): every alarm in ALARM has an open incident of its current
+ * and a resync pass changed nothing): every alarm in ALARM on an opted-in instance has an open incident of its current
  * episode that is progressing, or paged and not resolved, or suppressed while its breaker holds and
  * its group page names the instance. At the end, once the slow checks and the resync ran, no alarm
  * that is OK keeps an open incident, even one whose timer the world lost.
@@ -952,6 +953,8 @@ export class FleetWorld {
 
   /** At every SendCommand: no command running on the instance, and the alarm's latest known state is not OK. */
   checkSend(effect: SendCommandEffect): void {
+    if (!this.tagged(effect.instanceId))
+      this.fail(`${describeSend(effect)}: a command for an instance without the opt-in tag`);
     const running = [...this.commands.values()].filter(
       (c) => c.instanceId === effect.instanceId && c.result === undefined,
     );
@@ -1181,6 +1184,9 @@ export class FleetWorld {
   pagerPage(effect: PageEffect): string {
     this.checkPage(effect);
     const id = effect.incident.id;
+    // An instance without the opt-in tag is not this deployment's: nobody is paged for it.
+    if (effect.incident.instanceId && !this.tagged(effect.incident.instanceId))
+      this.fail(`${effect.page} page for ${shortId(id)}, on an instance without the opt-in tag`);
     if (effect.page === 'escalation') {
       const before = this.pages.filter((p) => p.kind === 'escalation' && p.id === id && p.confirmed).length;
       if (before > 0) this.counters.repaged++;
@@ -1403,7 +1409,7 @@ export class FleetWorld {
       this.note(`resync ${cause} failed: ${(outcome.error as Error).message}`);
       return undefined;
     }
-    const acted = outcome.result.answered.filter((a) => a.action !== 'in-hand');
+    const acted = outcome.result.answered.filter((a) => a.action !== 'in-hand' && a.action !== 'unmanaged');
     if (acted.length > 0)
       this.note(
         `resync ${cause}: ${acted.map((a) => `${a.alarmName} ${a.action}${a.status ? ` -> ${a.status}` : ''}`).join(', ')}`,
@@ -1453,7 +1459,7 @@ export class FleetWorld {
         this.throwIfFailed();
         const changed =
           !report ||
-          report.answered.some((a) => a.action !== 'in-hand') ||
+          report.answered.some((a) => a.action !== 'in-hand' && a.action !== 'unmanaged') ||
           this.counters.saves !== before.saves ||
           this.counters.remembers !== before.remembers ||
           this.counters.sends !== before.sends ||
@@ -1492,6 +1498,12 @@ export class FleetWorld {
       if (alarm.state !== 'ALARM') continue;
       const head = await this.inspectStore.load(alarm.key);
       const where = `${alarm.name} (in ALARM since ${rel(alarm.stateAt)})`;
+      if (!this.tagged(alarm.instanceId)) {
+        // Not opted in: not this deployment's instance, so no incident is owed, and none may be open.
+        if (isIncident(head))
+          this.violation(`${where}: its instance is not opted in, yet ${shortId(head.id)} is ${head.status}`);
+        continue;
+      }
       if (!isIncident(head) || head.status === 'resolved')
         this.violation(
           `${where} has no open incident: ${head ? (isIncident(head) ? `${shortId(head.id)} is resolved (${head.resolution?.how}, alarm ${head.alarmState}@${rel(head.alarmStateAt)})` : `only the state ${head.alarmState}@${rel(head.alarmStateAt)} is kept`) : 'nothing is stored'}`,

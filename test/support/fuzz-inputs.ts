@@ -193,7 +193,7 @@ export function expectSafeSendCommands(
     expect(Object.keys(input).sort()).toEqual(
       ['Comment', 'DocumentName', 'DocumentVersion', 'InstanceIds', 'Parameters', 'TimeoutSeconds'].sort(),
     );
-    expect(input.DocumentVersion).toBe('$LATEST');
+    expect(input.DocumentVersion).toBe('1');
     expect(input.TimeoutSeconds).toBe(runbook.deliveryTimeoutSeconds);
     expect(input.InstanceIds).toHaveLength(1);
     expect(input.InstanceIds?.[0]).toMatch(INSTANCE_ID);

@@ -9,6 +9,8 @@ const complete = {
   [ENV.runbookDocuments]: '{"disk-full":"Remediation-Stack-disk-full"}',
   [ENV.optInTagKey]: 'AutoRemediation',
   [ENV.optInTagValue]: 'enabled',
+  [ENV.eventAccounts]: '123456789012',
+  [ENV.eventRegions]: 'us-east-1',
 };
 
 describe('configFromEnv', () => {
@@ -20,6 +22,7 @@ describe('configFromEnv', () => {
       eventBusName: 'default',
       runbookDocuments: { 'disk-full': 'Remediation-Stack-disk-full' },
       optInTag: { key: 'AutoRemediation', value: 'enabled' },
+      origin: { accounts: ['123456789012'], regions: ['us-east-1'] },
     });
   });
 
@@ -48,6 +51,22 @@ describe('configFromEnv', () => {
     );
     expect(() => configFromEnv({ ...complete, [ENV.futureToleranceSeconds]: '5m' })).toThrow(
       /FUTURE_TOLERANCE_SECONDS must be a whole number of seconds/,
+    );
+  });
+
+  it('pages for alarms on instances without the opt-in tag only when the stack says true', () => {
+    const env = {
+      ...complete,
+      [ENV.eventAccounts]: '123456789012',
+      [ENV.eventRegions]: 'us-east-1',
+    };
+    expect(configFromEnv(env)).not.toHaveProperty('pageUnmanagedInstances');
+    expect(configFromEnv({ ...env, [ENV.pageUnmanagedInstances]: 'false' })).not.toHaveProperty(
+      'pageUnmanagedInstances',
+    );
+    expect(configFromEnv({ ...env, [ENV.pageUnmanagedInstances]: 'true' }).pageUnmanagedInstances).toBe(true);
+    expect(() => configFromEnv({ ...env, [ENV.pageUnmanagedInstances]: 'yes' })).toThrow(
+      'PAGE_UNMANAGED_INSTANCES must be true or false, not "yes"',
     );
   });
 

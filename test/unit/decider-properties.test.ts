@@ -672,6 +672,8 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
   let incident: KeyRecord | undefined;
   const stored = (): Incident | undefined => (isIncident(incident) ? incident : undefined);
   let phase: { readonly id: string; readonly status: IncidentStatus; readonly since: number } | undefined;
+  /** The latest look at the alarm found its instance without the opt-in tag: it was left alone. */
+  let leftAlone = false;
   let alarmState: AlarmStateValue = 'OK';
   /** Deliveries of each timer token: bounded, however early or stale it comes. */
   const deliveries = new Map<string, number>();
@@ -718,6 +720,8 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
     withTimers: boolean,
   ) => {
     observer.record(before, input, ctx, decision);
+    if (!decision.changed && decision.unmanaged) leftAlone = true;
+    if (decision.changed) leftAlone = false;
     if (!decision.changed) {
       if (decision.remember) incident = decision.remember;
       return;
@@ -1002,9 +1006,12 @@ function simulate(world: WorldConfig, checks: ReadonlySet<Family>, limits: World
   }
   if (!checks.has('lifecycle')) return;
   // No silent alarm: the world is quiet, and an alarm still in ALARM has an incident a human knows of
-  // (paged) or that a breaker's group page covers.
-  if (alarmState === 'ALARM') {
-    const open = stored();
+  // (paged) or that a breaker's group page covers, unless its instance was not opted in at the latest
+  // look: not this deployment's, so no incident is owed.
+  const open = stored();
+  if (alarmState === 'ALARM' && leftAlone && (!open || open.status === 'resolved')) {
+    count('quiet with the alarm in ALARM on an instance not opted in: left alone');
+  } else if (alarmState === 'ALARM') {
     if (!open || open.status === 'resolved')
       observer.fail(
         `the alarm is in ALARM and the world is quiet with ${open ? `${open.id} resolved` : 'no incident'}: a silent alarm`,

@@ -31,11 +31,41 @@ describe('Ec2OptInReader', () => {
       tagKey: 'AutoRemediation',
       tagValue: 'enabled',
       tagged: false,
+      tags: {},
     });
     expect(ec2).toHaveReceivedCommandWith(DescribeTagsCommand, {
       Filters: [
         { Name: 'resource-id', Values: ['i-0123456789abcdef0'] },
         { Name: 'key', Values: ['AutoRemediation'] },
+      ],
+    });
+  });
+
+  it('reads the allow-list tags the runbooks name in the same call, and only those of this instance', async () => {
+    // Prepare
+    ec2.on(DescribeTagsCommand).resolves({
+      Tags: [
+        { Key: 'AutoRemediation', Value: 'enabled', ResourceId: 'i-0123456789abcdef0' },
+        { Key: 'AutoRemediation:services', Value: 'nginx:php-fpm', ResourceId: 'i-0123456789abcdef0' },
+        { Key: 'AutoRemediation:processes', Value: 'worker', ResourceId: 'i-0fedcba9876543210' },
+      ],
+    });
+    const withLists = new Ec2OptInReader(new EC2Client({ region: 'us-east-1' }), {
+      key: 'AutoRemediation',
+      value: 'enabled',
+      allowLists: ['AutoRemediation:services', 'AutoRemediation:processes', 'AutoRemediation:services'],
+    });
+
+    // Act
+    const optIn = await withLists.optIn('i-0123456789abcdef0');
+
+    // Assess
+    expect(optIn).toMatchObject({ tagged: true, tags: { 'AutoRemediation:services': 'nginx:php-fpm' } });
+    expect(ec2).toHaveReceivedCommandTimes(DescribeTagsCommand, 1);
+    expect(ec2).toHaveReceivedCommandWith(DescribeTagsCommand, {
+      Filters: [
+        { Name: 'resource-id', Values: ['i-0123456789abcdef0'] },
+        { Name: 'key', Values: ['AutoRemediation', 'AutoRemediation:services', 'AutoRemediation:processes'] },
       ],
     });
   });

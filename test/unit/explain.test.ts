@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defineRunbook } from '../../functions/core/runbook.ts';
 import { explainEvent } from '../../local/cli/explain.ts';
+import serviceDown from '../../runbooks/service-down/runbook.ts';
 import { testRunbook } from '../support/fixtures.ts';
 
 const eventsDir = new URL('../events/', import.meta.url);
@@ -100,6 +101,29 @@ describe('explainEvent', () => {
     expect(explainEvent(event, [tagged]).lines.join('\n')).toContain('Runbook:    web-only');
     event.detail.alarmTags = { team: 'db' };
     expect(explainEvent(event, [tagged]).lines.join('\n')).toContain('none answers this alarm');
+  });
+
+  it("runs a service only as the instance's allow-list tag allows, given with --instance-tag", () => {
+    const event = load('cloudwatch-alarm-state-change.single-metric.json');
+    event.detail.alarmName = 'service-down-web-1';
+    event.detail.configuration.metrics[0].metricStat.metric = {
+      namespace: 'CWAgent',
+      name: 'procstat_lookup_pid_count',
+      dimensions: { InstanceId: 'i-12345678901234567', exe: 'nginx' },
+    };
+
+    const untagged = explainEvent(event, [serviceDown]);
+    const tagged = explainEvent(event, [serviceDown], {
+      instanceTags: { 'AutoRemediation:services': 'nginx' },
+    });
+
+    expect(untagged.wouldRun).toBe(false);
+    expect(untagged.lines.join('\n')).toContain(
+      'Parameters: refused: parameter service from the alarm\'s dimension exe ("nginx"): the instance has no tag AutoRemediation:services',
+    );
+    expect(tagged.wouldRun).toBe(true);
+    expect(tagged.lines.join('\n')).toContain('Instance tags: AutoRemediation:services="nginx"');
+    expect(tagged.lines.join('\n')).toContain('Parameters: service="nginx"');
   });
 
   it('says what becomes of an event that is not an alarm state change, or is malformed', () => {

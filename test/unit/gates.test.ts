@@ -93,16 +93,77 @@ describe('the kill switch', () => {
 });
 
 describe('the opt-in gate', () => {
-  it('never touches an instance without the opt-in tag, and says so in the page', () => {
+  const notOptedIn = {
+    optIn: {
+      instanceId: 'i-0123456789abcdef0',
+      tagKey: 'AutoRemediation',
+      tagValue: 'enabled',
+      tagged: false,
+    },
+  };
+
+  it('leaves an alarm on an instance without the opt-in tag alone: no incident, no page, nothing run', () => {
+    // Prepare
     const s = new Scenario();
-    s.safety = {
-      optIn: {
-        instanceId: 'i-0123456789abcdef0',
-        tagKey: 'AutoRemediation',
-        tagValue: 'enabled',
-        tagged: false,
-      },
-    };
+    s.safety = notOptedIn;
+
+    // Act
+    const alarm = s.apply(alarmInput('ALARM', T0));
+    const resync = s.after(300).apply({ ...alarmInput('ALARM', T0), kind: 'resync', cause: 'schedule' });
+
+    // Assess
+    for (const decision of [alarm, resync]) {
+      expect(decision).toMatchObject({
+        changed: false,
+        unmanaged: true,
+        reason:
+          'instance i-0123456789abcdef0 does not carry the opt-in tag AutoRemediation=enabled: not managed by this deployment, so no incident is opened and nobody is paged',
+      });
+      expect(decision).not.toHaveProperty('remember');
+    }
+    expect(s.incident).toBeUndefined();
+    expect(s.effects).toEqual([]);
+  });
+
+  it('opens the incident once the instance is tagged, at the next look of the resync', () => {
+    const s = new Scenario();
+    s.safety = notOptedIn;
+    s.apply(alarmInput('ALARM', T0));
+
+    s.safety = { optIn: { ...notOptedIn.optIn, tagged: true } };
+    s.after(300).apply({ ...alarmInput('ALARM', T0), kind: 'resync', cause: 'schedule' });
+
+    expect(s.incident?.status).toBe('remediating');
+    expect(s.effectsOf('send-command')).toHaveLength(1);
+  });
+
+  it('still ends an incident whose instance lost the tag mid-way with a page, while a new alarm there is left alone', () => {
+    // Prepare: an incident opened while the instance was tagged, its first command refused by SSM.
+    const s = new Scenario();
+    s.apply(alarmInput('ALARM', T0));
+    s.apply({ kind: 'command-not-sent', attempt: 1, error: 'InvalidInstanceId' });
+    s.safety = notOptedIn;
+
+    // Act: its retry comes due after the tag was removed; later it clears, and fires again.
+    s.fireTimer();
+    const paged = s.incident;
+    s.apply({ kind: 'page-sent', page: 'escalation', messageId: 'page-1' });
+    s.after(60).apply(alarmInput('OK', s.now));
+    const next = s.after(7200).apply(alarmInput('ALARM', s.now));
+
+    // Assess: the open incident pages once (the opt-in gate) and closes; the next episode is not ours.
+    expect(paged?.status).toBe('escalated');
+    expect(paged?.refusals?.at(-1)?.gate).toBe('opt-in');
+    expect(s.incident?.status).toBe('resolved');
+    expect(s.effectsOf('send-command')).toHaveLength(1);
+    expect(s.effectsOf('page').map((p) => p.page)).toEqual(['escalation', 'resolution']);
+    expect(next).toMatchObject({ changed: false, unmanaged: true });
+  });
+
+  it('pages for an instance without the opt-in tag when the deployment asks to (pageUnmanagedInstances), and runs nothing', () => {
+    const s = new Scenario();
+    s.pageUnmanagedInstances = true;
+    s.safety = notOptedIn;
 
     s.apply(alarmInput('ALARM', T0));
 

@@ -3,6 +3,7 @@ import { type AlarmChange, alarmTarget } from '../../functions/core/alarm.ts';
 import { backoffSeconds } from '../../functions/core/backoff.ts';
 import { globMatches, matchRunbook } from '../../functions/core/matching.ts';
 import { defineRunbook, type Runbook, RunbookDefinitionError } from '../../functions/core/runbook.ts';
+import { runbooks } from '../../runbooks/index.ts';
 import { alarmChange, T0, testRunbook } from '../support/fixtures.ts';
 
 const runbook = (name: string, match: Runbook['match']): Runbook =>
@@ -34,6 +35,55 @@ describe('matchRunbook', () => {
     expect(matchRunbook(both, [tagged])?.runbook.name).toBe('disk-tagged');
     expect(matchRunbook(one, [tagged])).toBeUndefined();
     expect(matchRunbook(alarmChange('ALARM', T0), [tagged])).toBeUndefined();
+  });
+
+  describe('dimension values a metric matcher requires', () => {
+    const rootOnly = runbook('root-disk', {
+      alarmNames: ['disk-full-*'],
+      metrics: [{ namespace: 'CWAgent', metricName: 'disk_used_percent', dimensions: { path: '/' } }],
+    });
+    const onPath = (path: string | undefined, alarmName = 'disk-full-web-1'): AlarmChange =>
+      alarmChange('ALARM', T0, {
+        alarmName,
+        metrics: [
+          {
+            namespace: 'CWAgent',
+            metricName: 'disk_used_percent',
+            dimensions: { InstanceId: 'i-0123456789abcdef0', ...(path === undefined ? {} : { path }) },
+          },
+        ],
+      });
+
+    it('answers the metric with those values, by metric as by name, and says which', () => {
+      expect(matchRunbook(onPath('/', 'data-volume'), [rootOnly])).toMatchObject({
+        matchedBy: 'metric CWAgent/disk_used_percent (path=/)',
+      });
+      expect(matchRunbook(onPath('/'), [rootOnly])?.runbook.name).toBe('root-disk');
+    });
+
+    it('answers no alarm that reads the metric with other values, or without them, whatever its name', () => {
+      expect(matchRunbook(onPath('/data'), [rootOnly])).toBeUndefined();
+      expect(matchRunbook(onPath(undefined), [rootOnly])).toBeUndefined();
+      expect(matchRunbook(onPath('/data', 'data-volume'), [rootOnly])).toBeUndefined();
+    });
+
+    it('keeps the shipped disk-full runbook to the root mount, which is what its script cleans', () => {
+      const shipped = runbooks.filter((r) => r.name === 'disk-full');
+      expect(matchRunbook(onPath('/'), shipped)?.runbook.name).toBe('disk-full');
+      expect(matchRunbook(onPath('/', 'web-1-root-volume-full'), shipped)?.runbook.name).toBe('disk-full');
+      expect(matchRunbook(onPath('/data'), shipped)).toBeUndefined();
+      expect(matchRunbook(onPath('/data', 'data-volume'), shipped)).toBeUndefined();
+    });
+
+    it('prefers the matcher that requires more values', () => {
+      const anyMount = runbook('any-disk', {
+        metrics: [{ namespace: 'CWAgent', metricName: 'disk_used_percent' }],
+      });
+      const metricOnly = runbook('root-disk-by-metric', { metrics: rootOnly.match.metrics ?? [] });
+      expect(matchRunbook(onPath('/', 'data-volume'), [anyMount, metricOnly])?.runbook.name).toBe(
+        'root-disk-by-metric',
+      );
+    });
   });
 
   it('answers nothing when no matcher fits', () => {

@@ -131,12 +131,12 @@ describe('choose', () => {
     [
       'returns a value its pattern refuses',
       () => ({ action: 'restart-service', parameters: { mode: '$(reboot)' } }),
-      'parameter mode="$(reboot)" is not allowed',
+      `parameter mode from attempt 1's plan ("$(reboot)") does not match ^(soft|hard)$`,
     ],
     [
       'returns a parameter the runbook does not declare',
       () => ({ action: 'restart-service', parameters: { extra: 'x' } }),
-      'parameter extra="x" is not allowed',
+      'parameter extra="x" is not declared by the runbook',
     ],
   ])('pages instead of running anything when it %s', (_name, choose, reason) => {
     const s = new Scenario(chooser(choose as Runbook['choose']));
@@ -203,6 +203,87 @@ describe('defineRunbook validation of parameters and actions', () => {
       'a concurrency of zero',
       { concurrency: { maxInFlight: 0, maxPerHour: 10 } },
       'concurrency.maxInFlight is 0',
+    ],
+    [
+      'an allowed value its pattern refuses',
+      { parameters: { s: { description: 'd', allowedPattern: '^[a-z]+$', allowedValues: ['ok', 'A1'] } } },
+      'parameters.s.allowedValues: parameter s from allowedValues ("A1") does not match ^[a-z]+$',
+    ],
+    [
+      'an empty list of allowed values',
+      { parameters: { s: { description: 'd', allowedPattern: '^[a-z]+$', allowedValues: [] } } },
+      'parameters.s.allowedValues: list at least one value',
+    ],
+    [
+      'a default the runbook does not allow',
+      {
+        parameters: {
+          s: { description: 'd', allowedPattern: '^[a-z]+$', allowedValues: ['a', 'b'], default: 'c' },
+        },
+      },
+      'parameters.s.default: parameter s from the default: "c" is not one of the values the runbook allows (a, b)',
+    ],
+    [
+      'a default its own check refuses',
+      {
+        parameters: {
+          s: {
+            description: 'd',
+            allowedPattern: '^[a-z]+$',
+            default: 'x',
+            refuse: (v: string) => (v === 'x' ? 'never x' : undefined),
+          },
+        },
+      },
+      'parameters.s.default: parameter s from the default: "x" is refused by the runbook: never x',
+    ],
+    [
+      'an instance tag key EC2 would not accept',
+      {
+        parameters: {
+          s: {
+            description: 'd',
+            allowedPattern: '^[a-z]+$',
+            fromAlarm: { dimension: 's' },
+            allowedByInstanceTag: 'aws:services',
+          },
+        },
+      },
+      'parameters.s.allowedByInstanceTag: "aws:services" is not an EC2 tag key',
+    ],
+    [
+      'an instance allow-list with nowhere to take the value from',
+      { parameters: { s: { description: 'd', allowedPattern: '^[a-z]+$', allowedByInstanceTag: 'T' } } },
+      'the value must come from somewhere: give fromAlarm or a default, or make it a list',
+    ],
+    [
+      'a metric matcher with an empty dimension value',
+      {
+        match: {
+          metrics: [{ namespace: 'CWAgent', metricName: 'disk_used_percent', dimensions: { path: '' } }],
+        },
+      },
+      `match.metrics[0].dimensions: "path" needs a dimension name and a value`,
+    ],
+    [
+      'a proof value its instance does not allow',
+      {
+        parameters: {
+          s: {
+            description: 'd',
+            allowedPattern: '^[a-z]+$',
+            fromAlarm: { dimension: 's' },
+            allowedByInstanceTag: 'T',
+          },
+        },
+        proof: {
+          fault: 'f.sh',
+          probe: 'p.sh',
+          alarm: { comparison: 'LessThanThreshold', threshold: 1 },
+          parameters: { s: 'a' },
+        },
+      },
+      "proof.parameters.s: parameter s from the proof (\"a\"): the instance has no tag T listing the values automation may use there, so none is allowed; give the proof's instance the tag as a real one would carry it (proof.instanceTags: { 'T': 'a' })",
     ],
   ])('refuses %s, naming the runbook, the field and the fix', (_name, overrides, message) => {
     expect(define(overrides)).toThrow(RunbookDefinitionError);

@@ -31,6 +31,13 @@ export class CommandRejectedError extends Error {
 
 const FINAL: ReadonlySet<string> = new Set(FINAL_INVOCATION_STATUSES);
 
+/**
+ * The version of a runbook document that commands run: its first. The stack names each document after
+ * its content (lib/runbook-documents.ts), so a changed runbook is a new document, and a version anyone
+ * adds later with `ssm:UpdateDocument` is never run: what runs is what the stack deployed.
+ */
+export const DEPLOYED_DOCUMENT_VERSION = '1';
+
 /** Runs runbook documents with SSM Run Command, one instance per command. */
 export class SsmCommandRunner implements CommandRunner {
   private readonly ssm: SSMClient;
@@ -49,7 +56,8 @@ export class SsmCommandRunner implements CommandRunner {
       const { Command } = await this.ssm.send(
         new SendCommandCommand({
           DocumentName: documentName,
-          DocumentVersion: '$LATEST',
+          // The version the stack deployed, never one added since.
+          DocumentVersion: DEPLOYED_DOCUMENT_VERSION,
           InstanceIds: [effect.instanceId],
           Comment: effect.comment.slice(0, 100),
           TimeoutSeconds: effect.deliveryTimeoutSeconds,

@@ -43,7 +43,7 @@ export function openEpisode(
 ): Step {
   const key = incidentKeyFor(ctx.runbook.name, alarm, target);
   const facts = alarmFacts(alarm);
-  const resolved = resolveParameters(ctx.runbook, facts);
+  const resolved = resolveParameters(ctx.runbook, facts, ctx.safety?.optIn?.tags);
   const opened: Incident = note(
     {
       id: incidentIdFor(key, alarm.stateAt),
@@ -71,7 +71,9 @@ export function openEpisode(
     `alarm ${alarm.alarmName} went ALARM at ${isoAt(alarm.stateAt)}${how}: ${alarm.reason}`.slice(0, 500),
   );
   if (target.kind === 'none') return escalate(opened, `no single instance to act on: ${target.reason}`, ctx);
-  if ('problem' in resolved) return escalate(opened, `not remediated: ${resolved.problem}`, ctx);
+  // A value the runbook or the instance does not allow: one page for the episode, nothing run.
+  if ('problem' in resolved)
+    return refuse(opened, { gate: 'parameter', reason: resolved.problem, at: ctx.now }, ctx);
   const flapping = cooldown(isIncident(previous) ? previous : undefined, ctx.runbook, ctx.now);
   if (flapping) return refuse(opened, flapping, ctx);
   return startAttempt(opened, ctx);

@@ -80,6 +80,11 @@ export interface Transition {
   /** The states this transition may lead to (besides absorbing the input). */
   readonly to: readonly LifecycleState[];
   readonly run: (moment: Moment) => TransitionResult;
+  /**
+   * It opens an incident where none is open: the decider first leaves alone an alarm on an instance
+   * that is not this deployment's (see `unmanagedInstance`).
+   */
+  readonly opens?: true;
 }
 
 type Row = Partial<Record<LifecycleEvent, Transition>>;
@@ -92,6 +97,7 @@ const OPENED: readonly LifecycleState[] = ['remediating', 'waiting', 'suppressed
 
 const open: Transition = {
   to: OPENED,
+  opens: true,
   run: ({ current, input, ctx }) => {
     const { alarm, target } = input as Extract<DecisionInput, { kind: 'alarm' | 'resync' }>;
     const how = input.kind === 'resync' ? ` (found by the resync: ${input.cause})` : '';

@@ -149,6 +149,7 @@ export const GATES = Object.keys({
   cooldown: true,
   'opt-in': true,
   breaker: true,
+  parameter: true,
   'auto-disable': true,
   budget: true,
   lease: true,
