@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { refusedValue, tagList } from '../functions/core/parameter-values.ts';
-import { breaches, DIAGNOSE_ACTION, type Runbook, runbookScripts } from '../functions/core/runbook.ts';
+import {
+  breaches,
+  DIAGNOSE_ACTION,
+  proofCondition,
+  type Runbook,
+  runbookScripts,
+} from '../functions/core/runbook.ts';
 import { RUNBOOKS_DIR } from '../runbooks/discover.ts';
 import { runbookDocumentContent } from '../runbooks/ssm-document.ts';
 import { createSandbox, type Sandbox, type SandboxRunResult } from './sandbox.ts';
@@ -50,7 +56,8 @@ export async function proveRunbook(
   const read = (file: string) => readFileSync(join(directory, file), 'utf8');
   const scripts = Object.fromEntries(runbookScripts(runbook).map((file) => [file, read(file)]));
   const document = runbookDocumentContent(runbook, scripts).mainSteps[0].inputs.runCommand.join('\n');
-  const { comparison, threshold } = proof.alarm;
+  // The runbook's declared alarm (one source with what the stack provisions), or the proof's own condition.
+  const { comparison, threshold } = proofCondition(runbook) as NonNullable<ReturnType<typeof proofCondition>>;
   const sandbox = await createSandbox({ name: `proof-${runbook.name}` });
   try {
     const fault = await sandbox.run(read(proof.fault), { timeoutSeconds: 120 });

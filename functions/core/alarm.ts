@@ -26,6 +26,33 @@ export interface AlarmChange {
   readonly tags: Readonly<Record<string, string>>;
   /** The alarm mute rule in force, when CloudWatch muted the alarm's actions (`detail.muteDetail`). */
   readonly mutedBy?: string;
+  /**
+   * For one series of a multi-time-series (Metrics Insights `GROUP BY`) alarm: which one. Each
+   * contributor has its own state (ALARM or OK) and its own incident.
+   */
+  readonly contributor?: AlarmContributor;
+  /**
+   * Set on a multi-time-series alarm's own state change, which only counts its contributors ("6 out
+   * of 6 time series evaluated to ALARM"): the contributors' own events carry the instances.
+   */
+  readonly seriesCount?: string;
+}
+
+/** One series of a multi-time-series alarm: its id (at most 16 characters) and its GROUP BY values. */
+export interface AlarmContributor {
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/**
+ * What identifies an alarm's episode stream: the alarm, and for a multi-time-series alarm the
+ * contributor (each one goes to ALARM and OK on its own).
+ */
+export function alarmIdentity(alarm: {
+  readonly alarmArn: string;
+  readonly contributor?: { readonly id: string };
+}): string {
+  return alarm.contributor ? `${alarm.alarmArn}#contributor/${alarm.contributor.id}` : alarm.alarmArn;
 }
 
 /** CloudWatch's three alarm states. */
@@ -53,6 +80,7 @@ export type AlarmTarget =
  * id all mean there is no target, with the reason stated for the human who gets paged.
  */
 export function alarmTarget(alarm: AlarmChange): AlarmTarget {
+  if (alarm.contributor) return contributorTarget(alarm.contributor);
   if (alarm.composite) {
     return { kind: 'none', reason: 'composite alarm: it watches other alarms and names no single instance' };
   }
@@ -80,6 +108,27 @@ export function alarmTarget(alarm: AlarmChange): AlarmTarget {
     return {
       kind: 'none',
       reason: `the InstanceId dimension ${quoteUntrusted(instanceId, 40)} is not an EC2 instance id`,
+    };
+  }
+  return { kind: 'instance', instanceId };
+}
+
+/** A contributor's instance: its `InstanceId` attribute (the alarm's query groups by it). */
+function contributorTarget(contributor: AlarmContributor): AlarmTarget {
+  const instanceId = contributor.attributes.InstanceId;
+  if (instanceId === undefined) {
+    const keys = Object.keys(contributor.attributes)
+      .slice(0, 5)
+      .map((k) => quoteUntrusted(k, 40));
+    return {
+      kind: 'none',
+      reason: `the fleet alarm's series is grouped by ${keys.join(', ') || 'nothing'}, not InstanceId, so it names no instance`,
+    };
+  }
+  if (!INSTANCE_ID.test(instanceId)) {
+    return {
+      kind: 'none',
+      reason: `the series' InstanceId ${quoteUntrusted(instanceId, 40)} is not an EC2 instance id`,
     };
   }
   return { kind: 'instance', instanceId };

@@ -26,12 +26,15 @@ function fromOrigin(origin: PatternOrigin | undefined): EventPattern {
   return origin ? { account: [...origin.accounts], region: [...origin.regions] } : {};
 }
 
-/** Alarm state changes into ALARM or OK, from any alarm in the account; runbook matching happens in the handler. */
+/**
+ * Alarm state changes into ALARM or OK, from any alarm in the account, and the per-series changes of
+ * fleet (Metrics Insights multi-time-series) alarms; runbook matching happens in the handler.
+ */
 export function alarmStateChangePattern(origin?: PatternOrigin): EventPattern {
   return {
     source: ['aws.cloudwatch'],
     ...fromOrigin(origin),
-    'detail-type': ['CloudWatch Alarm State Change'],
+    'detail-type': ['CloudWatch Alarm State Change', 'CloudWatch Alarm Contributor State Change'],
     detail: { state: { value: ['ALARM', 'OK'] } },
   };
 }
@@ -56,4 +59,27 @@ export const RESYNC_REQUESTED = 'Remediation Resync Requested';
 /** An operator's request for a resync now. */
 export function resyncRequestPattern(origin?: PatternOrigin): EventPattern {
   return { source: [OPERATOR_EVENT_SOURCE], ...fromOrigin(origin), 'detail-type': [RESYNC_REQUESTED] };
+}
+
+/**
+ * The instance changes the alarm keeper follows (per-instance alarm mode): EC2 instance state
+ * changes into running, stopped or terminated.
+ */
+export function instanceStateChangePattern(origin?: PatternOrigin): EventPattern {
+  return {
+    source: ['aws.ec2'],
+    ...fromOrigin(origin),
+    'detail-type': ['EC2 Instance State-change Notification'],
+    detail: { state: ['running', 'stopped', 'terminated'] },
+  };
+}
+
+/** An EC2 instance gaining, changing or losing the opt-in tag (Tag Change on Resource, from AWS's tagging service). */
+export function instanceTagChangePattern(optInTagKey: string, origin?: PatternOrigin): EventPattern {
+  return {
+    source: ['aws.tag'],
+    ...fromOrigin(origin),
+    'detail-type': ['Tag Change on Resource'],
+    detail: { service: ['ec2'], 'resource-type': ['instance'], 'changed-tag-keys': [optInTagKey] },
+  };
 }

@@ -1,20 +1,21 @@
-import type { AlarmChange, AlarmTarget } from './alarm.ts';
+import { type AlarmChange, type AlarmTarget, alarmIdentity } from './alarm.ts';
 import type { IncidentKey } from './incident.ts';
 
 /** The target of an alarm that names no single instance: the alarm itself, paged and never acted on. */
 export const NO_TARGET = 'none';
 
 /**
- * The key of the incident an alarm belongs to: the alarm (a stable hash of its ARN; names are long
- * and untrusted, the hash is neither) and its target, the instance it is about. Two alarms on one
- * instance are two keys, so each has its own incident; the instance's lease makes them take turns.
- * The runbook that answers the alarm travels with the key, but is not part of its identity. A
- * multi-time-series alarm's contributor will be a target of its own (`c-<hash>`) beside instances.
+ * The key of the incident an alarm belongs to: the alarm (a stable hash of its ARN, and for a
+ * multi-time-series alarm of the contributor too; names are long and untrusted, the hash is neither)
+ * and its target, the instance it is about. Two alarms on one instance are two keys, and so are two
+ * series of one fleet alarm on one instance (`exe=nginx`, `exe=php-fpm`): each has its own incident,
+ * and the instance's lease makes them take turns. The runbook that answers the alarm travels with the
+ * key, but is not part of its identity.
  */
 export function incidentKeyFor(runbook: string, alarm: AlarmChange, target: AlarmTarget): IncidentKey {
   return {
     runbook,
-    alarm: fnv1a64(alarm.alarmArn),
+    alarm: fnv1a64(alarmIdentity(alarm)),
     target: target.kind === 'instance' ? target.instanceId : NO_TARGET,
   };
 }

@@ -1,4 +1,4 @@
-import type { AlarmStateValue } from './alarm.ts';
+import type { AlarmContributor, AlarmStateValue } from './alarm.ts';
 import type { Refusal } from './gates.ts';
 
 /**
@@ -122,6 +122,8 @@ export interface IncidentAlarm {
   readonly dimensions?: Readonly<Record<string, string>>;
   /** The alarm's tags, when tag propagation is on (untrusted data). */
   readonly tags?: Readonly<Record<string, string>>;
+  /** The series of a multi-time-series alarm this incident is about (untrusted data). */
+  readonly contributor?: AlarmContributor;
 }
 
 /** One try of the runbook's command. */

@@ -13,7 +13,9 @@ export interface RunbookMatchResult {
  * answers no alarm that reads that metric with other values for them (whatever its name). When several answer, the
  * most specific wins, so that adding a broad runbook never steals alarms from a precise one: an exact
  * alarm name, then the glob with the most literal characters, then a namespace + metric match. Ties
- * go to the runbook listed first.
+ * go to the runbook listed first. A runbook that declares its `alarm` also answers `<name>-*`, the
+ * names of the alarms the stack provisions for it, and its alarm's fixed dimension values restrict
+ * like a metric matcher's.
  */
 export function matchRunbook(
   alarm: AlarmChange,
@@ -36,16 +38,28 @@ function scoreRunbook(
   const required = Object.entries(runbook.match.alarmTags ?? {});
   if (required.some(([tag, value]) => alarm.tags[tag] !== value)) return undefined;
   const matchers = runbook.match.metrics ?? [];
+  // The declared alarm's metric, with its fixed dimension values, restricts the same way.
+  const declared: MetricMatch[] = runbook.alarm
+    ? [
+        {
+          namespace: runbook.alarm.namespace,
+          metricName: runbook.alarm.metricName,
+          dimensions: runbook.alarm.dimensions,
+        },
+      ]
+    : [];
   // A metric the runbook names with dimension values is answered only with those values, even by name.
   const contradicted = alarm.metrics.some((m) =>
-    matchers.some((matcher) => sameMetric(m, matcher) && !carriesDimensions(m, matcher)),
+    [...matchers, ...declared].some((matcher) => sameMetric(m, matcher) && !carriesDimensions(m, matcher)),
   );
   if (contradicted) return undefined;
   let best: { score: number; matchedBy: string } | undefined;
   const consider = (score: number, matchedBy: string) => {
     if (!best || score > best.score) best = { score, matchedBy };
   };
-  for (const pattern of runbook.match.alarmNames ?? []) {
+  // The alarms the stack provisions for a runbook's declared alarm are named `<runbook>-…`.
+  const provisioned = runbook.alarm ? [`${runbook.name}-*`] : [];
+  for (const pattern of [...(runbook.match.alarmNames ?? []), ...provisioned]) {
     if (!pattern.includes('*')) {
       if (pattern === alarm.alarmName) consider(10_000, `alarm name "${pattern}"`);
     } else if (globMatches(pattern, alarm.alarmName)) {

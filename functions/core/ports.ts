@@ -120,11 +120,17 @@ export interface AlarmReading {
 
 /** Reads alarms directly, to reconcile (never per event in a storm). */
 export interface AlarmReader {
-  /** One alarm's state; undefined when CloudWatch has no such alarm. Rejects when it cannot tell. */
-  state(alarmName: string): Promise<AlarmReading | undefined>;
+  /**
+   * One alarm's state; undefined when CloudWatch has no such alarm. Rejects when it cannot tell. With
+   * `contributorId`, the state of that series of a multi-time-series alarm: ALARM when
+   * DescribeAlarmContributors lists it, else OK (a series is only ever ALARM or OK).
+   */
+  state(alarmName: string, contributorId?: string): Promise<AlarmReading | undefined>;
   /**
    * Every alarm now in ALARM, as the resync reconciles them: paginated, paced within DescribeAlarms'
-   * rate limit, with no call per alarm. Each is shaped as the state change that put it there.
+   * rate limit, with no call per alarm. Each is shaped as the state change that put it there. A
+   * multi-time-series alarm in ALARM is listed as its contributors in ALARM
+   * (DescribeAlarmContributors, one call per such alarm), each with its `contributor`.
    */
   inAlarm(): Promise<AlarmChange[]>;
 }

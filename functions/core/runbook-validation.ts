@@ -1,5 +1,6 @@
 import { patternAccepts, refusedValue } from './parameter-values.ts';
 import type { RunbookDefinition, RunbookParameter } from './runbook.ts';
+import { validateRunbookAlarm } from './runbook-alarm.ts';
 
 export { patternAccepts };
 
@@ -43,6 +44,22 @@ export function validateRunbook(r: RunbookDefinition): string[] {
   if (!r.description?.trim()) problems.push('description: say in one sentence what the runbook fixes');
   if (!r.owner?.trim()) problems.push('owner: name the team that answers for this runbook');
   problems.push(...validateMatch(r));
+  if (r.alarm !== undefined) {
+    problems.push(...validateRunbookAlarm(r.alarm));
+    // A parameter read from a dimension must find it on the series the stack's alarm watches.
+    const carried = new Set([
+      'InstanceId',
+      ...(r.alarm.groupBy ?? []),
+      ...Object.keys(r.alarm.dimensions ?? {}),
+    ]);
+    for (const [name, parameter] of Object.entries(r.parameters ?? {})) {
+      const dimension = (parameter.fromAlarm as { dimension?: string } | undefined)?.dimension;
+      if (r.alarm.metric && dimension && !carried.has(dimension))
+        problems.push(
+          `parameters.${name}.fromAlarm: the dimension "${dimension}" is not on the runbook's alarm; add it to alarm.groupBy (one series per value) or alarm.dimensions`,
+        );
+    }
+  }
   problems.push(...validateActions(r));
   const parameters = r.parameters ?? {};
   for (const [name, parameter] of Object.entries(parameters))
@@ -244,11 +261,27 @@ function validateProof(r: RunbookDefinition): string[] {
       problems.push(`proof.${field}: "${proof[field]}" must be a .sh file name in the runbook's folder`);
     }
   }
-  if (!COMPARISONS.has(proof.alarm?.comparison)) {
-    problems.push(`proof.alarm.comparison: use one of ${[...COMPARISONS].join(', ')}`);
+  if (r.alarm !== undefined && proof.alarm !== undefined)
+    problems.push(
+      "proof.alarm: the proof is judged by the runbook's own alarm declaration; remove proof.alarm (use proof.sandboxThreshold only if the sandbox cannot reach the production threshold)",
+    );
+  if (r.alarm === undefined) {
+    if (!COMPARISONS.has(proof.alarm?.comparison as string))
+      problems.push(
+        `proof.alarm.comparison: declare the runbook's alarm (alarm: { metric, periodSeconds, comparison, threshold, … }), or give the proof's condition with one of ${[...COMPARISONS].join(', ')}`,
+      );
+    if (!Number.isFinite(proof.alarm?.threshold))
+      problems.push('proof.alarm.threshold: give the alarm threshold as a number');
+    if (proof.sandboxThreshold !== undefined)
+      problems.push(
+        'proof.sandboxThreshold: only for a runbook that declares its alarm; set proof.alarm.threshold instead',
+      );
   }
-  if (!Number.isFinite(proof.alarm?.threshold))
-    problems.push('proof.alarm.threshold: give the alarm threshold as a number');
+  const sandbox = proof.sandboxThreshold;
+  if (sandbox !== undefined && (!Number.isFinite(sandbox.value) || !sandbox.reason?.trim()))
+    problems.push(
+      'proof.sandboxThreshold: give { value: <number>, reason: "why the sandbox cannot reach the production threshold" }',
+    );
   for (const [name, value] of Object.entries(proof.parameters ?? {})) {
     const parameter = r.parameters?.[name];
     if (!parameter) problems.push(`proof.parameters.${name}: declare "${name}" in parameters first`);

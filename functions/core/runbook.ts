@@ -1,4 +1,5 @@
 import type { AttemptStatus } from './incident.ts';
+import { type ResolvedAlarm, type RunbookAlarm, resolveAlarm } from './runbook-alarm.ts';
 import { validateRunbook } from './runbook-validation.ts';
 
 /**
@@ -15,6 +16,13 @@ export interface RunbookDefinition {
   readonly owner: string;
   /** Which alarms this runbook answers. At least one name pattern or metric is required. */
   readonly match: RunbookMatch;
+  /**
+   * The production alarm this runbook answers: the stack provisions it for the fleet (one fleet
+   * alarm, or one per instance), the proof and the game day evaluate it. A runbook with an alarm
+   * also answers the alarms named `<name>-*` (the names the stack gives them).
+   * @default - none: bring your own alarms (the construct's alarm mode `none`)
+   */
+  readonly alarm?: RunbookAlarm;
   /** The remediation script (a `.sh` file in the runbook's folder), for a runbook with one action. */
   readonly remediate?: string;
   /**
@@ -72,16 +80,25 @@ export interface RunbookDefinition {
 
 /**
  * A runbook's proof: break a sandbox the way the alarm describes, measure the alarm's metric there,
- * remediate, measure again. The proof holds when the fault breaches the alarm's condition and the
- * remediation brings the metric back.
+ * remediate, measure again. The proof holds when the fault breaches the condition of the runbook's
+ * declared `alarm` and the remediation brings the metric back.
  */
 export interface RunbookProof {
   /** Breaks the sandbox (a `.sh` file in the runbook's folder). */
   readonly fault: string;
   /** Measures the alarm's metric: the last line of its output is one number. */
   readonly probe: string;
-  /** The alarm's condition, in CloudWatch's terms. */
-  readonly alarm: { readonly comparison: ComparisonOperator; readonly threshold: number };
+  /**
+   * The threshold the sandbox is judged by, when it cannot be the production one (the proof shares
+   * CPU cores with other work, say); the comparison is always the runbook's `alarm`'s. Say why.
+   * @default - the runbook's alarm threshold
+   */
+  readonly sandboxThreshold?: { readonly value: number; readonly reason: string };
+  /**
+   * The condition, for a runbook that declares no `alarm` (its alarms are the team's own, say metric
+   * math over two metrics). A runbook with an `alarm` is judged by it, one source.
+   */
+  readonly alarm?: { readonly comparison: ComparisonOperator; readonly threshold: number };
   /** Parameter values the alarm would supply in the proof run. */
   readonly parameters?: Readonly<Record<string, string>>;
   /** Tags of the proof's sandboxed instance: the allow-lists its parameters need (`allowedByInstanceTag`). */
@@ -113,8 +130,10 @@ export function breaches(value: number, comparison: ComparisonOperator, threshol
 export interface Runbook
   extends Omit<
     RunbookDefinition,
-    'remediate' | 'actions' | 'cooldownSeconds' | 'concurrency' | 'mode' | 'breaker' | 'autoDisable'
+    'remediate' | 'actions' | 'cooldownSeconds' | 'concurrency' | 'mode' | 'breaker' | 'autoDisable' | 'alarm'
   > {
+  /** The declared production alarm, every default applied. */
+  readonly alarm?: ResolvedAlarm;
   readonly actions: readonly RunbookAction[];
   readonly parameters: Readonly<Record<string, RunbookParameter>>;
   readonly cooldownSeconds: number;
@@ -298,9 +317,10 @@ export function defineRunbook(definition: RunbookDefinition): Runbook {
       `runbook "${definition.name}" is invalid:\n  - ${problems.join('\n  - ')}`,
     );
   }
-  const { remediate, actions, ...rest } = definition;
+  const { remediate, actions, alarm, ...rest } = definition;
   return Object.freeze({
     ...rest,
+    ...(alarm ? { alarm: resolveAlarm(alarm) } : {}),
     actions: actions ?? [{ name: 'remediate', script: remediate as string }],
     parameters: definition.parameters ?? {},
     cooldownSeconds: definition.cooldownSeconds ?? 1800,
@@ -309,6 +329,20 @@ export function defineRunbook(definition: RunbookDefinition): Runbook {
     autoDisable: definition.autoDisable ?? DEFAULT_AUTO_DISABLE,
     mode: definition.mode ?? 'enforce',
   });
+}
+
+/** The condition a proof judges the sandbox by: the runbook's declared alarm, or the proof's own. */
+export function proofCondition(
+  runbook: Pick<Runbook, 'alarm' | 'proof'>,
+): { readonly comparison: ComparisonOperator; readonly threshold: number } | undefined {
+  const proof = runbook.proof;
+  if (!proof) return undefined;
+  if (runbook.alarm)
+    return {
+      comparison: runbook.alarm.comparison,
+      threshold: proof.sandboxThreshold?.value ?? runbook.alarm.threshold,
+    };
+  return proof.alarm;
 }
 
 /** Every script file a runbook uses: its actions' and its diagnose script. */

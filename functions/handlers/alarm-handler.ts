@@ -7,7 +7,7 @@ import { acceptOrigin } from './middleware/accept-origin.ts';
 import { flushMetrics } from './middleware/flush-metrics.ts';
 import { parseEvent } from './middleware/parse-event.ts';
 import type { Runtime } from './runtime.ts';
-import { type AlarmStateChangeEvent, alarmStateChangeEvent, toAlarmChange } from './schemas.ts';
+import { type AnyAlarmEvent, anyAlarmEvent, toAlarmChange } from './schemas.ts';
 
 /** How far ahead of this clock an alarm's state time may lie (clocks differ a little): five minutes. */
 export const FUTURE_TOLERANCE_SECONDS = 300;
@@ -19,8 +19,11 @@ export interface HandlerResult {
   readonly incidentId?: string;
 }
 
-/** Handles "CloudWatch Alarm State Change": picks the runbook, finds the instance, decides. */
-export async function handleAlarm(event: AlarmStateChangeEvent, runtime: Runtime): Promise<HandlerResult> {
+/**
+ * Handles "CloudWatch Alarm State Change" and, for a fleet (multi-time-series) alarm, "CloudWatch
+ * Alarm Contributor State Change": picks the runbook, finds the instance, decides.
+ */
+export async function handleAlarm(event: AnyAlarmEvent, runtime: Runtime): Promise<HandlerResult> {
   const { logger } = runtime;
   const alarm = toAlarmChange(event);
   const ahead = alarm.stateAt - runtime.clock.now();
@@ -31,6 +34,18 @@ export async function handleAlarm(event: AlarmStateChangeEvent, runtime: Runtime
     logger.error('event rejected', { reason, alarmName: alarm.alarmName });
     return { outcome: 'rejected', reason };
   }
+  if (alarm.seriesCount !== undefined) {
+    // A fleet alarm's own change only counts its series; each series' own event names its instance.
+    logger.info('fleet alarm state change; its contributors are handled one by one', {
+      alarmName: alarm.alarmName,
+      state: alarm.state,
+      seriesCount: alarm.seriesCount,
+    });
+    return {
+      outcome: 'ignored',
+      reason: `a fleet alarm's own state change (${alarm.seriesCount.slice(0, 80)}): each series has its own event`,
+    };
+  }
   const match = matchRunbook(alarm, runtime.runbooks.all);
   if (!match) {
     logger.info('no runbook answers this alarm; ignored', { alarmName: alarm.alarmName, state: alarm.state });
@@ -40,6 +55,7 @@ export async function handleAlarm(event: AlarmStateChangeEvent, runtime: Runtime
     // A mute rule (a maintenance window, a planned change) silences CloudWatch's own actions; automation stands down too.
     logger.info('alarm muted; no remediation and no page', {
       alarmName: alarm.alarmName,
+      ...(alarm.contributor ? { contributor: alarm.contributor.id } : {}),
       mutedBy: alarm.mutedBy,
     });
     return { outcome: 'ignored', reason: `the alarm is muted by ${alarm.mutedBy}` };
@@ -63,7 +79,7 @@ export function createAlarmHandler(runtime: Runtime) {
   return middy<unknown, HandlerResult>()
     .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
     .use(flushMetrics(runtime.metrics))
-    .use(parseEvent(alarmStateChangeEvent, runtime.logger))
+    .use(parseEvent(anyAlarmEvent, runtime.logger))
     .use(acceptOrigin(runtime.origin, runtime.logger, runtime.metrics))
-    .handler((event) => handleAlarm(event as AlarmStateChangeEvent, runtime));
+    .handler((event) => handleAlarm(event as AnyAlarmEvent, runtime));
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type AlarmChange, type AlarmTarget, alarmTarget } from '../core/alarm.ts';
+import { type AlarmChange, type AlarmTarget, alarmIdentity, alarmTarget } from '../core/alarm.ts';
 import type { Reexamination } from '../core/fleet-messages.ts';
 import { fnv1a64, incidentKeyFor, NO_TARGET } from '../core/identity.ts';
 import { type Incident, type IncidentKey, isIncident, isOpen } from '../core/incident.ts';
@@ -99,7 +99,7 @@ export class Resync {
       );
     }
     await this.nameSuppressed(answered);
-    const inAlarm = new Set(listed.map((alarm) => fnv1a64(alarm.alarmArn)));
+    const inAlarm = new Set(listed.map((alarm) => fnv1a64(alarmIdentity(alarm))));
     const settled = await this.settleLeftAlarm(
       runbooks.all.filter((r) => !only || r.name === only),
       inAlarm,
@@ -168,7 +168,7 @@ export class Resync {
     try {
       const record = await store.load(key);
       if (!isIncident(record) || !isOpen(record)) return undefined;
-      const reading = await alarms.state(record.alarm.name);
+      const reading = await alarms.state(record.alarm.name, record.alarm.contributor?.id);
       if (!reading) {
         logger.warn('open incident whose alarm CloudWatch no longer has; its own timer decides', {
           incidentId: record.id,
@@ -289,6 +289,7 @@ function observedChange(incident: Incident, state: AlarmChange['state'], at: num
     usesExpression: false,
     composite: false,
     tags: alarm.tags ?? {},
+    ...(alarm.contributor ? { contributor: alarm.contributor } : {}),
   };
 }
 

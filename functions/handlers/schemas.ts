@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { AlarmChange, AlarmMetric } from '../core/alarm.ts';
 import type { BreakerTimerMessage, TimerMessage } from '../core/inputs.ts';
+import { isMultiTimeSeriesQuery, parseInsightsQuery } from '../core/runbook-alarm.ts';
 
 /**
  * Schemas of what the handlers accept, from AWS's published event shapes. They check what the
@@ -59,6 +60,46 @@ export const alarmStateChangeEvent = z.looseObject({
 
 /** The parsed alarm event. */
 export type AlarmStateChangeEvent = z.infer<typeof alarmStateChangeEvent>;
+
+/**
+ * EventBridge "CloudWatch Alarm Contributor State Change": one series (contributor) of a Metrics
+ * Insights multi-time-series alarm, from AWS's published sample. It carries no previous state, no
+ * reasonData and no metric dimensions: the contributor's attributes are its GROUP BY values, and
+ * its state is only ever ALARM or OK.
+ */
+export const alarmContributorStateChangeEvent = z.looseObject({
+  id: z.string().max(128),
+  'detail-type': z.literal('CloudWatch Alarm Contributor State Change'),
+  source: z.literal('aws.cloudwatch'),
+  account: z.string().regex(/^\d{12}$/, 'account must be 12 digits'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region'),
+  time: z.string().max(64),
+  resources: z.array(z.string().max(2048)).min(1),
+  detail: z.looseObject({
+    alarmName: z.string().min(1).max(255),
+    alarmContributor: z.looseObject({
+      id: z.string().min(1).max(64),
+      attributes: z
+        .record(z.string().min(1).max(255), z.string().max(1024))
+        .refine((attributes) => Object.keys(attributes).length <= 30, 'at most 30 attributes'),
+    }),
+    state: z.object({
+      value: z.enum(['OK', 'ALARM']),
+      reason: z.string().max(4096).default(''),
+      timestamp,
+    }),
+    configuration: z.looseObject({ metrics: z.array(alarmMetric).max(100).optional() }).optional(),
+    alarmTags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+    muteDetail: z.looseObject({ mutedByArn: z.string().max(2048).optional() }).optional(),
+  }),
+});
+
+/** The parsed contributor event. */
+export type AlarmContributorStateChangeEvent = z.infer<typeof alarmContributorStateChangeEvent>;
+
+/** Either alarm event the alarm function takes. */
+export const anyAlarmEvent = z.union([alarmStateChangeEvent, alarmContributorStateChangeEvent]);
+export type AnyAlarmEvent = z.infer<typeof anyAlarmEvent>;
 
 /** EventBridge "EC2 Command Invocation Status-change Notification" (per instance). */
 export const commandInvocationEvent = z.looseObject({
@@ -128,9 +169,14 @@ export function parseAwsTimestamp(value: string): number {
 }
 
 /** What the core needs to know of an alarm event. */
-export function toAlarmChange(event: AlarmStateChangeEvent): AlarmChange {
-  const { detail } = event;
+export function toAlarmChange(event: AnyAlarmEvent): AlarmChange {
+  if ('alarmContributor' in event.detail)
+    return toContributorChange(event as AlarmContributorStateChangeEvent);
+  const { detail } = event as AlarmStateChangeEvent;
   const entries = detail.configuration?.metrics ?? [];
+  const multi = entries.some(
+    (entry) => entry.expression !== undefined && isMultiTimeSeriesQuery(entry.expression),
+  );
   const metrics: AlarmMetric[] = entries.flatMap((entry) =>
     entry.metricStat
       ? [
@@ -156,6 +202,45 @@ export function toAlarmChange(event: AlarmStateChangeEvent): AlarmChange {
     composite: detail.configuration?.alarmRule !== undefined || entries.length === 0,
     tags: detail.alarmTags ?? {},
     ...(detail.muteDetail ? { mutedBy: detail.muteDetail.mutedByArn ?? 'an alarm mute rule' } : {}),
+    ...(multi ? { seriesCount: detail.state.reason } : {}),
+  };
+}
+
+/**
+ * A contributor's change: the metric its alarm's query reads, with the query's dimension equalities
+ * and the contributor's GROUP BY values as dimensions, so that runbook matching and `fromAlarm`
+ * parameters read it as they read a single-metric alarm.
+ */
+function toContributorChange(event: AlarmContributorStateChangeEvent): AlarmChange {
+  const { detail } = event;
+  const entries = detail.configuration?.metrics ?? [];
+  const query = entries
+    .map((entry) => (entry.expression === undefined ? undefined : parseInsightsQuery(entry.expression)))
+    .find((parsed) => parsed !== undefined);
+  const attributes = detail.alarmContributor.attributes;
+  return {
+    alarmName: detail.alarmName,
+    alarmArn: event.resources[0] as string,
+    account: event.account,
+    region: event.region,
+    state: detail.state.value,
+    previousState: undefined,
+    stateAt: parseAwsTimestamp(detail.state.timestamp),
+    reason: detail.state.reason,
+    metrics: query
+      ? [
+          {
+            namespace: query.namespace,
+            metricName: query.metricName,
+            dimensions: { ...query.where, ...attributes },
+          },
+        ]
+      : [],
+    usesExpression: true,
+    composite: false,
+    tags: detail.alarmTags ?? {},
+    ...(detail.muteDetail ? { mutedBy: detail.muteDetail.mutedByArn ?? 'an alarm mute rule' } : {}),
+    contributor: { id: detail.alarmContributor.id, attributes: { ...attributes } },
   };
 }
 

@@ -128,10 +128,12 @@ async function observe(
   const input: TimerInput = { kind: 'timer', timer };
   if (!current || current.id !== timer.incidentId || current.timer?.token !== timer.token) return input;
   if (timer.kind === 'verify-deadline' || timer.kind === 'check') {
-    const reading = await runtime.alarms.state(current.alarm.name).catch((error: unknown) => {
-      runtime.logger.warn('DescribeAlarms failed; the alarm state is unknown', { error });
-      return undefined;
-    });
+    const reading = await runtime.alarms
+      .state(current.alarm.name, current.alarm.contributor?.id)
+      .catch((error: unknown) => {
+        runtime.logger.warn('DescribeAlarms failed; the alarm state is unknown', { error });
+        return undefined;
+      });
     if (!reading) return input;
     return {
       ...input,

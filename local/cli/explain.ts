@@ -3,7 +3,11 @@ import { decide } from '../../functions/core/decide.ts';
 import { matchRunbook } from '../../functions/core/matching.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
 import { alarmFacts, resolveParameters } from '../../functions/core/runbook-choice.ts';
-import { alarmStateChangeEvent, describeIssues, toAlarmChange } from '../../functions/handlers/schemas.ts';
+import {
+  anyAlarmEvent as alarmStateChangeEvent,
+  describeIssues,
+  toAlarmChange,
+} from '../../functions/handlers/schemas.ts';
 
 /** What `explain` found, as lines for the terminal, and whether the event would lead to a command. */
 export interface Explanation {

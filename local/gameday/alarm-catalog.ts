@@ -1,4 +1,4 @@
-import type { Runbook } from '../../functions/core/runbook.ts';
+import { proofCondition, type Runbook } from '../../functions/core/runbook.ts';
 import type { TreatMissingData } from './alarm-evaluator.ts';
 import type { FleetInstance } from './fleet.ts';
 import { type LocalMetricAlarm, probeOf } from './local-cloudwatch.ts';
@@ -81,8 +81,8 @@ export function instanceAlarm(
     dimensions: identity.dimensions(instance),
     tags: identity.tags ?? {},
     rule: {
-      comparison: proof.alarm.comparison,
-      threshold: proof.alarm.threshold,
+      comparison: proofCondition(runbook)?.comparison ?? 'GreaterThanThreshold',
+      threshold: proofCondition(runbook)?.threshold ?? 0,
       periodSeconds: spec.periodSeconds ?? 60,
       evaluationPeriods: spec.evaluationPeriods ?? 2,
       datapointsToAlarm: spec.datapointsToAlarm ?? 2,

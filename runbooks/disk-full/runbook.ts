@@ -12,6 +12,16 @@ export default defineRunbook({
     // whatever its name.
     metrics: [{ namespace: 'CWAgent', metricName: 'disk_used_percent', dimensions: { path: '/' } }],
   },
+  // The CloudWatch agent's disk_used_percent of the root mount; two minutes above 90% of three.
+  alarm: {
+    metric: { namespace: 'CWAgent', name: 'disk_used_percent' },
+    dimensions: { path: '/' },
+    periodSeconds: 60,
+    comparison: 'GreaterThanThreshold',
+    threshold: 90,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+  },
   diagnose: 'diagnose.sh',
   remediate: 'remediate.sh',
   maxAttempts: 3,
@@ -27,6 +37,5 @@ export default defineRunbook({
   proof: {
     fault: 'fault.sh',
     probe: 'probe.sh',
-    alarm: { comparison: 'GreaterThanThreshold', threshold: 90 },
   },
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proof probe: the RSS of the service "app" in MiB, as the CloudWatch agent's procstat_memory_rss
+# Proof probe: the RSS of the service "app" in bytes, as the CloudWatch agent's procstat_memory_rss
 # (bytes) measures its process; 0 when it is not running.
 set -u
 service=app
@@ -9,5 +9,5 @@ if [ -d /run/systemd/system ]; then
 elif svc status "$service" >/dev/null 2>&1; then
   pid=$(cat "/run/svc/${service}.pid" 2>/dev/null)
 fi
-rss=$(awk '$1 == "VmRSS:" { print int($2 / 1024) }' "/proc/${pid:-0}/status" 2>/dev/null)
+rss=$(awk '$1 == "VmRSS:" { print $2 * 1024 }' "/proc/${pid:-0}/status" 2>/dev/null)
 echo "${rss:-0}"

@@ -14,6 +14,17 @@ export default defineRunbook({
     alarmNames: ['memory-leak-*'],
     metrics: [{ namespace: 'CWAgent', metricName: 'procstat_memory_rss' }],
   },
+  // procstat's resident memory per service (exe), in bytes: above 100 MiB for three of five-minute periods.
+  alarm: {
+    metric: { namespace: 'CWAgent', name: 'procstat_memory_rss' },
+    groupBy: ['exe'],
+    periodSeconds: 60,
+    comparison: 'GreaterThanThreshold',
+    threshold: 104_857_600,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    seriesPerInstance: 3,
+  },
   diagnose: 'diagnose.sh',
   actions: [{ name: 'capture-and-restart', script: 'capture-and-restart.sh' }],
   choose: repeatUnlessFinal('capture-and-restart'),
@@ -41,8 +52,6 @@ export default defineRunbook({
   proof: {
     fault: 'fault.sh',
     probe: 'probe.sh',
-    // The probe reports MiB; the real alarm is the same condition in bytes (GreaterThanThreshold 104857600).
-    alarm: { comparison: 'GreaterThanThreshold', threshold: 100 },
     parameters: { service: 'app' },
     instanceTags: { 'AutoRemediation:services': 'app' },
   },

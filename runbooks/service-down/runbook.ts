@@ -14,6 +14,18 @@ export default defineRunbook({
     alarmNames: ['service-down-*'],
     metrics: [{ namespace: 'CWAgent', metricName: 'procstat_lookup_pid_count' }],
   },
+  // procstat's pid count per service (exe): no process, no datapoint, so missing data breaches.
+  alarm: {
+    metric: { namespace: 'CWAgent', name: 'procstat_lookup_pid_count' },
+    groupBy: ['exe'],
+    periodSeconds: 60,
+    comparison: 'LessThanThreshold',
+    threshold: 1,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    treatMissingData: 'breaching',
+    seriesPerInstance: 3,
+  },
   diagnose: 'diagnose.sh',
   actions: [{ name: 'restart', script: 'restart.sh' }],
   choose: repeatUnlessFinal('restart'),
@@ -43,7 +55,6 @@ export default defineRunbook({
   proof: {
     fault: 'fault.sh',
     probe: 'probe.sh',
-    alarm: { comparison: 'LessThanThreshold', threshold: 1 },
     parameters: { service: 'app' },
     instanceTags: { 'AutoRemediation:services': 'app' },
   },

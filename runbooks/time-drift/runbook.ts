@@ -16,6 +16,16 @@ export default defineRunbook({
   match: {
     alarmNames: ['time-drift-*', 'clock-drift-*', '*-clock-offset'],
   },
+  // The clock's offset from NTP time as the agent publishes it (chrony's tracking), in milliseconds.
+  alarm: {
+    metric: { namespace: 'CWAgent', name: 'clock_offset_ms' },
+    statistic: 'Maximum',
+    periodSeconds: 60,
+    comparison: 'GreaterThanThreshold',
+    threshold: 1000,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+  },
   diagnose: 'diagnose.sh',
   actions: [{ name: 'restart-time-sync', script: 'resync.sh' }],
   parameters: {
@@ -42,6 +52,5 @@ export default defineRunbook({
   proof: {
     fault: 'fault.sh',
     probe: 'probe.sh',
-    alarm: { comparison: 'GreaterThanThreshold', threshold: 1000 },
   },
 });

@@ -56,6 +56,7 @@ export function openEpisode(
         region: alarm.region,
         reason: alarm.reason,
         ...facts,
+        ...(alarm.contributor ? { contributor: alarm.contributor } : {}),
       },
       ...('parameters' in resolved ? { parameters: resolved.parameters } : {}),
       status: 'remediating',

@@ -398,6 +398,7 @@ function episodeAlarm(incident: Incident, at: number): AlarmChange {
     usesExpression: false,
     composite: false,
     tags: { ...(alarm.tags ?? {}) },
+    ...(alarm.contributor ? { contributor: alarm.contributor } : {}),
   };
 }
 
