@@ -43,11 +43,12 @@ const USED: Record<string, Record<string, string[]>> = {
   sqs: { '@aws-sdk/client-sqs': ['SQSClient', 'SendMessageCommand'] },
   sns: { '@aws-sdk/client-sns': ['SNSClient', 'PublishCommand'] },
   eventbridge: { '@aws-sdk/client-eventbridge': ['EventBridgeClient', 'PutEventsCommand'] },
-  ec2: { '@aws-sdk/client-ec2': ['EC2Client', 'DescribeTagsCommand', 'DescribeInstancesCommand'] },
+  ec2: { '@aws-sdk/client-ec2': ['EC2Client', 'DescribeInstancesCommand'] },
   cloudwatch: {
     '@aws-sdk/client-cloudwatch': [
       'CloudWatchClient',
       'DescribeAlarmsCommand',
+      'DescribeAlarmContributorsCommand',
       'ListAlarmMuteRulesCommand',
       'GetAlarmMuteRuleCommand',
     ],
@@ -63,6 +64,8 @@ const CLIENTS: Record<keyof typeof HANDLER_ENTRIES, (keyof typeof USED)[]> = {
   commandStatus: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge'],
   timer: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'cloudwatch', 'ec2'],
   resync: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'cloudwatch', 'ec2'],
+  // The alarm keeper (per-instance alarm mode) lists instances and metrics and keeps alarms.
+  alarmKeeper: ['ec2', 'cloudwatch'],
 };
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeInstancesCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -137,12 +137,13 @@ export function mockAws(counter: CallCounter, timerMessages: string[] = []): voi
     });
   mockClient(CloudWatchClient);
   const ec2 = mockClient(EC2Client);
-  ec2.on(DescribeTagsCommand).callsFake((input: { Filters?: { Name?: string; Values?: string[] }[] }) => {
-    counter.add('ec2:DescribeTags');
-    const id = input.Filters?.find((f) => f.Name === 'resource-id')?.Values?.[0];
-    return { Tags: [{ ResourceId: id, ResourceType: 'instance', Key: 'AutoRemediation', Value: 'enabled' }] };
+  // The opt-in reader asks by id (tags and launch time); the inventory, by filter, finds nothing.
+  ec2.on(DescribeInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => {
+    if (!input.InstanceIds) return { Reservations: [] };
+    counter.add('ec2:DescribeInstances');
+    const Tags = [{ Key: 'AutoRemediation', Value: 'enabled' }];
+    return { Reservations: [{ Instances: input.InstanceIds.map((InstanceId) => ({ InstanceId, Tags })) }] };
   });
-  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
 }
 
 /**

@@ -5,6 +5,7 @@ import { alarmStorm } from './alarm-storm.ts';
 import { coldStart } from './cold-start.ts';
 import { cost } from './cost.ts';
 import { decisionOverhead } from './decision-overhead.ts';
+import { provisioning } from './provisioning.ts';
 
 /**
  * `npm run bench [name ...]`: runs the benchmarks (all, or those named), one after another so that
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'alarm-storm': alarmStorm,
   'cold-start': coldStart,
   cost,
+  provisioning,
 };
 
 const chosen = process.argv.slice(2);

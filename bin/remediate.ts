@@ -1,6 +1,8 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { loadRunbooks } from '../lib/handler-entries.ts';
+import { alarmsPlanLines, alarmsPlanRequest, closest, planFor } from '../local/cli/alarms-plan.ts';
 import { explainEvent } from '../local/cli/explain.ts';
 import { describeFleet, fleetGuardFor } from '../local/cli/fleet.ts';
 import { incidentLines, incidentStory, readIncidents } from '../local/cli/incidents.ts';
@@ -30,6 +32,7 @@ type Options = {
   scenario?: string;
   instances?: string;
   speed?: string;
+  alarms?: string;
   report?: string;
   webhook?: string;
   out?: string;
@@ -40,6 +43,8 @@ type Options = {
   region?: string;
   by?: string;
   'instance-tag'?: string[];
+  mode?: string;
+  'runbooks-dir'?: string;
 };
 
 /** Scenario names are file names in scenarios/. */
@@ -165,7 +170,7 @@ const commands: Record<string, Command> = {
   },
   gameday: {
     usage:
-      'remediate gameday [--scenario NAME] [--instances N] [--speed X] [--report FILE] [--webhook URL] [--out DIR]',
+      'remediate gameday [--scenario NAME] [--instances N] [--speed X] [--alarms fleet|per-instance] [--report FILE] [--webhook URL] [--out DIR]',
     help:
       'Runs a game day on this machine, no AWS account needed: DynamoDB Local, a fleet of sandboxed instances,\n' +
       "CloudWatch's alarm rules over real measurements, the stack's event patterns on a local bus, the real\n" +
@@ -174,6 +179,8 @@ const commands: Record<string, Command> = {
       '  --scenario NAME   scenarios/NAME.ts (default: default; also: short)\n' +
       "  --instances N     fleet size (default: the scenario's, 8)\n" +
       "  --speed X         virtual seconds per real second (default: the scenario's, 60)\n" +
+      '  --alarms MODE     fleet: one Metrics Insights alarm per runbook, each instance a contributor;\n' +
+      "                    per-instance: one alarm per instance (default: the scenario's, fleet)\n" +
       '  --report FILE     the HTML report (default: OUT/report.html)\n' +
       '  --out DIR         pages.jsonl and the report (default: gameday-out)\n' +
       '\nNeeds Linux user namespaces (the sandboxes) and Java (DynamoDB Local).',
@@ -194,6 +201,9 @@ const commands: Record<string, Command> = {
         return usageError('--instances: a whole number from 1 to 32');
       if (speed !== undefined && !(speed > 0 && speed <= 600))
         return usageError('--speed: a number above 0, at most 600');
+      const alarmMode = options.alarms;
+      if (alarmMode !== undefined && alarmMode !== 'fleet' && alarmMode !== 'per-instance')
+        return usageError('--alarms: fleet or per-instance');
       let cleanup: (() => Promise<void>) | undefined;
       process.once('SIGINT', () => {
         console.error('\ninterrupted: stopping the sandboxes and DynamoDB Local');
@@ -203,6 +213,7 @@ const commands: Record<string, Command> = {
         scenario,
         ...(instances === undefined ? {} : { instances }),
         ...(speed === undefined ? {} : { speed }),
+        ...(alarmMode === undefined ? {} : { alarmMode }),
         outDir: options.out ?? 'gameday-out',
         ...(options.report ? { reportPath: options.report } : {}),
         ...(options.webhook ? { webhookUrl: options.webhook } : {}),
@@ -325,6 +336,27 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  'alarms plan': {
+    usage: 'remediate alarms plan [--instances N] [--mode fleet|per-instance|none] [--runbooks-dir DIR]',
+    help:
+      'Shows, with no AWS, the alarms the stack provisions for the runbooks and a fleet of N instances\n' +
+      '(default 100): per runbook its mode and why, the fleet alarms with their names and full queries (or the\n' +
+      'per-instance alarms and their name pattern), the CloudWatch limits that apply with the warnings and\n' +
+      "errors of the plan, the monthly cost of the mode and of the other paid mode, and the alarm keeper's\n" +
+      'CloudWatch calls a day for per-instance runbooks. Exits 1 when the stack would refuse the plan.\n\n' +
+      '  --instances N       how many opted-in instances the fleet may reach (default 100)\n' +
+      "  --mode MODE         fleet (the construct's default), per-instance or none\n" +
+      "  --runbooks-dir DIR  the runbooks of that folder (default: this repository's registry)\n" +
+      "\nFleet alarm names carry the stack name of this repository's app (Ec2AutoRemediation). See\n" +
+      'docs/fleet-alarms.md.',
+    run: async (args, options) => {
+      const request = alarmsPlanRequest(args, options);
+      if ('error' in request) return usageError(request.error);
+      const deployed = options['runbooks-dir'] ? await loadRunbooks(options['runbooks-dir']) : runbooks;
+      for (const line of alarmsPlanLines(deployed, request)) console.log(line);
+      return planFor(deployed, request).errors.length === 0 ? 0 : 1;
+    },
+  },
   explain: {
     usage: 'remediate explain <event.json> [--instance-tag KEY=VALUE ...]',
     help:
@@ -383,29 +415,16 @@ function printHelp(): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      since: { type: 'string' },
-      html: { type: 'string' },
-      'minutes-per-fix': { type: 'string' },
-      scenario: { type: 'string' },
-      instances: { type: 'string' },
-      speed: { type: 'string' },
-      report: { type: 'string' },
-      webhook: { type: 'string' },
-      out: { type: 'string' },
-      runbook: { type: 'string' },
-      reason: { type: 'string' },
-      by: { type: 'string' },
-      table: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      'instance-tag': { type: 'string', multiple: true },
-    },
-  });
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (error) {
+    const flag = /'(-{1,2}[^'\s]+)'/.exec(error instanceof Error ? error.message : '')?.[1];
+    if ((error as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || !flag) throw error;
+    const near = closest(flag.replace(/^-+/, ''), Object.keys(OPTIONS));
+    return usageError(`unknown option ${flag}${near ? `; did you mean --${near}?` : ''}`);
+  }
+  const { values, positionals } = parsed;
   const { help, ...options } = values;
   const name = [positionals.slice(0, 2).join(' '), positionals[0] ?? ''].find(
     (candidate) => commands[candidate],
@@ -415,7 +434,7 @@ async function main(argv: string[]): Promise<number> {
       printHelp();
       return help ? 0 : 2;
     }
-    return usageError(`unknown command: ${positionals.join(' ')}`);
+    return usageError(`unknown command: ${positionals.join(' ')}${suggestion(positionals)}`);
   }
   const command = commands[name] as Command;
   if (help) {
@@ -423,6 +442,52 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   return command.run(positionals.slice(name.split(' ').length), options);
+}
+
+/** "; did you mean …?" for a mistyped command (or a group named without its subcommand), else "". */
+function suggestion(positionals: readonly string[]): string {
+  const names = Object.keys(commands);
+  const typed = positionals.slice(0, 2).join(' ');
+  const group = names.filter((n) => n.startsWith(`${positionals[0]} `));
+  const near =
+    closest(
+      typed,
+      names.filter((n) => n.includes(' ')),
+    ) ??
+    closest(
+      positionals[0] ?? '',
+      names.filter((n) => !n.includes(' ')),
+    );
+  if (near) return `; did you mean remediate ${near}?`;
+  if (group.length > 0) return `; ${positionals[0]} takes: ${group.map((n) => n.split(' ')[1]).join(', ')}`;
+  return '';
+}
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  since: { type: 'string' },
+  html: { type: 'string' },
+  'minutes-per-fix': { type: 'string' },
+  scenario: { type: 'string' },
+  instances: { type: 'string' },
+  speed: { type: 'string' },
+  alarms: { type: 'string' },
+  report: { type: 'string' },
+  webhook: { type: 'string' },
+  out: { type: 'string' },
+  runbook: { type: 'string' },
+  reason: { type: 'string' },
+  by: { type: 'string' },
+  table: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  'instance-tag': { type: 'string', multiple: true },
+  mode: { type: 'string' },
+  'runbooks-dir': { type: 'string' },
+} as const;
+
+function parseOptions(argv: string[]) {
+  return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
 }
 
 main(process.argv.slice(2)).then(

@@ -6,12 +6,16 @@ import type { Runbook } from '../functions/core/runbook.ts';
 import { discoverRunbookFolders } from '../runbooks/discover.ts';
 import { PROJECT_ROOT } from './project-paths.ts';
 
-/** The four functions, each with the module whose `handlerFor(runbooks)` builds its handler. */
+/**
+ * The functions, each with the module whose `handlerFor(runbooks)` builds its handler: the four the
+ * engine always deploys, and the alarm keeper (deployed only when a runbook's alarms are per-instance).
+ */
 export const HANDLER_MODULES = {
   alarm: join(PROJECT_ROOT, 'functions/handlers/alarm.ts'),
   commandStatus: join(PROJECT_ROOT, 'functions/handlers/command-status.ts'),
   timer: join(PROJECT_ROOT, 'functions/handlers/timer.ts'),
   resync: join(PROJECT_ROOT, 'functions/handlers/resync.ts'),
+  alarmKeeper: join(PROJECT_ROOT, 'functions/handlers/alarm-keeper.ts'),
 } as const;
 
 export type HandlerName = keyof typeof HANDLER_MODULES;

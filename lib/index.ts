@@ -36,3 +36,12 @@ export { runbooks as builtInRunbooks } from '../runbooks/index.ts';
 export { loadRunbooks } from './handler-entries.ts';
 export { RemediationEngine, type RemediationEngineProps } from './remediation-engine.ts';
 export { RemediationStack, type RemediationStackProps } from './remediation-stack.ts';
+export {
+  ALARM_WARNINGS,
+  type AlarmMode,
+  type AlarmProvisioningProps,
+  MANAGED_BY_TAG,
+  RUNBOOK_TAG,
+  RunbookAlarms,
+  type RunbookAlarmsProps,
+} from './runbook-alarms.ts';

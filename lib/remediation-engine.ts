@@ -5,6 +5,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -16,7 +17,7 @@ import { EVENT_LEVELS, type EventLevel, REMEDIATION_EVENT_SOURCE } from '../func
 import type { PatternOrigin } from '../functions/core/event-patterns.ts';
 import { METRIC } from '../functions/core/metrics.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
-import { ENV } from '../functions/handlers/config.ts';
+import { DEFAULT_SETTLE_SECONDS, ENV, MAX_SETTLE_SECONDS } from '../functions/handlers/config.ts';
 import { runbooks as registry } from '../runbooks/index.ts';
 import { engineTopics, grantPublishToTopics } from './engine-topics.ts';
 import { RemediationRules } from './event-rules.ts';
@@ -29,13 +30,13 @@ import { uniqueNamePrefix } from './physical-names.ts';
 import { RUNBOOKS_DIRECTORY } from './project-paths.ts';
 import { DeadLetterQueue, TimerQueue } from './queues.ts';
 import { RemediationFunctions, TIMER_TIMEOUT } from './remediation-functions.ts';
+import { type AlarmProvisioningProps, RunbookAlarms } from './runbook-alarms.ts';
 import { RunbookDocuments } from './runbook-documents.ts';
 import {
   type Grantee,
   grantCommandReads,
   grantDescribeAlarms,
   grantDescribeInstances,
-  grantDescribeTags,
   grantReadMuteRules,
   grantSendCommand,
   type OptInTag,
@@ -201,6 +202,20 @@ export interface RemediationEngineProps {
    * @default Duration.minutes(5)
    */
   readonly clockSkewTolerance?: Duration;
+  /**
+   * Seconds after its launch an instance is left alone: an alarm on an instance launched less than
+   * this long ago waits (a boot still warming up raises alarms that clear by themselves), and its
+   * attempt starts when the time ends, if the alarm is still in ALARM. A whole number from 0 (act at
+   * once) to 3600: the wait never pages, so it is kept short.
+   * @default 300
+   */
+  readonly settleSeconds?: number;
+  /**
+   * How the alarms the runbooks declare are provisioned: fleet (Metrics Insights) alarms, per-instance
+   * alarms kept by the alarm keeper, or none; by runbook if you like (see AlarmProvisioningProps).
+   * @default - a fleet alarm per runbook that declares one, sized for 500 instances
+   */
+  readonly alarms?: AlarmProvisioningProps;
 }
 
 /** The service name the handlers log under. */
@@ -244,10 +259,18 @@ export class RemediationEngine extends Construct {
   readonly slowCheckInterval: Duration;
   /** How far in the future an alarm's state time may lie. */
   readonly clockSkewTolerance: Duration;
+  /** Seconds after its launch an instance is left alone (see the prop). */
+  readonly settleSeconds: number;
   /** The accounts and Regions whose events are acted on. */
   readonly origin: PatternOrigin;
   /** Whether alarms on instances without the opt-in tag page (see the prop). */
   readonly pageUnmanagedInstances: boolean;
+  /** The alarms the runbooks declare: the plan, the fleet alarms, the alarm keeper. */
+  readonly runbookAlarms: RunbookAlarms;
+  /** The fleet (Metrics Insights) alarms, one per runbook in fleet mode or 16 shards of one. */
+  readonly fleetAlarms: readonly cloudwatch.CfnAlarm[];
+  /** The alarm keeper, when a runbook's alarms are per-instance. */
+  readonly alarmKeeper?: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: RemediationEngineProps = {}) {
     super(scope, id);
@@ -266,6 +289,7 @@ export class RemediationEngine extends Construct {
       props.slowCheckInterval ?? Duration.hours(1),
     );
     this.clockSkewTolerance = props.clockSkewTolerance ?? Duration.minutes(5);
+    this.settleSeconds = settleTime(props.settleSeconds ?? DEFAULT_SETTLE_SECONDS);
     this.pageUnmanagedInstances = props.pageUnmanagedInstances ?? false;
     this.eventLevel = props.events ?? 'lifecycle';
     if (!EVENT_LEVELS.includes(this.eventLevel)) {
@@ -297,8 +321,9 @@ export class RemediationEngine extends Construct {
     const failedInvocations = new DeadLetterQueue(this, 'FailedInvocations');
     const undeliveredEvents = new DeadLetterQueue(this, 'UndeliveredEvents');
 
+    const entries = writeHandlerEntries(runbooksDirectory, runbooks);
     this.functions = new RemediationFunctions(this, 'Functions', {
-      entries: writeHandlerEntries(runbooksDirectory, runbooks),
+      entries,
       environment: this.environment(eventBus, optIn),
       invocationFailureQueue: failedInvocations.deadLetterQueueOf(
         'the alarm and command-status functions (Lambda on-failure destination after async retries)',
@@ -329,6 +354,24 @@ export class RemediationEngine extends Construct {
       documentNames: Object.values(this.documentNames),
       deadLetterQueue: undeliveredEvents.deadLetterQueueOf("the EventBridge rules' Lambda targets"),
     });
+
+    this.runbookAlarms = new RunbookAlarms(this, 'Alarms', {
+      ...props.alarms,
+      runbooks,
+      optInTag: optIn,
+      // Unique per engine in the account and Region, as the other names the engine gives.
+      managedBy: uniqueNamePrefix(this),
+      origin: this.origin,
+      functionSettings: {
+        entries,
+        environment: { POWERTOOLS_SERVICE_NAME: SERVICE_NAME },
+        logRetention: props.logRetention,
+        logRemovalPolicy: props.logRemovalPolicy,
+        bundleAwsSdk: props.bundleAwsSdk,
+      },
+    });
+    this.fleetAlarms = this.runbookAlarms.fleetAlarms;
+    this.alarmKeeper = this.runbookAlarms.keeper;
 
     if (props.observability ?? true) {
       const { alarm, commandStatus, timer, resync } = this.functions;
@@ -401,6 +444,7 @@ export class RemediationEngine extends Construct {
       [ENV.pageUnmanagedInstances]: String(this.pageUnmanagedInstances),
       [ENV.checkSeconds]: String(this.slowCheckInterval.toSeconds()),
       [ENV.futureToleranceSeconds]: String(this.clockSkewTolerance.toSeconds()),
+      [ENV.settleSeconds]: String(this.settleSeconds),
       [ENV.eventAccounts]: Fn.join(',', [...this.origin.accounts]),
       [ENV.eventRegions]: Fn.join(',', [...this.origin.regions]),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -432,9 +476,9 @@ export class RemediationEngine extends Construct {
         resourceArns: [`${this.table.tableArn}/index/${TABLE.openIndex.name}`],
       });
     }
-    // Opt-in is checked before deciding to act, by the functions that can start a command.
+    // Opt-in and launch time are read (DescribeInstances) before deciding to act, by the functions
+    // that can start a command.
     for (const fn of [alarm, timer, resync]) {
-      grantDescribeTags(fn);
       grantDescribeInstances(fn);
     }
   }
@@ -459,6 +503,19 @@ export class RemediationEngine extends Construct {
       });
     }
   }
+}
+
+/** A settle time: a whole number of seconds from 0 to an hour. */
+function settleTime(seconds: number): number {
+  if (
+    !Token.isUnresolved(seconds) &&
+    !(Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_SETTLE_SECONDS)
+  ) {
+    throw new Error(
+      `settleSeconds must be a whole number of seconds from 0 to ${MAX_SETTLE_SECONDS}, not ${seconds}`,
+    );
+  }
+  return seconds;
 }
 
 /** Accounts to trust besides the stack's own: 12 digits each. */

@@ -99,47 +99,63 @@ export class RemediationFunctions extends Construct {
   }
 
   private createFunction(id: string, options: nodejs.NodejsFunctionProps): nodejs.NodejsFunction {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: this.props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    // Our own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the ${id} remediation function`,
-    });
-    logGroup.grantWrite(role);
-    const fn = new nodejs.NodejsFunction(this, id, {
-      ...options,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      environment: { ...this.props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      projectRoot: this.props.entries.projectRoot,
-      depsLockFilePath: this.props.entries.depsLockFilePath,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // The runtime's SDK v3 by default (small bundles, fast cold starts); see `bundleAwsSdk`.
-        bundleAwsSDK: this.props.bundleAwsSdk ?? false,
-        // CommonJS dependencies inside an ESM bundle still call require().
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x is pinned on purpose, together with the esbuild target node22; move both to nodejs24.x in one change.',
-    });
-    return fn;
+    return createRemediationFunction(this, id, this.props, options);
   }
+}
+
+/** How every function of the engine is built: its entries, environment, logs and SDK. */
+export type RemediationFunctionSettings = Omit<RemediationFunctionsProps, 'invocationFailureQueue'>;
+
+/**
+ * One handler built as the engine builds each of its functions (Node.js 22 on arm64, minified ESM with
+ * source maps, its own role and log group): the four above, and the alarm keeper (lib/runbook-alarms.ts).
+ */
+export function createRemediationFunction(
+  scope: Construct,
+  id: string,
+  settings: RemediationFunctionSettings,
+  options: nodejs.NodejsFunctionProps,
+): nodejs.NodejsFunction {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: settings.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: settings.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+  });
+  // Our own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Runs the ${id} remediation function`,
+  });
+  logGroup.grantWrite(role);
+  const fn = new nodejs.NodejsFunction(scope, id, {
+    ...options,
+    handler: 'handler',
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 256,
+    role,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    environment: { ...settings.environment, NODE_OPTIONS: '--enable-source-maps' },
+    projectRoot: settings.entries.projectRoot,
+    depsLockFilePath: settings.entries.depsLockFilePath,
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      mainFields: ['module', 'main'],
+      // The runtime's SDK v3 by default (small bundles, fast cold starts); see `bundleAwsSdk`.
+      bundleAwsSDK: settings.bundleAwsSdk ?? false,
+      // CommonJS dependencies inside an ESM bundle still call require().
+      banner:
+        "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'nodejs22.x is pinned on purpose, together with the esbuild target node22; move both to nodejs24.x in one change.',
+  });
+  return fn;
 }

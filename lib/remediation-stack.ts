@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { EventLevel } from '../functions/core/effects.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import { RemediationEngine } from './remediation-engine.ts';
+import type { AlarmProvisioningProps } from './runbook-alarms.ts';
 
 /** Options of the remediation stack. */
 export interface RemediationStackProps extends StackProps {
@@ -90,6 +91,11 @@ export interface RemediationStackProps extends StackProps {
    * @default Duration.hours(1)
    */
   readonly slowCheckInterval?: Duration;
+  /**
+   * How the alarms the runbooks declare are provisioned: fleet, per-instance or none (see the engine).
+   * @default - a fleet alarm per runbook that declares one, sized for 500 instances
+   */
+  readonly alarms?: AlarmProvisioningProps;
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -113,6 +119,7 @@ export class RemediationStack extends Stack {
       resyncInterval: props.resyncInterval,
       slowCheckInterval: props.slowCheckInterval,
       trustedEventAccounts: props.trustedEventAccounts,
+      alarms: props.alarms,
       pagerTopic:
         props.pagerTopicArn === undefined
           ? undefined

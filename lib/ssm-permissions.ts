@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { acknowledgeWildcard, wildcardResource } from './nag-acknowledgements.ts';
@@ -72,35 +72,58 @@ export function grantCommandReads(grantee: Grantee, actions: readonly CommandRea
 export type CommandReadAction = 'ssm:GetCommandInvocation' | 'ssm:ListCommands';
 
 /**
- * Reading alarm state. DescribeAlarms supports the alarm resource type, but the API reference says it
- * returns composite alarms only when the permission is scoped to `*`, and runbooks may answer
- * composite alarms; it is read-only.
+ * ec2:DescribeInstances, to check the opt-in tag before acting (the second check, besides IAM's
+ * condition) and read the instance's launch time (its settle time), and to say in the breaker's
+ * group page what the alarming instances share.
  */
-/** ec2:DescribeTags, to check the opt-in tag before acting (the second check, besides IAM's condition). */
-export function grantDescribeTags(grantee: Grantee): void {
-  iam.Grant.addToPrincipal({ grantee, actions: ['ec2:DescribeTags'], resourceArns: ['*'] });
-  acknowledgeWildcard(grantee, 'Resource::*', [
-    'ec2:DescribeTags supports no resource-level permissions (Service Authorization Reference, Amazon EC2);',
-    'it is read-only and called once per instance per minute at most to read the opt-in tag and its allow-list tags (AutoRemediation:services, :processes).',
-  ]);
-}
-
-/** ec2:DescribeInstances, to say in the breaker's group page what the alarming instances share. */
 export function grantDescribeInstances(grantee: Grantee): void {
   iam.Grant.addToPrincipal({ grantee, actions: ['ec2:DescribeInstances'], resourceArns: ['*'] });
   acknowledgeWildcard(grantee, 'Resource::*', [
     'ec2:DescribeInstances supports no resource-level permissions (Service Authorization Reference, Amazon EC2);',
-    'it is read-only and called only when a fleet breaker opens, to describe the instances in its page.',
+    'it is read-only and called once per instance per minute at most to read the opt-in tag, its allow-list tags and the launch time, and when a fleet breaker opens, to describe the instances in its page.',
   ]);
 }
 
+/**
+ * Reading alarm state. DescribeAlarms supports the alarm resource type, but the API reference says it
+ * returns composite alarms only when the permission is scoped to `*`, and runbooks may answer
+ * composite alarms; it is read-only. DescribeAlarmContributors (the series of a fleet alarm in
+ * ALARM) is scoped to the account's alarms.
+ */
 export function grantDescribeAlarms(grantee: Grantee): void {
   iam.Grant.addToPrincipal({ grantee, actions: ['cloudwatch:DescribeAlarms'], resourceArns: ['*'] });
+  const { account, region, partition } = Stack.of(grantee);
+  const alarms = `arn:${partition}:cloudwatch:${region}:${account}:alarm:*`;
+  const statement = new iam.PolicyStatement({
+    actions: ['cloudwatch:DescribeAlarmContributors'],
+    resources: [alarms],
+  });
+  // A policy of its own, so that cfn-lint's pass over an action its list predates (W3037) is this
+  // statement's alone: a misspelt action anywhere else still fails the lint.
+  const role = grantee.grantPrincipal;
+  if (role instanceof iam.Role) {
+    const policy = new iam.Policy(grantee, 'DescribeAlarmContributors', { statements: [statement] });
+    role.attachInlinePolicy(policy);
+    (policy.node.defaultChild as iam.CfnPolicy).addMetadata('cfn-lint', {
+      config: { ignore_checks: ['W3037'] },
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[${wildcardResource(grantee, alarms)}]`,
+      reason: CONTRIBUTORS_REASON,
+    });
+  } else {
+    iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources });
+    acknowledgeWildcard(grantee, wildcardResource(grantee, alarms), [CONTRIBUTORS_REASON]);
+  }
   acknowledgeWildcard(grantee, 'Resource::*', [
     'cloudwatch:DescribeAlarms returns composite alarms only when granted on "*" (CloudWatch API Reference,',
     'DescribeAlarms); it is read-only and called only to reconcile (verify deadlines, slow checks, the resync).',
   ]);
 }
+
+const CONTRIBUTORS_REASON =
+  "cloudwatch:DescribeAlarmContributors is read-only and scoped to this account's alarms: a fleet alarm " +
+  'may be any alarm a runbook answers, and its series in ALARM are read only to reconcile.';
 
 /**
  * Reads which alarms an active mute rule targets (the resync leaves muted alarms alone, as the alarm

@@ -44,6 +44,17 @@ export interface LocalWorld {
    * @default - every instance carries the opt-in tag, and no allow-list
    */
   readonly instanceTags?: (instanceId: string) => Readonly<Record<string, string>> | undefined;
+  /**
+   * When EC2 would say an instance was launched (epoch ms of the world's clock; undefined: unknown).
+   * @default - every instance was launched when the runtime was made (the world's time 0)
+   */
+  readonly launchedAt?: (instanceId: string) => number | undefined;
+  /**
+   * Seconds after its launch an instance is left alone (the `settle` gate). The local worlds start
+   * their faults soon after their instances, so none unless the world asks for one.
+   * @default 0
+   */
+  readonly settleSeconds?: number;
 }
 
 /** The opt-in tag of the local worlds: the stack's default. */
@@ -89,6 +100,7 @@ export function localRuntime(world: LocalWorld): {
     }),
     runbooks: new RunbookCatalog(world.runbooks, world.documents),
     ...(world.checkSeconds ? { checkSeconds: world.checkSeconds } : {}),
+    ...(world.settleSeconds ? { settleSeconds: world.settleSeconds } : {}),
   });
   const alarmHandler = createAlarmHandler(runtime);
   const statusHandler = createCommandStatusHandler(runtime);
@@ -124,14 +136,20 @@ export function localRuntime(world: LocalWorld): {
   return { runtime, timerFailures, scheduleResync };
 }
 
-/** The opt-in reader of a local world: its instances' tags, as one DescribeTags call would return them. */
+/**
+ * The opt-in reader of a local world: its instances' tags and launch time, as one DescribeInstances
+ * call would return them.
+ */
 function localOptIn(world: LocalWorld): OptInReader {
   const allowLists = instanceTagKeys(world.runbooks);
   const { key, value } = LOCAL_OPT_IN_TAG;
+  const started = world.scheduler.now();
   return {
     optIn: async (instanceId) => {
       const tags = world.instanceTags ? (world.instanceTags(instanceId) ?? {}) : { [key]: value };
+      const launchedAt = world.launchedAt ? world.launchedAt(instanceId) : started;
       return {
+        ...(launchedAt === undefined ? {} : { launchedAt }),
         instanceId,
         tagKey: key,
         tagValue: value,

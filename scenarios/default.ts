@@ -1,7 +1,7 @@
 import { defineScenario } from '../local/gameday/scenario.ts';
 
 /**
- * The default game day (`npm start`): eight instances, three alarms on each, and the faults a fleet
+ * The default game day (`npm start`): eight instances, the declared alarms of three runbooks over them, and the faults a fleet
  * meets in a bad week, in fifty minutes of compressed time (about a minute on a laptop).
  */
 export default defineScenario({
@@ -17,12 +17,9 @@ export default defineScenario({
     'AutoRemediation:services': 'app',
     'AutoRemediation:processes': 'report-worker',
   },
-  alarms: [
-    { runbook: 'disk-full' },
-    { runbook: 'service-down' },
-    // EC2's CPUUtilization with basic monitoring: one 5-minute period decides.
-    { runbook: 'runaway-cpu', periodSeconds: 300, evaluationPeriods: 1, datapointsToAlarm: 1 },
-  ],
+  // Each runbook's declared alarm, one fleet alarm per runbook (runaway-cpu: EC2's CPUUtilization,
+  // one 5-minute period decides).
+  alarms: ['disk-full', 'service-down', 'runaway-cpu'],
   faults: [
     {
       atMinutes: 1,

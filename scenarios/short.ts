@@ -9,7 +9,7 @@ export default defineScenario({
   speed: 120,
   // Opted in; automation may restart app.
   instanceTags: { AutoRemediation: 'enabled', 'AutoRemediation:services': 'app' },
-  alarms: [{ runbook: 'disk-full' }, { runbook: 'service-down' }],
+  alarms: ['disk-full', 'service-down'],
   faults: [
     {
       atMinutes: 1,

@@ -1,3 +1,5 @@
+import type { AlarmChange } from './alarm.ts';
+import { matchRunbook } from './matching.ts';
 import type { Runbook } from './runbook.ts';
 import {
   type FleetScope,
@@ -51,7 +53,11 @@ export interface ProvisioningOptions {
   readonly mode?: AlarmMode;
   /** Per runbook, over `mode`. */
   readonly modes?: Readonly<Record<string, AlarmMode>>;
-  /** How many instances the fleet may reach: sizes the fleet alarms' shards. @default 500 */
+  /**
+   * How many instances the fleet may reach: sizes the fleet alarms' shards so that every series is
+   * watched. A fleet that outgrows it still has its worst 500 series per alarm watched (the query
+   * orders them worst first). @default 100
+   */
   readonly expectedInstances?: number;
   /** The opt-in tag: scopes fleet alarms over AWS's own metrics (`WHERE tag.<key> = '<value>'`). */
   readonly optInTag: { readonly key: string; readonly value: string };
@@ -87,6 +93,8 @@ export interface AlarmPlan {
   readonly runbooks: readonly RunbookAlarmPlan[];
   readonly warnings: readonly string[];
   readonly errors: readonly string[];
+  /** What holds for the plan and is worth knowing, not a problem. */
+  readonly notes: readonly string[];
   readonly fleetAlarmCount: number;
   /** Whether any runbook needs the account's "resource tags on telemetry" (a fleet alarm over AWS/ metrics). */
   readonly needsResourceTags: boolean;
@@ -142,9 +150,9 @@ export function shardsFor(series: number): number {
 
 /** Plans the alarms of the runbooks for a fleet: modes, names, queries, and what to warn about. */
 export function planAlarms(runbooks: readonly Runbook[], options: ProvisioningOptions): AlarmPlan {
-  const instances = options.expectedInstances ?? 500;
+  const instances = options.expectedInstances ?? 100;
   const warnings: string[] = [];
-  const errors: string[] = [];
+  const errors: string[] = [...provisionedAlarmProblems(runbooks)];
   for (const name of Object.keys(options.modes ?? {})) {
     if (!runbooks.some((r) => r.name === name))
       errors.push(
@@ -238,14 +246,16 @@ export function planAlarms(runbooks: readonly Runbook[], options: ProvisioningOp
     warnings.push(
       `${fleetAlarmCount} fleet alarms use more than half the ${LIMITS.fleetAlarmsPerRegion} Metrics Insights alarms an account may have per Region`,
     );
-  if (plans.some((plan) => plan.mode === 'fleet') && instances * 1 > LIMITS.contributorsInAlarm)
-    warnings.push(
-      `a fleet alarm reports at most ${LIMITS.contributorsInAlarm} series in ALARM at once; beyond that the fleet breaker (which opens far earlier) and the resync stand in`,
+  const notes: string[] = [];
+  if (plans.some((plan) => plan.mode === 'fleet') && instances > LIMITS.contributorsInAlarm)
+    notes.push(
+      `a fleet alarm reports at most ${LIMITS.contributorsInAlarm} series in ALARM at once; beyond that the fleet breaker (which opens far earlier) stands in`,
     );
   return {
     runbooks: plans,
     warnings,
     errors,
+    notes,
     fleetAlarmCount,
     needsResourceTags: plans.some(
       (plan) => plan.mode === 'fleet' && plan.alarm !== undefined && isVendedNamespace(plan.alarm.namespace),
@@ -282,4 +292,68 @@ export function alternativeCost(
   const other: AlarmMode = plan.mode === 'fleet' ? 'per-instance' : 'fleet';
   if (other === 'fleet' && (isHighResolution(plan.alarm) || plan.alarm.query)) return undefined;
   return { mode: other, usd: monthlyCost({ ...plan, mode: other }, instances).usd };
+}
+
+/**
+ * Whether each runbook answers the alarms the stack provisions for it, among all the deployed
+ * runbooks: a series of its fleet alarm, and a per-instance alarm, must reach it and no other runbook
+ * (another's broader name pattern, say). Returns the problems, each naming the runbooks involved.
+ */
+export function provisionedAlarmProblems(runbooks: readonly Runbook[]): string[] {
+  const problems: string[] = [];
+  for (const runbook of runbooks) {
+    const alarm = runbook.alarm;
+    if (!alarm) continue;
+    const series: Record<string, string> = { ...alarm.dimensions, InstanceId: 'i-0123456789abcdef0' };
+    for (const dimension of alarm.groupBy) series[dimension] ??= 'example';
+    const metric = { namespace: alarm.namespace, metricName: alarm.metricName, dimensions: series };
+    const common = {
+      account: '123456789012',
+      region: 'us-east-1',
+      state: 'ALARM' as const,
+      previousState: undefined,
+      stateAt: 0,
+      reason: '',
+      metrics: [metric],
+      composite: false,
+      tags: {},
+    };
+    const fleetName = fleetAlarmName('Stack', runbook.name);
+    const instanceName = perInstanceAlarmName(
+      runbook.name,
+      { instanceId: 'i-0123456789abcdef0', name: 'web-1' },
+      series,
+    );
+    const changes: { what: string; change: AlarmChange }[] = [
+      {
+        what: `its fleet alarm (${fleetName})`,
+        change: {
+          ...common,
+          alarmName: fleetName,
+          alarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${fleetName}`,
+          usesExpression: true,
+          contributor: { id: '0123456789abcdef', attributes: series },
+        },
+      },
+      {
+        what: `its per-instance alarms (${instanceName})`,
+        change: {
+          ...common,
+          alarmName: instanceName,
+          alarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${instanceName}`,
+          usesExpression: false,
+        },
+      },
+    ];
+    for (const { what, change } of changes) {
+      const match = matchRunbook(change, runbooks);
+      if (match?.runbook.name === runbook.name) continue;
+      problems.push(
+        match
+          ? `runbook ${runbook.name}: ${what} would be answered by runbook ${match.runbook.name} (${match.matchedBy}); narrow that runbook's match`
+          : `runbook ${runbook.name}: ${what} would be answered by no runbook; its match contradicts its own alarm (check match.metrics dimensions against alarm.dimensions)`,
+      );
+    }
+  }
+  return problems;
 }

@@ -38,6 +38,17 @@ export interface AlarmChange {
   readonly seriesCount?: string;
 }
 
+/**
+ * The counts in a fleet alarm's own state reason: "6 out of 6 time series evaluated to ALARM" (above
+ * 100, CloudWatch writes "100+"); undefined when the reason says no such thing.
+ */
+export function seriesOutOf(
+  reason: string,
+): { readonly inAlarm: number; readonly total: number } | undefined {
+  const match = /(\d{1,7})\+? out of (\d{1,7})\+? time series/.exec(reason);
+  return match ? { inAlarm: Number(match[1]), total: Number(match[2]) } : undefined;
+}
+
 /** One series of a multi-time-series alarm: its id (at most 16 characters) and its GROUP BY values. */
 export interface AlarmContributor {
   readonly id: string;

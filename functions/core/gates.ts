@@ -8,8 +8,8 @@ import type { Runbook } from './runbook.ts';
  */
 
 /**
- * The gates that can refuse, in the order they are asked: `kill-switch`, `opt-in`, `breaker`
- * (suppress), `parameter` (page), `auto-disable` (dry-run), `budget` (page), `lease` and
+ * The gates that can refuse, in the order they are asked: `kill-switch`, `opt-in`, `settle` (wait
+ * until the instance's settle time ends), `breaker` (suppress), `parameter` (page), `auto-disable` (dry-run), `budget` (page), `lease` and
  * `concurrency` (wait, then page); `parameter` and `cooldown` are also asked when an incident opens.
  * `parameter` refuses a value the runbook or the instance does not allow (see `refusedValue`).
  */
@@ -17,6 +17,7 @@ export type GateName =
   | 'kill-switch'
   | 'cooldown'
   | 'opt-in'
+  | 'settle'
   | 'parameter'
   | 'breaker'
   | 'auto-disable'
@@ -56,6 +57,11 @@ export interface SafetyFacts {
    * transaction re-checks them, so that a decision made on facts that changed is retried.
    */
   readonly fleet?: FleetFacts;
+  /**
+   * How long (seconds) after its launch an instance is left alone: the alarms of a boot still
+   * warming up clear by themselves. Absent or 0: no settle time.
+   */
+  readonly settleSeconds?: number;
 }
 
 /**
@@ -111,6 +117,8 @@ export interface OptIn {
    * key, read in the same call; a tag the instance does not carry is absent. Undefined when not read.
    */
   readonly tags?: Readonly<Record<string, string>>;
+  /** When the instance was (last) launched, epoch ms, as EC2 reports it. Undefined when not known. */
+  readonly launchedAt?: number;
 }
 
 /**
@@ -142,6 +150,33 @@ export function unmanagedInstance(
   if (ctx.pageUnmanagedInstances || target.kind !== 'instance' || !optIn || optIn.tagged) return undefined;
   if (optIn.instanceId !== target.instanceId) return undefined;
   return `instance ${optIn.instanceId} does not carry the opt-in tag ${optIn.tagKey}=${optIn.tagValue}: not managed by this deployment, so no incident is opened and nobody is paged`;
+}
+
+/**
+ * When the instance's settle time ends (epoch ms), or undefined when there is none to wait for (no
+ * settle time, or the launch time is unknown). A launch time ahead of the clock (EC2's and this
+ * function's clocks a little apart) counts as now: the wait ends a settle time after it.
+ */
+export function settleEndsAt(safety: SafetyFacts | undefined, now: number): number | undefined {
+  const launchedAt = safety?.optIn?.launchedAt;
+  const seconds = safety?.settleSeconds;
+  if (launchedAt === undefined || !seconds || seconds <= 0) return undefined;
+  return Math.min(launchedAt, now) + seconds * 1000;
+}
+
+/**
+ * The settle time: an instance launched less than `settleSeconds` ago is not acted on yet (a boot
+ * still warming up raises alarms that clear by themselves); the attempt waits until it ends.
+ */
+export function settleGate(safety: SafetyFacts | undefined, now: number): Refusal | undefined {
+  const endsAt = settleEndsAt(safety, now);
+  if (endsAt === undefined || now >= endsAt) return undefined;
+  const launchedAt = Math.min(safety?.optIn?.launchedAt ?? now, now);
+  return {
+    gate: 'settle',
+    reason: `instance launched ${Math.floor((now - launchedAt) / 1000)}s ago, settle time ${safety?.settleSeconds}s`,
+    at: now,
+  };
 }
 
 /** The kill switch: while paused, nothing runs; the alarm is recorded and paged as "automation paused". */

@@ -2,6 +2,7 @@ import type { PageEffect } from './effects.ts';
 import type { GateName } from './gates.ts';
 import type { Attempt, Incident } from './incident.ts';
 import type { Runbook } from './runbook.ts';
+import { quoteUntrusted } from './untrusted-text.ts';
 
 /** A page as a subject line and a plain-text body. */
 export interface PageMessage {
@@ -67,10 +68,32 @@ function facts(incident: Incident, runbook: Runbook | undefined): string[] {
     `Alarm:    ${incident.alarm.name} (ALARM since ${iso(incident.openedAt)})`,
     `          ${oneLine(incident.alarm.reason, 300)}`,
     `Instance: ${incident.instanceId ?? 'none: the alarm names no single instance'}`,
+    ...seriesLine(incident),
     `Account:  ${incident.alarm.account}, ${incident.alarm.region}`,
     `Runbook:  ${incident.key.runbook}${runbook ? ` (owner ${runbook.owner}): ${runbook.description}` : ''}`,
     `Incident: ${incident.id}`,
   ];
+}
+
+/**
+ * Which series of a fleet alarm this is (`exe=nginx`): the fleet alarm's name says which runbook, the
+ * instance which host, and this what on it. Its values come from the alarm: quoted, cut.
+ */
+function seriesLine(incident: Incident): string[] {
+  const attributes = incident.alarm.contributor?.attributes;
+  if (!attributes) return [];
+  const values = Object.entries(attributes)
+    .filter(([name]) => name !== 'InstanceId')
+    .slice(0, 5)
+    .map(([name, value]) => `${plainOrQuoted(name)}=${plainOrQuoted(value)}`);
+  return [
+    `Series:   ${values.length > 0 ? `${values.join(', ')} (of the fleet alarm)` : 'the instance (of the fleet alarm)'}`,
+  ];
+}
+
+/** A value as it is when it is plainly a name, else quoted and escaped. */
+function plainOrQuoted(value: string): string {
+  return /^[A-Za-z0-9_.:@/-]{1,60}$/.test(value) ? value : quoteUntrusted(value, 60);
 }
 
 /** The diagnosis run before the first remedy: what it printed, and where the full output is. */
@@ -132,12 +155,14 @@ function attemptLines(attempts: readonly Attempt[]): string[] {
 }
 
 function shortReason(incident: Incident): string {
-  const refusal = incident.refusals?.at(-1);
+  // A settle wait only delayed the attempt; it is never why a human is paged.
+  const refusal = incident.refusals?.filter((r) => r.gate !== 'settle').at(-1);
   if (refusal) {
     const said: Record<GateName, string> = {
       'kill-switch': 'automation paused',
       cooldown: 'flapping',
       'opt-in': 'instance not opted in',
+      settle: 'instance still settling after launch',
       parameter: 'no allowed parameter value',
       breaker: 'fleet breaker open',
       'auto-disable': 'runbook switched to dry-run',

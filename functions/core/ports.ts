@@ -183,6 +183,14 @@ export interface FleetGuard {
   alarmWindow(runbook: string, since: number, enough: number): Promise<{ instanceId: string; at: number }[]>;
   /** How many instances the runbook has seen in any alarm state since `since`. */
   seenCount(runbook: string, since: number): Promise<number>;
+  /**
+   * Records how many series a fleet alarm of the runbook evaluated, as its own state change said
+   * ("2 out of 8 time series evaluated to ALARM"): a fleet alarm sends no event for a healthy series,
+   * so its instances are known to the breaker only by this count.
+   */
+  recordFleetSeries(runbook: string, alarmName: string, series: number, at: number): Promise<void>;
+  /** The series the runbook's fleet alarms last reported evaluating (summed over its alarms), since `since`. */
+  fleetSeries(runbook: string, since: number): Promise<number>;
   /** Opens the breaker unless it is open and holding; true when this call opened it (and so pages). */
   openBreaker(runbook: string, record: BreakerRecord, quietSeconds: number): Promise<boolean>;
   /** Adds an instance to the open breaker of that episode and moves its quiet period on. */

@@ -304,3 +304,26 @@ export function isMultiTimeSeriesQuery(expression: string): boolean {
 export function isHighResolution(alarm: Pick<ResolvedAlarm, 'periodSeconds'>): boolean {
   return alarm.periodSeconds < 60;
 }
+
+/**
+ * The metrics a series of a multi-time-series alarm reads, as the core reads any alarm's: the metric
+ * its query names, with the query's dimension equalities and the series' GROUP BY values as
+ * dimensions. One source for the contributor event and the resync's DescribeAlarmContributors.
+ */
+export function seriesMetrics(
+  expressions: readonly (string | undefined)[],
+  attributes: Readonly<Record<string, string>>,
+): { namespace: string; metricName: string; dimensions: Record<string, string> }[] {
+  const query = expressions
+    .map((expression) => (expression === undefined ? undefined : parseInsightsQuery(expression)))
+    .find((parsed) => parsed !== undefined);
+  return query
+    ? [
+        {
+          namespace: query.namespace,
+          metricName: query.metricName,
+          dimensions: { ...query.where, ...attributes },
+        },
+      ]
+    : [];
+}

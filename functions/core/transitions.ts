@@ -12,6 +12,8 @@ import {
   optInTag,
   type Refusal,
   type SafetyFacts,
+  settleEndsAt,
+  settleGate,
 } from './gates.ts';
 import type { Attempt, CommandResult, Diagnosis, Hold, Incident, TimerKind } from './incident.ts';
 import { latestAttempt } from './incident.ts';
@@ -97,13 +99,23 @@ export function withTimer(step: Step, kind: TimerKind, dueAt: number): Step {
 /**
  * Starts the next attempt with the action the runbook plans for it: the command is sent, and a
  * check follows in case SSM never answers. The safety gates are asked first, in order: the kill
- * switch and the opt-in tag (page), the fleet breaker (suppress), dry-run (page with what would
- * have run), the hourly budget (page), the instance's lease and the concurrency limit (wait).
+ * switch and the opt-in tag (page), the instance's settle time (wait), the fleet breaker
+ * (suppress), dry-run (page with what would have run), the hourly budget (page), the instance's
+ * lease and the concurrency limit (wait).
  */
-export function startAttempt(incident: Incident, ctx: DecisionContext): Step {
-  const number = incident.attempts.length + 1;
+export function startAttempt(waited: Incident, ctx: DecisionContext): Step {
+  const number = waited.attempts.length + 1;
   const refusal = killSwitch(ctx.safety, ctx.now) ?? optInTag(ctx.safety, ctx.now);
-  if (refusal) return refuse(incident, refusal, ctx);
+  if (refusal) return refuse(waited, refusal, ctx);
+  // The settle time comes after the kill switch and the opt-in tag (a pause or an instance that is
+  // not ours is said at once, whatever its age) and before every other gate: an instance still
+  // warming up is not a fault yet, so nothing is planned for it, no group page names it, no dry-run
+  // page tells what would have run, and no budget, lease or slot is taken. The breaker still counts
+  // its alarm: it counts alarms as they arrive, in the handler, before any decision. Once the settle
+  // time ends the retry asks every gate again.
+  const settling = settleGate(ctx.safety, ctx.now);
+  if (settling) return settleWait(waited, settling, ctx);
+  const incident = settledFrom(waited);
   const breaker = breakerGate(ctx.safety, ctx.now);
   if (breaker) return suppress(incident, breaker, ctx);
   const plan = planAttempt(ctx.runbook, incident, number, ctx.safety?.optIn?.tags);
@@ -363,6 +375,47 @@ export function waitFor(incident: Incident, refusal: Refusal, ctx: DecisionConte
       }
     : note(waiting, ctx.now, `waiting ${waitSeconds}s: ${refusal.reason}`);
   return withTimer({ incident: next, effects: [] }, 'retry', ctx.now + waitSeconds * 1000);
+}
+
+/** The most a settle wait's look is put off after the settle time ends, so that instances launched together do not return together. */
+export const SETTLE_JITTER_SECONDS = 10;
+
+/**
+ * The instance is still within its settle time: look again when it ends (plus a little jitter),
+ * not at the busy gates' poll. The wait is bounded by the settle time itself (at most an hour, as
+ * configured), so it never pages: `maxWaitSeconds` bounds the waits of the gates after it, counted
+ * from the settle time's end (see {@link settledFrom}). The incident keeps its timer throughout; an
+ * OK meanwhile resolves it with nothing run.
+ */
+function settleWait(incident: Incident, refusal: Refusal, ctx: DecisionContext): Step {
+  const endsAt = settleEndsAt(ctx.safety, ctx.now) as number;
+  const dueAt = endsAt + Math.round(ctx.random * SETTLE_JITTER_SECONDS * 1000);
+  const waiting: Incident = {
+    ...withRefusal(incident, refusal),
+    status: 'waiting',
+    waitingSince: incident.waitingSince ?? ctx.now,
+  };
+  const what = `waiting until ${new Date(endsAt).toISOString()} (settle time): ${refusal.reason}`;
+  // Asked again before the settle time ended (an early look): the last line is rewritten.
+  const last = incident.history[incident.history.length - 1];
+  const again =
+    incident.status === 'waiting' &&
+    incident.refusals?.[incident.refusals.length - 1]?.gate === 'settle' &&
+    last?.what.startsWith('waiting ');
+  const next = again
+    ? { ...waiting, history: [...incident.history.slice(0, -1), { at: ctx.now, what }] }
+    : note(waiting, ctx.now, what);
+  return withTimer({ incident: next, effects: [] }, 'retry', dueAt);
+}
+
+/**
+ * An incident whose settle wait just ended starts its gates' waits afresh: the time it spent
+ * settling does not count against `maxWaitSeconds`, so a new instance never pages for its age.
+ */
+function settledFrom(incident: Incident): Incident {
+  if (incident.status !== 'waiting' || incident.refusals?.at(-1)?.gate !== 'settle') return incident;
+  const { waitingSince: _settling, ...rest } = incident;
+  return rest;
 }
 
 /**

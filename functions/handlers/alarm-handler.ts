@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { alarmTarget } from '../core/alarm.ts';
+import { alarmTarget, seriesOutOf } from '../core/alarm.ts';
 import { incidentKeyFor } from '../core/identity.ts';
 import { matchRunbook } from '../core/matching.ts';
 import { acceptOrigin } from './middleware/accept-origin.ts';
@@ -36,10 +36,17 @@ export async function handleAlarm(event: AnyAlarmEvent, runtime: Runtime): Promi
   }
   if (alarm.seriesCount !== undefined) {
     // A fleet alarm's own change only counts its series; each series' own event names its instance.
+    // Its count of series evaluated tells the breaker how large the runbook's fleet is: healthy
+    // series send no event of their own.
+    const counted = seriesOutOf(alarm.seriesCount);
+    const owner = matchRunbook(alarm, runtime.runbooks.all)?.runbook;
+    if (owner && counted && Number.isFinite(alarm.stateAt))
+      await runtime.gates.recordFleetSeries(owner, alarm.alarmName, counted.total, alarm.stateAt);
     logger.info('fleet alarm state change; its contributors are handled one by one', {
       alarmName: alarm.alarmName,
       state: alarm.state,
       seriesCount: alarm.seriesCount,
+      ...(owner ? { runbook: owner.name } : {}),
     });
     return {
       outcome: 'ignored',

@@ -25,11 +25,21 @@ export const ENV = {
   checkSeconds: 'CHECK_SECONDS',
   /** Optional: how far in the future an alarm's state time may lie before the event is rejected (300 s when unset). */
   futureToleranceSeconds: 'FUTURE_TOLERANCE_SECONDS',
+  /**
+   * Optional: seconds after its launch an instance is left alone (its alarms wait), a whole number
+   * from 0 (no settle time) to 3600; {@link DEFAULT_SETTLE_SECONDS} when unset.
+   */
+  settleSeconds: 'SETTLE_SECONDS',
   /** Comma-separated: the accounts whose events the handlers act on (the stack's own, and any allowed). */
   eventAccounts: 'EVENT_ACCOUNTS',
   /** Comma-separated: the Regions whose events the handlers act on (the stack's own). */
   eventRegions: 'EVENT_REGIONS',
 } as const;
+
+/** The settle time when the stack sets none: five minutes, time for a boot to warm up. */
+export const DEFAULT_SETTLE_SECONDS = 300;
+/** The longest settle time: a settle wait never pages, so it is kept short. */
+export const MAX_SETTLE_SECONDS = 3600;
 
 /** Settings every handler needs. */
 export interface HandlerConfig {
@@ -52,6 +62,11 @@ export interface HandlerConfig {
   readonly checkSeconds?: number;
   /** How far in the future (seconds) an alarm's state time may lie before its event is rejected. */
   readonly futureToleranceSeconds?: number;
+  /**
+   * Seconds after its launch an instance is left alone (0: no settle time); read from the
+   * environment, {@link DEFAULT_SETTLE_SECONDS} when unset.
+   */
+  readonly settleSeconds?: number;
   /** The accounts and Regions whose events are acted on; a deployed function always has them. */
   readonly origin?: EventOrigin;
 }
@@ -90,22 +105,25 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerConf
     origin: { accounts: list(required(ENV.eventAccounts)), regions: list(required(ENV.eventRegions)) },
     ...seconds(env, ENV.checkSeconds, 'checkSeconds', 60),
     ...seconds(env, ENV.futureToleranceSeconds, 'futureToleranceSeconds', 0),
+    settleSeconds: DEFAULT_SETTLE_SECONDS,
+    ...seconds(env, ENV.settleSeconds, 'settleSeconds', 0, MAX_SETTLE_SECONDS),
   };
 }
 
-/** An optional whole number of seconds, at least `min`. */
+/** An optional whole number of seconds, at least `min` (and at most `max`, when given). */
 function seconds<K extends string>(
   env: NodeJS.ProcessEnv,
   name: string,
   field: K,
   min: number,
+  max = Number.POSITIVE_INFINITY,
 ): Partial<Record<K, number>> {
   const value = env[name];
   if (value === undefined || value === '') return {};
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min)
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max)
     throw new Error(
-      `${name} must be a whole number of seconds, at least ${min}, not ${JSON.stringify(value)}`,
+      `${name} must be a whole number of seconds, at least ${min}${Number.isFinite(max) ? ` and at most ${max}` : ''}, not ${JSON.stringify(value)}`,
     );
   return { [field]: parsed } as Partial<Record<K, number>>;
 }

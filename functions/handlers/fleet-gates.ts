@@ -64,6 +64,20 @@ export class FleetGates {
     return this.ports.fleet.read(runbook, instanceId, this.ports.clock.now());
   }
 
+  /**
+   * Records a fleet alarm's own count of the series it evaluated ("N out of M time series"), which
+   * stands in for the healthy instances whose series never send an event.
+   */
+  async recordFleetSeries(runbook: Runbook, alarmName: string, series: number, at: number): Promise<void> {
+    if (!runbook.breaker) return;
+    await this.ports.fleet.recordFleetSeries(
+      runbook.name,
+      alarmName,
+      series,
+      Math.min(at, this.ports.clock.now()),
+    );
+  }
+
   /** Records an alarm state of an instance for the runbook's fleet (every state counts as seen). */
   async recordAlarm(runbook: Runbook, input: AlarmInput): Promise<void> {
     // The records serve the breaker only: a runbook without one pays nothing for them.
@@ -93,8 +107,15 @@ export class FleetGates {
     // must not see it reopen on the next alarm because the window still holds the old ones.
     const since = Math.max(now - policy.windowSeconds * 1000, (state.breaker?.closedAt ?? 0) + 1);
     const alarming = await fleet.alarmWindow(runbook.name, since, policy.maxInstances + 1);
+    // A fleet alarm's healthy series send no event: its last series count stands in for them.
+    const seenSince = now - FLEET_SEEN_DAYS * 86_400_000;
     const seen = needsSeenCount(alarming.length, policy)
-      ? await fleet.seenCount(runbook.name, now - FLEET_SEEN_DAYS * 86_400_000)
+      ? Math.max(
+          ...(await Promise.all([
+            fleet.seenCount(runbook.name, seenSince),
+            fleet.fleetSeries(runbook.name, seenSince),
+          ])),
+        )
       : alarming.length;
     const reason = breakerTrips({ alarming, seen }, policy);
     if (!reason) return state;

@@ -52,6 +52,11 @@ export interface ProcessorPorts {
    * leaving it alone (logged and counted as {@link METRIC.unmanagedAlarms}). @default false
    */
   readonly pageUnmanagedInstances?: boolean;
+  /**
+   * Seconds after its launch an instance is left alone: an attempt on it waits until then (the
+   * `settle` gate). 0 or unset: no settle time.
+   */
+  readonly settleSeconds?: number;
 }
 
 /** An input, or a way to make one from the incident as loaded (timers observe the world first). */
@@ -305,6 +310,7 @@ export class IncidentProcessor {
     return {
       ...(paused ? { paused } : {}),
       ...(optIn ? { optIn } : {}),
+      ...(this.ports.settleSeconds ? { settleSeconds: this.ports.settleSeconds } : {}),
       ...FleetGates.safetyFacts(fleet, runbook, this.ports.clock.now()),
     };
   }

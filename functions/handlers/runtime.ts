@@ -30,7 +30,7 @@ import type {
 } from '../core/ports.ts';
 import { instanceTagKeys, type Runbook } from '../core/runbook.ts';
 import { Resync, reexamination } from './alarm-resync.ts';
-import { configFromEnv, type HandlerConfig } from './config.ts';
+import { configFromEnv, DEFAULT_SETTLE_SECONDS, type HandlerConfig } from './config.ts';
 import { FleetGates } from './fleet-gates.ts';
 import { IncidentProcessor, type ProcessorPorts } from './incident-processor.ts';
 import type { EventOrigin } from './middleware/accept-origin.ts';
@@ -88,6 +88,7 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions)
   const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
   const ec2 = clients.ec2 ?? defaultEc2Client;
   const logger = options.logger ?? new Logger({ serviceName: 'ec2-auto-remediation' });
+  const clock = options.clock ?? { now: () => Date.now() };
   return assembleRuntime({
     store: new DynamoDbIncidentStore(dynamodb, config.tableName),
     killSwitch: new DynamoDbKillSwitch(dynamodb, config.tableName),
@@ -110,14 +111,18 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions)
       config.eventBusName,
       config.events,
     ),
-    alarms: new CloudWatchAlarmReader(clients.cloudwatch ?? defaultCloudWatchClient),
-    clock: options.clock ?? { now: () => Date.now() },
+    alarms: new CloudWatchAlarmReader(clients.cloudwatch ?? defaultCloudWatchClient, {
+      // A series no longer listed in ALARM is OK as of this reading, on the runtime's clock.
+      now: () => clock.now(),
+    }),
+    clock,
     random: options.random ?? Math.random,
     logger,
     metrics: options.metrics ?? new PowertoolsMetrics(),
     runbooks: new RunbookCatalog(runbooks, config.runbookDocuments),
     ...(config.checkSeconds ? { checkSeconds: config.checkSeconds } : {}),
     ...(config.pageUnmanagedInstances ? { pageUnmanagedInstances: true } : {}),
+    settleSeconds: config.settleSeconds ?? DEFAULT_SETTLE_SECONDS,
     ...(config.futureToleranceSeconds === undefined
       ? {}
       : { futureToleranceSeconds: config.futureToleranceSeconds }),

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AlarmChange, AlarmMetric } from '../core/alarm.ts';
 import type { BreakerTimerMessage, TimerMessage } from '../core/inputs.ts';
-import { isMultiTimeSeriesQuery, parseInsightsQuery } from '../core/runbook-alarm.ts';
+import { isMultiTimeSeriesQuery, seriesMetrics } from '../core/runbook-alarm.ts';
 
 /**
  * Schemas of what the handlers accept, from AWS's published event shapes. They check what the
@@ -98,7 +98,10 @@ export const alarmContributorStateChangeEvent = z.looseObject({
 export type AlarmContributorStateChangeEvent = z.infer<typeof alarmContributorStateChangeEvent>;
 
 /** Either alarm event the alarm function takes. */
-export const anyAlarmEvent = z.union([alarmStateChangeEvent, alarmContributorStateChangeEvent]);
+export const anyAlarmEvent = z.discriminatedUnion('detail-type', [
+  alarmStateChangeEvent,
+  alarmContributorStateChangeEvent,
+]);
 export type AnyAlarmEvent = z.infer<typeof anyAlarmEvent>;
 
 /** EventBridge "EC2 Command Invocation Status-change Notification" (per instance). */
@@ -213,10 +216,6 @@ export function toAlarmChange(event: AnyAlarmEvent): AlarmChange {
  */
 function toContributorChange(event: AlarmContributorStateChangeEvent): AlarmChange {
   const { detail } = event;
-  const entries = detail.configuration?.metrics ?? [];
-  const query = entries
-    .map((entry) => (entry.expression === undefined ? undefined : parseInsightsQuery(entry.expression)))
-    .find((parsed) => parsed !== undefined);
   const attributes = detail.alarmContributor.attributes;
   return {
     alarmName: detail.alarmName,
@@ -227,15 +226,10 @@ function toContributorChange(event: AlarmContributorStateChangeEvent): AlarmChan
     previousState: undefined,
     stateAt: parseAwsTimestamp(detail.state.timestamp),
     reason: detail.state.reason,
-    metrics: query
-      ? [
-          {
-            namespace: query.namespace,
-            metricName: query.metricName,
-            dimensions: { ...query.where, ...attributes },
-          },
-        ]
-      : [],
+    metrics: seriesMetrics(
+      (detail.configuration?.metrics ?? []).map((entry) => entry.expression),
+      attributes,
+    ),
     usesExpression: true,
     composite: false,
     tags: detail.alarmTags ?? {},

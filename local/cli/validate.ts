@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { provisionedAlarmProblems } from '../../functions/core/alarm-provisioning.ts';
 import { type Runbook, runbookScripts } from '../../functions/core/runbook.ts';
 import { discoverRunbookFolders, indexIsCurrent, RUNBOOKS_DIR } from '../../runbooks/discover.ts';
 import { runbookDocumentContent } from '../../runbooks/ssm-document.ts';
@@ -33,7 +34,13 @@ export async function checkRunbookFolders(directory = RUNBOOKS_DIR): Promise<Fol
       checks.push({ folder, problems: [error instanceof Error ? error.message : String(error)] });
     }
   }
-  return checks;
+  // Across the runbooks: each must answer the alarms the stack provisions for it, and no other may.
+  const loaded = checks.flatMap((check) => (check.runbook ? [check.runbook] : []));
+  const across = provisionedAlarmProblems(loaded);
+  return checks.map((check) => {
+    const mine = across.filter((problem) => problem.startsWith(`runbook ${check.runbook?.name}: `));
+    return mine.length > 0 ? { ...check, problems: [...check.problems, ...mine] } : check;
+  });
 }
 
 function filesProblems(directory: string, folder: string, runbook: Runbook): string[] {

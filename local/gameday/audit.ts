@@ -1,13 +1,18 @@
+import type { AlarmContributor } from '../../functions/core/alarm.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import type { RecordedPage } from '../local-ports.ts';
 import type { GameDayAuditEntry, GameDayExpectation } from './record.ts';
 import { formatOffset } from './report/outcomes.ts';
 
-/** An alarm still in ALARM when the game day ends, and who holds it. */
+/**
+ * An alarm still in ALARM when the game day ends, and who holds it: a per-instance alarm, or one
+ * contributor (series) of a fleet alarm, which has its own incident.
+ */
 export interface AlarmAtEnd {
   readonly alarmName: string;
   readonly instanceId: string;
   readonly runbook: string;
+  readonly contributor?: AlarmContributor;
 }
 
 /** What the audit needs to know of the fleet's breakers at the end. */
@@ -22,8 +27,8 @@ export interface OpenBreakerAtEnd {
 const PROGRESSING = new Set(['remediating', 'verifying', 'backing-off', 'waiting']);
 
 /**
- * The no-silent-alarm audit: every alarm still in ALARM at the end is listed with its incident and its
- * page. An alarm is being fixed (its incident is progressing), or a human knows (its incident's
+ * The no-silent-alarm audit: every alarm still in ALARM at the end (for a fleet alarm, every
+ * contributor in ALARM) is listed with its incident and its page. An alarm is being fixed (its incident is progressing), or a human knows (its incident's
  * escalation page was sent, or it is suppressed by a breaker still open whose group page named the
  * instance); anything else is silent.
  */
@@ -36,9 +41,19 @@ export function auditAlarms(
 ): GameDayAuditEntry[] {
   return inAlarm.map((alarm) => {
     const incident = incidents
-      .filter((i) => i.alarm.name === alarm.alarmName && i.status !== 'resolved')
+      .filter(
+        (i) =>
+          i.alarm.name === alarm.alarmName &&
+          (alarm.contributor === undefined || i.alarm.contributor?.id === alarm.contributor.id) &&
+          i.status !== 'resolved',
+      )
       .sort((a, b) => b.openedAt - a.openedAt)[0];
-    const base = { alarmName: alarm.alarmName, instanceId: alarm.instanceId, runbook: alarm.runbook };
+    const base = {
+      alarmName: alarm.alarmName,
+      ...(alarm.contributor ? { contributorId: alarm.contributor.id } : {}),
+      instanceId: alarm.instanceId,
+      runbook: alarm.runbook,
+    };
     if (!incident) return { ...base, verdict: 'silent', detail: 'no open incident' };
     const about = { ...base, incidentId: incident.id, status: incident.status };
     if (PROGRESSING.has(incident.status))
@@ -78,6 +93,11 @@ export function noSilentAlarm(audit: readonly GameDayAuditEntry[]): GameDayExpec
         ? audit.length === 0
           ? 'no alarm is in ALARM at the end'
           : `${audit.length} alarm(s) still in ALARM, each being fixed or paged`
-        : silent.map((a) => `${a.alarmName}: ${a.detail}`).join('; '),
+        : silent
+            .map(
+              (a) =>
+                `${a.alarmName}${a.contributorId ? ` (contributor ${a.contributorId}, ${a.instanceId})` : ''}: ${a.detail}`,
+            )
+            .join('; '),
   };
 }

@@ -39,8 +39,20 @@ export class GameDayOutput {
     this.line(elapsedMs, instance, this.paint(35, `FAULT ${description}`));
   }
 
-  alarm(elapsedMs: number, alarmName: string, from: string, to: string): void {
-    this.line(elapsedMs, '', this.paint(to === 'ALARM' ? 31 : 32, `alarm ${alarmName}: ${from} -> ${to}`));
+  /** An alarm's change; `instance` for a fleet alarm's contributor, `note` for what CloudWatch said. */
+  alarm(
+    elapsedMs: number,
+    alarmName: string,
+    from: string,
+    to: string,
+    about: { readonly instance?: string; readonly note?: string } = {},
+  ): void {
+    const note = about.note ? ` (${about.note})` : '';
+    this.line(
+      elapsedMs,
+      about.instance ?? '',
+      this.paint(to === 'ALARM' ? 31 : 32, `alarm ${alarmName}: ${from} -> ${to}${note}`),
+    );
   }
 
   transition(elapsedMs: number, instance: string, event: AwsEvent): void {
@@ -87,7 +99,7 @@ export class GameDayOutput {
     for (const a of record.audit) {
       const mark = a.verdict === 'silent' ? this.paint(31, 'SILENT') : this.paint(32, a.verdict);
       this.write(
-        `  ${a.alarmName.padEnd(24)} ${mark}  ${a.incidentId ? `${a.incidentId} (${a.status})` : 'no incident'}: ${a.detail}`,
+        `  ${(a.contributorId ? `${a.alarmName} [${names.get(a.instanceId) ?? a.instanceId}]` : a.alarmName).padEnd(24)} ${mark}  ${a.incidentId ? `${a.incidentId} (${a.status})` : 'no incident'}: ${a.detail}`,
       );
     }
     this.write(`\n${this.bold('Expectations')}`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DynamoDbIncidentStore } from '../../functions/adapters/aws/dynamodb-incident-store.ts';
 import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-switch.ts';
@@ -14,8 +14,8 @@ import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from '..
 import { LocalBus } from '../local-bus.ts';
 import { TerminalPager } from '../local-ports.ts';
 import { localRuntime } from '../local-runtime.ts';
-import { instanceAlarm } from './alarm-catalog.ts';
 import { auditAlarms, noSilentAlarm, type OpenBreakerAtEnd } from './audit.ts';
+import { GAME_DAY_ALARM_MODES, type GameDayAlarmMode, gameDayAlarms } from './declared-alarms.ts';
 import { judge } from './expectations.ts';
 import { createFleet, destroyFleet, type FleetInstance } from './fleet.ts';
 import type { GameDayOutput } from './gameday-output.ts';
@@ -35,6 +35,8 @@ export interface GameDayOptions {
   readonly scenario: ScenarioDefinition;
   readonly instances?: number;
   readonly speed?: number;
+  /** How the runbooks' alarms are provisioned, over the scenario's `alarmMode`. @default 'fleet' */
+  readonly alarmMode?: GameDayAlarmMode;
   /** Pages as JSON Lines, and the report when `reportPath` is not given. */
   readonly outDir: string;
   readonly reportPath?: string;
@@ -60,11 +62,19 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
   const { scenario, output } = options;
   const size = options.instances ?? scenario.instances ?? 8;
   const speed = options.speed ?? scenario.speed ?? 60;
+  const alarmMode = options.alarmMode ?? scenario.alarmMode ?? 'fleet';
+  if (!GAME_DAY_ALARM_MODES.includes(alarmMode))
+    throw new Error(`alarm mode "${alarmMode}": use ${GAME_DAY_ALARM_MODES.join(' or ')}`);
   const runbooks = scenarioRunbooks(scenario);
   const faultPlan = planFaults(scenario, size);
+  // Every alarm declaration the game day needs (and each series' grouping), checked before anything starts.
+  gameDayAlarms(runbooks, [{ instanceId: 'i-00000000', name: 'check' } as FleetInstance], alarmMode);
   mkdirSync(options.outDir, { recursive: true });
   const pagesPath = join(options.outDir, 'pages.jsonl');
   writeFileSync(pagesPath, '');
+  // Every event the local CloudWatch put on the bus, as AWS would deliver it.
+  const alarmEventsPath = join(options.outDir, 'alarm-events.jsonl');
+  writeFileSync(alarmEventsPath, '');
 
   output.intro(scenario, size, speed);
   const dynamo = await startDynamoDbLocal();
@@ -87,8 +97,11 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
     const bus = new LocalBus(time);
     const documents = Object.fromEntries(runbooks.map((r) => [r.name, `Remediation-GameDay-${r.name}`]));
     const ssm = new SandboxSsm({ fleet, runbooks, scheduler: time, bus, documents, hold: () => time.hold() });
-    const alarms = fleet.flatMap((instance) =>
-      scenario.alarms.map((spec) => instanceAlarm(spec, runbookNamed(spec.runbook), instance)),
+    const alarms = gameDayAlarms(runbooks, fleet, alarmMode);
+    output.note(
+      alarmMode === 'fleet'
+        ? `${alarms.length} fleet alarm(s), each instance a contributor: ${alarms.map((a) => a.name).join(', ')}`
+        : `${alarms.length} per-instance alarm(s), one per instance and runbook`,
     );
     const cloudwatch = new LocalCloudWatch({ alarms, scheduler: time, bus });
     const names = new Map(fleet.map((i) => [i.instanceId, i.name]));
@@ -133,17 +146,48 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       },
     });
     bus.addRule({
+      name: 'alarm-events-file',
+      pattern: { source: ['aws.cloudwatch'] },
+      immediate: true,
+      target: async (e) => {
+        appendFileSync(alarmEventsPath, `${JSON.stringify(e)}\n`);
+      },
+    });
+    // A contributor's event carries no previous state: the last one seen, for the progress line.
+    const contributorStates = new Map<string, string>();
+    bus.addRule({
       name: 'alarm-progress',
       pattern: alarmStateChangePattern(),
       immediate: true,
       target: async (e) => {
         const detail = e.detail as {
           alarmName: string;
-          state: { value: string };
-          previousState: { value: string };
+          state: { value: string; reason: string };
+          previousState?: { value: string };
+          alarmContributor?: { id: string; attributes: Record<string, string> };
         };
-        if (detail.previousState.value === 'INSUFFICIENT_DATA' && detail.state.value === 'OK') return;
-        output.alarm(time.now() - start, detail.alarmName, detail.previousState.value, detail.state.value);
+        const elapsed = time.now() - start;
+        if (detail.alarmContributor) {
+          const key = `${detail.alarmName}#${detail.alarmContributor.id}`;
+          const from = contributorStates.get(key) ?? 'none';
+          contributorStates.set(key, detail.state.value);
+          const instanceId = detail.alarmContributor.attributes.InstanceId ?? '';
+          output.alarm(elapsed, detail.alarmName, from, detail.state.value, {
+            instance: names.get(instanceId) ?? instanceId,
+            note: 'contributor',
+          });
+          return;
+        }
+        const from = detail.previousState?.value ?? 'none';
+        if (from === 'INSUFFICIENT_DATA' && detail.state.value === 'OK') return;
+        const fleetAlarm = alarms.find((a) => a.name === detail.alarmName)?.kind === 'fleet';
+        output.alarm(
+          elapsed,
+          detail.alarmName,
+          from,
+          detail.state.value,
+          fleetAlarm ? { note: detail.state.reason } : {},
+        );
       },
     });
 
@@ -192,10 +236,7 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       ...timerFailures.map((t) => `timer handler failed: ${t}`),
       ...pager.webhookFailures.map((w) => `webhook: ${w}`),
     ];
-    const alarmsAtEnd = cloudwatch.inAlarmNow().map((name) => {
-      const alarm = alarms.find((a) => a.name === name) as (typeof alarms)[number];
-      return { alarmName: name, instanceId: alarm.instance.instanceId, runbook: alarm.runbook };
-    });
+    const alarmsAtEnd = cloudwatch.inAlarmNow();
     const breakers = await openBreakers(runtime, runbooks, endedAt);
     const audit = auditAlarms(alarmsAtEnd, incidents, pager.pages, breakers, start);
     const expectations = judge({
@@ -212,13 +253,14 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
     });
     expectations.push(noSilentAlarm(audit));
     const record: GameDayRecord = {
-      scenario: { name: scenario.name, description: scenario.description, speed },
+      scenario: { name: scenario.name, description: scenario.description, speed, alarmMode },
       startedAt: start,
       endedAt,
       wallMs: Math.round(time.elapsedRealMs()),
       instances: fleet.map(({ sandbox: _sandbox, ...i }) => i),
       faults,
       alarmChanges: cloudwatch.changes,
+      ...(alarmMode === 'fleet' ? { fleetAlarmChanges: cloudwatch.fleetChanges } : {}),
       incidents: incidents.map((i) => toRecordIncident(i, faults)),
       pages: pager.pages.map((p) => ({
         at: Date.parse(p.at),
@@ -270,9 +312,9 @@ function runbookNamed(name: string): Runbook {
   return runbook;
 }
 
-/** The runbooks the scenario's alarms answer to. */
+/** The runbooks whose declared alarms the scenario provisions. */
 function scenarioRunbooks(scenario: ScenarioDefinition): Runbook[] {
-  return [...new Set(scenario.alarms.map((a) => a.runbook))].map(runbookNamed);
+  return [...new Set(scenario.alarms)].map(runbookNamed);
 }
 
 /** Each fault with the instances it hits (1-based), checked against the fleet's size. */
@@ -280,7 +322,7 @@ export function planFaults(
   scenario: ScenarioDefinition,
   size: number,
 ): { fault: ScenarioFault; instances: number[] }[] {
-  const alarmed = new Set(scenario.alarms.map((a) => a.runbook));
+  const alarmed = new Set(scenario.alarms);
   return scenario.faults.map((fault) => {
     if (!alarmed.has(fault.runbook)) {
       throw new Error(
@@ -319,7 +361,7 @@ function faultScript(fault: ScenarioFault, runbook: Runbook): string {
 
 /** What every instance runs before the game day starts: the services its alarms watch. */
 async function setUp(scenario: ScenarioDefinition, fleet: readonly FleetInstance[]): Promise<void> {
-  const needsApp = scenario.alarms.some((a) => a.runbook === 'service-down' || a.runbook === 'memory-leak');
+  const needsApp = scenario.alarms.some((a) => a === 'service-down' || a === 'memory-leak');
   if (!needsApp) return;
   const script = readFileSync(join(SCENARIOS_DIR, 'scripts', 'start-app.sh'), 'utf8');
   await Promise.all(

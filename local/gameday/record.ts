@@ -10,6 +10,8 @@ export interface GameDayRecord {
     readonly description: string;
     /** Virtual seconds per real second. */
     readonly speed: number;
+    /** How the game day provisioned the runbooks' alarms (`fleet`: one per runbook, each instance a contributor). */
+    readonly alarmMode?: 'fleet' | 'per-instance';
   };
   readonly startedAt: number;
   readonly endedAt: number;
@@ -18,8 +20,13 @@ export interface GameDayRecord {
   readonly instances: readonly GameDayInstance[];
   /** Faults injected, in order. */
   readonly faults: readonly GameDayFault[];
-  /** Every alarm state change the local CloudWatch emitted. */
+  /**
+   * Every series state change the local CloudWatch made: a per-instance alarm's, or a fleet alarm's
+   * contributor's (with `contributor`).
+   */
   readonly alarmChanges: readonly GameDayAlarmChange[];
+  /** Every fleet alarm's own state change ("N out of M time series evaluated to ALARM"). */
+  readonly fleetAlarmChanges?: readonly GameDayFleetAlarmChange[];
   /** Every incident the handlers recorded (current episodes and archived ones). */
   readonly incidents: readonly GameDayIncident[];
   /** Every page the local pager received. */
@@ -35,6 +42,8 @@ export interface GameDayRecord {
 /** One alarm still in ALARM at the end of a game day: being fixed, paged, or silent. */
 export interface GameDayAuditEntry {
   readonly alarmName: string;
+  /** The contributor of a fleet alarm that is in ALARM. */
+  readonly contributorId?: string;
   readonly instanceId: string;
   readonly runbook: string;
   readonly incidentId?: string;
@@ -68,6 +77,22 @@ export interface GameDayAlarmChange {
   readonly from: AlarmStateValue;
   readonly to: AlarmStateValue;
   /** CloudWatch's sentence for the change. */
+  readonly reason: string;
+  /**
+   * The contributor's id, for a fleet alarm's series. A contributor is ALARM or OK only; its `from`
+   * is INSUFFICIENT_DATA before its first state.
+   */
+  readonly contributor?: string;
+  /** True for a contributor's first OK, for which CloudWatch puts no event. */
+  readonly silent?: boolean;
+}
+
+/** A fleet alarm's own state change: ALARM while at least one contributor is. */
+export interface GameDayFleetAlarmChange {
+  readonly at: number;
+  readonly alarmName: string;
+  readonly from: AlarmStateValue;
+  readonly to: AlarmStateValue;
   readonly reason: string;
 }
 

@@ -1,5 +1,5 @@
 import type { GateName } from '../../functions/core/gates.ts';
-import type { TreatMissingData } from './alarm-evaluator.ts';
+import type { GameDayAlarmMode } from './declared-alarms.ts';
 
 /**
  * A game day as a file: the fleet, the alarms on every instance, the faults injected and when, and
@@ -18,26 +18,21 @@ export interface ScenarioDefinition {
    * @default GAME_DAY_INSTANCE_TAGS (opted in; `app` may be restarted, `report-worker` ended)
    */
   readonly instanceTags?: Readonly<Record<string, string>>;
-  /** One alarm per runbook named here on every instance, as a platform team would create them. */
-  readonly alarms: readonly ScenarioAlarm[];
+  /**
+   * The runbooks whose declared alarms (`alarm` in their runbook.ts) the game day provisions over the
+   * fleet, as the stack would; each must also have a `proof` (its probe measures the series).
+   */
+  readonly alarms: readonly string[];
+  /**
+   * How the alarms are provisioned, unless `--alarms` says otherwise: one fleet (Metrics Insights)
+   * alarm per runbook, each instance a contributor, or one alarm per instance. @default 'fleet'
+   */
+  readonly alarmMode?: GameDayAlarmMode;
   readonly faults: readonly ScenarioFault[];
   /** The game day ends (and is judged) this many virtual minutes after the start. */
   readonly endsAtMinutes: number;
   /** Expectations on the runbooks' fleet breakers: how many group pages each must send. */
   readonly breakers?: readonly { readonly runbook: string; readonly groupPages: number }[];
-}
-
-/** A CloudWatch alarm on each instance for a runbook, with its evaluation settings. */
-export interface ScenarioAlarm {
-  readonly runbook: string;
-  /** @default 60 */
-  readonly periodSeconds?: number;
-  /** N. @default 2 */
-  readonly evaluationPeriods?: number;
-  /** M. @default 2 */
-  readonly datapointsToAlarm?: number;
-  /** @default the catalog's choice for the metric (breaching for a process count, else missing) */
-  readonly treatMissingData?: TreatMissingData;
 }
 
 /** How an incident must end. `fixed-or-suppressed`: acted on before a fleet breaker opened, or suppressed by it. */

@@ -1,10 +1,11 @@
-import { type App, Stack, Validations } from 'aws-cdk-lib';
+import { type App, Annotations as CdkAnnotations, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RemediationStack } from '../../lib/remediation-stack.ts';
+import { ALARM_WARNINGS } from '../../lib/runbook-alarms.ts';
 import { testApp } from './synthesize.ts';
 
 // cdk-nag 3 is a policy-validation plugin: it reports violations to the validation report at synth
@@ -45,6 +46,10 @@ describe('cdk-nag AwsSolutions checks', () => {
       // With a concrete environment, ARNs in findings are literal: the acknowledgements must follow.
       new RemediationStack(app, 'Pinned', { env: { account: '123456789012', region: 'eu-west-1' } }),
     ];
+    // By default runaway-cpu's fleet alarm reads AWS/EC2, and the engine warns that the account's
+    // resource tags on telemetry must be on (test/cdk/runbook-alarms.test.ts asserts it): intended.
+    for (const stack of stacks)
+      CdkAnnotations.of(stack).acknowledgeWarning(ALARM_WARNINGS.resourceTagsOnTelemetry);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   });
 

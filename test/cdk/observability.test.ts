@@ -11,6 +11,7 @@ import {
 } from '../../lib/observability.ts';
 import { RemediationEngine } from '../../lib/remediation-engine.ts';
 import { RemediationStack } from '../../lib/remediation-stack.ts';
+import { MANAGED_BY_TAG } from '../../lib/runbook-alarms.ts';
 import { type CfnResource, render, resourceOf, synthesize, testApp } from './synthesize.ts';
 
 const STACK_NAME = 'Ec2AutoRemediation';
@@ -20,8 +21,12 @@ const OWN_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:oncall';
 
 type Alarm = [string, CfnResource];
 
+/** The alarms on the remediator itself: not the runbooks' (tagged managed-by; runbook-alarms.test.ts). */
 const alarmsOf = (template: Template): Alarm[] =>
-  Object.entries(template.findResources('AWS::CloudWatch::Alarm') as Record<string, CfnResource>);
+  Object.entries(template.findResources('AWS::CloudWatch::Alarm') as Record<string, CfnResource>).filter(
+    ([, alarm]) =>
+      !((alarm.Properties.Tags ?? []) as Array<{ Key: string }>).some((tag) => tag.Key === MANAGED_BY_TAG),
+  );
 
 const ids = (template: Template, type: string): string[] => Object.keys(template.findResources(type));
 
@@ -373,7 +378,10 @@ describe('the remediator watches itself', () => {
   it('can be left out', () => {
     // Prepare
     const bare = new Stack(testApp(), 'Bare');
-    const engine = new RemediationEngine(bare, 'Remediation', { observability: false });
+    const engine = new RemediationEngine(bare, 'Remediation', {
+      observability: false,
+      alarms: { mode: 'none' },
+    });
     const bareTemplate = Template.fromStack(bare);
     // Assess
     expect(engine.observability).toBeUndefined();

@@ -149,7 +149,6 @@ describe('permissions', () => {
       ['ssm:GetCommandInvocation', ['commandStatus', 'timer']],
       ['ssm:ListCommands', ['timer']],
       ['cloudwatch:DescribeAlarms', ['timer', 'resync']],
-      ['ec2:DescribeTags', ['alarm', 'timer', 'resync']],
       ['ec2:DescribeInstances', ['alarm', 'timer', 'resync']],
       ['cloudwatch:ListAlarmMuteRules', ['timer', 'resync']],
     ])('grants %s on "*" only to %j', (action, holders) => {
@@ -171,7 +170,6 @@ describe('permissions', () => {
         'ssm:GetCommandInvocation',
         'ssm:ListCommands',
         'cloudwatch:DescribeAlarms',
-        'ec2:DescribeTags',
         'ec2:DescribeInstances',
         'cloudwatch:ListAlarmMuteRules',
       ];

@@ -34,6 +34,7 @@ describe('the remediate CLI', () => {
       'runbooks test',
       'runbooks index',
       'explain',
+      'alarms plan',
     ]) {
       expect(help.stdout).toContain(`remediate ${command}`);
       const detail = await remediate(...command.split(' '), '--help');
@@ -41,6 +42,30 @@ describe('the remediate CLI', () => {
       expect(detail.stdout).toMatch(/^usage: remediate /);
     }
   });
+
+  it('plans the fleet alarms with no AWS, and names the closest command, flag or mode for a typo', async () => {
+    const [plan, help, command, flag, mode] = await Promise.all([
+      remediate('alarms', 'plan', '--instances', '2000'),
+      remediate('alarms', 'plan', '--help'),
+      remediate('alarms', 'plna'),
+      remediate('alarms', 'plan', '--instancs', '10'),
+      remediate('alarms', 'plan', '--mode', 'per-instace'),
+    ]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('disk-full-fleet-Ec2AutoRemediation-shard-f');
+    expect(plan.stdout).toContain('Cost a month: $1,800.00');
+    expect(plan.stdout).not.toContain('\u001b[');
+    expect(help.stdout).toMatch(/^usage: remediate alarms plan /);
+    expect(command).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('did you mean remediate alarms plan?'),
+    });
+    expect(flag).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown option --instancs; did you mean --instances?'),
+    });
+    expect(mode).toMatchObject({ code: 2, stderr: expect.stringContaining('did you mean per-instance?') });
+  }, 120_000);
 
   it('validates the registered runbooks', async () => {
     expect(await remediate('runbooks', 'validate')).toMatchObject({

@@ -7,12 +7,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { alarmContributorStateChangeEvent, alarmStateChangeEvent } from '../../functions/handlers/schemas.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Every event the game day's local CloudWatch put on the bus (alarm-events.jsonl). */
+function alarmEvents(outDir: string): Array<{ 'detail-type': string; detail: Record<string, any> }> {
+  return readFileSync(join(outDir, 'alarm-events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
 describe('npx remediate gameday --scenario short, run as a user runs it', () => {
-  it('remediates real faults in sandboxes, escalates the one it cannot fix once, and exits 0', async () => {
+  it('remediates real faults in sandboxes from fleet alarms, escalates the one it cannot fix once, and exits 0', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'gameday-'));
     const report = join(outDir, 'report.html');
     // A chat tool's incoming webhook, on this machine.
@@ -50,7 +59,7 @@ describe('npx remediate gameday --scenario short, run as a user runs it', () => 
       .map((line) => JSON.parse(line));
     expect(pages).toHaveLength(1);
     expect(pages[0].subject).toBe(
-      'ALARM: service-down-web-3 on i-0da00000000000003 - automation gave up after 3 attempts',
+      'ALARM: service-down-fleet-GameDay on i-0da00000000000003 - automation gave up after 3 attempts',
     );
     expect(pages[0].body).toContain('FAILED: app did not stay up after the restart');
     expect(pages[0].body).toContain('invalid listen address');
@@ -58,6 +67,90 @@ describe('npx remediate gameday --scenario short, run as a user runs it', () => 
     const html = readFileSync(report, 'utf8');
     expect(html).toMatch(/<svg[^>]*class="timeline"/);
     expect(html.match(/class="instance-row"/g)).toHaveLength(3);
+
+    // Fleet mode (the default): one alarm per runbook, each instance a contributor with its own events.
+    expect(stdout).toMatch(
+      /^ {2}\+\d\d:\d\d {2}web-3 {5}alarm service-down-fleet-GameDay: \S+ -> ALARM \(contributor\)$/m,
+    );
+    const events = alarmEvents(outDir);
+    const contributors = events.filter(
+      (e) => e['detail-type'] === 'CloudWatch Alarm Contributor State Change',
+    );
+    expect(contributors.length).toBeGreaterThanOrEqual(3);
+    for (const event of contributors) {
+      expect(alarmContributorStateChangeEvent.safeParse(event).success).toBe(true);
+      expect(event.detail).not.toHaveProperty('previousState');
+      expect(event.detail.alarmContributor.id).toMatch(/^[0-9a-f]{16}$/);
+      expect(event.detail.configuration.metrics[0].expression).toMatch(
+        /^SELECT .* GROUP BY InstanceId.* ORDER BY .* LIMIT 500$/,
+      );
+    }
+    expect(
+      contributors
+        .filter((e) => e.detail.state.value === 'ALARM')
+        .map((e) => e.detail.alarmContributor.attributes),
+    ).toEqual(
+      expect.arrayContaining([
+        { InstanceId: 'i-0da00000000000001' },
+        { InstanceId: 'i-0da00000000000002', exe: 'app' },
+        { InstanceId: 'i-0da00000000000003', exe: 'app' },
+      ]),
+    );
+    const parents = events.filter((e) => e['detail-type'] === 'CloudWatch Alarm State Change');
+    expect(new Set(parents.map((e) => e.detail.alarmName))).toEqual(
+      new Set(['disk-full-fleet-GameDay', 'service-down-fleet-GameDay']),
+    );
+    for (const event of parents) {
+      expect(alarmStateChangeEvent.safeParse(event).success).toBe(true);
+      expect(event.detail.state.reason).toMatch(/^\d out of 3 time series evaluated to ALARM$/);
+      expect(event.detail.previousState).toBeDefined();
+    }
+  }, 300_000);
+
+  it('holds every expectation with one alarm per instance (--alarms per-instance)', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'gameday-per-instance-'));
+    const args = ['bin/remediate.ts', 'gameday', '--scenario', 'short', '--alarms', 'per-instance'];
+
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', ...args, '--out', outDir], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 240_000,
+    });
+
+    expect(stdout).toMatch(/^Every expectation held \(7\), in \d+ s\.$/m);
+    expect(stdout).toMatch(/^ {2}✓ rotated logs fill the disk on i-0da00000000000001: fixed$/m);
+    expect(stdout).toMatch(/^ {2}✓ app crashes \(SIGKILL\) on i-0da00000000000002: fixed$/m);
+    expect(stdout).toMatch(
+      /^ {2}✓ a bad deploy: app exits at every start on i-0da00000000000003: escalated$/m,
+    );
+    const pages = readFileSync(join(outDir, 'pages.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    // The per-instance alarm's name (runbook, Name tag, id, series), in a subject cut to SNS's 100 characters.
+    expect(pages).toHaveLength(1);
+    expect(pages[0].subject).toMatch(
+      /^ALARM: service-down-web-3-i-0da00000000000003-exe=app on i-0da00000000000003 - automation gave u/,
+    );
+    // One single-metric alarm per instance and runbook, from the runbooks' declarations.
+    const events = alarmEvents(outDir);
+    expect(events.length).toBeGreaterThan(0);
+    expect(new Set(events.map((e) => e['detail-type']))).toEqual(new Set(['CloudWatch Alarm State Change']));
+    for (const event of events) expect(alarmStateChangeEvent.safeParse(event).success).toBe(true);
+    const breached = events.filter((e) => e.detail.state.value === 'ALARM');
+    expect(breached.map((e) => e.detail.alarmName)).toEqual(
+      expect.arrayContaining([
+        'disk-full-web-1-i-0da00000000000001',
+        'service-down-web-2-i-0da00000000000002-exe=app',
+        'service-down-web-3-i-0da00000000000003-exe=app',
+      ]),
+    );
+    const disk = breached.find((e) => e.detail.alarmName.startsWith('disk-full-'));
+    expect(disk?.detail.configuration.metrics[0].metricStat.metric).toEqual({
+      namespace: 'CWAgent',
+      name: 'disk_used_percent',
+      dimensions: { InstanceId: 'i-0da00000000000001', path: '/', AutoRemediation: 'enabled' },
+    });
   }, 300_000);
 });
 
@@ -84,6 +177,11 @@ describe('npx remediate gameday, given wrong options', () => {
     expect(speed).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('--speed: a number above 0, at most 600'),
+    });
+    const mode = await cli('--alarms', 'composite');
+    expect(mode).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--alarms: fleet or per-instance'),
     });
   });
 });

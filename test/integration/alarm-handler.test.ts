@@ -211,25 +211,40 @@ describe('alarm handler, fed AWS sample events, on DynamoDB Local', () => {
     expect(mocks.sns).not.toHaveReceivedAnyCommand();
   });
 
-  it.each([
-    ['composite-suppressor', 'composite alarm'],
-    ['initial', 'no InstanceId dimension'],
-  ])('pages at once for the published %s sample, which names no instance', async (shape, reason) => {
-    const event = (await sampleEvent(`cloudwatch-alarm-state-change.${shape}.json`)) as any;
-    // Delivered as it happened: a state stamped years after this clock would be rejected as future.
+  it("pages nobody for a fleet alarm's own count-only change (the published initial sample): its series have their own events", async () => {
+    // AWS's "initial" sample is a Metrics Insights alarm grouped by TableName: "6 out of 6 time series".
+    const event = (await sampleEvent('cloudwatch-alarm-state-change.initial.json')) as any;
     clock.value = parseAwsTimestamp(event.detail.state.timestamp) + 2000;
 
     const result = await handler(event, lambdaContext);
 
-    // The incident is the alarm's own, on no target.
     expect(result).toMatchObject({
-      outcome: 'processed',
-      incidentId: expect.stringMatching(new RegExp(`^${fnv1a64(event.resources[0])}\\.none\\.`)),
+      outcome: 'ignored',
+      reason: expect.stringContaining('6 out of 6 time series'),
     });
     expect(mocks.ssm).not.toHaveReceivedAnyCommand();
-    expect(mocks.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
-    expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message).toContain(reason);
+    expect(mocks.sns).not.toHaveReceivedAnyCommand();
   });
+
+  it.each([['composite-suppressor', 'composite alarm']])(
+    'pages at once for the published %s sample, which names no instance',
+    async (shape, reason) => {
+      const event = (await sampleEvent(`cloudwatch-alarm-state-change.${shape}.json`)) as any;
+      // Delivered as it happened: a state stamped years after this clock would be rejected as future.
+      clock.value = parseAwsTimestamp(event.detail.state.timestamp) + 2000;
+
+      const result = await handler(event, lambdaContext);
+
+      // The incident is the alarm's own, on no target.
+      expect(result).toMatchObject({
+        outcome: 'processed',
+        incidentId: expect.stringMatching(new RegExp(`^${fnv1a64(event.resources[0])}\\.none\\.`)),
+      });
+      expect(mocks.ssm).not.toHaveReceivedAnyCommand();
+      expect(mocks.sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message).toContain(reason);
+    },
+  );
 
   describe('malformed and hostile input', () => {
     const malformed: Array<[string, unknown]> = [

@@ -4,7 +4,7 @@ import {
   ThrottlingException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { DescribeTagsCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InternalErrorException } from '@aws-sdk/client-sns';
 import { InvalidInstanceId } from '@aws-sdk/client-ssm';
@@ -15,7 +15,7 @@ import { incidentFromItem } from '../../functions/adapters/aws/incident-item.ts'
 import type { Incident } from '../../functions/core/incident.ts';
 import { defineRunbook } from '../../functions/core/runbook.ts';
 import type { HandlerResult } from '../../functions/handlers/alarm-handler.ts';
-import { lambdaContext, mocks } from '../support/aws-runtime.ts';
+import { describeInstances, lambdaContext, mocks } from '../support/aws-runtime.ts';
 import { awsError, type FaultHarness, faultHarness, sqsBatch } from '../support/fault-harness.ts';
 import { alarmInput, onInstance, T0, testRunbook } from '../support/fixtures.ts';
 
@@ -425,7 +425,7 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
      */
     async function notOptedIn(): Promise<void> {
       h = await faultHarness(runbook, T0, { pageUnmanagedInstances: true });
-      mocks.ec2.on(DescribeTagsCommand).resolves({ Tags: [] });
+      describeInstances(() => ({ Tags: [] }));
     }
     const snsDown = () =>
       new InternalErrorException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } });
@@ -678,7 +678,7 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
     it('an escalation whose timer cannot be enqueued: no page before the write; the retry pages once', async () => {
       // Escalated at once: an instance without the opt-in tag, on a deployment that pages for one.
       h = await faultHarness(runbook, T0, { pageUnmanagedInstances: true });
-      mocks.ec2.on(DescribeTagsCommand).resolves({ Tags: [] });
+      describeInstances(() => ({ Tags: [] }));
       h.queue.sendFaults.push(sqsThrottled());
 
       await expect(invoke(alarm())).rejects.toThrow(/throttled/);
@@ -701,17 +701,14 @@ describe('fault injection at the ports, on DynamoDB Local', () => {
       expect(h.ssm.sendCalls).toHaveLength(1);
     });
 
-    it('EC2 DescribeTags throttled: the invocation fails before deciding; the retry succeeds', async () => {
+    it('EC2 DescribeInstances throttled: the invocation fails before deciding; the retry succeeds', async () => {
       let calls = 0;
-      mocks.ec2
-        .on(DescribeTagsCommand)
-        .callsFake(async (input: { Filters?: Array<{ Values?: string[] }> }) => {
-          calls += 1;
-          if (calls === 1) throw awsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
-          return {
-            Tags: [{ ResourceId: input.Filters?.[0]?.Values?.[0], Key: 'AutoRemediation', Value: 'enabled' }],
-          };
-        });
+      mocks.ec2.on(DescribeInstancesCommand).callsFake(async (input: { InstanceIds?: string[] }) => {
+        calls += 1;
+        if (calls === 1) throw awsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
+        const Tags = [{ Key: 'AutoRemediation', Value: 'enabled' }];
+        return { Reservations: [{ Instances: [{ InstanceId: input.InstanceIds?.[0], Tags }] }] };
+      });
 
       await expect(invoke(alarm())).rejects.toThrow(/limit/);
       expect(await h.incident(INSTANCE)).toBeUndefined();

@@ -1,4 +1,3 @@
-import { DescribeTagsCommand } from '@aws-sdk/client-ec2';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -9,7 +8,14 @@ import { alarmStateChange } from '../../local/aws-shapes.ts';
 import { createSandbox, type Sandbox } from '../../local/sandbox.ts';
 import serviceDown from '../../runbooks/service-down/runbook.ts';
 import { runbookDocumentContent } from '../../runbooks/ssm-document.ts';
-import { lambdaContext, mocks, resetMocks, TestClock, testRuntime } from '../support/aws-runtime.ts';
+import {
+  describeInstances,
+  lambdaContext,
+  mocks,
+  resetMocks,
+  TestClock,
+  testRuntime,
+} from '../support/aws-runtime.ts';
 import { alarmInput, INSTANCE, Scenario, T0, testRunbook } from '../support/fixtures.ts';
 
 /** Shell metacharacters, substitutions, quotes and newlines, as an attacker who names alarms would write them. */
@@ -138,17 +144,12 @@ describe('a value the runbook or the instance does not allow, through the alarm 
       // Prepare: the instance is opted in and lets automation restart nginx (and, wrongly, a target).
       resetMocks();
       const { runtime } = await testRuntime({ runbooks: [serviceDown], clock: new TestClock(T + 2000) });
-      mocks.ec2
-        .on(DescribeTagsCommand)
-        .callsFake((input: { Filters?: Array<{ Name?: string; Values?: string[] }> }) => {
-          const id = input.Filters?.find((f) => f.Name === 'resource-id')?.Values?.[0];
-          return {
-            Tags: [
-              { ResourceId: id, Key: 'AutoRemediation', Value: 'enabled' },
-              { ResourceId: id, Key: 'AutoRemediation:services', Value: 'nginx:reboot.target' },
-            ],
-          };
-        });
+      describeInstances(() => ({
+        Tags: [
+          { Key: 'AutoRemediation', Value: 'enabled' },
+          { Key: 'AutoRemediation:services', Value: 'nginx:reboot.target' },
+        ],
+      }));
       const handler = createAlarmHandler(runtime);
       const event = procstat('i-0000000000000b001', exe);
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DescribeTagsCommand } from '@aws-sdk/client-ec2';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -14,7 +14,10 @@ import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-s
 import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
 import type { HandlerConfig } from '../../functions/handlers/config.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
+import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
+import { sqsEvent } from '../../local/aws-shapes.ts';
 import {
+  describeInstances,
   lambdaContext,
   loadIncident,
   mocks,
@@ -125,7 +128,7 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
   });
 
   it('never touches an instance without the opt-in tag (the second check, besides IAM), nor pages for it', async () => {
-    mocks.ec2.on(DescribeTagsCommand).resolves({ Tags: [] });
+    describeInstances(() => ({ Tags: [] }));
 
     const result = await handler(on('i-0000000000000d003'), lambdaContext);
 
@@ -277,5 +280,94 @@ describe('the kill switch and the opt-in gate, on DynamoDB Local', () => {
       closedBy: 'erin',
       closeReason: 'bad AMI rolled back',
     });
+  });
+});
+
+describe('the settle time, on DynamoDB Local', () => {
+  // The sample's alarm entered ALARM at 17:04:40.989Z; the handler sees it two seconds later.
+  const alarmAt = Date.parse('2019-10-02T17:04:40.989Z');
+  const clock = new TestClock(alarmAt + 2000);
+  /** Launched a minute before the alarm is handled; the engine's default settle time, 300 s. */
+  const launchedAt = alarmAt + 2000 - 60_000;
+  let runtime: Runtime;
+  let handler: ReturnType<typeof createAlarmHandler>;
+  let sample: any;
+
+  beforeAll(async () => {
+    ({ runtime } = await testRuntime({ runbooks: [cpu], clock }));
+    handler = createAlarmHandler(runtime);
+    sample = await sampleEvent('cloudwatch-alarm-state-change.single-metric.json');
+  });
+  beforeEach(() => {
+    resetMocks();
+    clock.value = alarmAt + 2000;
+    describeInstances(() => ({
+      LaunchTime: new Date(launchedAt),
+      Tags: [{ Key: 'AutoRemediation', Value: 'enabled' }],
+    }));
+  });
+
+  const on = (instanceId: string, state: 'ALARM' | 'OK' = 'ALARM', at = alarmAt) => {
+    const event = structuredClone(sample);
+    event.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId = instanceId;
+    event.detail.state = { ...event.detail.state, value: state, timestamp: new Date(at).toISOString() };
+    return event;
+  };
+  const timerOf = (incident: Awaited<ReturnType<typeof loadIncident>>) => {
+    if (!incident?.timer) throw new Error(`no timer on ${incident?.id}`);
+    return { key: incident.key, incidentId: incident.id, ...incident.timer };
+  };
+
+  it('waits on an instance launched 60 s ago (settle 300 s), then sends the command when its timer fires after the settle time', async () => {
+    // Act: the ALARM on a new instance.
+    await handler(on('i-0000000000000e001'), lambdaContext);
+
+    // Assess: no command, no page; a refusal of the settle gate, and a retry due when the settle time ends.
+    const key = keyFor('cpu-high', 'i-0000000000000e001', SAMPLE_ARN);
+    const waiting = await loadIncident(runtime, key);
+    expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    expect(mocks.sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(waiting).toMatchObject({ status: 'waiting', attempts: [] });
+    expect(waiting?.refusals).toEqual([
+      { gate: 'settle', reason: 'instance launched 60s ago, settle time 300s', at: clock.now() },
+    ]);
+    expect(waiting?.timer?.kind).toBe('retry');
+    const dueAt = waiting?.timer?.dueAt ?? 0;
+    expect(dueAt).toBeGreaterThanOrEqual(launchedAt + 300_000);
+    expect(dueAt).toBeLessThanOrEqual(launchedAt + 310_000);
+    expect(mocks.sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+
+    // Act: the retry fires once the settle time is over.
+    clock.value = dueAt;
+    await createTimerHandler(runtime)(sqsEvent([JSON.stringify(timerOf(waiting))]), lambdaContext);
+
+    // Assess: the attempt started normally, its command sent.
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    expect(mocks.ssm).toHaveReceivedCommandWith(SendCommandCommand, { InstanceIds: ['i-0000000000000e001'] });
+    const started = await loadIncident(runtime, key);
+    expect(started?.status).toBe('remediating');
+    expect(started?.attempts).toHaveLength(1);
+    expect(started?.waitingSince).toBeUndefined();
+  });
+
+  it('resolves an incident whose alarm clears during the settle wait, with nothing run', async () => {
+    await handler(on('i-0000000000000e002'), lambdaContext);
+    const key = keyFor('cpu-high', 'i-0000000000000e002', SAMPLE_ARN);
+    const waiting = await loadIncident(runtime, key);
+    expect(waiting?.refusals?.at(-1)?.gate).toBe('settle');
+
+    // Act: the boot warmed up and the alarm cleared by itself, two minutes later.
+    clock.advance(120);
+    await handler(on('i-0000000000000e002', 'OK', alarmAt + 120_000), lambdaContext);
+
+    // Assess: resolved (cleared), no command, no page; the settle timer is now stale.
+    const resolved = await loadIncident(runtime, key);
+    expect(resolved).toMatchObject({ status: 'resolved', resolution: { how: 'cleared' }, attempts: [] });
+    expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    expect(mocks.sns).not.toHaveReceivedCommand(PublishCommand);
+    clock.value = waiting?.timer?.dueAt ?? 0;
+    await createTimerHandler(runtime)(sqsEvent([JSON.stringify(timerOf(waiting))]), lambdaContext);
+    expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    expect((await loadIncident(runtime, key))?.status).toBe('resolved');
   });
 });

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeTagsCommand } from '@aws-sdk/client-ec2';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -11,6 +10,7 @@ import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import type { RecordedMetrics } from '../../local/local-ports.ts';
 import {
+  describeInstances,
   lambdaContext,
   mocks,
   resetMocks,
@@ -39,14 +39,9 @@ const LEFT_ALONE = (instanceId: string) =>
 
 /** EC2 reports the opt-in tag only on the instances listed. */
 function optedIn(...instanceIds: string[]): void {
-  mocks.ec2
-    .on(DescribeTagsCommand)
-    .callsFake((input: { Filters?: Array<{ Name?: string; Values?: string[] }> }) => {
-      const id = input.Filters?.find((f) => f.Name === 'resource-id')?.Values?.[0] as string;
-      return {
-        Tags: instanceIds.includes(id) ? [{ ResourceId: id, Key: 'AutoRemediation', Value: 'enabled' }] : [],
-      };
-    });
+  describeInstances((id) => ({
+    Tags: instanceIds.includes(id) ? [{ Key: 'AutoRemediation', Value: 'enabled' }] : [],
+  }));
 }
 
 describe('alarms on instances without the opt-in tag', () => {

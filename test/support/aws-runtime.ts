@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient, ListAlarmMuteRulesCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeInstancesCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -105,38 +105,36 @@ export function resetMocks(): void {
   mocks.eventbridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
   // No alarm mute rule is active (the resync asks before it acts on alarms in ALARM), unless a test says otherwise.
   mocks.cloudwatch.on(ListAlarmMuteRulesCommand).resolves({ AlarmMuteRuleSummaries: [] });
-  // Every instance opted in, unless a test says otherwise.
-  mocks.ec2
-    .on(DescribeTagsCommand)
-    .callsFake((input: { Filters?: Array<{ Name?: string; Values?: string[] }> }) => ({
-      Tags: [
-        {
-          ResourceId: input.Filters?.find((f) => f.Name === 'resource-id')?.Values?.[0],
-          ResourceType: 'instance',
-          Key: 'AutoRemediation',
-          Value: 'enabled',
-        },
-      ],
-    }));
-  // Instances as DescribeInstances reports them: one AZ, type and AMI, and the opt-in tag.
+  // Every instance opted in, unless a test says otherwise; its launch time unknown (no settle time).
+  // As DescribeInstances reports them: one AZ, type and AMI, and the opt-in tag.
+  describeInstances((id) => ({
+    InstanceType: 'm6i.large',
+    ImageId: 'ami-0abcdef1234567890',
+    Placement: { AvailabilityZone: 'us-east-1a' },
+    Tags: [
+      { Key: 'Name', Value: `web-${id.slice(-4)}` },
+      { Key: 'AutoRemediation', Value: 'enabled' },
+    ],
+  }));
+}
+
+/**
+ * Answers DescribeInstances with the instances `describe` knows (undefined: EC2 knows no such
+ * instance), asked by id as the opt-in reader does or by an `instance-id` filter as the inventory does.
+ */
+export function describeInstances(
+  describe: (instanceId: string) => Omit<Instance, 'InstanceId'> | undefined,
+): void {
   mocks.ec2
     .on(DescribeInstancesCommand)
-    .callsFake((input: { Filters?: Array<{ Name?: string; Values?: string[] }> }) => ({
-      Reservations: [
-        {
-          Instances: (input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? []).map((id) => ({
-            InstanceId: id,
-            InstanceType: 'm6i.large',
-            ImageId: 'ami-0abcdef1234567890',
-            Placement: { AvailabilityZone: 'us-east-1a' },
-            Tags: [
-              { Key: 'Name', Value: `web-${id.slice(-4)}` },
-              { Key: 'AutoRemediation', Value: 'enabled' },
-            ],
-          })),
-        },
-      ],
-    }));
+    .callsFake((input: { InstanceIds?: string[]; Filters?: Array<{ Name?: string; Values?: string[] }> }) => {
+      const ids = input.InstanceIds ?? input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? [];
+      const instances = ids.flatMap((id) => {
+        const instance = describe(id);
+        return instance ? [{ InstanceId: id, ...instance }] : [];
+      });
+      return { Reservations: [{ Instances: instances }] };
+    });
 }
 
 /** The incident a key holds (undefined when it holds none, or only its alarm's remembered state). */

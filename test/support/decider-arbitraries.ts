@@ -102,8 +102,15 @@ export const SAFETY_VARIANTS = [
   'breaker',
   'dry-run',
   'not-opted-in',
+  'settling',
 ] as const;
 export type SafetyVariant = (typeof SAFETY_VARIANTS)[number];
+
+/**
+ * The `settling` variant's instance was launched a minute before T0 with a settle time of two
+ * minutes: an attempt asked before this waits for it (the same facts whenever they are drawn).
+ */
+export const SETTLING_UNTIL = T0 + 60_000;
 
 /** The facts of a variant, as the gates would read them at `now`. */
 export function safetyFactsFor(
@@ -161,6 +168,18 @@ export function safetyFactsFor(
       return {
         optIn: { instanceId: INSTANCE, tagKey: 'auto-remediate', tagValue: 'true', tagged: false },
       };
+    case 'settling':
+      return {
+        fleet: free,
+        optIn: {
+          instanceId: INSTANCE,
+          tagKey: 'auto-remediate',
+          tagValue: 'true',
+          tagged: true,
+          launchedAt: SETTLING_UNTIL - 120_000,
+        },
+        settleSeconds: 120,
+      };
   }
 }
 
@@ -182,10 +201,15 @@ export function togglingSafetyArb(): fc.Arbitrary<readonly SafetyVariant[]> {
   );
 }
 
-/** The variants a run draws from: none at all, always free, the fleet's limits toggling, or any mix. */
+/**
+ * The variants a run draws from: none at all, always free, a new instance settling, the fleet's
+ * limits toggling, or any mix.
+ */
 export const safetyPlanArb: fc.Arbitrary<readonly SafetyVariant[]> = fc.oneof(
   { weight: 4, arbitrary: fc.constant(['none'] as const) },
   { weight: 1, arbitrary: fc.constant(['free'] as const) },
+  { weight: 1, arbitrary: fc.constant(['settling'] as const) },
+  { weight: 1, arbitrary: fc.constant(['settling', 'leased'] as const) },
   { weight: 3, arbitrary: fc.array(fc.constantFrom(...FLEET_VARIANTS), { minLength: 2, maxLength: 4 }) },
   { weight: 2, arbitrary: togglingSafetyArb() },
 );

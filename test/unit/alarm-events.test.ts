@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { alarmTarget } from '../../functions/core/alarm.ts';
-import { alarmStateChangeEvent, parseAwsTimestamp, toAlarmChange } from '../../functions/handlers/schemas.ts';
+import { alarmIdentity, alarmTarget } from '../../functions/core/alarm.ts';
+import {
+  alarmContributorStateChangeEvent,
+  alarmStateChangeEvent,
+  anyAlarmEvent,
+  parseAwsTimestamp,
+  toAlarmChange,
+} from '../../functions/handlers/schemas.ts';
 
 const eventsDir = new URL('../events/', import.meta.url);
 const load = (name: string): unknown => JSON.parse(readFileSync(new URL(name, eventsDir), 'utf8'));
@@ -49,6 +55,66 @@ describe('AWS alarm events as published', () => {
   it('rejects the configuration-change event, which is not a state change', () => {
     expect(alarmStateChangeEvent.safeParse(load('cloudwatch-alarm-configuration-change.json')).success).toBe(
       false,
+    );
+  });
+
+  it("parses a fleet alarm's contributor event exactly as published: one series, its own state", () => {
+    const event = load('cloudwatch-alarm-contributor-state-change.json');
+    const parsed = anyAlarmEvent.safeParse(event);
+    expect(parsed.error?.issues).toBeUndefined();
+    expect(alarmContributorStateChangeEvent.safeParse(event).success).toBe(true);
+    // Not a plain state change: the contributor schema is the one that reads it.
+    expect(alarmStateChangeEvent.safeParse(event).success).toBe(false);
+    const alarm = toAlarmChange(parsed.data as never);
+    expect(alarm).toEqual({
+      alarmName: 'DynamoDBInsightsAlarm',
+      alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:DynamoDBInsightsAlarm',
+      account: '123456789012',
+      region: 'us-east-1',
+      state: 'ALARM',
+      previousState: undefined,
+      stateAt: Date.parse('2025-12-01T13:42:04.919Z'),
+      reason:
+        'Threshold Crossed: 1 datapoint was less than the threshold (1.0). The most recent datapoint which crossed the threshold: [0.0 (01/12/25 13:34:00)].',
+      metrics: [
+        {
+          namespace: 'AWS/DynamoDB',
+          metricName: 'ConsumedWriteCapacityUnits',
+          dimensions: { TableName: 'example-dynamodb-table-name' },
+        },
+      ],
+      usesExpression: true,
+      composite: false,
+      tags: {},
+      mutedBy: 'arn:aws:cloudwatch:us-east-1:1234567890:alarm-mute-rule:testMute',
+      contributor: { id: '6d442278dba546f6', attributes: { TableName: 'example-dynamodb-table-name' } },
+    });
+    expect(alarm.seriesCount).toBeUndefined();
+    expect(alarmIdentity(alarm)).toBe(
+      'arn:aws:cloudwatch:us-east-1:123456789012:alarm:DynamoDBInsightsAlarm#contributor/6d442278dba546f6',
+    );
+    // Grouped by TableName: the series names no instance.
+    expect(alarmTarget(alarm)).toEqual({ kind: 'none', reason: expect.stringContaining('not InstanceId') });
+  });
+
+  it("parses a fleet alarm's own state change exactly as published: a count of series, no contributor", () => {
+    const event = load('cloudwatch-alarm-state-change.multi-time-series-parent.json');
+    const parsed = anyAlarmEvent.safeParse(event);
+    expect(parsed.error?.issues).toBeUndefined();
+    expect(alarmContributorStateChangeEvent.safeParse(event).success).toBe(false);
+    const alarm = toAlarmChange(parsed.data as never);
+    expect(alarm).toMatchObject({
+      alarmName: 'DynamoDBInsightsAlarm',
+      state: 'ALARM',
+      previousState: 'INSUFFICIENT_DATA',
+      stateAt: Date.parse('2025-12-01T13:42:04.919Z'),
+      usesExpression: true,
+      seriesCount: '6 out of 6 time series evaluated to ALARM',
+    });
+    expect(alarm.contributor).toBeUndefined();
+    expect(alarm.mutedBy).toBeUndefined();
+    expect(alarmIdentity(alarm)).toBe(
+      'arn:aws:cloudwatch:us-east-1:123456789012:alarm:DynamoDBInsightsAlarm',
     );
   });
 

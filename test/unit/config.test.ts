@@ -23,7 +23,19 @@ describe('configFromEnv', () => {
       runbookDocuments: { 'disk-full': 'Remediation-Stack-disk-full' },
       optInTag: { key: 'AutoRemediation', value: 'enabled' },
       origin: { accounts: ['123456789012'], regions: ['us-east-1'] },
+      settleSeconds: 300,
     });
+  });
+
+  it('reads the settle time: 300 s when unset, a whole number from 0 to 3600 otherwise', () => {
+    expect(configFromEnv({ ...complete, [ENV.settleSeconds]: '' }).settleSeconds).toBe(300);
+    expect(configFromEnv({ ...complete, [ENV.settleSeconds]: '0' }).settleSeconds).toBe(0);
+    expect(configFromEnv({ ...complete, [ENV.settleSeconds]: '3600' }).settleSeconds).toBe(3600);
+    for (const wrong of ['3601', '-1', '90.5', '5m']) {
+      expect(() => configFromEnv({ ...complete, [ENV.settleSeconds]: wrong })).toThrow(
+        `SETTLE_SECONDS must be a whole number of seconds, at least 0 and at most 3600, not "${wrong}"`,
+      );
+    }
   });
 
   it('names the missing variable and what to do', () => {

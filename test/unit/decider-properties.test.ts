@@ -34,6 +34,7 @@ import {
   diagnoseCommentFor,
   PAGE_RETRY_SECONDS,
   RECONCILE_MARGIN_SECONDS,
+  SETTLE_JITTER_SECONDS,
 } from '../../functions/core/transitions.ts';
 import { isEarly, MAX_REDELIVERIES, redeliveryDelayMs } from '../../functions/handlers/timer-handler.ts';
 import {
@@ -47,6 +48,7 @@ import {
   noiseArb,
   PAGE_FAILURES_MAX,
   runbookKnobsArb,
+  SETTLING_UNTIL,
   safetyFactsFor,
   togglingSafetyArb,
   WORLD_LIMITS,
@@ -548,6 +550,8 @@ interface Bounds {
   readonly command: number;
   /** The longest a gate can keep an attempt waiting before a human is paged instead. */
   readonly wait: number;
+  /** The longest the settle time of the `settling` facts can keep an incident waiting first. */
+  readonly settling: number;
   /** From a successful command to the verify deadline's decision. */
   readonly verify: number;
   /** The wait before attempt n (n >= 2), retry timer included. */
@@ -578,11 +582,13 @@ function boundsFor(runbook: Runbook, limits: WorldLimits = WORLD_LIMITS): Bounds
   const { executionTimeoutSeconds: E, deliveryTimeoutSeconds: D, verifyWindowSeconds: V } = runbook;
   const command = E + RECONCILE_MARGIN_SECONDS + Math.max(DISPATCH_CHECK_SECONDS + J, D) + J;
   const wait = runbook.concurrency.maxWaitSeconds + 1 + J;
+  // The settle wait ends with the settle time (plus its jitter), then the other gates' waits begin.
+  const settling = (SETTLING_UNTIL - T0) / 1000 + SETTLE_JITTER_SECONDS + J;
   // An unreadable alarm state at the deadline is asked again, a bounded number of times.
   const verify = V + J + UNREADABLE_RETRIES * (UNREADABLE_RETRY_SECONDS + J);
   const backoff = (n: number) =>
     Math.min(runbook.backoff.capSeconds, runbook.backoff.baseSeconds * 2 ** (n - 2)) + J;
-  let settle = 0;
+  let settle = settling;
   for (let n = 1; n <= runbook.maxAttempts; n++) {
     const commands = n === 1 && runbook.diagnose ? 2 * command : command;
     settle += (n === 1 ? 0 : backoff(n)) + wait + commands + verify;
@@ -591,7 +597,7 @@ function boundsFor(runbook: Runbook, limits: WorldLimits = WORLD_LIMITS): Bounds
     PAGE_FAILURES_MAX * (PAGE_RETRY_SECONDS + J) +
     limits.sendLatencyMaxSeconds +
     limits.pageSentDelayMaxSeconds;
-  return { command, wait, verify, backoff, settle, page };
+  return { command, wait, settling, verify, backoff, settle, page };
 }
 
 /** How long an incident may stay in a status it must leave by itself, or undefined for no limit. */
@@ -604,7 +610,7 @@ function phaseLimit(bounds: Bounds, runbook: Runbook, incident: Incident): numbe
     case 'backing-off':
       return bounds.backoff(incident.attempts.length + 1);
     case 'waiting':
-      return bounds.wait;
+      return bounds.wait + bounds.settling;
     default:
       return undefined;
   }
@@ -1331,7 +1337,7 @@ describe('the decider in a simulated world of duplicated, reordered and dropped 
     );
   });
 
-  it('holds all of it while the safety facts toggle between inputs (fleet, lease, budget, pause, breaker, dry-run)', () => {
+  it('holds all of it while the safety facts toggle between inputs (fleet, lease, budget, pause, breaker, dry-run, settle)', () => {
     fc.assert(
       fc.property(worldArb({ safety: togglingSafetyArb() }), (world) => simulate(world, ALL)),
       { numRuns: RUNS },
@@ -1369,7 +1375,9 @@ describe('the decider in a simulated world of duplicated, reordered and dropped 
     // An unreadable alarm state adds 3 x (60 + 78) to the verify window: verify = 378 + 414 = 792.
     expect(bounds).toMatchObject({ command: 456, wait: 979, verify: 792, page: 3 * 198 + 15 });
     expect([bounds.backoff(2), bounds.backoff(3)]).toEqual([138, 198]);
-    expect(bounds.settle).toBe(2227 + (138 + 2227) + (198 + 2227));
+    // The settling facts add their settle time once: 60 + 10 + 78.
+    expect(bounds.settling).toBe(148);
+    expect(bounds.settle).toBe(148 + 2227 + (138 + 2227) + (198 + 2227));
   });
 });
 

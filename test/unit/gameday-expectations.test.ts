@@ -53,7 +53,7 @@ function observe(
   const scenario: ScenarioDefinition = {
     name: 't',
     description: 't',
-    alarms: [{ runbook: 'service-down' }],
+    alarms: ['service-down'],
     faults: [f],
     endsAtMinutes: 10,
   };

@@ -41,6 +41,37 @@ describe('pageMessage', () => {
     expect(body).toContain('Look for the writer with du.');
   });
 
+  it('names which series of a fleet alarm it is, its untrusted values quoted', () => {
+    const incident = escalated('', '');
+    const series = (attributes: Record<string, string>): Incident => ({
+      ...incident,
+      alarm: { ...incident.alarm, name: 'service-down-fleet-Prod', contributor: { id: 'a1', attributes } },
+    });
+
+    const { body } = pageMessage(
+      {
+        kind: 'page',
+        page: 'escalation',
+        incident: series({ InstanceId: 'i-0123456789abcdef0', exe: 'nginx' }),
+      },
+      testRunbook,
+    );
+    const hostile = pageMessage(
+      {
+        kind: 'page',
+        page: 'escalation',
+        incident: series({ InstanceId: 'i-0123456789abcdef0', exe: 'a b\n$(x)' }),
+      },
+      testRunbook,
+    ).body;
+
+    expect(body).toContain('Instance: i-0123456789abcdef0\nSeries:   exe=nginx (of the fleet alarm)');
+    expect(hostile).toContain('Series:   exe="a b\\n$(x)" (of the fleet alarm)');
+    expect(pageMessage({ kind: 'page', page: 'escalation', incident }, testRunbook).body).not.toContain(
+      'Series:',
+    );
+  });
+
   it('keeps the subject ASCII, on one line and under 100 characters, whatever the alarm is called', () => {
     const incident = escalated('', '');
     const hostile = { ...incident, alarm: { ...incident.alarm, name: `déjà\nvu ${'x'.repeat(300)}` } };

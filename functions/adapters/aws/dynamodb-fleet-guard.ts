@@ -10,6 +10,7 @@ import {
 import type { BreakerRecord, RunOutcome } from '../../core/fleet.ts';
 import { FLEET_SEEN_DAYS } from '../../core/fleet.ts';
 import { budgetHour, type FleetFacts, type ModeOverride } from '../../core/gates.ts';
+import { fnv1a64 } from '../../core/identity.ts';
 import type { Hold } from '../../core/incident.ts';
 import type { FleetGuard, FleetState } from '../../core/ports.ts';
 import type { Runbook } from '../../core/runbook.ts';
@@ -150,6 +151,47 @@ export class DynamoDbFleetGuard implements FleetGuard {
       start = page.LastEvaluatedKey;
     } while (start && found.size < enough);
     return [...found.entries()].map(([instanceId, at]) => ({ instanceId, at }));
+  }
+
+  async recordFleetSeries(runbook: string, alarmName: string, series: number, at: number): Promise<void> {
+    await this.documents
+      .send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...fleetKeys.series(runbook, fnv1a64(alarmName)),
+            series,
+            at,
+            [TTL]: Math.ceil(at / 1000) + FLEET_SEEN_DAYS * 86_400,
+          },
+          // Out of order deliveries: an older count never replaces a newer one.
+          ConditionExpression: 'attribute_not_exists(#at) OR #at <= :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      )
+      .catch((error: unknown) => {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      });
+  }
+
+  async fleetSeries(runbook: string, since: number): Promise<number> {
+    const page = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :series)',
+        FilterExpression: '#at >= :since',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#at': 'at' },
+        ExpressionAttributeValues: {
+          ':pk': fleetKeys.fleetPartition(runbook),
+          ':series': 'N#',
+          ':since': since,
+        },
+        ConsistentRead: true,
+      }),
+    );
+    // One item per fleet alarm (16 at most per runbook when sharded): one page.
+    return (page.Items ?? []).reduce((sum, item) => sum + (Number(item.series) || 0), 0);
   }
 
   async seenCount(runbook: string, since: number): Promise<number> {

@@ -1,4 +1,4 @@
-import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import type { OptIn } from '../../core/gates.ts';
 import type { OptInReader } from '../../core/ports.ts';
 import { type ClientSource, clientOf, ec2Sdk } from './sdk-modules.ts';
@@ -14,9 +14,14 @@ export interface InstanceTagKeys {
   readonly allowLists?: readonly string[];
 }
 
+/** The errors EC2 answers for an instance id it does not know. */
+const UNKNOWN_INSTANCE = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
+
 /**
- * Reads the opt-in tag, and in the same DescribeTags call the allow-list tags the runbooks read,
- * remembered for a minute per instance (a storm asks once).
+ * Reads the opt-in tag, and in the same DescribeInstances call the allow-list tags the runbooks read
+ * and the instance's launch time (for the settle time), remembered for a minute per instance (a
+ * storm asks once). An instance EC2 does not know carries no tag, as DescribeTags used to say: it is
+ * not opted in. That answer is not remembered, since EC2 may simply not list a new instance yet.
  */
 export class Ec2OptInReader implements OptInReader {
   private readonly ec2: ClientSource<EC2Client>;
@@ -37,29 +42,38 @@ export class Ec2OptInReader implements OptInReader {
   async optIn(instanceId: string): Promise<OptIn> {
     const cached = this.cache.get(instanceId);
     if (cached && this.now() - cached.at < OPT_IN_CACHE_MS) return cached.optIn;
-    const [{ DescribeTagsCommand }, ec2] = await Promise.all([ec2Sdk(), clientOf(this.ec2)]);
-    const { Tags = [] } = await ec2.send(
-      new DescribeTagsCommand({
-        Filters: [
-          { Name: 'resource-id', Values: [instanceId] },
-          { Name: 'key', Values: [this.tagKey, ...this.allowLists] },
-        ],
-      }),
-    );
-    // Only the asked keys of this instance count, whatever else an answer may hold.
-    const mine = Tags.filter((tag) => tag.ResourceId === undefined || tag.ResourceId === instanceId);
+    const [{ DescribeInstancesCommand }, ec2] = await Promise.all([ec2Sdk(), clientOf(this.ec2)]);
+    let instance: Instance | undefined;
+    try {
+      const { Reservations = [] } = await ec2.send(
+        new DescribeInstancesCommand({ InstanceIds: [instanceId] }),
+      );
+      // Only this instance counts, whatever else an answer may hold.
+      instance = Reservations.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+    } catch (error) {
+      if (!UNKNOWN_INSTANCE.has((error as { name?: string }).name ?? '')) throw error;
+      return this.answer(instanceId, undefined);
+    }
+    const optIn = this.answer(instanceId, instance);
+    this.cache.set(instanceId, { optIn, at: this.now() });
+    return optIn;
+  }
+
+  /** The opt-in of an instance as described (undefined: EC2 does not know it). */
+  private answer(instanceId: string, instance: Instance | undefined): OptIn {
+    const mine = instance?.Tags ?? [];
     const tags: Record<string, string> = {};
     for (const tag of mine) {
       if (tag.Key && this.allowLists.includes(tag.Key)) tags[tag.Key] = tag.Value ?? '';
     }
-    const optIn: OptIn = {
+    const launchedAt = instance?.LaunchTime ? new Date(instance.LaunchTime).getTime() : Number.NaN;
+    return {
       instanceId,
       tagKey: this.tagKey,
       tagValue: this.tagValue,
       tagged: mine.some((tag) => tag.Key === this.tagKey && tag.Value === this.tagValue),
       tags,
+      ...(Number.isFinite(launchedAt) ? { launchedAt } : {}),
     };
-    this.cache.set(instanceId, { optIn, at: this.now() });
-    return optIn;
   }
 }

@@ -40,6 +40,8 @@ export const fleetKeys = {
   mode: (runbook: string) => ({ [PK]: `RUNBOOK#${runbook}`, [SK]: 'MODE' }),
   fleetPartition: (runbook: string) => `FLEET#${runbook}`,
   seen: (runbook: string, instanceId: string) => ({ [PK]: `FLEET#${runbook}`, [SK]: `S#${instanceId}` }),
+  /** A fleet alarm's last reported series count (its name hashed: names are long and untrusted). */
+  series: (runbook: string, alarmKey: string) => ({ [PK]: `FLEET#${runbook}`, [SK]: `N#${alarmKey}` }),
   alarm: (runbook: string, at: number, instanceId: string) => ({
     [PK]: `FLEET#${runbook}`,
     [SK]: `A#${new Date(at).toISOString()}#${instanceId}`,

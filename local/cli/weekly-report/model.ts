@@ -148,6 +148,7 @@ export const GATES = Object.keys({
   'kill-switch': true,
   cooldown: true,
   'opt-in': true,
+  settle: true,
   breaker: true,
   parameter: true,
   'auto-disable': true,
