@@ -12,8 +12,11 @@ import {
 import type { Runbook } from '../../functions/core/runbook.ts';
 import type { ResolvedAlarm } from '../../functions/core/runbook-alarm.ts';
 
-/** The stack name of the repository's CDK app (bin/app.ts): fleet alarms are named after it. */
-export const DEFAULT_STACK_NAME = 'Ec2AutoRemediation';
+/**
+ * The engine of the repository's CDK app (bin/app.ts: stack `Ec2AutoRemediation`, construct
+ * `Remediation`): fleet alarms are named after the engine, as the construct names them.
+ */
+export const DEFAULT_STACK_NAME = 'Ec2AutoRemediation-Remediation';
 /** The construct's defaults: the opt-in tag and the dimension the CloudWatch agent stamps. */
 const OPT_IN_TAG = { key: 'AutoRemediation', value: 'enabled' } as const;
 const AGENT_DIMENSION = { name: 'AutoRemediation', value: 'enabled' } as const;
@@ -100,7 +103,7 @@ export function alarmsPlanLines(runbooks: readonly Runbook[], request: AlarmsPla
   const stack = request.stackName ?? DEFAULT_STACK_NAME;
   const lines = [
     `Alarm plan: ${count(instances)} instances, ${runbooks.length} runbooks, mode ${request.mode ?? 'fleet'}` +
-      `${request.mode ? '' : ' (the default)'}, stack ${stack}`,
+      `${request.mode ? '' : ' (the default)'}, engine ${stack}`,
     '',
   ];
   for (const runbook of plan.runbooks) lines.push(...runbookLines(runbook, instances), '');

@@ -8,12 +8,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { planAlarms } from '../../functions/core/alarm-provisioning.ts';
 import { RemediationStack } from '../../lib/remediation-stack.ts';
 import { ALARM_WARNINGS, MANAGED_BY_TAG, RUNBOOK_TAG } from '../../lib/runbook-alarms.ts';
+import { DEFAULT_STACK_NAME } from '../../local/cli/alarms-plan.ts';
 import { runbooks } from '../../runbooks/index.ts';
 import { cfnLint, describeFindings, templatesIn } from './cfn-lint.ts';
 import { type CfnResource, type Statement, statementsOf, synthesize, testApp } from './synthesize.ts';
 
 /** The engine's name in the test stack: the fleet alarms' suffix and their managed-by tag. */
 const ENGINE = 'Ec2AutoRemediation-Remediation';
+
+it('names the fleet alarms as `npx remediate alarms plan` says it will, for the repository app', () => {
+  expect(DEFAULT_STACK_NAME).toBe(ENGINE);
+});
 const KEEPER = 'RemediationAlarmsAlarmKeeper';
 const KEEPER_ROLE = 'RemediationAlarmsAlarmKeeperRole';
 const withAlarm = runbooks.filter((runbook) => runbook.alarm !== undefined);

@@ -52,7 +52,7 @@ describe('the remediate CLI', () => {
       remediate('alarms', 'plan', '--mode', 'per-instace'),
     ]);
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toContain('disk-full-fleet-Ec2AutoRemediation-shard-f');
+    expect(plan.stdout).toContain('disk-full-fleet-Ec2AutoRemediation-Remediation-shard-f');
     expect(plan.stdout).toContain('Cost a month: $1,800.00');
     expect(plan.stdout).not.toContain('\u001b[');
     expect(help.stdout).toMatch(/^usage: remediate alarms plan /);

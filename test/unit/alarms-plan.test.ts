@@ -19,7 +19,7 @@ describe('remediate alarms plan', () => {
     expect(out).toContain('Alarm plan: 100 instances, 6 runbooks, mode fleet (the default)');
     expect(out).toContain('disk-full: fleet\n  why:      mode fleet\n');
     expect(out).toContain(
-      "    disk-full-fleet-Ec2AutoRemediation\n      SELECT AVG(disk_used_percent) FROM CWAgent WHERE AutoRemediation = 'enabled' AND path = '/' GROUP BY InstanceId ORDER BY MAX() DESC LIMIT 500",
+      "    disk-full-fleet-Ec2AutoRemediation-Remediation\n      SELECT AVG(disk_used_percent) FROM CWAgent WHERE AutoRemediation = 'enabled' AND path = '/' GROUP BY InstanceId ORDER BY MAX() DESC LIMIT 500",
     );
     expect(out).toContain(
       `SELECT AVG(CPUUtilization) FROM "AWS/EC2" WHERE tag.AutoRemediation = 'enabled' GROUP BY InstanceId`,
@@ -45,7 +45,7 @@ describe('remediate alarms plan', () => {
     expect(planFor(runbooks, { instances: 2000 }).fleetAlarmCount).toBe(80);
     expect(out).toContain('why:      mode fleet, in 16 shards (6000 series > 375)');
     expect(out).toContain(
-      "    memory-leak-fleet-Ec2AutoRemediation-shard-f\n      SELECT AVG(procstat_memory_rss) FROM CWAgent WHERE AutoRemediation = 'enabled' AND InstanceId LIKE '%f' GROUP BY InstanceId, exe ORDER BY MAX() DESC LIMIT 500",
+      "    memory-leak-fleet-Ec2AutoRemediation-Remediation-shard-f\n      SELECT AVG(procstat_memory_rss) FROM CWAgent WHERE AutoRemediation = 'enabled' AND InstanceId LIKE '%f' GROUP BY InstanceId, exe ORDER BY MAX() DESC LIMIT 500",
     );
     expect(out).toContain('6,000 series (2,000 × 3), about 375 per alarm of the 500 a query reads');
     expect(out).toContain('Metrics Insights alarms: 80 of the 200');
