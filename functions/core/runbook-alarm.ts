@@ -251,7 +251,7 @@ export interface InsightsQuery {
   readonly groupBy: readonly string[];
 }
 
-const IDENT = String.raw`(?:"[^"]{1,255}"|[A-Za-z_][A-Za-z0-9_.:/#-]{0,254})`;
+const IDENT = '(?:"[^"]{1,255}"|[A-Za-z_][A-Za-z0-9_.:/#-]{0,254})';
 const QUERY = new RegExp(
   String.raw`^\s*SELECT\s+(AVG|MAX|MIN|SUM|COUNT)\s*\(\s*(${IDENT})\s*\)\s+FROM\s+(?:SCHEMA\s*\(\s*(${IDENT})[^)]*\)|(${IDENT}))` +
     String.raw`(?:\s+WHERE\s+(.+?))?(?:\s+GROUP\s+BY\s+(.+?))?(?:\s+ORDER\s+BY\s+.+?)?(?:\s+LIMIT\s+\d+)?\s*;?\s*$`,

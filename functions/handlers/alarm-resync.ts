@@ -177,12 +177,19 @@ export class Resync {
         return undefined;
       }
       // Still (or again) in ALARM: the next listing shows it, or it just fired and its event is on the way.
-      if (reading.state === 'ALARM' || reading.at === undefined) return undefined;
+      if (reading.state === 'ALARM' || reading.at === undefined) {
+        await this.rearmIfOverdue(record);
+        return undefined;
+      }
       const outcome = await processor.process(key, runbook, {
         kind: 'alarm',
         alarm: observedChange(record, reading.state, reading.at),
         target: targetOf(key),
       });
+      // An incident still open on an alarm that left ALARM waits on its own timer (a command's result):
+      // if that timer was lost, it is sent again here, or nothing would ever look at the incident.
+      const after = outcome.incident ?? record;
+      if (after.id === record.id) await this.rearmIfOverdue(after);
       if (!outcome.changed) return undefined;
       logger.info('resync gave an open incident the state its alarm left ALARM for', {
         incidentId: record.id,
@@ -224,12 +231,30 @@ export class Resync {
     }
   }
 
+  /**
+   * An open incident whose timer is long overdue lost it (an SQS message dropped, a layout upgrade):
+   * the same timer is sent again, current token and all. Whatever the alarm's state: an incident whose
+   * command result was lost waits on that timer even after its alarm went OK.
+   */
+  private async rearmIfOverdue(incident: Incident): Promise<boolean> {
+    const { timers, clock, logger } = this.ports;
+    const now = clock.now();
+    if (!isOpen(incident) || !incident.timer || now - incident.timer.dueAt <= OVERDUE_TIMER_MS) return false;
+    logger.warn('open incident with an overdue timer; sending it again', {
+      incidentId: incident.id,
+      timer: incident.timer.kind,
+      dueAt: new Date(incident.timer.dueAt).toISOString(),
+    });
+    await timers.schedule({ key: incident.key, incidentId: incident.id, ...incident.timer }, now);
+    return true;
+  }
+
   private async reconcile(
     alarm: Parameters<typeof alarmTarget>[0],
     runbook: Parameters<IncidentProcessor['process']>[1],
     cause: ResyncCause,
   ): Promise<AlarmSeen> {
-    const { processor, timers, clock, logger } = this.ports;
+    const { processor, logger } = this.ports;
     const target = alarmTarget(alarm);
     const key = incidentKeyFor(runbook.name, alarm, target);
     const seen = {
@@ -252,16 +277,7 @@ export class Resync {
       const incident = outcome.incident;
       const about = incident ? { incidentId: incident.id, status: incident.status } : {};
       if (outcome.changed) return { ...seen, ...about, action: outcome.opened ? 'opened' : 'looked-again' };
-      const now = clock.now();
-      if (incident && isOpen(incident) && incident.timer && now - incident.timer.dueAt > OVERDUE_TIMER_MS) {
-        logger.warn('open incident with an overdue timer; sending it again', {
-          incidentId: incident.id,
-          timer: incident.timer.kind,
-          dueAt: new Date(incident.timer.dueAt).toISOString(),
-        });
-        await timers.schedule({ key: incident.key, incidentId: incident.id, ...incident.timer }, now);
-        return { ...seen, ...about, action: 'rearmed' };
-      }
+      if (incident && (await this.rearmIfOverdue(incident))) return { ...seen, ...about, action: 'rearmed' };
       return { ...seen, ...about, action: 'in-hand' };
     } catch (error) {
       logger.error('resync could not reconcile an alarm; the next resync tries again', {

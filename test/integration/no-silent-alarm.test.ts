@@ -382,4 +382,46 @@ describe('no silent alarm: the seven defects', () => {
     expect((await w.runtime.resync.run('schedule')).settled).toEqual([]);
     expect(mocks.cloudwatch.commandCalls(DescribeAlarmsCommand).length).toBe(calls + 1);
   });
+
+  it('9. sends again the lost check of an incident whose command result was lost, though its alarm went OK', async () => {
+    // Prepare: a remedy is sent; its status event and its reconcile timer are both lost (SQS dropped
+    // the message), and the alarm returns to OK while the command runs.
+    const w = await world();
+    const id = 'i-0000000000000e009';
+    await w.alarm('svc-app-web-9', id, 'ALARM', T, 'app');
+    const [running] = await w.incidents();
+    expect(running).toMatchObject({ status: 'remediating', timer: { kind: 'reconcile' } });
+    w.clock.advance(60);
+    await w.alarm('svc-app-web-9', id, 'OK', T + 60_000, 'app');
+    expect((await w.incidents())[0]?.status).toBe('remediating');
+    mocks.cloudwatch.on(DescribeAlarmsCommand).callsFake((input) =>
+      input.StateValue === 'ALARM'
+        ? { MetricAlarms: [] }
+        : {
+            MetricAlarms: [
+              {
+                AlarmName: 'svc-app-web-9',
+                StateValue: 'OK',
+                StateTransitionedTimestamp: new Date(T + 60_000),
+              },
+            ],
+          },
+    );
+    const timersBefore = mocks.sqs.commandCalls(SendMessageCommand).length;
+    // Act: a resync long after the timer was due (its message never came).
+    w.clock.advance(20 * 60);
+    await w.runtime.resync.run('schedule');
+    // Assess: the same timer is sent again, and firing it finds the command's result and closes the incident.
+    const resent = mocks.sqs.commandCalls(SendMessageCommand).slice(timersBefore);
+    expect(resent.map((c) => JSON.parse(c.args[0].input.MessageBody as string))).toEqual([
+      expect.objectContaining({ incidentId: running?.id, kind: 'reconcile', token: running?.timer?.token }),
+    ]);
+    mocks.ssm.on(GetCommandInvocationCommand).resolves({
+      Status: 'Success',
+      ResponseCode: 0,
+      Comment: `${running?.id} attempt 1`,
+    });
+    await w.fireTimerOf(running?.id as string);
+    expect((await w.incidents())[0]?.status).toBe('resolved');
+  });
 });
