@@ -1,46 +1,87 @@
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
 import {
-  type ExistingAlarm,
-  type KeeperInstance,
-  type MetricSeries,
-  planInstance,
-} from '../functions/core/alarm-keeper.ts';
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  ListMetricsCommand,
+  ListTagsForResourceCommand,
+  PutMetricAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import type { MetricSeries } from '../functions/core/alarm-keeper.ts';
 import { monthlyCost, PRICES } from '../functions/core/alarm-provisioning.ts';
-import type { Runbook } from '../functions/core/runbook.ts';
-import { ASSUMED_DAILY_REPLACEMENT, keeperCalls, planFor } from '../local/cli/alarms-plan.ts';
+import { createAlarmKeeper, type KeeperReport } from '../functions/handlers/alarm-keeper.ts';
+import {
+  ASSUMED_DAILY_REPLACEMENT,
+  type CallsByApi,
+  keeperCalls,
+  METRIC_LISTED_DAYS,
+  planFor,
+} from '../local/cli/alarms-plan.ts';
 import { runbooks } from '../runbooks/index.ts';
+import { AWS_PAGES, FakeAccount } from '../test/support/fake-account.ts';
 import { machine, round } from './machine.ts';
 
 const FLEETS = [100, 2_000, 10_000] as const;
 const STACK = 'Ec2AutoRemediation';
 const OPT_IN = { key: 'AutoRemediation', value: 'enabled' } as const;
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
 /** The services each simulated instance runs: the procstat runbooks' three series. */
 const SERVICES = ['nginx', 'php-fpm', 'app'];
+const APIS = [
+  'DescribeInstances',
+  'DescribeAlarms',
+  'ListMetrics',
+  'PutMetricAlarm',
+  'ListTagsForResource',
+  'DeleteAlarms',
+] as const;
 
 /**
  * Alarm provisioning for the shipped runbooks and fleets of 100, 2,000 and 10,000 instances: the
- * alarms each mode creates, the monthly cost of each, and the CloudWatch calls a day. Fleet alarms
- * make no call after the deploy. Per-instance alarms are simulated: the keeper's pure plan
- * (`planInstance` in functions/core/alarm-keeper.ts) runs over a simulated account (ListMetrics,
- * DescribeAlarms, the alarms it puts and deletes) for a deploy, then a day in which 10% of the
- * fleet is replaced (a termination and a launch each, as EC2 state-change events) and the daily
- * sweep. Calls are counted by the handler's documented pattern (the handler is not written yet):
- * ListMetrics and DescribeAlarms per runbook per instance looked at, PutMetricAlarm per alarm put,
- * ListTagsForResource before each delete, DeleteAlarms per 100 names. The count is checked against
- * `keeperCalls` of `npx remediate alarms plan`.
+ * alarms each mode creates, the monthly cost of each, and the EC2 and CloudWatch calls a day. Fleet
+ * alarms make no call after the deploy. Per-instance alarms are measured: the alarm keeper's real
+ * handler (`createAlarmKeeper`, functions/handlers/alarm-keeper.ts) runs with its EC2 and CloudWatch
+ * clients mocked at the SDK boundary (aws-sdk-client-mock) over a fake account in memory
+ * (test/support/fake-account.ts, with AWS's page sizes), its sleep a no-op on a virtual clock. For
+ * each fleet: (a) the deploy, a sweep on an account with no alarms; (b) a day, in which 10% of the
+ * fleet is replaced (each a `terminated` event while EC2 still describes the instance, and a
+ * `running` event for its successor, whose agent metrics appear after its launch), then the daily
+ * sweep; (c) a second sweep with nothing changed; and (d) one termination event arriving after EC2
+ * has forgotten the instance. Every call is counted from the mocks, by API. The fleet has been
+ * replacing 10% a day before the deploy too: ListMetrics still lists the series of the instances
+ * replaced in the last two weeks. The target: `npx remediate alarms plan`'s estimate
+ * (`keeperCalls`) equals the measured calls of the day, of the second sweep and of the late event.
  */
 export async function provisioning(): Promise<Record<string, unknown>> {
-  const fleets = FLEETS.map((instances) => fleetResult(instances));
+  const ec2 = mockClient(EC2Client);
+  const cloudwatch = mockClient(CloudWatchClient);
+  const fleets = [];
+  try {
+    for (const instances of FLEETS) fleets.push(await fleetResult(instances, ec2, cloudwatch));
+  } finally {
+    ec2.restore();
+    cloudwatch.restore();
+  }
   return {
     machine: machine(),
     prices: `${PRICES.region}, as read on ${PRICES.date}; not checked live`,
     assumedDailyReplacement: ASSUMED_DAILY_REPLACEMENT,
+    target: "the plan's per-instance estimate (keeperCalls) equals the measured calls, by API",
     fleets,
-    met: fleets.every((f) => f.perInstance.sweepMatchesPlan),
+    met: fleets.every((f) => f.perInstance.planMatches.all),
   };
 }
 
-function fleetResult(instances: number) {
+async function fleetResult(
+  instances: number,
+  ec2: AwsClientStub<EC2Client>,
+  cloudwatch: AwsClientStub<CloudWatchClient>,
+) {
   const fleet = planFor(runbooks, { instances, mode: 'fleet' });
   const each = planFor(runbooks, { instances, mode: 'per-instance' });
   const alarmsPerRunbook = Object.fromEntries(
@@ -49,9 +90,27 @@ function fleetResult(instances: number) {
       { fleet: r.fleetAlarms.length, perInstance: instances * (each.runbooks[i]?.alarmsPerInstance ?? 0) },
     ]),
   );
-  const kept = runbooks.filter((r) => r.alarm && !r.alarm.query);
-  const simulated = simulateDay(instances, kept);
+  const measured = await measureKeeper(instances, ec2, cloudwatch);
   const model = keeperCalls(each, instances);
+  const same = (a: CallsByApi, b: CallsByApi) => APIS.every((api) => a[api] === b[api]);
+  const steadyModel: CallsByApi = {
+    DescribeInstances: model.sweep.describeInstances,
+    DescribeAlarms: model.sweep.describeAlarms,
+    ListMetrics: model.sweep.listMetrics,
+    PutMetricAlarm: 0,
+    ListTagsForResource: 0,
+    DeleteAlarms: 0,
+  };
+  const planMatches = {
+    day: same(measured.day.byApi, model.perDayByApi),
+    secondSweep: same(measured.secondSweep.byApi, steadyModel),
+    // The plan counts every alarm in place; when the sweeps fail, the day's agent alarms are missing
+    // and the late event lists fewer pages.
+    lateTermination: model.sweepFails
+      ? measured.lateTermination.calls <= model.lateStop
+      : measured.lateTermination.calls === model.lateStop,
+    sweepFails: measured.secondSweep.failures.length > 0 === model.sweepFails,
+  };
   const cost = (plan: typeof fleet) =>
     round(plan.runbooks.reduce((s, r) => s + monthlyCost(r, instances).usd, 0));
   return {
@@ -64,184 +123,201 @@ function fleetResult(instances: number) {
       warnings: fleet.warnings.length,
     },
     perInstance: {
-      alarms: simulated.alarms,
-      ...simulated.calls,
-      modelSweepReads: model.sweep.total,
-      /** The plan's figure: an upper bound (a start's agent alarms come with the next sweep instead). */
-      modelPerDay: model.perDay,
-      sweepMatchesPlan:
-        simulated.calls.steadySweepReads === model.sweep.total && simulated.calls.perDay <= model.perDay,
+      ...measured,
+      plan: {
+        perDay: model.perDay,
+        perDayByApi: model.perDayByApi,
+        eventsPerDay: model.eventsPerDay,
+        daySweep: model.daySweep.total,
+        steadySweep: model.sweep.total,
+        lateStop: model.lateStop,
+        sweepFails: model.sweepFails,
+      },
+      planMatches: { ...planMatches, all: Object.values(planMatches).every(Boolean) },
       usdPerMonth: cost(each),
-      apiUsdPerMonth: round((simulated.calls.perDay * 30 * PRICES.apiRequestsPerThousand) / 1000),
+      apiUsdPerMonth: round((measured.day.calls * 30 * PRICES.apiRequestsPerThousand) / 1000),
     },
   };
 }
 
-/** A simulated account: the metrics each instance publishes, and the alarms that exist. */
-class Account {
-  readonly alarms = new Map<string, Map<string, ExistingAlarm>>();
-  readonly calls: Record<string, number> = {};
-  private readonly metrics = new Map<string, MetricSeries[]>();
-
-  count(api: string, n = 1): void {
-    this.calls[api] = (this.calls[api] ?? 0) + n;
-  }
-
-  /** An instance starts publishing: EC2 from launch, the agent's metrics once it has run (`agent`). */
-  publish(instanceId: string, agent: boolean): void {
-    const m = (namespace: string, metricName: string, dimensions: Record<string, string>) => ({
-      namespace,
-      metricName,
-      dimensions: { InstanceId: instanceId, ...dimensions },
+/** The keeper's real handler over a fake account of `instances` opted-in instances. */
+async function measureKeeper(
+  instances: number,
+  ec2: AwsClientStub<EC2Client>,
+  cloudwatch: AwsClientStub<CloudWatchClient>,
+) {
+  ec2.reset();
+  cloudwatch.reset();
+  const account = new FakeAccount({ account: ACCOUNT, region: REGION, pages: AWS_PAGES });
+  account.install(ec2, cloudwatch);
+  let clock = 0;
+  const kept = runbooks.filter((r) => r.alarm && !r.alarm.query).map((r) => r.name);
+  const keep = createAlarmKeeper(
+    runbooks,
+    {
+      stackName: STACK,
+      optInTag: OPT_IN,
+      runbooks: kept,
+      origin: { accounts: [ACCOUNT], regions: [REGION] },
+    },
+    {
+      ec2: new EC2Client({ region: REGION }),
+      cloudwatch: new CloudWatchClient({ region: REGION }),
+      logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
+      metrics: { record: () => {}, flush: () => {} },
+      random: () => 0.5,
+      now: () => clock,
+      // No wait on this machine: the virtual clock records what the pacing would wait on AWS.
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    },
+  );
+  const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
+  const launch = (n: number) =>
+    account.instances.set(id(n), {
+      state: 'running',
+      tags: {
+        Name: `web-${n}`,
+        [OPT_IN.key]: OPT_IN.value,
+        'AutoRemediation:services': SERVICES.join(':'),
+        team: 'web',
+        'aws:autoscaling:groupName': 'web-asg',
+      },
     });
-    const series = [m('AWS/EC2', 'CPUUtilization', {})];
-    if (agent) {
-      series.push(
-        m('CWAgent', 'disk_used_percent', {
-          path: '/',
-          device: 'nvme0n1p1',
-          fstype: 'xfs',
-          AutoRemediation: 'enabled',
-        }),
-        m('CWAgent', 'clock_offset_ms', { AutoRemediation: 'enabled' }),
-        ...SERVICES.flatMap((exe) => [
-          m('CWAgent', 'procstat_memory_rss', { exe, pid_finder: 'native', AutoRemediation: 'enabled' }),
-          m('CWAgent', 'procstat_lookup_pid_count', {
-            exe,
-            pid_finder: 'native',
-            AutoRemediation: 'enabled',
-          }),
-        ]),
-      );
-    }
-    this.metrics.set(instanceId, series);
-  }
-
-  /** ListMetrics per runbook for the instance (one call each: well under a page). */
-  listMetrics(instanceId: string, kept: readonly Runbook[]): MetricSeries[] {
-    this.count('ListMetrics', kept.length);
-    return this.metrics.get(instanceId) ?? [];
-  }
-
-  /** The instance's alarms, from DescribeAlarms by each runbook's name prefix (one page each). */
-  describeFor(instanceId: string, kept: readonly Runbook[]): ExistingAlarm[] {
-    this.count('DescribeAlarms', kept.length);
-    return [...(this.alarms.get(instanceId)?.values() ?? [])];
-  }
-
-  apply(instanceId: string, plan: ReturnType<typeof planInstance>): void {
-    const mine = this.alarms.get(instanceId) ?? new Map<string, ExistingAlarm>();
-    for (const alarm of [...plan.creates, ...plan.updates.map((u) => u.alarm)]) {
-      this.count('PutMetricAlarm');
-      mine.set(alarm.name, {
-        ...alarm,
-        arn: `arn:aws:cloudwatch:::alarm:${alarm.name}`,
-        hasActions: false,
-        usesMetrics: false,
-      });
-    }
-    this.count('ListTagsForResource', plan.updates.length + plan.deletes.length);
-    if (plan.deletes.length > 0) this.count('DeleteAlarms', Math.ceil(plan.deletes.length / 100));
-    for (const alarm of plan.deletes) mine.delete(alarm.name);
-    this.alarms.set(instanceId, mine);
-  }
-
-  total(): number {
-    return Object.values(this.calls).reduce((s, n) => s + n, 0);
-  }
-
-  alarmCount(): number {
-    return [...this.alarms.values()].reduce((s, m) => s + m.size, 0);
-  }
-}
-
-function simulateDay(instances: number, kept: readonly Runbook[]) {
-  const account = new Account();
-  const settings = { stackName: STACK, optInTag: OPT_IN, runbooks: kept };
-  const instance = (n: number, state = 'running'): KeeperInstance => ({
-    instanceId: `i-${n.toString(16).padStart(17, '0')}`,
-    state,
-    tags: { Name: `web-${n}`, [OPT_IN.key]: OPT_IN.value, 'AutoRemediation:services': SERVICES.join(':') },
-  });
-  let fleet = Array.from({ length: instances }, (_, n) => instance(n));
-  for (const i of fleet) account.publish(i.instanceId, true);
-  // An event: a start lists the instance's metrics; a stop or termination needs only its alarms.
-  const look = (i: KeeperInstance) =>
-    account.apply(
-      i.instanceId,
-      planInstance(
-        settings,
-        i,
-        i.state === 'running' ? account.listMetrics(i.instanceId, kept) : [],
-        account.describeFor(i.instanceId, kept),
-      ),
-    );
-  /** The sweep: DescribeInstances pages, then each instance's metrics and the alarms by page. */
-  const sweep = () => {
-    account.count('DescribeInstances', Math.ceil(fleet.length / 1000));
-    const pages = kept.reduce((s, r) => {
-      let alarms = 0;
-      for (const m of account.alarms.values())
-        for (const a of m.values()) if (a.name.startsWith(`${r.name}-`)) alarms++;
-      return s + Math.max(1, Math.ceil(alarms / 100));
-    }, 0);
-    account.count('DescribeAlarmsPages', pages);
-    for (const i of fleet) {
-      account.apply(
-        i.instanceId,
-        planInstance(settings, i, account.listMetrics(i.instanceId, kept), [
-          ...(account.alarms.get(i.instanceId)?.values() ?? []),
-        ]),
-      );
-    }
-  };
-  sweep();
-  const deploy = { ...account.calls };
-  const deployed = account.alarmCount();
-  // The day: 10% replaced, each a termination and a launch (EC2 state-change events), then the sweep.
-  for (const api of Object.keys(account.calls)) delete account.calls[api];
   const replaced = Math.round(instances * ASSUMED_DAILY_REPLACEMENT);
-  for (let k = 0; k < replaced; k++) {
-    const gone = fleet[k] as KeeperInstance;
-    look({ ...gone, state: 'terminated' });
-    const launched = instance(instances + k);
-    account.publish(launched.instanceId, false);
-    look(launched);
-    account.publish(launched.instanceId, true);
-    fleet = [...fleet.slice(0, k), launched, ...fleet.slice(k + 1)];
+  // Instances numbered from 0: the history's (gone), then the fleet, then the day's new ones.
+  const history = (METRIC_LISTED_DAYS - 1) * replaced;
+  for (let n = 0; n < history; n++) account.metrics.push(...seriesOf(id(n)));
+  for (let n = history; n < history + instances; n++) {
+    launch(n);
+    account.metrics.push(...seriesOf(id(n)));
   }
-  const events = account.total();
-  const eventCalls = { ...account.calls };
-  for (const api of Object.keys(account.calls)) delete account.calls[api];
-  sweep();
-  const c = account.calls;
-  const reads = (calls: Record<string, number>) =>
-    (calls.DescribeInstances ?? 0) + (calls.ListMetrics ?? 0) + (calls.DescribeAlarmsPages ?? 0);
-  const sweepReads = reads(c);
-  const perDay = events + account.total();
-  const sweepCalls = { ...c };
-  // A second sweep with nothing changed: the steady state `keeperCalls` describes.
-  for (const api of Object.keys(account.calls)) delete account.calls[api];
-  sweep();
+  const phase = async (work: () => Promise<KeeperReport[]>) => {
+    ec2.resetHistory();
+    cloudwatch.resetHistory();
+    const virtual = clock;
+    const started = performance.now();
+    const reports = await work();
+    const wallMs = round(performance.now() - started, 0);
+    const byApi = countCalls(ec2, cloudwatch);
+    const sum = (k: 'created' | 'updated' | 'deleted' | 'failed' | 'skipped') =>
+      reports.reduce((s, r) => s + r[k], 0);
+    return {
+      byApi,
+      calls: total(byApi),
+      created: sum('created'),
+      updated: sum('updated'),
+      deleted: sum('deleted'),
+      failed: sum('failed'),
+      skipped: sum('skipped'),
+      failures: reports.flatMap((r) => (r.outcome === 'kept' ? [] : [r.reason ?? r.outcome])),
+      alarmsAfter: account.alarms.size,
+      wallMs,
+      pacedWaitS: round((clock - virtual) / 1000, 1),
+    };
+  };
+  const sweep = () => keep(scheduled()).then((r) => [r]);
+
+  // (a) The deploy: a sweep on an account with no alarms.
+  const deploy = await phase(sweep);
+  // (b) The day: replacements (a termination, then a launch, each an event), then the daily sweep.
+  const events = await phase(async () => {
+    const reports: KeeperReport[] = [];
+    for (let k = 0; k < replaced; k++) {
+      const gone = id(history + k);
+      const instance = account.instances.get(gone);
+      if (instance) instance.state = 'terminated';
+      reports.push(await keep(stateChange(gone, 'terminated')));
+      const successor = history + instances + k;
+      launch(successor);
+      reports.push(await keep(stateChange(id(successor), 'running')));
+      // Its metrics (CPUUtilization and the agent's) are listed once they have data points.
+      account.metrics.push(...seriesOf(id(successor)));
+    }
+    return reports;
+  });
+  // About an hour after a termination EC2 no longer describes the instance.
+  for (let k = 0; k < replaced; k++) account.instances.delete(id(history + k));
+  const daySweep = await phase(sweep);
+  // (c) A second sweep with nothing changed.
+  const secondSweep = await phase(sweep);
+  // (d) A termination event arriving after EC2 has forgotten the instance.
+  const late = id(history + replaced);
+  account.instances.delete(late);
+  const lateTermination = await phase(async () => [await keep(stateChange(late, 'terminated'))]);
+  const dayByApi = Object.fromEntries(
+    APIS.map((api) => [api, events.byApi[api] + daySweep.byApi[api]]),
+  ) as unknown as CallsByApi;
   return {
-    alarms: deployed,
-    calls: {
-      deployPutMetricAlarm: deploy.PutMetricAlarm ?? 0,
-      sweepReads,
-      sweepWrites:
-        (sweepCalls.PutMetricAlarm ?? 0) +
-        (sweepCalls.DeleteAlarms ?? 0) +
-        (sweepCalls.ListTagsForResource ?? 0),
-      sweepCallsByApi: sweepCalls,
-      eventCalls: events,
-      eventCallsByApi: eventCalls,
-      perDay,
-      steadySweepReads: reads(account.calls),
-      steadySweepWrites: account.total() - reads(account.calls),
-      alarmsAfterDay: account.alarmCount(),
-    },
+    alarms: deploy.alarmsAfter,
+    replaced,
+    deploy,
+    events: { ...events, perReplacement: round(events.calls / Math.max(1, replaced), 2) },
+    daySweep,
+    day: { byApi: dayByApi, calls: total(dayByApi) },
+    secondSweep,
+    lateTermination,
   };
 }
+
+/** The series an instance publishes: CPUUtilization, and the agent's (with its opt-in dimension). */
+function seriesOf(instanceId: string): MetricSeries[] {
+  const m = (namespace: string, metricName: string, dimensions: Record<string, string>) => ({
+    namespace,
+    metricName,
+    dimensions: { InstanceId: instanceId, ...dimensions },
+  });
+  const agent = { AutoRemediation: 'enabled' };
+  return [
+    m('AWS/EC2', 'CPUUtilization', {}),
+    m('CWAgent', 'disk_used_percent', { path: '/', device: 'nvme0n1p1', fstype: 'xfs', ...agent }),
+    m('CWAgent', 'clock_offset_ms', agent),
+    ...SERVICES.flatMap((exe) => [
+      m('CWAgent', 'procstat_memory_rss', { exe, pid_finder: 'native', ...agent }),
+      m('CWAgent', 'procstat_lookup_pid_count', { exe, pid_finder: 'native', ...agent }),
+    ]),
+  ];
+}
+
+function countCalls(ec2: AwsClientStub<EC2Client>, cloudwatch: AwsClientStub<CloudWatchClient>): CallsByApi {
+  return {
+    DescribeInstances: ec2.commandCalls(DescribeInstancesCommand).length,
+    DescribeAlarms: cloudwatch.commandCalls(DescribeAlarmsCommand).length,
+    ListMetrics: cloudwatch.commandCalls(ListMetricsCommand).length,
+    PutMetricAlarm: cloudwatch.commandCalls(PutMetricAlarmCommand).length,
+    ListTagsForResource: cloudwatch.commandCalls(ListTagsForResourceCommand).length,
+    DeleteAlarms: cloudwatch.commandCalls(DeleteAlarmsCommand).length,
+  };
+}
+
+function total(calls: CallsByApi): number {
+  return APIS.reduce((s, api) => s + calls[api], 0);
+}
+
+const stateChange = (instanceId: string, state: string) => ({
+  version: '0',
+  id: 'ee376907-2647-4179-9203-343cfb3017a4',
+  'detail-type': 'EC2 Instance State-change Notification',
+  source: 'aws.ec2',
+  account: ACCOUNT,
+  time: '2026-12-04T03:00:00Z',
+  region: REGION,
+  resources: [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`],
+  detail: { 'instance-id': instanceId, state },
+});
+
+const scheduled = () => ({
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: ACCOUNT,
+  time: '2026-12-04T03:00:00Z',
+  region: REGION,
+  resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/alarm-keeper-sweep`],
+  detail: {},
+});
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(JSON.stringify(await provisioning(), null, 2));

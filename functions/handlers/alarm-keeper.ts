@@ -95,8 +95,11 @@ export interface KeeperDependencies {
 
 /** DescribeAlarms is limited to about 9 requests a second per account: the keeper's are this far apart. */
 export const DESCRIBE_INTERVAL_MS = 250;
-/** A sweep reads at most this many pages of 100 metric alarms (50,000 alarms), else it changes nothing. */
-export const MAX_ALARM_PAGES = 500;
+/**
+ * A sweep reads at most this many pages of 100 metric alarms (200,000 alarms: 500 s of paced pages,
+ * within the function's 15 minutes), else it changes nothing rather than act on a partial listing.
+ */
+export const MAX_ALARM_PAGES = 2000;
 /** Attempts of one call that AWS throttles, with full-jitter backoff between them. */
 export const MAX_ATTEMPTS = 6;
 export const BACKOFF_BASE_MS = 200;

@@ -11,6 +11,7 @@ import {
 } from '../../functions/core/alarm-provisioning.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
 import type { ResolvedAlarm } from '../../functions/core/runbook-alarm.ts';
+import { MAX_ALARM_PAGES } from '../../functions/handlers/alarm-keeper.ts';
 
 /**
  * The engine of the repository's CDK app (bin/app.ts: stack `Ec2AutoRemediation`, construct
@@ -20,10 +21,18 @@ export const DEFAULT_STACK_NAME = 'Ec2AutoRemediation-Remediation';
 /** The construct's defaults: the opt-in tag and the dimension the CloudWatch agent stamps. */
 const OPT_IN_TAG = { key: 'AutoRemediation', value: 'enabled' } as const;
 const AGENT_DIMENSION = { name: 'AutoRemediation', value: 'enabled' } as const;
-/** Instances per DescribeInstances page, alarms per DescribeAlarms page, names per DeleteAlarms call. */
-const PAGE = { describeInstances: 1000, describeAlarms: 100, deleteAlarms: 100 } as const;
+/**
+ * Items per page of the keeper's listings (DescribeInstances up to 1,000 by MaxResults, DescribeAlarms
+ * 100 by MaxRecords, ListMetrics 500), names per DeleteAlarms call.
+ */
+const PAGE = { describeInstances: 1000, describeAlarms: 100, listMetrics: 500, deleteAlarms: 100 } as const;
 /** The share of the fleet assumed replaced (one launch, one termination) a day, for the events' figure. */
 export const ASSUMED_DAILY_REPLACEMENT = 0.1;
+/**
+ * ListMetrics lists a series for two weeks after its last data point: the sweep's fleet-wide listing
+ * also pages through the series of the instances replaced in the last 14 days.
+ */
+export const METRIC_LISTED_DAYS = 14;
 
 /** What `remediate alarms plan` is asked. */
 export interface AlarmsPlanRequest {
@@ -32,57 +41,153 @@ export interface AlarmsPlanRequest {
   readonly stackName?: string;
 }
 
+/** The keeper's calls by API (those it makes: EC2 DescribeInstances, the rest CloudWatch). */
+export interface CallsByApi {
+  readonly DescribeInstances: number;
+  readonly DescribeAlarms: number;
+  readonly ListMetrics: number;
+  readonly PutMetricAlarm: number;
+  readonly ListTagsForResource: number;
+  readonly DeleteAlarms: number;
+}
+
 /**
- * The CloudWatch and EC2 calls the alarm keeper makes for the per-instance runbooks of a plan, from
- * its documented call pattern: a daily sweep (DescribeInstances pages of the opted-in fleet, one
- * ListMetrics per instance and runbook, DescribeAlarms pages of its alarms, writes only for drift),
- * and per EC2 state change of an instance (a start: one ListMetrics and one DescribeAlarms per
- * runbook, one PutMetricAlarm per alarm at most; a stop or termination: one DescribeAlarms per
- * runbook, one ListTagsForResource per alarm, its managed-by tag checked, and one DeleteAlarms per
- * 100 names).
+ * An estimate of the EC2 and CloudWatch calls the alarm keeper (functions/handlers/alarm-keeper.ts)
+ * makes for the per-instance runbooks of a plan, from its call pattern as `bench/provisioning.ts`
+ * measures it on a fake account:
+ * - a sweep: DescribeInstances pages of the opted-in running fleet (1,000 each); one fleet-wide
+ *   ListMetrics listing per runbook, in pages of 500 series (the running fleet's and, for two weeks,
+ *   the replaced instances'); DescribeAlarms pages (100 each) of every metric alarm of the account
+ *   (the keeper's counted here, the account's others add theirs); PutMetricAlarm for each alarm missing
+ *   (the day's new instances' agent alarms: no series at their launch), nothing for an unchanged one;
+ * - an instance start (state `running`): 1 DescribeInstances, per runbook 1 DescribeAlarms (by the
+ *   instance's name prefix) and 1 ListMetrics (its series), and a PutMetricAlarm for each alarm
+ *   watched from launch (an AWS/EC2 metric by instance only); the agent's wait for the sweep;
+ * - a termination or stop while EC2 still describes the instance (an hour after a termination): 1
+ *   DescribeInstances, 1 DescribeAlarms per runbook, 1 ListTagsForResource per alarm (the managed-by
+ *   check) and DeleteAlarms per runbook and 100 names;
+ * - a termination event arriving once EC2 has forgotten the instance lists each runbook's alarms by the
+ *   runbook's prefix, every page of them: `lateStop`.
+ * A sweep reads at most MAX_ALARM_PAGES pages of alarms (200,000): with more, it stops there and changes
+ * nothing (`sweepFails`), so no ListMetrics and no PutMetricAlarm, and the agent alarms of new
+ * instances are not made.
  */
 export interface KeeperCalls {
   readonly runbooks: number;
   readonly alarms: number;
+  /** Alarms of each instance put at its launch (the rest by the next sweep). */
+  readonly alarmsAtLaunch: number;
+  /** Instances replaced a day ({@link ASSUMED_DAILY_REPLACEMENT} of the fleet). */
+  readonly replaced: number;
+  /** Whether the sweep finds more metric alarms than it reads (MAX_ALARM_PAGES pages), and fails. */
+  readonly sweepFails: boolean;
+  /** The metric alarms a sweep reads at most. */
+  readonly sweepAlarmLimit: number;
+  /** A sweep with nothing to change (reads only). */
   readonly sweep: {
     readonly describeInstances: number;
     readonly listMetrics: number;
     readonly describeAlarms: number;
     readonly total: number;
   };
+  /** The daily sweep after the day's replacements: the sweep's reads and the new instances' agent alarms. */
+  readonly daySweep: CallsByApi & { readonly total: number };
   readonly perStart: number;
   readonly perStop: number;
+  readonly lateStop: number;
   /** The events' calls a day when {@link ASSUMED_DAILY_REPLACEMENT} of the fleet is replaced. */
   readonly eventsPerDay: number;
+  /** The events' and the daily sweep's calls, by API. */
+  readonly perDayByApi: CallsByApi;
   readonly perDay: number;
 }
 
 export function keeperCalls(plan: AlarmPlan, instances: number): KeeperCalls {
   const kept = plan.runbooks.filter((r) => r.mode === 'per-instance');
   const alarmsPerInstance = kept.reduce((sum, r) => sum + r.alarmsPerInstance, 0);
-  const describeInstances = kept.length === 0 ? 0 : Math.ceil(instances / PAGE.describeInstances);
-  const listMetrics = instances * kept.length;
-  const describeAlarms = kept.reduce(
-    (sum, r) => sum + Math.max(1, Math.ceil((instances * r.alarmsPerInstance) / PAGE.describeAlarms)),
+  const alarmsAtLaunch = kept.filter((r) => watchedFromLaunch(r.alarm)).length;
+  const replaced = Math.round(instances * ASSUMED_DAILY_REPLACEMENT);
+  const pages = (items: number, size: number) => Math.max(1, Math.ceil(items / size));
+  const describeInstances = kept.length === 0 ? 0 : pages(instances, PAGE.describeInstances);
+  const listed = instances + METRIC_LISTED_DAYS * replaced;
+  const fleetListMetrics = kept.reduce(
+    (sum, r) => sum + pages(listed * r.seriesPerInstance, PAGE.listMetrics),
     0,
   );
-  const perStart = 2 * kept.length + alarmsPerInstance;
-  const perStop =
+  const alarms = instances * alarmsPerInstance;
+  const limit = MAX_ALARM_PAGES * PAGE.describeAlarms;
+  /** A sweep finding `found` alarms: its reads, unless it fails after its last page. */
+  const sweepReads = (found: number) =>
+    found > limit
+      ? { describeAlarms: MAX_ALARM_PAGES, listMetrics: 0, fails: true }
+      : {
+          describeAlarms: kept.length === 0 ? 0 : pages(found, PAGE.describeAlarms),
+          listMetrics: fleetListMetrics,
+          fails: false,
+        };
+  const steady = sweepReads(alarms);
+  const sweep = describeInstances + steady.listMetrics + steady.describeAlarms;
+  const missing = replaced * (alarmsPerInstance - alarmsAtLaunch);
+  const day = sweepReads(alarms - missing);
+  const daySweep = {
+    DescribeInstances: describeInstances,
+    DescribeAlarms: day.describeAlarms,
+    ListMetrics: day.listMetrics,
+    PutMetricAlarm: day.fails ? 0 : missing,
+    ListTagsForResource: 0,
+    DeleteAlarms: 0,
+  };
+  const deletes = kept.reduce(
+    (sum, r) => sum + (r.alarmsPerInstance > 0 ? Math.ceil(r.alarmsPerInstance / PAGE.deleteAlarms) : 0),
+    0,
+  );
+  const start = kept.length === 0 ? 0 : 1 + 2 * kept.length + alarmsAtLaunch;
+  const stop = kept.length === 0 ? 0 : 1 + kept.length + alarmsPerInstance + deletes;
+  const lateStop =
     kept.length === 0
       ? 0
-      : kept.length + alarmsPerInstance + Math.ceil(alarmsPerInstance / PAGE.deleteAlarms);
-  const replaced = Math.round(instances * ASSUMED_DAILY_REPLACEMENT);
-  const eventsPerDay = replaced * (perStart + perStop);
-  const sweep = describeInstances + listMetrics + describeAlarms;
+      : 1 +
+        kept.reduce((sum, r) => sum + pages(instances * r.alarmsPerInstance, PAGE.describeAlarms), 0) +
+        alarmsPerInstance +
+        deletes;
+  const events = {
+    DescribeInstances: replaced * 2 * (kept.length === 0 ? 0 : 1),
+    DescribeAlarms: replaced * 2 * kept.length,
+    ListMetrics: replaced * kept.length,
+    PutMetricAlarm: replaced * alarmsAtLaunch,
+    ListTagsForResource: replaced * alarmsPerInstance,
+    DeleteAlarms: replaced * deletes,
+  };
+  const perDayByApi = Object.fromEntries(
+    Object.entries(events).map(([api, n]) => [api, n + daySweep[api as keyof CallsByApi]]),
+  ) as unknown as CallsByApi;
+  const total = (calls: CallsByApi) => Object.values(calls).reduce((sum, n) => sum + n, 0);
   return {
     runbooks: kept.length,
-    alarms: instances * alarmsPerInstance,
-    sweep: { describeInstances, listMetrics, describeAlarms, total: sweep },
-    perStart,
-    perStop,
-    eventsPerDay,
-    perDay: sweep + eventsPerDay,
+    alarms,
+    alarmsAtLaunch,
+    replaced,
+    sweepFails: steady.fails || day.fails,
+    sweepAlarmLimit: limit,
+    sweep: {
+      describeInstances,
+      listMetrics: steady.listMetrics,
+      describeAlarms: steady.describeAlarms,
+      total: sweep,
+    },
+    daySweep: { ...daySweep, total: total(daySweep) },
+    perStart: start,
+    perStop: stop,
+    lateStop,
+    eventsPerDay: replaced * (start + stop),
+    perDayByApi,
+    perDay: total(perDayByApi),
   };
+}
+
+/** An AWS/EC2 metric by instance only: the keeper alarms on it at launch, before ListMetrics lists it. */
+function watchedFromLaunch(alarm: ResolvedAlarm | undefined): boolean {
+  return alarm?.namespace === 'AWS/EC2' && alarm.groupBy.length === 1;
 }
 
 /** The plan for the runbooks and a fleet, with the construct's defaults. */
@@ -206,15 +311,32 @@ function keeperLines(plan: AlarmPlan, instances: number): string[] {
   if (calls.runbooks === 0)
     return ['CloudWatch calls a day: none after the deploy (no per-instance runbook: no alarm keeper)'];
   const apiUsd = (calls.perDay * 30 * PRICES.apiRequestsPerThousand) / 1000;
+  const day = calls.daySweep;
+  const pct = ASSUMED_DAILY_REPLACEMENT * 100;
+  const failing = calls.sweepFails
+    ? [
+        `  warning: ${count(calls.alarms)} alarms are more than the ${count(calls.sweepAlarmLimit)} metric alarms a sweep reads (${MAX_ALARM_PAGES} DescribeAlarms pages):` +
+          " every sweep after the deploy stops there and changes nothing, so new instances' agent alarms are never made;" +
+          ' keep fewer runbooks per instance, or put some in fleet mode',
+      ]
+    : [];
   return [
-    `CloudWatch calls a day (the alarm keeper, ${calls.runbooks} per-instance runbooks, ${count(calls.alarms)} alarms)`,
-    `  daily sweep: ${count(calls.sweep.total)} = ${count(calls.sweep.describeInstances)} DescribeInstances pages (1 per 1,000 instances)` +
-      ` + ${count(calls.sweep.listMetrics)} ListMetrics (1 per instance and runbook)` +
-      ` + ${count(calls.sweep.describeAlarms)} DescribeAlarms pages (100 alarms each); PutMetricAlarm/DeleteAlarms only for drift`,
-    `  events: an instance start costs at most ${calls.perStart} (1 ListMetrics and 1 DescribeAlarms per runbook, 1 PutMetricAlarm per alarm);` +
-      ` a stop or termination ${calls.perStop} (1 DescribeAlarms per runbook, 1 ListTagsForResource per alarm, DeleteAlarms per 100)`,
-    `  with ${ASSUMED_DAILY_REPLACEMENT * 100}% of the fleet replaced a day (assumed): ${count(calls.eventsPerDay)}; in all ${count(calls.perDay)} a day,` +
-      ` ${usd(apiUsd)} a month at $${PRICES.apiRequestsPerThousand} per 1,000 requests beyond the free tier`,
+    `CloudWatch calls a day (the alarm keeper, ${calls.runbooks} per-instance runbooks, ${count(calls.alarms)} alarms):` +
+      " an estimate from the keeper's call pattern as measured by bench/provisioning.ts, not a measurement of this account",
+    `  a sweep with nothing to change: ${count(calls.sweep.total)} = ${count(calls.sweep.describeInstances)} DescribeInstances pages (1,000 instances each)` +
+      (calls.sweepFails
+        ? ` + ${MAX_ALARM_PAGES} DescribeAlarms pages, then it fails: too many alarms (below)`
+        : ` + ${count(calls.sweep.listMetrics)} ListMetrics pages (one fleet-wide listing per runbook, 500 series a page, counting for ${METRIC_LISTED_DAYS} days the series of replaced instances)` +
+          ` + ${count(calls.sweep.describeAlarms)} DescribeAlarms pages (100 alarms each; the account's other metric alarms add their pages)`),
+    `  events: an instance start costs ${calls.perStart} (1 DescribeInstances, 1 DescribeAlarms and 1 ListMetrics per runbook, 1 PutMetricAlarm per alarm watched from launch: ${calls.alarmsAtLaunch});` +
+      ` a stop or termination ${calls.perStop} (1 DescribeInstances, 1 DescribeAlarms per runbook, 1 ListTagsForResource per alarm, 1 DeleteAlarms per runbook and 100 names)`,
+    `  with ${pct}% of the fleet replaced a day (assumed, ${count(calls.replaced)} instances): events ${count(calls.eventsPerDay)},` +
+      (calls.sweepFails
+        ? ` then the daily sweep ${count(day.total)} (it fails, and the new instances' agent alarms are not made);`
+        : ` then the daily sweep ${count(day.total)} (its reads, and ${count(day.PutMetricAlarm)} PutMetricAlarm for the new instances' agent alarms, which wait for their first data point);`) +
+      ` in all ${count(calls.perDay)} a day, ${usd(apiUsd)} a month at $${PRICES.apiRequestsPerThousand} per 1,000 requests beyond the free tier`,
+    `  a termination event arriving after EC2 has forgotten the instance (about an hour) lists every alarm of each runbook: ${count(calls.lateStop)} calls`,
+    ...failing,
   ];
 }
 

@@ -3,16 +3,14 @@ import {
   CloudWatchClient,
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
-  type DescribeAlarmsCommandInput,
   ListMetricsCommand,
-  type ListMetricsCommandInput,
   ListTagsForResourceCommand,
   type MetricAlarm,
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
   type Tag,
 } from '@aws-sdk/client-cloudwatch';
-import { DescribeInstancesCommand, type DescribeInstancesCommandInput, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -32,6 +30,7 @@ import {
   type KeeperReport,
   keeperConfigFromEnv,
 } from '../../functions/handlers/alarm-keeper.ts';
+import { FakeAccount } from '../support/fake-account.ts';
 import { testRunbook } from '../support/fixtures.ts';
 
 const ec2 = mockClient(EC2Client);
@@ -92,13 +91,8 @@ const CONFIG: KeeperConfig = {
   origin: { accounts: [ACCOUNT], regions: [REGION] },
 };
 
-/** The account as the fakes see it: instances, metrics, alarms with their tags. */
-interface World {
-  instances: Map<string, { state: string; tags: Record<string, string> }>;
-  metrics: MetricSeries[];
-  alarms: Map<string, { alarm: MetricAlarm; tags: Tag[] }>;
-}
-let world: World;
+/** The account as the fakes see it: instances, metrics, alarms with their tags (pages of two). */
+let world: FakeAccount;
 
 /** The agent's root-volume series of an instance (with the agent's extra dimensions). */
 const rootVolume = (instanceId: string): MetricSeries => ({
@@ -117,92 +111,6 @@ const optedIn = (name: string, extra: Record<string, string> = {}) => ({
     ...extra,
   },
 });
-
-/** Pages of two, so that every listing is paginated. */
-function page<T>(items: T[], token: string | undefined): { items: T[]; next?: string } {
-  const start = token ? Number(token) : 0;
-  const next = start + 2 < items.length ? String(start + 2) : undefined;
-  return { items: items.slice(start, start + 2), ...(next ? { next } : {}) };
-}
-
-/** DescribeInstances over the world's instances, by the filters the keeper uses. */
-function describeInstances(input: DescribeInstancesCommandInput) {
-  const filters = input.Filters ?? [];
-  const matches = [...world.instances.entries()].filter(([id, instance]) =>
-    filters.every((filter) => {
-      if (filter.Name === 'instance-id') return filter.Values?.includes(id);
-      if (filter.Name === 'instance-state-name') return filter.Values?.includes(instance.state);
-      if (filter.Name?.startsWith('tag:'))
-        return filter.Values?.includes(instance.tags[filter.Name.slice(4)] ?? '\u0000');
-      throw new Error(`unexpected filter ${filter.Name}`);
-    }),
-  );
-  const { items, next } = page(matches, input.NextToken);
-  return {
-    Reservations: items.map(([id, instance]) => ({
-      Instances: [
-        {
-          InstanceId: id,
-          State: { Name: instance.state as 'running' },
-          Tags: Object.entries(instance.tags).map(([Key, Value]) => ({ Key, Value })),
-        },
-      ],
-    })),
-    ...(next ? { NextToken: next } : {}),
-  };
-}
-
-function installFakes(): void {
-  ec2.on(DescribeInstancesCommand).callsFake(describeInstances);
-  cloudwatch.on(DescribeAlarmsCommand).callsFake((input: DescribeAlarmsCommandInput) => {
-    const found = [...world.alarms.values()]
-      .map((a) => a.alarm)
-      .filter((alarm) => !input.AlarmNamePrefix || alarm.AlarmName?.startsWith(input.AlarmNamePrefix))
-      .sort((a, b) => ((a.AlarmName ?? '') < (b.AlarmName ?? '') ? -1 : 1));
-    const { items, next } = page(found, input.NextToken);
-    return { MetricAlarms: items, ...(next ? { NextToken: next } : {}) };
-  });
-  cloudwatch.on(ListMetricsCommand).callsFake((input: ListMetricsCommandInput) => {
-    const found = world.metrics.filter(
-      (m) =>
-        m.namespace === input.Namespace &&
-        m.metricName === input.MetricName &&
-        (input.Dimensions ?? []).every(
-          (d) =>
-            m.dimensions[d.Name ?? ''] !== undefined &&
-            (d.Value === undefined || m.dimensions[d.Name ?? ''] === d.Value),
-        ),
-    );
-    const { items, next } = page(found, input.NextToken);
-    return {
-      Metrics: items.map((m) => ({
-        Namespace: m.namespace,
-        MetricName: m.metricName,
-        Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })),
-      })),
-      ...(next ? { NextToken: next } : {}),
-    };
-  });
-  cloudwatch.on(PutMetricAlarmCommand).callsFake((input: PutMetricAlarmCommandInput) => {
-    const name = input.AlarmName as string;
-    const before = world.alarms.get(name);
-    const { Tags, ...rest } = input;
-    // Tags apply on creation only (PutMetricAlarm ignores them on an update).
-    world.alarms.set(name, {
-      alarm: { ...rest, AlarmArn: ARN(name) } as MetricAlarm,
-      tags: before?.tags ?? Tags ?? [],
-    });
-    return {};
-  });
-  cloudwatch.on(DeleteAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => {
-    for (const name of input.AlarmNames ?? []) world.alarms.delete(name);
-    return {};
-  });
-  cloudwatch.on(ListTagsForResourceCommand).callsFake((input: { ResourceARN?: string }) => {
-    const found = [...world.alarms.values()].find((a) => a.alarm.AlarmArn === input.ResourceARN);
-    return { Tags: found?.tags ?? [] };
-  });
-}
 
 /** An alarm someone else made, at a name of their choosing, on an instance. */
 function foreignAlarm(
@@ -302,8 +210,8 @@ describe('the alarm keeper', () => {
   beforeEach(() => {
     ec2.reset();
     cloudwatch.reset();
-    world = { instances: new Map(), metrics: [], alarms: new Map() };
-    installFakes();
+    world = new FakeAccount({ account: ACCOUNT, region: REGION });
+    world.install(ec2, cloudwatch);
     sleeps = [];
     logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
     keep = keeper();
@@ -555,7 +463,7 @@ describe('the alarm keeper', () => {
     ec2
       .on(DescribeInstancesCommand)
       .rejectsOnce(throttled('RequestLimitExceeded'))
-      .callsFake(describeInstances);
+      .callsFake(world.describeInstances);
     // Act
     const report = await keep(scheduled);
     // Assess: web-1 made it after two retries; web-2's put gave up after its attempts.

@@ -70,21 +70,57 @@ describe('remediate alarms plan', () => {
     expect(out).toContain('    named    memory-leak-<Name tag>-<instance id>-exe=<exe>');
     expect(out).toContain('  cost:     $3,000.00 a month (30,000 alarms × $0.10); fleet would be $3,000.00');
     expect(out).toContain(
-      'CloudWatch calls a day (the alarm keeper, 5 per-instance runbooks, 90,000 alarms)',
+      "CloudWatch calls a day (the alarm keeper, 5 per-instance runbooks, 90,000 alarms): an estimate from the keeper's call pattern as measured by bench/provisioning.ts",
     );
+    // 90,000 alarms: a sweep reads them all (up to 200,000), 900 pages.
     expect(out).toContain(
-      'daily sweep: 50,910 = 10 DescribeInstances pages (1 per 1,000 instances) + 50,000 ListMetrics (1 per instance and runbook) + 900 DescribeAlarms pages',
+      'a sweep with nothing to change: 1,342 = 10 DescribeInstances pages (1,000 instances each) + 432 ListMetrics pages',
     );
-    expect(out).toContain('an instance start costs at most 19');
-    expect(out).toContain('a stop or termination 15');
-    expect(out).toContain('in all 84,910 a day');
-    for (const [instances, sweep, perDay] of [
-      [100, 510, 850],
-      [2000, 10_182, 16_982],
+    expect(out).not.toContain('warning: 90,000 alarms');
+    // 270,000 alarms: more than a sweep reads, so every sweep after the deploy fails after 2,000 pages.
+    const huge = text(30000, 'per-instance');
+    expect(huge).toContain(
+      'a sweep with nothing to change: 2,030 = 30 DescribeInstances pages (1,000 instances each) + 2000 DescribeAlarms pages, then it fails',
+    );
+    expect(huge).toContain('warning: 270,000 alarms are more than the 200,000 metric alarms a sweep reads');
+    expect(out).toContain('an instance start costs 12');
+    expect(out).toContain('a stop or termination 20');
+    expect(out).toContain('events 32,000, then the daily sweep 9,262');
+    expect(out).toContain('in all 41,262 a day');
+    expect(out).toContain(
+      'forgotten the instance (about an hour) lists every alarm of each runbook: 915 calls',
+    );
+    const small = text(2000, 'per-instance');
+    expect(small).toContain(
+      'a sweep with nothing to change: 270 = 2 DescribeInstances pages (1,000 instances each) + 88 ListMetrics pages',
+    );
+    expect(small).toContain('+ 180 DescribeAlarms pages');
+    expect(small).toContain('1,600 PutMetricAlarm for the new instances');
+    expect(small).not.toContain('warning: 18,000 alarms');
+    // The figures bench/provisioning.ts measured from the keeper's handler on a fake account.
+    for (const [instances, sweep, daySweep, perDay, lateStop] of [
+      [100, 17, 97, 417, 24],
+      [2000, 270, 1854, 8254, 195],
+      [10_000, 1342, 9262, 41_262, 915],
     ] as const) {
       const calls = keeperCalls(planFor(runbooks, { instances, mode: 'per-instance' }), instances);
-      expect({ sweep: calls.sweep.total, perDay: calls.perDay }).toEqual({ sweep, perDay });
+      expect({
+        sweep: calls.sweep.total,
+        daySweep: calls.daySweep.total,
+        perDay: calls.perDay,
+        lateStop: calls.lateStop,
+      }).toEqual({ sweep, daySweep, perDay, lateStop });
     }
+    expect(
+      keeperCalls(planFor(runbooks, { instances: 2000, mode: 'per-instance' }), 2000).perDayByApi,
+    ).toEqual({
+      DescribeInstances: 402,
+      DescribeAlarms: 2164,
+      ListMetrics: 1088,
+      PutMetricAlarm: 1800,
+      ListTagsForResource: 1800,
+      DeleteAlarms: 1000,
+    });
   });
 
   it('shows mode none as $0 from the stack, with what the paid modes would cost', () => {
