@@ -34,15 +34,26 @@ const alarmMetric = z.looseObject({
   expression: z.string().max(4096).optional(),
 });
 
-/** EventBridge "CloudWatch Alarm State Change" (single metric, metric math, anomaly detection, composite). */
-export const alarmStateChangeEvent = z.looseObject({
-  id: z.string().max(128),
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
+/** What every CloudWatch event carries around its detail: where it comes from. */
+const cloudWatchEnvelope = {
   source: z.literal('aws.cloudwatch'),
   account: z.string().regex(/^\d{12}$/, 'account must be 12 digits'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region'),
   time: z.string().max(64),
   resources: z.array(z.string().max(2048)).min(1),
+};
+
+/** What both alarm events may add to their detail: propagated tags, and the mute rule in force. */
+const alarmExtras = {
+  alarmTags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+  muteDetail: z.looseObject({ mutedByArn: z.string().max(2048).optional() }).optional(),
+};
+
+/** EventBridge "CloudWatch Alarm State Change" (single metric, metric math, anomaly detection, composite). */
+export const alarmStateChangeEvent = z.looseObject({
+  id: z.string().max(128),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  ...cloudWatchEnvelope,
   detail: z.looseObject({
     alarmName: z.string().min(1).max(255),
     state: alarmState,
@@ -53,8 +64,7 @@ export const alarmStateChangeEvent = z.looseObject({
         alarmRule: z.string().max(10_240).optional(),
       })
       .optional(),
-    alarmTags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
-    muteDetail: z.looseObject({ mutedByArn: z.string().max(2048).optional() }).optional(),
+    ...alarmExtras,
   }),
 });
 
@@ -70,11 +80,7 @@ export type AlarmStateChangeEvent = z.infer<typeof alarmStateChangeEvent>;
 export const alarmContributorStateChangeEvent = z.looseObject({
   id: z.string().max(128),
   'detail-type': z.literal('CloudWatch Alarm Contributor State Change'),
-  source: z.literal('aws.cloudwatch'),
-  account: z.string().regex(/^\d{12}$/, 'account must be 12 digits'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region'),
-  time: z.string().max(64),
-  resources: z.array(z.string().max(2048)).min(1),
+  ...cloudWatchEnvelope,
   detail: z.looseObject({
     alarmName: z.string().min(1).max(255),
     alarmContributor: z.looseObject({
@@ -89,8 +95,7 @@ export const alarmContributorStateChangeEvent = z.looseObject({
       timestamp,
     }),
     configuration: z.looseObject({ metrics: z.array(alarmMetric).max(100).optional() }).optional(),
-    alarmTags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
-    muteDetail: z.looseObject({ mutedByArn: z.string().max(2048).optional() }).optional(),
+    ...alarmExtras,
   }),
 });
 
