@@ -1,5 +1,5 @@
 import type { Incident, IncidentKey } from './incident.ts';
-import type { TimerMessage } from './inputs.ts';
+import type { PageKind, TimerMessage } from './inputs.ts';
 
 /**
  * What the decider asks the world to do. Effects are data; the handler carries them out only after
@@ -33,10 +33,10 @@ export interface ScheduleTimerEffect {
   readonly timer: TimerMessage;
 }
 
-/** Page a human (escalation) or tell them the alarm cleared (resolution). */
+/** Page a human (a proposal to approve, or an escalation) or tell them the alarm cleared (resolution). */
 export interface PageEffect {
   readonly kind: 'page';
-  readonly page: 'escalation' | 'resolution';
+  readonly page: PageKind;
   readonly incident: Incident;
 }
 
@@ -59,6 +59,8 @@ export const REMEDIATION_DETAIL_TYPES = [
   'Remediation Incident Backing Off',
   'Remediation Incident Waiting',
   'Remediation Incident Suppressed',
+  'Remediation Proposal Awaiting Approval',
+  'Remediation Incident Snoozed',
   'Remediation Incident Escalated',
   'Remediation Incident Resolved',
 ] as const;

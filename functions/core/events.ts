@@ -9,6 +9,8 @@ const STATUS_EVENTS: Partial<Record<IncidentStatus, RemediationDetailType>> = {
   'backing-off': 'Remediation Incident Backing Off',
   waiting: 'Remediation Incident Waiting',
   suppressed: 'Remediation Incident Suppressed',
+  'awaiting-approval': 'Remediation Proposal Awaiting Approval',
+  snoozed: 'Remediation Incident Snoozed',
   escalated: 'Remediation Incident Escalated',
   resolved: 'Remediation Incident Resolved',
 };
@@ -63,9 +65,15 @@ export function remediationEvents(
     const reason =
       after.status === 'escalated'
         ? after.escalation?.reason
-        : after.status === 'waiting' || after.status === 'suppressed'
-          ? gate?.reason
-          : after.resolution?.how;
+        : after.status === 'awaiting-approval'
+          ? after.proposal?.id
+          : after.status === 'snoozed'
+            ? after.snoozedUntil !== undefined
+              ? `until ${new Date(after.snoozedUntil).toISOString()}`
+              : undefined
+            : after.status === 'waiting' || after.status === 'suppressed'
+              ? gate?.reason
+              : after.resolution?.how;
     emit(statusEvent, reason ? { reason } : {});
   }
   return events;

@@ -39,6 +39,12 @@ export interface Pause {
   readonly by?: string;
   /** Epoch ms. */
   readonly since: number;
+  /**
+   * When the pause's one notice reached the pager (epoch ms). A pause that was announced covers the
+   * alarms it holds back: they wait for the resume without a page each. One that was not (the notice
+   * failed, or the pause was set straight in the table) pages each alarm it holds, as before.
+   */
+  readonly announcedAt?: number;
 }
 
 /** What the gates read, gathered by the handler before deciding (the decider itself reads nothing). */
@@ -97,9 +103,9 @@ export interface OpenBreaker {
   readonly instances: number;
 }
 
-/** A runbook switched to dry-run at run time. */
+/** A runbook switched to dry-run (or to approve mode) at run time. */
 export interface ModeOverride {
-  readonly mode: 'dry-run';
+  readonly mode: 'dry-run' | 'approve';
   readonly reason: string;
   readonly by: string;
   /** Epoch ms. */
@@ -117,6 +123,9 @@ export interface OptIn {
    * key, read in the same call; a tag the instance does not carry is absent. Undefined when not read.
    */
   readonly tags?: Readonly<Record<string, string>>;
+  /** The instance's Name tag and Availability Zone (untrusted text), for the pages. */
+  readonly name?: string;
+  readonly zone?: string;
   /** When the instance was (last) launched, epoch ms, as EC2 reports it. Undefined when not known. */
   readonly launchedAt?: number;
 }
@@ -222,12 +231,20 @@ export function breakerGate(safety: SafetyFacts | undefined, now: number): Refus
 /** A runbook switched to dry-run at run time: decide and record, send nothing. */
 export function autoDisableGate(safety: SafetyFacts | undefined, now: number): Refusal | undefined {
   const override = safety?.dryRun;
-  if (!override) return undefined;
+  if (!override || override.mode !== 'dry-run') return undefined;
   return {
     gate: 'auto-disable',
     reason: `the runbook was switched to dry-run by ${override.by} at ${new Date(override.since).toISOString()}: ${override.reason}`,
     at: now,
   };
+}
+
+/**
+ * The mode the runbook runs in now: a runtime switch (auto-disable, or an operator's `runbooks
+ * dry-run` / `runbooks approve-mode`) wins over the definition's, and `runbooks enforce` lifts it.
+ */
+export function modeNow(runbook: Runbook, safety: SafetyFacts | undefined): Runbook['mode'] {
+  return safety?.dryRun?.mode ?? runbook.mode;
 }
 
 /** The clock hour (UTC) a budget counts, as `YYYY-MM-DDTHH`. */

@@ -10,7 +10,12 @@ import type { Refusal } from './gates.ts';
  *   runbook's concurrency limit is reached); the attempt starts when the gate allows it;
  * - `suppressed`: the runbook's fleet breaker is open; the group page covers this instance, and
  *   nothing runs until the alarm returns to OK;
- * - `escalated`: a human was paged; waiting for the alarm to return to OK to say so;
+ * - `awaiting-approval`: the runbook is in approve mode; a proposal (the exact action, parameters and
+ *   instance) was paged, and nothing runs unless a person approves it before it expires;
+ * - `snoozed`: a person asked automation to stand down until a set time; then, if the alarm is still
+ *   in ALARM, a human is paged again;
+ * - `escalated`: a human was paged (or took the incident over); waiting for the alarm to return to
+ *   OK to say so;
  * - `resolved`: the alarm is OK again; the incident is closed and kept for reports.
  */
 export type IncidentStatus =
@@ -19,6 +24,8 @@ export type IncidentStatus =
   | 'backing-off'
   | 'waiting'
   | 'suppressed'
+  | 'awaiting-approval'
+  | 'snoozed'
   | 'escalated'
   | 'resolved';
 
@@ -90,6 +97,16 @@ export interface Incident {
   readonly waitingSince?: number;
   /** The one timer that is current; a timer message with another token is stale and absorbed. */
   readonly timer?: TimerState;
+  /** The instance's Name tag and Availability Zone, as EC2 reported them when the gates were read. */
+  readonly instance?: InstanceFacts;
+  /** The current (or last) proposal of a runbook in approve mode. */
+  readonly proposal?: Proposal;
+  /** What people did to the incident (approve, deny, retry, run, snooze, take), oldest first, with who. */
+  readonly responders?: readonly ResponderAction[];
+  /** While `snoozed`: when automation looks again (epoch ms). */
+  readonly snoozedUntil?: number;
+  /** Set when a person took the incident over: automation stands down, and the alarm's OK still closes it. */
+  readonly owner?: { readonly by: string; readonly since: number };
   /** What happened, oldest first, capped to the latest entries. */
   readonly history: readonly HistoryEntry[];
   /** Incremented on every write; the store's conditional write checks it. */
@@ -126,9 +143,66 @@ export interface IncidentAlarm {
   readonly contributor?: AlarmContributor;
 }
 
+/** What EC2 says of the instance, for the humans reading a page. Untrusted text (tags). */
+export interface InstanceFacts {
+  readonly name?: string;
+  readonly zone?: string;
+}
+
+/** The things a person can do to an incident, from the CLI or a chat button. */
+export type ResponderVerb = 'approve' | 'deny' | 'retry' | 'run' | 'snooze' | 'take';
+
+export const RESPONDER_VERBS: readonly ResponderVerb[] = [
+  'approve',
+  'deny',
+  'retry',
+  'run',
+  'snooze',
+  'take',
+];
+
+/** One thing a person did to the incident, with who, when, and whether it took effect. */
+export interface ResponderAction {
+  readonly at: number;
+  readonly by: string;
+  readonly verb: ResponderVerb;
+  /** The request's id: the same request delivered twice is done once. */
+  readonly request: string;
+  /** What it asked for (`restart (service=app)`, `1h`, the proposal's id). */
+  readonly detail?: string;
+  /** `done`, or why it was refused (a gate, the state, an expired proposal). */
+  readonly outcome: 'done' | 'refused';
+  readonly reason?: string;
+}
+
+/**
+ * A runbook in approve mode proposes before it acts: exactly this action, with these parameters, on
+ * this instance, as attempt `attempt`. Approving runs it once, if the gates still allow it then.
+ */
+export interface Proposal {
+  /** `<incident id>/p<attempt>`: what an approval names, so that it approves this proposal and no other. */
+  readonly id: string;
+  readonly attempt: number;
+  readonly action: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly instanceId: string;
+  readonly proposedAt: number;
+  readonly expiresAt: number;
+  /** The proposal's own page (the escalation page, if any, is separate). */
+  readonly page: PageState;
+  /** How it ended, once it has. */
+  readonly answer?: {
+    readonly kind: 'approved' | 'denied' | 'expired' | 'withdrawn';
+    readonly at: number;
+    readonly by?: string;
+  };
+}
+
 /** One try of the runbook's command. */
 export interface Attempt {
   readonly number: number;
+  /** The person who started it (an approval, a retry or a run), when a person did; automation's own otherwise. */
+  readonly by?: string;
   /** The runbook action this attempt runs, and its parameter values. */
   readonly action?: string;
   readonly parameters?: Readonly<Record<string, string>>;
@@ -202,6 +276,8 @@ export interface Escalation {
    * switch): when the gate lifts, the resync looks again and acts, and the human hears the outcome.
    */
   readonly standDown?: 'kill-switch';
+  /** The person who took the incident over, when that is why it is escalated. */
+  readonly takenBy?: string;
 }
 
 /** How the incident closed. `verified`: a command fixed it; `cleared`: the alarm cleared otherwise. */
@@ -217,14 +293,22 @@ export interface PageState {
   readonly status: 'due' | 'sent';
   readonly dueSince: number;
   readonly messageId?: string;
+  /**
+   * The incident has no page of its own: `pause`, an announced pause's one notice covers it (the
+   * resume is that notice's OK); `person`, a person took it over or answered it and holds it. A
+   * covered incident that later gives up is paged then, and only a page of its own gets an OK.
+   */
+  readonly covered?: 'pause' | 'person';
 }
 
 /**
  * The kinds of timer: the next attempt, the end of the verify window, a check with SSM (or a page
  * SNS has not confirmed), and the slow check of an incident that waits on a human or a breaker,
- * which asks CloudWatch for the alarm's state so that no incident waits forever on an OK event.
+ * which asks CloudWatch for the alarm's state so that no incident waits forever on an OK event;
+ * `expire` ends a proposal nobody answered; `wake` ends a snooze (it reads the alarm's state, as a
+ * check does).
  */
-export type TimerKind = 'retry' | 'verify-deadline' | 'reconcile' | 'check';
+export type TimerKind = 'retry' | 'verify-deadline' | 'reconcile' | 'check' | 'expire' | 'wake';
 
 /** The incident's current timer. */
 export interface TimerState {

@@ -9,7 +9,8 @@ export type DecisionInput =
   | CommandNotSentInput
   | CommandFinishedInput
   | TimerInput
-  | PageSentInput;
+  | PageSentInput
+  | ResponderInput;
 
 /** The alarm changed state. */
 export interface AlarmInput {
@@ -72,7 +73,7 @@ export interface TimerObservation {
    */
   readonly alarmState?: AlarmStateValue;
   readonly alarmStateAt?: number;
-  /** For `reconcile`: what SSM says of the current attempt's command. */
+  /** For `verify-deadline`, `check` and `wake`: see above. For `reconcile`: what SSM says of the current attempt's command. */
   readonly command?: CommandObservation;
 }
 
@@ -85,9 +86,29 @@ export type CommandObservation =
 /** SNS accepted a page. */
 export interface PageSentInput {
   readonly kind: 'page-sent';
-  readonly page: 'escalation' | 'resolution';
+  readonly page: PageKind;
   readonly messageId: string;
 }
+
+/** The pages of an incident: a proposal (approve mode), an escalation, and the resolution that closes them. */
+export type PageKind = 'proposal' | 'escalation' | 'resolution';
+
+/**
+ * A person acted on the incident (the CLI or a chat button, through the operator function). Each is
+ * gated like automation's own decisions and recorded with who. `request` makes a redelivery a no-op.
+ */
+export type ResponderInput = {
+  readonly kind: 'responder';
+  /** Who, as the operator function established it (the caller's IAM identity, or the chat channel and user). */
+  readonly by: string;
+  readonly request: string;
+} & (
+  | { readonly verb: 'approve' | 'deny'; readonly proposal: string }
+  | { readonly verb: 'retry' }
+  | { readonly verb: 'run'; readonly action: string }
+  | { readonly verb: 'snooze'; readonly seconds: number }
+  | { readonly verb: 'take' }
+);
 
 /** The body of a timer message on the queue. */
 export interface TimerMessage {

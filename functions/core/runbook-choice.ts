@@ -1,7 +1,7 @@
 import type { AlarmChange } from './alarm.ts';
 import type { Incident } from './incident.ts';
 import { type InstanceTags, refusedValue, tagList } from './parameter-values.ts';
-import type { ChooseContext, Runbook } from './runbook.ts';
+import { type ChooseContext, DIAGNOSE_ACTION, type Runbook } from './runbook.ts';
 import { quoteUntrusted } from './untrusted-text.ts';
 
 /**
@@ -111,7 +111,54 @@ export function planAttempt(
       kind: 'escalate',
       reason: `the runbook chose action "${choice.action}", which it does not define`,
     };
-  const parameters = { ...base, ...action.parameters, ...choice.parameters };
+  return checkedPlan(
+    runbook,
+    action.name,
+    { ...base, ...action.parameters, ...choice.parameters },
+    `attempt ${attempt}'s plan`,
+    instanceTags,
+  );
+}
+
+/**
+ * A named action of the runbook, as a person asked for it (`run <action>`): `diagnose` (when the
+ * runbook has a diagnose script) or one of its actions, with the incident's parameter values, each
+ * checked as an attempt's would be. Anything else is refused with the actions there are.
+ */
+export function planAction(
+  runbook: Runbook,
+  incident: Incident,
+  name: string,
+  instanceTags?: InstanceTags,
+): AttemptPlan {
+  const base = incident.parameters ?? {};
+  if (name === DIAGNOSE_ACTION && runbook.diagnose) {
+    return checkedPlan(runbook, DIAGNOSE_ACTION, base, 'the diagnosis', instanceTags);
+  }
+  const action = runbook.actions.find((a) => a.name === name);
+  if (!action) {
+    const names = [...(runbook.diagnose ? [DIAGNOSE_ACTION] : []), ...runbook.actions.map((a) => a.name)];
+    return {
+      kind: 'escalate',
+      reason: `runbook ${runbook.name} has no action ${quoteUntrusted(name, 60)}; it has ${names.join(', ')}`,
+    };
+  }
+  return checkedPlan(
+    runbook,
+    action.name,
+    { ...base, ...action.parameters },
+    `action ${action.name}`,
+    instanceTags,
+  );
+}
+
+function checkedPlan(
+  runbook: Runbook,
+  action: string,
+  parameters: Readonly<Record<string, string>>,
+  what: string,
+  instanceTags?: InstanceTags,
+): AttemptPlan {
   for (const [name, value] of Object.entries(parameters)) {
     const spec = runbook.parameters[name];
     if (!spec)
@@ -120,10 +167,10 @@ export function planAttempt(
         reason: `parameter ${name}=${quoteUntrusted(value)} is not declared by the runbook`,
         parameter: true,
       };
-    const refused = refusedValue(name, spec, value, `attempt ${attempt}'s plan`, instanceTags);
+    const refused = refusedValue(name, spec, value, what, instanceTags);
     if (refused) return { kind: 'escalate', reason: refused, parameter: true };
   }
-  return { kind: 'run', action: action.name, parameters };
+  return { kind: 'run', action, parameters };
 }
 
 function chooseContext(

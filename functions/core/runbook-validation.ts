@@ -100,8 +100,20 @@ export function validateRunbook(r: RunbookDefinition): string[] {
       problems.push(`autoDisable.minSuccessRate is ${rate}: use a share from 0 to 1 (0.5 is half)`);
     }
   }
-  if (r.mode !== undefined && r.mode !== 'enforce' && r.mode !== 'dry-run') {
-    problems.push(`mode is "${r.mode}": use "enforce" or "dry-run"`);
+  if (r.mode !== undefined && r.mode !== 'enforce' && r.mode !== 'approve' && r.mode !== 'dry-run') {
+    problems.push(`mode is "${r.mode}": use "enforce", "approve" or "dry-run"`);
+  }
+  if (
+    r.approveWithinSeconds !== undefined &&
+    !(
+      Number.isInteger(r.approveWithinSeconds) &&
+      r.approveWithinSeconds >= 60 &&
+      r.approveWithinSeconds <= 86_400
+    )
+  ) {
+    problems.push(
+      `approveWithinSeconds is ${r.approveWithinSeconds}: use whole seconds from 60 to 86400 (1800 is half an hour)`,
+    );
   }
   return problems;
 }

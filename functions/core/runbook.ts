@@ -68,8 +68,14 @@ export interface RunbookDefinition {
    * `false` turns it off. @default { lastRuns: 10, minSuccessRate: 0.5 }
    */
   readonly autoDisable?: AutoDisablePolicy | false;
-  /** `dry-run`: decide and record everything, run nothing. @default 'enforce' */
-  readonly mode?: 'enforce' | 'dry-run';
+  /**
+   * `enforce`: act. `approve`: decide with every gate, then page a proposal (the exact action,
+   * parameters and instance) that runs only when a person approves it, once, before it expires.
+   * `dry-run`: decide and record everything, run nothing. @default 'enforce'
+   */
+  readonly mode?: RunbookMode;
+  /** How long a proposal of approve mode waits for an answer before it expires and pages. @default 1800 */
+  readonly approveWithinSeconds?: number;
   /** What a human should look at when the runbook could not fix it; travels with every escalation. */
   readonly notes?: string;
   /** A link for humans (wiki page, dashboard). */
@@ -140,8 +146,17 @@ export interface Runbook
   readonly concurrency: Required<ConcurrencyLimits>;
   readonly breaker: BreakerPolicy | false;
   readonly autoDisable: AutoDisablePolicy | false;
-  readonly mode: 'enforce' | 'dry-run';
+  readonly mode: RunbookMode;
+  readonly approveWithinSeconds: number;
 }
+
+/** How far a runbook acts on its own: see {@link RunbookDefinition.mode}. */
+export type RunbookMode = 'enforce' | 'approve' | 'dry-run';
+
+export const RUNBOOK_MODES: readonly RunbookMode[] = ['enforce', 'approve', 'dry-run'];
+
+/** A proposal's default lifetime: 30 minutes. */
+export const DEFAULT_APPROVE_WITHIN_SECONDS = 1800;
 
 /** One rung of the ladder. */
 export interface RunbookAction {
@@ -328,6 +343,7 @@ export function defineRunbook(definition: RunbookDefinition): Runbook {
     breaker: definition.breaker ?? DEFAULT_BREAKER,
     autoDisable: definition.autoDisable ?? DEFAULT_AUTO_DISABLE,
     mode: definition.mode ?? 'enforce',
+    approveWithinSeconds: definition.approveWithinSeconds ?? DEFAULT_APPROVE_WITHIN_SECONDS,
   });
 }
 

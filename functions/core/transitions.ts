@@ -9,16 +9,26 @@ import {
   type FleetFacts,
   killSwitch,
   leaseGate,
+  modeNow,
   optInTag,
   type Refusal,
   type SafetyFacts,
   settleEndsAt,
   settleGate,
 } from './gates.ts';
-import type { Attempt, CommandResult, Diagnosis, Hold, Incident, TimerKind } from './incident.ts';
+import type {
+  Attempt,
+  CommandResult,
+  Diagnosis,
+  Hold,
+  Incident,
+  PageState,
+  Proposal,
+  TimerKind,
+} from './incident.ts';
 import { latestAttempt } from './incident.ts';
 import { DIAGNOSE_ACTION, type Runbook } from './runbook.ts';
-import { planAttempt } from './runbook-choice.ts';
+import { type AttemptPlan, planAction, planAttempt } from './runbook-choice.ts';
 
 /** The clock, the dice and the runbook: everything outside the incident that a decision reads. */
 export interface DecisionContext {
@@ -101,7 +111,8 @@ export function withTimer(step: Step, kind: TimerKind, dueAt: number): Step {
  * check follows in case SSM never answers. The safety gates are asked first, in order: the kill
  * switch and the opt-in tag (page), the instance's settle time (wait), the fleet breaker
  * (suppress), dry-run (page with what would have run), the hourly budget (page), the instance's
- * lease and the concurrency limit (wait).
+ * lease and the concurrency limit (wait). In approve mode, a decision every gate allows is paged as
+ * a proposal instead of sent (see {@link propose}).
  */
 export function startAttempt(waited: Incident, ctx: DecisionContext): Step {
   const number = waited.attempts.length + 1;
@@ -115,7 +126,7 @@ export function startAttempt(waited: Incident, ctx: DecisionContext): Step {
   // time ends the retry asks every gate again.
   const settling = settleGate(ctx.safety, ctx.now);
   if (settling) return settleWait(waited, settling, ctx);
-  const incident = settledFrom(waited);
+  const incident = withInstance(settledFrom(waited), ctx);
   const breaker = breakerGate(ctx.safety, ctx.now);
   if (breaker) return suppress(incident, breaker, ctx);
   const plan = planAttempt(ctx.runbook, incident, number, ctx.safety?.optIn?.tags);
@@ -125,7 +136,8 @@ export function startAttempt(waited: Incident, ctx: DecisionContext): Step {
       : escalate(incident, plan.reason, ctx);
   const disabled = autoDisableGate(ctx.safety, ctx.now);
   if (disabled) return dryRun(withRefusal(incident, disabled), number, plan, ctx);
-  if (ctx.runbook.mode === 'dry-run') return dryRun(incident, number, plan, ctx);
+  const mode = modeNow(ctx.runbook, ctx.safety);
+  if (mode === 'dry-run') return dryRun(incident, number, plan, ctx);
   const fleet = ctx.safety?.fleet;
   if (fleet) {
     const overBudget = budgetGate(fleet, ctx.runbook, ctx.now);
@@ -133,9 +145,26 @@ export function startAttempt(waited: Incident, ctx: DecisionContext): Step {
     const busy = leaseGate(fleet, incident, ctx.now) ?? concurrencyGate(fleet, ctx.runbook, ctx.now);
     if (busy) return waitFor(incident, busy, ctx);
   }
-  const diagnoseFirst = ctx.runbook.diagnose !== undefined && number === 1;
+  if (mode === 'approve') return propose(incident, number, plan, ctx);
+  return launch(incident, number, plan, ctx);
+}
+
+/**
+ * Sends attempt `number` with `plan`: its diagnose script first when it is the first attempt and
+ * the runbook has one, else the action. The gates were asked; the hold is taken with the write.
+ */
+function launch(
+  incident: Incident,
+  number: number,
+  plan: { readonly action: string; readonly parameters: Readonly<Record<string, string>> },
+  ctx: DecisionContext,
+  by?: string,
+): Step {
+  const fleet = ctx.safety?.fleet;
+  const diagnoseFirst = ctx.runbook.diagnose !== undefined && number === 1 && plan.action !== DIAGNOSE_ACTION;
   const attempt: Attempt = {
     number,
+    ...(by ? { by } : {}),
     action: plan.action,
     parameters: plan.parameters,
     requestedAt: ctx.now,
@@ -149,11 +178,12 @@ export function startAttempt(waited: Incident, ctx: DecisionContext): Step {
     attempts: [...incident.attempts, attempt],
     ...(fleet ? { hold: holdFor(incident, number, fleet, ctx) } : {}),
   };
+  const who = by ? ` (asked by ${by})` : '';
   if (diagnoseFirst) {
     const next = note(
       started,
       ctx.now,
-      `attempt ${number} of ${ctx.runbook.maxAttempts}: diagnosing first (${ctx.runbook.diagnose}), then ${plan.action}`,
+      `attempt ${number} of ${ctx.runbook.maxAttempts}${who}: diagnosing first (${ctx.runbook.diagnose}), then ${plan.action}`,
     );
     const send = commandEffect(next, attempt, DIAGNOSE_ACTION, ctx, 'diagnose');
     return withTimer(
@@ -165,10 +195,146 @@ export function startAttempt(waited: Incident, ctx: DecisionContext): Step {
   const next = note(
     started,
     ctx.now,
-    `attempt ${number} of ${ctx.runbook.maxAttempts}: sending ${ctx.runbook.name} action ${plan.action}`,
+    `attempt ${number} of ${ctx.runbook.maxAttempts}${who}: sending ${ctx.runbook.name} action ${plan.action}`,
   );
-  const send = commandEffect(next, attempt, plan.action ?? '', ctx);
+  const send = commandEffect(next, attempt, plan.action, ctx);
   return withTimer({ incident: next, effects: [send] }, 'reconcile', ctx.now + DISPATCH_CHECK_SECONDS * 1000);
+}
+
+/** What a person asked to run: the runbook's next plan (`retry`), a named action (`run`), or an approved proposal. */
+export type HumanAsk =
+  | { readonly kind: 'retry' }
+  | { readonly kind: 'run'; readonly action: string }
+  | { readonly kind: 'proposal'; readonly proposal: Proposal };
+
+/**
+ * An attempt a person asked for, through the same gates as automation's own. Any gate that would
+ * not let it start now (one that would wait included) refuses it, with the reason, and nothing
+ * changes: the person hears why at once and can ask again. An approved proposal runs exactly as
+ * proposed, or not at all: if the runbook would now plan something else, it is refused.
+ */
+export function humanStart(
+  incident: Incident,
+  ctx: DecisionContext,
+  by: string,
+  ask: HumanAsk,
+): Step | string {
+  const number = incident.attempts.length + 1;
+  const gate =
+    killSwitch(ctx.safety, ctx.now) ??
+    optInTag(ctx.safety, ctx.now) ??
+    settleGate(ctx.safety, ctx.now) ??
+    breakerGate(ctx.safety, ctx.now) ??
+    autoDisableGate(ctx.safety, ctx.now);
+  if (gate) return `refused by the ${gate.gate} gate: ${gate.reason}`;
+  if (modeNow(ctx.runbook, ctx.safety) === 'dry-run')
+    return `runbook ${ctx.runbook.name} is in dry-run mode: nothing runs`;
+  if (!incident.instanceId) return 'the alarm names no single instance to run on';
+  const tags = ctx.safety?.optIn?.tags;
+  const plan: AttemptPlan =
+    ask.kind === 'run'
+      ? planAction(ctx.runbook, incident, ask.action, tags)
+      : planAttempt(ctx.runbook, incident, number, tags);
+  if (plan.kind === 'escalate') return plan.reason;
+  if (ask.kind === 'proposal') {
+    const same =
+      plan.action === ask.proposal.action &&
+      shownParameters(plan.parameters) === shownParameters(ask.proposal.parameters) &&
+      ask.proposal.attempt === number &&
+      ask.proposal.instanceId === incident.instanceId;
+    if (!same)
+      return `the runbook would now run ${plan.action} (${shownParameters(plan.parameters)}), not what ${ask.proposal.id} proposed; nothing was run`;
+  }
+  const fleet = ctx.safety?.fleet;
+  if (fleet) {
+    const refusal =
+      budgetGate(fleet, ctx.runbook, ctx.now) ??
+      leaseGate(fleet, incident, ctx.now) ??
+      concurrencyGate(fleet, ctx.runbook, ctx.now);
+    if (refusal) return `refused by the ${refusal.gate} gate: ${refusal.reason}; ask again later`;
+  }
+  const { refusals: _before, ...rest } = withInstance(settledFrom(incident), ctx);
+  const from = incident.refusals ? { ...rest, refusals: incident.refusals } : rest;
+  return launch(from, number, plan, ctx, by);
+}
+
+/** The instance's Name tag and zone, as the gates read them, kept for the pages. */
+function withInstance(incident: Incident, ctx: DecisionContext): Incident {
+  const optIn = ctx.safety?.optIn;
+  if (!optIn || (optIn.name === undefined && optIn.zone === undefined)) return incident;
+  return {
+    ...incident,
+    instance: {
+      ...(optIn.name !== undefined ? { name: optIn.name.slice(0, 256) } : {}),
+      ...(optIn.zone !== undefined ? { zone: optIn.zone.slice(0, 64) } : {}),
+    },
+  };
+}
+
+/** Parameters as a person reads them: `service="app", path="/"`. */
+export function shownParameters(parameters: Readonly<Record<string, string>>): string {
+  return (
+    Object.entries(parameters)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(', ') || 'no parameters'
+  );
+}
+
+/**
+ * Approve mode: every gate allowed the attempt, and instead of sending it the incident pages a
+ * proposal (this action, these parameters, this instance) and waits. Nothing is held meanwhile: an
+ * approval asks every gate again. Unanswered, the proposal expires and pages as expired.
+ */
+function propose(
+  incident: Incident,
+  number: number,
+  plan: { readonly action: string; readonly parameters: Readonly<Record<string, string>> },
+  ctx: DecisionContext,
+): Step {
+  const expiresAt = ctx.now + ctx.runbook.approveWithinSeconds * 1000;
+  const proposal: Proposal = {
+    id: `${incident.id}/p${number}`,
+    attempt: number,
+    action: plan.action,
+    parameters: plan.parameters,
+    instanceId: incident.instanceId as string,
+    proposedAt: ctx.now,
+    expiresAt,
+    page: { status: 'due', dueSince: ctx.now },
+  };
+  const { waitingSince: _since, ...rest } = incident;
+  const next = note(
+    { ...rest, status: 'awaiting-approval', proposal },
+    ctx.now,
+    `approve mode: proposing ${ctx.runbook.name} action ${plan.action} (${shownParameters(plan.parameters)}) on ${proposal.instanceId} as attempt ${number}; nothing runs unless a person approves ${proposal.id} before ${new Date(expiresAt).toISOString()}`,
+  );
+  return withTimer(
+    { incident: next, effects: [{ kind: 'page', page: 'proposal', incident: next }] },
+    'reconcile',
+    Math.min(expiresAt, ctx.now + PAGE_RETRY_SECONDS * 1000),
+  );
+}
+
+/**
+ * A person holds the incident now (took it, denied its proposal, ran an action by hand): automation
+ * stands down, the alarm's OK still closes it, and its slow check goes on. A page of its own, if it
+ * had one, stays the page the OK answers; otherwise the person is the one told.
+ */
+export function handOver(incident: Incident, by: string, reason: string, ctx: DecisionContext): Step {
+  const page: PageState = incident.escalation?.page ?? {
+    status: 'sent',
+    dueSince: ctx.now,
+    covered: 'person',
+  };
+  const next: Incident = {
+    ...note(incident, ctx.now, reason),
+    status: 'escalated',
+    escalation: { at: ctx.now, reason, page, takenBy: by },
+  };
+  if (page.status === 'due')
+    return withTimer({ incident: next, effects: [] }, 'reconcile', ctx.now + PAGE_RETRY_SECONDS * 1000);
+  return withCheck({ incident: next, effects: [] }, ctx);
 }
 
 /** The SSM Comment of an attempt's diagnose command. */
@@ -463,10 +629,7 @@ function dryRun(
     status: 'not-run',
     failure: 'dry-run mode: nothing was sent',
   };
-  const shown =
-    Object.entries(plan.parameters)
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join(', ') || 'no parameters';
+  const shown = shownParameters(plan.parameters);
   return escalate(
     { ...incident, attempts: [...incident.attempts, attempt] },
     `runbook ${ctx.runbook.name} is in dry-run mode: it would have run action ${plan.action} (${shown}); nothing was run`,
@@ -511,6 +674,16 @@ export function finishAttempt(
     ctx.now,
     `attempt ${attempt.number}: command ${commandId} ${describeResult(result)}`,
   );
+  if (attempt.action === DIAGNOSE_ACTION && attempt.by) {
+    // A diagnosis a person ran: its output is on the attempt, and the person holds the incident.
+    if (next.alarmState === 'OK') return resolve(next, 'cleared', ctx);
+    return handOver(
+      next,
+      attempt.by,
+      `diagnose, run by ${attempt.by}, ${describeResult(result)}; ${attempt.by} holds the incident`,
+      ctx,
+    );
+  }
   if (!succeeded) return afterFailure(next, ctx);
   if (next.alarmState === 'OK') return resolve(next, 'verified', ctx);
   const verifying = note(
@@ -545,6 +718,15 @@ export function failLatest(incident: Incident, failure: string, ctx: DecisionCon
 export function afterFailure(incident: Incident, ctx: DecisionContext): Step {
   if (incident.alarmState === 'OK') return resolve(incident, 'cleared', ctx);
   const spent = incident.attempts.length;
+  const latest = latestAttempt(incident);
+  if (latest?.by) {
+    // A person asked for this attempt: automation does not carry on by itself after it.
+    return escalate(
+      incident,
+      `attempt ${latest.number} (${latest.action}), asked for by ${latest.by}, failed: ${latest.failure ?? 'the command failed'}`,
+      ctx,
+    );
+  }
   if (spent >= ctx.runbook.maxAttempts) {
     const last = latestAttempt(incident)?.failure ?? 'the last attempt failed';
     return escalate(
@@ -568,8 +750,14 @@ export function refuse(incident: Incident, refusal: Refusal, ctx: DecisionContex
     (r, i, all) => !(i === all.length - 1 && r.gate === refusal.gate),
   );
   const refused = { ...incident, refusals: [...refusals, refusal] };
-  const standDown = refusal.gate === 'kill-switch' ? { standDown: 'kill-switch' as const } : {};
-  return escalate(refused, `refused by the ${refusal.gate} gate: ${refusal.reason}`, ctx, standDown);
+  if (refusal.gate !== 'kill-switch')
+    return escalate(refused, `refused by the ${refusal.gate} gate: ${refusal.reason}`, ctx);
+  // An announced pause's one notice tells the humans; the resume is its OK, and looks again.
+  const announced = ctx.safety?.paused?.announcedAt !== undefined;
+  return escalate(refused, `refused by the ${refusal.gate} gate: ${refusal.reason}`, ctx, {
+    standDown: 'kill-switch',
+    ...(announced ? { covered: 'pause' as const } : {}),
+  });
 }
 
 /**
@@ -582,9 +770,16 @@ export function escalate(
   incident: Incident,
   reason: string,
   ctx: DecisionContext,
-  options: { readonly standDown?: 'kill-switch' } = {},
+  options: {
+    readonly standDown?: 'kill-switch';
+    /** The incident needs no page of its own: an announced pause covers it. */
+    readonly covered?: 'pause';
+    /** Page even if a page of its own was sent earlier (a snooze ended with the alarm still in ALARM). */
+    readonly again?: true;
+  } = {},
 ): Step {
-  const sent = incident.escalation?.page.status === 'sent' ? incident.escalation.page : undefined;
+  const earlier = incident.escalation?.page;
+  const sent = earlier?.status === 'sent' && !earlier.covered && !options.again ? earlier : undefined;
   const escalated: Incident = {
     ...note(
       incident,
@@ -595,11 +790,15 @@ export function escalate(
     escalation: {
       at: ctx.now,
       reason,
-      page: sent ?? { status: 'due', dueSince: ctx.now },
+      page:
+        sent ??
+        (options.covered
+          ? { status: 'sent', dueSince: ctx.now, covered: options.covered }
+          : { status: 'due', dueSince: ctx.now }),
       ...(options.standDown ? { standDown: options.standDown } : {}),
     },
   };
-  if (sent) return withCheck({ incident: escalated, effects: [] }, ctx);
+  if (sent || options.covered) return withCheck({ incident: escalated, effects: [] }, ctx);
   return withTimer(
     { incident: escalated, effects: [{ kind: 'page', page: 'escalation', incident: escalated }] },
     'reconcile',
@@ -614,7 +813,7 @@ export function resolve(incident: Incident, how: 'verified' | 'cleared', ctx: De
     how === 'verified' && latest?.verification === 'pending'
       ? replaceAttempt(incident, { ...latest, verification: 'passed' }).attempts
       : incident.attempts;
-  const paged = incident.escalation?.page.status === 'sent';
+  const paged = hasOwnPage(incident);
   const { timer: _previous, ...rest } = incident;
   const resolved: Incident = {
     ...note(
@@ -633,6 +832,16 @@ export function resolve(incident: Incident, how: 'verified' | 'cleared', ctx: De
     'reconcile',
     ctx.now + PAGE_RETRY_SECONDS * 1000,
   );
+}
+
+/**
+ * Whether a page of the incident's own went out, so that its OK is owed: an escalation page SNS
+ * took (not one covered by a pause's notice or held by a person), or a proposal that was paged
+ * (decided: an OK that closes nothing is harmless, a missing one leaves a pager open).
+ */
+export function hasOwnPage(incident: Incident): boolean {
+  const escalation = incident.escalation?.page;
+  return (escalation?.status === 'sent' && !escalation.covered) || incident.proposal !== undefined;
 }
 
 /** The incident with one attempt replaced by its new record. */

@@ -258,7 +258,7 @@ export class IncidentProcessor {
     current: KeyRecord | undefined,
     firstLook: boolean,
   ): boolean {
-    if (input.kind === 'timer') return true;
+    if (input.kind === 'timer' || input.kind === 'responder') return true;
     const alarmLike = input.kind === 'resync' || (input.kind === 'alarm' && input.alarm.state === 'ALARM');
     if (!alarmLike) return false;
     const opening = firstLook && (!isIncident(current) || !isOpen(current));
@@ -279,7 +279,8 @@ export class IncidentProcessor {
     const { gates } = this.ports;
     const instanceId = INSTANCE_ID.test(key.target) ? key.target : undefined;
     const alarm = (input.kind === 'alarm' && input.alarm.state === 'ALARM') || input.kind === 'resync';
-    if (!alarm && input.kind !== 'timer') {
+    // A person's request may start an attempt: it reads every gate, as a timer does.
+    if (!alarm && input.kind !== 'timer' && input.kind !== 'responder') {
       if (input.kind === 'alarm' && firstLook) await gates.recordAlarm(runbook, input);
       return {};
     }

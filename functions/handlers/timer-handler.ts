@@ -127,7 +127,7 @@ async function observe(
 ): Promise<DecisionInput> {
   const input: TimerInput = { kind: 'timer', timer };
   if (!current || current.id !== timer.incidentId || current.timer?.token !== timer.token) return input;
-  if (timer.kind === 'verify-deadline' || timer.kind === 'check') {
+  if (timer.kind === 'verify-deadline' || timer.kind === 'check' || timer.kind === 'wake') {
     const reading = await runtime.alarms
       .state(current.alarm.name, current.alarm.contributor?.id)
       .catch((error: unknown) => {

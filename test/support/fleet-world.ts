@@ -431,7 +431,7 @@ interface WorldCommand {
 
 interface PageRecord {
   readonly at: number;
-  readonly kind: 'escalation' | 'resolution' | Notice['kind'];
+  readonly kind: 'proposal' | 'escalation' | 'resolution' | Notice['kind'];
   /** The incident id, or the notice's key. */
   readonly id: string;
   readonly delivered: boolean;

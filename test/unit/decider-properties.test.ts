@@ -1238,6 +1238,8 @@ function show(input: DecisionInput): string {
       return `page-sent ${input.page}`;
     case 'resync':
       return `resync (${input.cause}) ALARM@t+${(input.alarm.stateAt - T0) / 1000}s`;
+    case 'responder':
+      return `responder ${input.verb} by ${input.by} (${input.request})`;
   }
 }
 

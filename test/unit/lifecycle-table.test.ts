@@ -9,7 +9,7 @@ const BEGIN =
 const END = '<!-- end of the lifecycle table -->';
 
 /** The timers that bring an incident back to the decider by themselves. */
-const TIMERS: readonly LifecycleEvent[] = ['retry', 'verify-deadline', 'reconcile', 'check'];
+const TIMERS: readonly LifecycleEvent[] = ['retry', 'verify-deadline', 'reconcile', 'check', 'expire', 'wake'];
 
 describe('the lifecycle table', () => {
   it('is what docs/how-it-works.md shows, diagram and table', () => {
@@ -43,6 +43,7 @@ describe('the lifecycle table', () => {
         expect([
           'OK',
           'check',
+          'wake',
           'verify-deadline',
           'command-finished',
           'command-not-sent',

@@ -3,7 +3,7 @@ import { breakerGate, killSwitch } from '../gates.ts';
 import { incidentKeyFor } from '../identity.ts';
 import type { AlarmMemory, Incident, IncidentStatus, KeyRecord } from '../incident.ts';
 import { isIncident, latestAttempt } from '../incident.ts';
-import type { DecisionInput, PageSentInput, TimerInput } from '../inputs.ts';
+import type { DecisionInput, PageSentInput, ResponderInput, TimerInput } from '../inputs.ts';
 import {
   type DecisionContext,
   escalate,
@@ -32,6 +32,7 @@ import {
   remember,
   supersede,
 } from './episodes.ts';
+import { expireProposal, proposalTimer, respond, wakeUp, withdrawCleared } from './responders.ts';
 
 /**
  * The incident lifecycle as one table: for each state, the inputs it answers and the transition each
@@ -59,7 +60,10 @@ export type LifecycleEvent =
   | 'verify-deadline'
   | 'reconcile'
   | 'check'
-  | 'page-sent';
+  | 'page-sent'
+  | 'expire'
+  | 'wake'
+  | 'responder';
 
 /** Everything a transition reads: the stored record, the incident as it would be written next, the input. */
 export interface Moment {
@@ -300,8 +304,8 @@ const verifyDeadline: Transition = {
 const resendPage: Transition = {
   to: [],
   run: ({ working, ctx }) => {
-    const kind = working.status === 'escalated' ? 'escalation' : 'resolution';
-    const page = working.status === 'escalated' ? working.escalation?.page : working.resolution?.page;
+    const kind = working.status === 'resolved' ? 'resolution' : 'escalation';
+    const page = kind === 'escalation' ? working.escalation?.page : working.resolution?.page;
     if (page?.status !== 'due') return 'no page is waiting to be sent';
     const step: Step = {
       incident: note(working, ctx.now, `sending the ${kind} page again: SNS has not confirmed it`),
@@ -311,11 +315,23 @@ const resendPage: Transition = {
   },
 };
 
-/** SNS took the page. An escalated incident then keeps a slow check on its alarm. */
+/**
+ * SNS took a page. An escalated incident then keeps a slow check on its alarm; a proposal waits
+ * for its answer until it expires. Recorded in any state: a proposal answered at once is confirmed
+ * after its incident moved on.
+ */
 const pageSent: Transition = {
   to: [],
   run: ({ working, input, ctx }) => {
     const sentInput = input as PageSentInput;
+    if (sentInput.page === 'proposal') {
+      const proposal = working.proposal;
+      if (proposal?.page.status !== 'due') return 'the proposal page is already recorded';
+      const sent = { ...proposal.page, status: 'sent' as const, messageId: sentInput.messageId };
+      const next = { ...working, proposal: { ...proposal, page: sent } };
+      if (working.status !== 'awaiting-approval' || proposal.answer) return { incident: next, effects: [] };
+      return withTimer({ incident: next, effects: [] }, 'expire', proposal.expiresAt);
+    }
     const record = sentInput.page === 'escalation' ? working.escalation : working.resolution;
     if (record?.page?.status !== 'due') return `the ${sentInput.page} page is already recorded`;
     const sent = { ...record.page, status: 'sent' as const, messageId: sentInput.messageId };
@@ -327,10 +343,53 @@ const pageSent: Transition = {
         ctx,
       );
     }
+    if (working.status !== 'resolved') return 'the resolution page belongs to a closed incident';
     const resolution = working.resolution as NonNullable<Incident['resolution']>;
     const { timer: _done, ...rest } = working;
     return { incident: { ...rest, resolution: { ...resolution, page: sent } }, effects: [] };
   },
+};
+
+/** A person's request (approve, deny, retry, run, snooze, take): see `responders.ts`. */
+const responder: Transition = {
+  to: ['remediating', 'awaiting-approval', 'snoozed', 'escalated'],
+  run: ({ current, working, input, ctx }) =>
+    respond(current as Incident, working, input as ResponderInput, ctx),
+};
+
+const proposalReconcile: Transition = {
+  to: ['escalated'],
+  run: ({ working, ctx }) => proposalTimer(working, ctx),
+};
+
+const expire: Transition = {
+  to: ['escalated'],
+  run: ({ working, ctx }) => expireProposal(working, ctx),
+};
+
+const withdraw: Transition = {
+  to: ['resolved'],
+  run: ({ working, input, ctx }) => {
+    const { alarm } = input as Extract<DecisionInput, { kind: 'alarm' }>;
+    return withdrawCleared(working, alarm.stateAt, ctx);
+  },
+};
+
+const wake: Transition = {
+  to: ['resolved', 'escalated', ...OPENED],
+  run: ({ working, input, ctx }) => wakeUp(working, input as TimerInput, ctx),
+};
+
+const absorbProposed: Transition = {
+  to: [],
+  run: ({ current }) =>
+    `a proposal awaits a person's answer until ${isoAt((current as Incident).proposal?.expiresAt ?? 0)}`,
+};
+
+const absorbSnoozed: Transition = {
+  to: [],
+  run: ({ current }) =>
+    `a person snoozed the incident until ${isoAt((current as Incident).snoozedUntil ?? 0)}`,
 };
 
 /**
@@ -410,7 +469,13 @@ const absorbResync: Transition = {
 // ---------------------------------------------------------------------------------------------
 // The table.
 
-const ALARM_RECORDED: Row = { ALARM: recordOnOpen, INSUFFICIENT_DATA: recordOnOpen, resync: absorbResync };
+const ALARM_RECORDED: Row = {
+  ALARM: recordOnOpen,
+  INSUFFICIENT_DATA: recordOnOpen,
+  resync: absorbResync,
+  'page-sent': pageSent,
+  responder,
+};
 
 /** The lifecycle: each state's row. */
 export const LIFECYCLE: Readonly<Record<LifecycleState, Row>> = {
@@ -432,6 +497,28 @@ export const LIFECYCLE: Readonly<Record<LifecycleState, Row>> = {
     INSUFFICIENT_DATA: recordOnOpen,
     resync: lookAgain,
     check,
+    'page-sent': pageSent,
+    responder,
+  },
+  'awaiting-approval': {
+    ALARM: recordOnOpen,
+    OK: withdraw,
+    INSUFFICIENT_DATA: recordOnOpen,
+    resync: absorbProposed,
+    reconcile: proposalReconcile,
+    expire,
+    'page-sent': pageSent,
+    responder,
+  },
+  snoozed: {
+    ALARM: newEpisode,
+    OK: resolveCleared,
+    INSUFFICIENT_DATA: recordOnOpen,
+    resync: absorbSnoozed,
+    reconcile: resendPage,
+    wake,
+    'page-sent': pageSent,
+    responder,
   },
   escalated: {
     ALARM: newEpisode,
@@ -441,6 +528,7 @@ export const LIFECYCLE: Readonly<Record<LifecycleState, Row>> = {
     reconcile: resendPage,
     'page-sent': pageSent,
     check,
+    responder,
   },
   resolved: {
     ALARM: open,
@@ -449,6 +537,7 @@ export const LIFECYCLE: Readonly<Record<LifecycleState, Row>> = {
     resync: open,
     reconcile: resendPage,
     'page-sent': pageSent,
+    responder,
   },
 };
 
