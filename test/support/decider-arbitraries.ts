@@ -29,7 +29,7 @@ export interface RunbookKnobs {
   readonly cooldownSeconds: number;
   /** A `choose` function that hands over to a human from this attempt on. */
   readonly chooseEscalatesAt: number | undefined;
-  readonly mode: 'enforce' | 'dry-run';
+  readonly mode: 'enforce' | 'approve' | 'dry-run';
 }
 
 export const runbookKnobsArb: fc.Arbitrary<RunbookKnobs> = fc.record({
@@ -49,6 +49,7 @@ export const runbookKnobsArb: fc.Arbitrary<RunbookKnobs> = fc.record({
   chooseEscalatesAt: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined, freq: 8 }),
   mode: fc.oneof(
     { weight: 15, arbitrary: fc.constant('enforce' as const) },
+    { weight: 3, arbitrary: fc.constant('approve' as const) },
     { weight: 1, arbitrary: fc.constant('dry-run' as const) },
   ),
 });
@@ -103,6 +104,8 @@ export const SAFETY_VARIANTS = [
   'dry-run',
   'not-opted-in',
   'settling',
+  'paused-announced',
+  'approve-mode',
 ] as const;
 export type SafetyVariant = (typeof SAFETY_VARIANTS)[number];
 
@@ -163,6 +166,21 @@ export function safetyFactsFor(
           by: 'auto-disable',
           since: T0 - 3_600_000,
         },
+      };
+    case 'paused-announced':
+      return {
+        paused: {
+          scope: 'all runbooks',
+          reason: 'game day',
+          by: 'alice',
+          since: T0 - 60_000,
+          announcedAt: T0 - 59_000,
+        },
+      };
+    case 'approve-mode':
+      return {
+        fleet: free,
+        dryRun: { mode: 'approve', reason: 'new runbook', by: 'alice', since: T0 - 3_600_000 },
       };
     case 'not-opted-in':
       return {
@@ -432,6 +450,7 @@ export const CHAOS_KINDS = [
   'timer',
   'page-sent',
   'resync',
+  'responder',
 ] as const;
 
 /** One input of an arbitrary sequence, built against the incident as it stands (see the test). */
@@ -457,6 +476,7 @@ export const chaosStepArb: fc.Arbitrary<ChaosStep> = fc.record({
     { weight: 1, arbitrary: fc.constant('command-not-sent' as const) },
     { weight: 1, arbitrary: fc.constant('page-sent' as const) },
     { weight: 1, arbitrary: fc.constant('resync' as const) },
+    { weight: 1, arbitrary: fc.constant('responder' as const) },
   ),
   a: fc.nat({ max: 1000 }),
   b: fc.nat({ max: 1000 }),

@@ -32,6 +32,7 @@ import {
   commentFor,
   DISPATCH_CHECK_SECONDS,
   diagnoseCommentFor,
+  hasOwnPage,
   PAGE_RETRY_SECONDS,
   RECONCILE_MARGIN_SECONDS,
   SETTLE_JITTER_SECONDS,
@@ -163,7 +164,13 @@ type Family = 'commands' | 'pages' | 'lifecycle' | 'timers';
 const ALL: ReadonlySet<Family> = new Set(['commands', 'pages', 'lifecycle', 'timers']);
 const NONE: ReadonlySet<Family> = new Set();
 
-const SETTLED: ReadonlySet<IncidentStatus> = new Set(['escalated', 'resolved', 'suppressed']);
+// A proposal is a page: a human was told, and holds the decision (it expires into an escalation).
+const SETTLED: ReadonlySet<IncidentStatus> = new Set([
+  'escalated',
+  'resolved',
+  'suppressed',
+  'awaiting-approval',
+]);
 
 /** What the observer keeps of one episode (one incident id). */
 interface Episode {
@@ -276,7 +283,7 @@ class Observer {
       if (
         input.kind !== 'alarm' &&
         input.kind !== 'resync' &&
-        !(input.kind === 'timer' && input.timer.kind === 'check')
+        !(input.kind === 'timer' && (input.timer.kind === 'check' || input.timer.kind === 'wake'))
       )
         this.fail(`an episode was superseded on ${show(input)}`);
       const own = decision.effects.filter((e) => isPage(e) && e.incident.id === closed.id);
@@ -327,9 +334,15 @@ class Observer {
     if (this.checks.has('timers') && !how.superseded) this.checkTimers(prev, next, ctx, effects);
     episode.last = next;
     if (episode.settledAt === undefined && SETTLED.has(next.status)) episode.settledAt = ctx.now;
-    if (episode.escalatedAt === undefined && next.status === 'escalated') episode.escalatedAt = ctx.now;
+    // A pause's notice, or the person holding it, stands for a covered escalation's page.
+    if (episode.escalatedAt === undefined && next.status === 'escalated' && !next.escalation?.page.covered)
+      episode.escalatedAt = ctx.now;
     if (episode.resolvedAt === undefined && next.status === 'resolved') episode.resolvedAt = ctx.now;
-    if (episode.escalationPageSentAt === undefined && next.escalation?.page.status === 'sent')
+    if (
+      episode.escalationPageSentAt === undefined &&
+      next.escalation?.page.status === 'sent' &&
+      !next.escalation.page.covered
+    )
       episode.escalationPageSentAt = ctx.now;
     if (episode.resolutionPageSentAt === undefined && next.resolution?.page?.status === 'sent')
       episode.resolutionPageSentAt = ctx.now;
@@ -407,8 +420,17 @@ class Observer {
     if (pages.length > 1) this.fail(`one decision sent ${pages.length} pages about ${next.id}`);
     if (prev?.escalation && !next.escalation) this.fail(`the escalation of ${next.id} vanished`);
     const was = prev?.escalation;
-    // Automation stood down for a gate (a pause): once it lifts it acts again, and may page again.
-    const reEscalation = was?.standDown !== undefined && !sameEscalation(next.escalation, was);
+    // A person's request (take, deny, a run by hand) or a snooze's end may escalate anew.
+    const personal = input.kind === 'responder' || (input.kind === 'timer' && input.timer.kind === 'wake');
+    // Automation stood down for a gate (a pause), or a person held it: once that ends it acts
+    // again, and may page again.
+    const reEscalation =
+      (was?.standDown !== undefined ||
+        was?.page.covered !== undefined ||
+        personal ||
+        Boolean(was?.takenBy) ||
+        latestAttempt(next)?.by !== undefined) &&
+      !sameEscalation(next.escalation, was);
     if (was && !reEscalation) {
       const now = next.escalation;
       if (!now || now.at !== was.at || now.reason !== was.reason)
@@ -428,19 +450,23 @@ class Observer {
         this.fail('a confirmed resolution page went back to due');
     }
     const escalating =
-      next.escalation !== undefined && (was === undefined || (reEscalation && next.escalation.at !== was.at));
+      next.escalation !== undefined &&
+      (was === undefined ||
+        (reEscalation && (next.escalation.at !== was.at || next.escalation.reason !== was.reason)));
     if (escalating) {
       episode.escalations += 1;
       if (episode.escalations > 1 && !reEscalation) this.fail(`episode ${next.id} escalated twice`);
       const holds = reEscalation && was?.page.status === 'sent' && next.escalation?.page.status === 'sent';
-      if (next.status !== 'escalated' || (!holds && !pages.some((p) => p.page === 'escalation')))
+      // An announced pause's notice, or the person who holds it, stands for the page.
+      const covered = next.escalation?.page.covered !== undefined || next.escalation?.takenBy !== undefined;
+      if (next.status !== 'escalated' || (!holds && !covered && !pages.some((p) => p.page === 'escalation')))
         this.fail('an escalation was recorded without its page');
     }
     const resolving = next.resolution !== undefined && wasResolved === undefined;
     if (resolving) {
       episode.resolutions += 1;
       if (episode.resolutions > 1) this.fail(`episode ${next.id} resolved twice`);
-      const paged = next.escalation?.page.status === 'sent';
+      const paged = hasOwnPage(next);
       if (paged !== pages.some((p) => p.page === 'resolution'))
         this.fail(
           paged
@@ -451,10 +477,18 @@ class Observer {
     const timer = input.kind === 'timer';
     for (const page of pages) {
       if (page.incident.id !== next.id) this.fail(`a page about ${page.incident.id} from ${next.id}`);
-      if (page.page === 'escalation') {
-        const resend = timer && prev?.status === 'escalated' && was?.page.status === 'due';
+      if (page.page === 'proposal') {
+        const proposing = next.status === 'awaiting-approval' && next.proposal?.id !== prev?.proposal?.id;
+        const resend = timer && prev?.status === 'awaiting-approval' && prev.proposal?.page.status === 'due';
+        if (!proposing && !resend) this.fail(`a proposal page from ${prev?.status} on ${show(input)}`);
+      } else if (page.page === 'escalation') {
+        const resend =
+          timer && (prev?.status === 'escalated' || prev?.status === 'snoozed') && was?.page.status === 'due';
         if (!escalating && !resend) this.fail(`an escalation page from ${prev?.status} on ${show(input)}`);
-        if (episode.escalationPageSentAt !== undefined)
+        // Paged again only when a person asked to hear again (a snooze that ended in ALARM), or
+        // when the earlier "page" was a pause's notice.
+        const askedAgain = input.kind === 'timer' && input.timer.kind === 'wake';
+        if (episode.escalationPageSentAt !== undefined && !askedAgain && !was?.page.covered)
           this.fail('an escalation page after SNS confirmed one');
       } else {
         const resend = timer && prev?.status === 'resolved' && wasResolved?.page?.status === 'due';
@@ -484,9 +518,11 @@ class Observer {
     const looksAgain =
       (input.kind === 'resync' || (input.kind === 'timer' && input.timer.kind === 'check')) &&
       (prev?.status === 'suppressed' || prev?.escalation?.standDown !== undefined);
+    // A person may act on an escalated or suppressed incident (retry, run, snooze): gated, recorded.
+    const personal = input.kind === 'responder';
     if (prev && (prev.status === 'escalated' || prev.status === 'suppressed')) {
       const leaves = next.status !== prev.status;
-      if (leaves && !(next.status === 'resolved' && (ok || how.superseded)) && !looksAgain)
+      if (leaves && !(next.status === 'resolved' && (ok || how.superseded)) && !looksAgain && !personal)
         this.fail(`${prev.status} -> ${next.status} on ${show(input)}, not on the alarm leaving ALARM`);
     }
     if (prev?.status === 'resolved' && next.status !== 'resolved') this.fail(`a closed incident reopened`);
@@ -1202,6 +1238,37 @@ function chaosInput(
     }
     case 'page-sent':
       return { kind: 'page-sent', page: a % 2 === 0 ? 'escalation' : 'resolution', messageId: `m-${b}` };
+    case 'responder': {
+      // A person's request: the verb, a request id that repeats (redelivery), the current proposal or a stale one.
+      const by = ['ana', 'bob'][b % 2] as string;
+      const request = `r-${b % 5}`;
+      switch (a % 6) {
+        case 0:
+        case 1:
+          return {
+            kind: 'responder',
+            verb: a % 6 === 0 ? 'approve' : 'deny',
+            by,
+            request,
+            proposal:
+              (c % 3 === 0 ? undefined : incident?.proposal?.id) ?? `${incident?.id ?? 'x'}/p${1 + (c % 3)}`,
+          };
+        case 2:
+          return { kind: 'responder', verb: 'retry', by, request };
+        case 3:
+          return {
+            kind: 'responder',
+            verb: 'run',
+            by,
+            request,
+            action: ['remediate', 'diagnose', 'clean-tmp', 'restart-writer', 'nope'][c % 5] as string,
+          };
+        case 4:
+          return { kind: 'responder', verb: 'snooze', by, request, seconds: 60 + (c % 50) * 60 };
+        default:
+          return { kind: 'responder', verb: 'take', by, request };
+      }
+    }
     case 'resync': {
       const stateAt =
         [base, base + 1000 * (1 + (b % 900)), base + 120_000 * (1 + (b % 30)), base - 60_000][c % 4] ?? base;

@@ -97,7 +97,13 @@ type Row = Partial<Record<LifecycleEvent, Transition>>;
 // The transitions, named once and shared by the rows that take them.
 
 /** Where a new episode can go at once: its first attempt, a wait, a breaker, or a page. */
-const OPENED: readonly LifecycleState[] = ['remediating', 'waiting', 'suppressed', 'escalated'];
+const OPENED: readonly LifecycleState[] = [
+  'remediating',
+  'waiting',
+  'suppressed',
+  'awaiting-approval',
+  'escalated',
+];
 
 const open: Transition = {
   to: OPENED,
@@ -181,7 +187,7 @@ const newEpisode: Transition = {
 
 /** The next attempt, as the gates allow. */
 const retry: Transition = {
-  to: ['remediating', 'waiting', 'suppressed', 'escalated'],
+  to: ['remediating', 'waiting', 'suppressed', 'awaiting-approval', 'escalated'],
   run: ({ working, ctx }) => startAttempt(working, ctx),
 };
 
@@ -190,7 +196,7 @@ const retry: Transition = {
  * Nothing changes while it holds, so a resync or a check of a still-standing gate writes nothing.
  */
 const lookAgain: Transition = {
-  to: ['remediating', 'waiting', 'suppressed', 'escalated'],
+  to: ['remediating', 'waiting', 'suppressed', 'awaiting-approval', 'escalated'],
   run: ({ current, working, input, ctx }) => {
     const incident = current as Incident;
     const standing =
@@ -352,7 +358,7 @@ const pageSent: Transition = {
 
 /** A person's request (approve, deny, retry, run, snooze, take): see `responders.ts`. */
 const responder: Transition = {
-  to: ['remediating', 'awaiting-approval', 'snoozed', 'escalated'],
+  to: ['remediating', 'snoozed', 'escalated'],
   run: ({ current, working, input, ctx }) =>
     respond(current as Incident, working, input as ResponderInput, ctx),
 };
