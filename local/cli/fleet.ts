@@ -25,10 +25,10 @@ export async function describeFleet(
       `${used}/${maxPerHour} commands this hour`,
     ];
     const mode = state.mode
-      ? `DRY-RUN (switched by ${state.mode.by} at ${iso(state.mode.since)}: ${state.mode.reason})`
-      : runbook.mode === 'dry-run'
-        ? 'dry-run (as defined)'
-        : 'enforce';
+      ? `${state.mode.mode === 'approve' ? 'APPROVE' : 'DRY-RUN'} (switched by ${state.mode.by} at ${iso(state.mode.since)}: ${state.mode.reason})`
+      : runbook.mode === 'enforce'
+        ? 'enforce'
+        : `${runbook.mode} (as defined)`;
     const breaker = state.breaker;
     const open = breaker && breakerHolds(breaker, runbook.breaker, now);
     const breakerText = !runbook.breaker

@@ -40,7 +40,7 @@ export function incidentLines(incidents: readonly Incident[]): string[] {
   if (incidents.length === 0) return ['no incidents'];
   return incidents.map((i) => {
     const refused = i.refusals?.length ? `  refused by ${i.refusals.map((r) => r.gate).join(', ')}` : '';
-    return `${iso(i.openedAt)}  ${i.status.padEnd(11)} ${i.key.runbook.padEnd(17)} ${i.key.target.padEnd(22)} attempts ${i.attempts.length}  ${i.id}${refused}`;
+    return `${iso(i.openedAt)}  ${i.status.padEnd(17)} ${i.key.runbook.padEnd(17)} ${i.key.target.padEnd(22)} attempts ${i.attempts.length}  ${i.id}${refused}`;
   });
 }
 
@@ -52,6 +52,29 @@ export function incidentStory(incident: Incident): string[] {
     `  target    ${incident.instanceId ?? incident.key.target}, runbook ${incident.key.runbook}`,
     `  opened    ${iso(incident.openedAt)}${incident.closedAt ? `, closed ${iso(incident.closedAt)}` : ''}`,
   ];
+  if (incident.instance?.name || incident.instance?.zone)
+    lines.push(
+      `  instance  ${[incident.instance.name && `Name ${JSON.stringify(incident.instance.name)}`, incident.instance.zone].filter(Boolean).join(', ')}`,
+    );
+  const proposal = incident.proposal;
+  if (proposal) {
+    const params = Object.entries(proposal.parameters)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(', ');
+    const answer = proposal.answer
+      ? `${proposal.answer.kind}${proposal.answer.by ? ` by ${proposal.answer.by}` : ''} at ${iso(proposal.answer.at)}`
+      : `awaiting an answer until ${iso(proposal.expiresAt)}`;
+    lines.push(
+      `  proposal  ${proposal.id}: ${proposal.action}${params ? ` (${params})` : ''} on ${proposal.instanceId}; ${answer}`,
+    );
+  }
+  if (incident.owner) lines.push(`  owner     ${incident.owner.by} since ${iso(incident.owner.since)}`);
+  if (incident.snoozedUntil !== undefined && incident.status === 'snoozed')
+    lines.push(`  snoozed   until ${iso(incident.snoozedUntil)}`);
+  for (const r of incident.responders ?? [])
+    lines.push(
+      `  person    ${iso(r.at)} ${r.by}: ${r.verb}${r.detail ? ` ${r.detail}` : ''}, ${r.outcome}${r.reason ? ` (${r.reason})` : ''}`,
+    );
   for (const r of incident.refusals ?? [])
     lines.push(`  refused   by the ${r.gate} gate at ${iso(r.at)}: ${r.reason}`);
   if (incident.escalation)
@@ -61,7 +84,7 @@ export function incidentStory(incident: Incident): string[] {
   for (const a of incident.attempts) {
     const code = a.result?.responseCode === undefined ? '' : ` exit ${a.result.responseCode}`;
     lines.push(
-      `  attempt ${a.number} ${a.action ?? ''} at ${iso(a.requestedAt)}: ${a.status}${code}${a.commandId ? ` (command ${a.commandId})` : ''}`,
+      `  attempt ${a.number} ${a.action ?? ''} at ${iso(a.requestedAt)}${a.by ? ` asked by ${a.by}` : ''}: ${a.status}${code}${a.commandId ? ` (command ${a.commandId})` : ''}`,
     );
     if (a.failure) lines.push(`      ${a.failure}`);
   }

@@ -762,3 +762,41 @@ describe('dry-run mode at the handler', () => {
     expect((await runtime.fleet.read(shadow, undefined, clock.now())).fleet.slotsInUse).toBe(0);
   });
 });
+
+describe('approve mode at the handler', () => {
+  it('pages one proposal per alarm and sends nothing; the runtime switch moves a runbook between modes', async () => {
+    const plain = cpu({ breaker: false });
+    const clock = new TestClock(T0);
+    const { runtime, dynamodb, config } = await testRuntime({ runbooks: [plain], clock });
+    const guard = new DynamoDbFleetGuard(dynamodb, config.tableName);
+    resetMocks();
+    // An operator's `runbooks dry-run`, then `runbooks approve-mode`: the second replaces the first.
+    const since = clock.now();
+    expect(await guard.setMode(plain.name, { mode: 'dry-run', reason: 'new', by: 'ana', since })).toBe(true);
+    expect(await guard.setMode(plain.name, { mode: 'dry-run', reason: 'again', by: 'ana', since })).toBe(
+      false,
+    );
+    expect(await guard.setMode(plain.name, { mode: 'approve', reason: 'ready', by: 'ana', since })).toBe(
+      true,
+    );
+    expect((await runtime.fleet.read(plain, undefined, clock.now())).mode).toMatchObject({ mode: 'approve' });
+    const alarmHandler = createAlarmHandler(runtime);
+    const ids = Array.from({ length: 3 }, (_, n) => instance(95, n));
+
+    await Promise.all(ids.map((id) => alarmHandler(alarmEvent(id, 'ALARM', T0 - 1000), lambdaContext)));
+
+    expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    const incidents = await loadAll(runtime, plain, ids);
+    expect(incidents.map((i) => i?.status)).toEqual([
+      'awaiting-approval',
+      'awaiting-approval',
+      'awaiting-approval',
+    ]);
+    expect(incidents.every((i) => i?.proposal?.page.status === 'sent' && i.timer?.kind === 'expire')).toBe(
+      true,
+    );
+    expect(published('proposal')).toHaveLength(3);
+    // Nothing is held while a proposal waits: an approval takes the slot when it runs.
+    expect((await runtime.fleet.read(plain, undefined, clock.now())).fleet.slotsInUse).toBe(0);
+  });
+});

@@ -421,8 +421,10 @@ export class DynamoDbFleetGuard implements FleetGuard {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...fleetKeys.mode(runbook), ...override },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          // A switch to the other mode (dry-run to approve, say) replaces the one in force.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #mode <> :mode',
+          ExpressionAttributeNames: { '#pk': PK, '#mode': 'mode' },
+          ExpressionAttributeValues: { ':mode': override.mode },
         }),
       );
       return true;
@@ -516,5 +518,10 @@ function toBreaker(item: Record<string, unknown>): BreakerRecord {
 }
 
 function toMode(item: Record<string, unknown>): ModeOverride {
-  return { mode: 'dry-run', reason: String(item.reason), by: String(item.by), since: Number(item.since) };
+  return {
+    mode: item.mode === 'approve' ? 'approve' : 'dry-run',
+    reason: String(item.reason),
+    by: String(item.by),
+    since: Number(item.since),
+  };
 }
