@@ -239,7 +239,7 @@ export function humanStart(
   if (ask.kind === 'proposal') {
     const same =
       plan.action === ask.proposal.action &&
-      shownParameters(plan.parameters) === shownParameters(ask.proposal.parameters) &&
+      sameParameters(plan.parameters, ask.proposal.parameters) &&
       ask.proposal.attempt === number &&
       ask.proposal.instanceId === incident.instanceId;
     if (!same)
@@ -271,11 +271,16 @@ function withInstance(incident: Incident, ctx: DecisionContext): Incident {
   };
 }
 
+/** Whether two sets of parameter values are the same, whatever their order. */
+function sameParameters(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
 /** Parameters as a person reads them: `service="app", path="/"`. */
 export function shownParameters(parameters: Readonly<Record<string, string>>): string {
   return (
     Object.entries(parameters)
-      .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(', ') || 'no parameters'
   );

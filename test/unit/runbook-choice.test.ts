@@ -198,7 +198,7 @@ describe('defineRunbook validation of parameters and actions', () => {
       { actions: [{ name: 'a', script: 'a.sh', parameters: { nope: 'x' } }] },
       'declare "nope" in parameters first',
     ],
-    ['a mode that does not exist', { mode: 'yolo' }, 'mode is "yolo": use "enforce" or "dry-run"'],
+    ['a mode that does not exist', { mode: 'yolo' }, 'mode is "yolo": use "enforce", "approve" or "dry-run"'],
     [
       'a concurrency of zero',
       { concurrency: { maxInFlight: 0, maxPerHour: 10 } },
