@@ -82,7 +82,13 @@ export function explainEvent(
   );
   lines.push(`  •  the instance must carry the opt-in tag: IAM refuses SendCommand otherwise`);
   lines.push(
-    `  •  mode ${runbook.mode}${runbook.mode === 'dry-run' ? ': the decision is recorded, nothing runs' : ''}`,
+    `  •  mode ${runbook.mode}${
+      runbook.mode === 'dry-run'
+        ? ': the decision is recorded, nothing runs'
+        : runbook.mode === 'approve'
+          ? `: the decision is paged as a proposal; it runs only if a person approves it within ${runbook.approveWithinSeconds}s`
+          : ''
+    }`,
   );
   if (alarm.mutedBy && alarm.state === 'ALARM') return { lines, wouldRun: false };
 
