@@ -13,6 +13,7 @@ import { runWeeklyReport } from '../local/cli/weekly-report.ts';
 import { runGameDay } from '../local/gameday/gameday.ts';
 import { GameDayOutput } from '../local/gameday/gameday-output.ts';
 import { loadScenario, scenarioNames } from '../local/gameday/load-scenario.ts';
+import { type WebhookFormat, webhookFormatError } from '../local/gameday/webhook.ts';
 import { type ProofStep, proveRunbook } from '../local/runbook-proof.ts';
 import { writeIndex } from '../runbooks/discover.ts';
 import { runbooks } from '../runbooks/index.ts';
@@ -35,6 +36,7 @@ type Options = {
   alarms?: string;
   report?: string;
   webhook?: string;
+  'webhook-format'?: string;
   out?: string;
   runbook?: string;
   reason?: string;
@@ -170,7 +172,7 @@ const commands: Record<string, Command> = {
   },
   gameday: {
     usage:
-      'remediate gameday [--scenario NAME] [--instances N] [--speed X] [--alarms fleet|per-instance] [--report FILE] [--webhook URL] [--out DIR]',
+      'remediate gameday [--scenario NAME] [--instances N] [--speed X] [--alarms fleet|per-instance] [--report FILE] [--webhook URL [--webhook-format json|slack|teams]] [--out DIR]',
     help:
       'Runs a game day on this machine, no AWS account needed: DynamoDB Local, a fleet of sandboxed instances,\n' +
       "CloudWatch's alarm rules over real measurements, the stack's event patterns on a local bus, the real\n" +
@@ -182,11 +184,21 @@ const commands: Record<string, Command> = {
       '  --alarms MODE     fleet: one Metrics Insights alarm per runbook, each instance a contributor;\n' +
       "                    per-instance: one alarm per instance (default: the scenario's, fleet)\n" +
       '  --report FILE     the HTML report (default: OUT/report.html)\n' +
+      '  --webhook URL     also POST each page and fleet notice there\n' +
+      '  --webhook-format  json: the page as pages.jsonl records it (default); slack: a Slack incoming\n' +
+      '                    webhook message (text and blocks); teams: an Adaptive Card message, for a\n' +
+      '                    Teams Workflows webhook\n' +
       '  --out DIR         pages.jsonl and the report (default: gameday-out)\n' +
       '\nNeeds Linux user namespaces (the sandboxes) and Java (DynamoDB Local).',
     run: async (_args, options) => {
       const name = options.scenario ?? 'default';
       if (!SCENARIO_NAME.test(name)) return usageError(`--scenario: "${name}" is not a scenario name`);
+      const webhookFormat = options['webhook-format'];
+      if (webhookFormat !== undefined) {
+        const wrong = webhookFormatError(webhookFormat);
+        if (wrong) return usageError(wrong);
+        if (!options.webhook) return usageError('--webhook-format: give the --webhook URL to post to');
+      }
       // The game day runs on this machine's Node; the SDK's notice about future Node versions is for
       // deployments (the functions run on nodejs22.x) and would only clutter the game's output.
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -217,6 +229,7 @@ const commands: Record<string, Command> = {
         outDir: options.out ?? 'gameday-out',
         ...(options.report ? { reportPath: options.report } : {}),
         ...(options.webhook ? { webhookUrl: options.webhook } : {}),
+        ...(webhookFormat ? { webhookFormat: webhookFormat as WebhookFormat } : {}),
         output: new GameDayOutput({ colour: process.stdout.isTTY === true && !process.env.NO_COLOR }),
         onCleanup: (c) => {
           cleanup = c;
@@ -474,6 +487,7 @@ const OPTIONS = {
   alarms: { type: 'string' },
   report: { type: 'string' },
   webhook: { type: 'string' },
+  'webhook-format': { type: 'string' },
   out: { type: 'string' },
   runbook: { type: 'string' },
   reason: { type: 'string' },

@@ -48,21 +48,14 @@ export class TerminalPager implements Pager {
   private readonly print: (page: RecordedPage) => void;
   private readonly jsonlPath: string | undefined;
 
-  private readonly webhookUrl: string | undefined;
-  /** Webhook deliveries that failed, with why (the page itself is recorded either way). */
-  readonly webhookFailures: string[] = [];
-
   constructor(options: {
     clock: { now(): number };
     print: (page: RecordedPage) => void;
     jsonlPath?: string;
-    /** Each page is also POSTed there as JSON (a chat or incident tool's incoming webhook). */
-    webhookUrl?: string;
   }) {
     this.clock = options.clock;
     this.print = options.print;
     this.jsonlPath = options.jsonlPath;
-    this.webhookUrl = options.webhookUrl;
   }
 
   async page(effect: PageEffect, runbook: Runbook | undefined): Promise<string> {
@@ -93,21 +86,6 @@ export class TerminalPager implements Pager {
     this.pages.push(page);
     if (this.jsonlPath) appendFileSync(this.jsonlPath, `${JSON.stringify(page)}\n`);
     this.print(page);
-    if (this.webhookUrl) {
-      try {
-        const response = await fetch(this.webhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(page),
-          signal: AbortSignal.timeout(5000),
-        });
-        if (!response.ok) this.webhookFailures.push(`${page.messageId}: HTTP ${response.status}`);
-      } catch (error) {
-        this.webhookFailures.push(
-          `${page.messageId}: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-    }
     return page.messageId;
   }
 }

@@ -25,6 +25,7 @@ import { renderReport } from './report-html.ts';
 import { SandboxSsm } from './sandbox-ssm.ts';
 import { ScaledTime } from './scaled-time.ts';
 import type { ScenarioDefinition, ScenarioFault } from './scenario.ts';
+import { type WebhookFormat, WebhookPager } from './webhook.ts';
 
 /** Where scenarios and their scripts live. */
 export const SCENARIOS_DIR = join(dirname(new URL(import.meta.url).pathname), '..', '..', 'scenarios');
@@ -40,7 +41,9 @@ export interface GameDayOptions {
   /** Pages as JSON Lines, and the report when `reportPath` is not given. */
   readonly outDir: string;
   readonly reportPath?: string;
+  /** Each page and fleet notice is also POSTed there, in `webhookFormat` (json by default). */
   readonly webhookUrl?: string;
+  readonly webhookFormat?: WebhookFormat;
   readonly output: GameDayOutput;
   /** Called once the game day holds resources, with a function that releases them (for Ctrl-C). */
   readonly onCleanup?: (cleanup: () => Promise<void>) => void;
@@ -109,15 +112,24 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       clock: time,
       print: (page) => output.page(time.now() - start, page),
       jsonlPath: pagesPath,
-      ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
     });
+    const webhook = options.webhookUrl
+      ? new WebhookPager(pager, {
+          url: options.webhookUrl,
+          format: options.webhookFormat ?? 'json',
+          context: (runbook) => ({
+            tableName: TABLE,
+            ...(runbook && documents[runbook.name] ? { documentName: documents[runbook.name] } : {}),
+          }),
+        })
+      : undefined;
     const { runtime, timerFailures, scheduleResync } = localRuntime({
       client,
       table: TABLE,
       scheduler: time,
       bus,
       commands: ssm,
-      pager,
+      pager: webhook ?? pager,
       alarms: cloudwatch,
       inventory: {
         describe: async (ids) =>
@@ -234,7 +246,7 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       ...bus.failures.map((f) => `bus rule ${f.rule}: ${describeError(f.error)}`),
       ...time.failures.map((f) => `${f.label}: ${describeError(f.error)}`),
       ...timerFailures.map((t) => `timer handler failed: ${t}`),
-      ...pager.webhookFailures.map((w) => `webhook: ${w}`),
+      ...(webhook?.failures ?? []).map((w) => `webhook: ${w}`),
     ];
     const alarmsAtEnd = cloudwatch.inAlarmNow();
     const breakers = await openBreakers(runtime, runbooks, endedAt);

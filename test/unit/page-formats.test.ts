@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { PageEffect } from '../../functions/core/effects.ts';
 import type { BreakerRecord } from '../../functions/core/fleet.ts';
@@ -8,7 +9,15 @@ import {
   breakerOpenedNotice,
   dryRunNotice,
 } from '../../functions/core/fleet-messages.ts';
-import type { Incident } from '../../functions/core/incident.ts';
+import type { Attempt, Incident } from '../../functions/core/incident.ts';
+import { ACTION_CONTEXT_KEYS, ACTION_VALUE } from '../../functions/core/page-formats/chat.ts';
+import {
+  noteSteps,
+  PAGE_NEXT_STEPS,
+  remediateCommand,
+  shellWord,
+} from '../../functions/core/page-formats/next-steps.ts';
+import { linesThatMatter } from '../../functions/core/page-formats/page-parts.ts';
 import {
   CHAT_LIMITS,
   type CloudWatchAlarmNotification,
@@ -24,6 +33,7 @@ import {
 } from '../../functions/core/page-formats.ts';
 import { pageMessage } from '../../functions/core/page-message.ts';
 import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
+import serviceDown from '../../runbooks/service-down/runbook.ts';
 import { alarmInput, INSTANCE, Scenario, T0, testRunbook } from '../support/fixtures.ts';
 
 const INCIDENT_ID = '3fbfb987fa04491e.i-0123456789abcdef0.20261121T030000000Z';
@@ -90,6 +100,14 @@ function refusedByKillSwitch(): PageEffect {
   s.apply(alarmInput('ALARM', T0));
   return escalation(s.incident as Incident);
 }
+
+/** A runbook in approve mode with one parameter and notes that name it and the instance. */
+const approving = defineRunbook({
+  ...testRunbook,
+  mode: 'approve',
+  parameters: { service: { description: 'The unit.', allowedPattern: '^[a-z]{1,20}$', default: 'app' } },
+  notes: 'Check <service> with journalctl -u <service> on <instance>.',
+});
 
 const breakerRunbook = defineRunbook({
   ...testRunbook,
@@ -293,10 +311,14 @@ describe('pagerDutyForm (the CloudWatch alarm notification)', () => {
 });
 
 describe('chatForm (the custom notification)', () => {
-  it('carries the required fields, the title, next steps from the notes and the incident as the thread', () => {
+  const TABLE = 'Ec2Rem-Incidents';
+  const cmd = (verb: string, ...args: string[]) =>
+    ['npx remediate', verb, ...args, '--table', TABLE].join(' ');
+
+  it('carries the required fields, the title, the notes then the commands as next steps, and the incident as the thread', () => {
     const { escalation: effect } = escalatedAndResolved();
 
-    const form = chatForm(effect, testRunbook);
+    const form = chatForm(effect, testRunbook, { tableName: TABLE });
 
     expect(form.version).toBe('1.0');
     expect(form.source).toBe('custom');
@@ -307,6 +329,9 @@ describe('chatForm (the custom notification)', () => {
     );
     expect(form.content.nextSteps).toEqual([
       'Look for the writer with du.',
+      `Retry now, through the gates: \`${cmd('retry', INCIDENT_ID)}\``,
+      `Snooze automation for an hour (it pages again if still in ALARM): \`${cmd('snooze', INCIDENT_ID, '1h')}\``,
+      `Take it over (automation stands down; the OK still closes it): \`${cmd('take', INCIDENT_ID)}\``,
       `Incident ${INCIDENT_ID} stays open until the alarm returns to OK; the OK lands in this thread.`,
     ]);
     expect(form.content.keywords).toEqual(['ALARM', 'disk-full', INSTANCE, 'us-east-1']);
@@ -318,6 +343,9 @@ describe('chatForm (the custom notification)', () => {
       additionalContext: {
         incidentId: INCIDENT_ID,
         runbook: 'disk-full',
+        instanceId: INSTANCE,
+        tableName: TABLE,
+        pageKind: 'escalation',
         alarmName: 'disk-full-web-1',
         account: '123456789012',
         region: 'us-east-1',
@@ -326,7 +354,27 @@ describe('chatForm (the custom notification)', () => {
     });
   });
 
-  it('describes what, where, since, attempts with their output, gates and links, in that order', () => {
+  it('names the table only when it knows it, and the document to run by hand only when it knows it', () => {
+    const { escalation: effect } = escalatedAndResolved();
+
+    const bare = chatForm(effect, testRunbook);
+    const full = chatForm(effect, testRunbook, {
+      tableName: TABLE,
+      documentName: 'Remediation-disk-full',
+      documentVersion: '7',
+    });
+
+    expect(bare.content.nextSteps).toContain(
+      `Retry now, through the gates: \`npx remediate retry ${INCIDENT_ID}\``,
+    );
+    expect(bare.content.nextSteps.join('\n')).not.toContain('aws ssm send-command');
+    expect(bare.metadata.additionalContext).not.toHaveProperty('tableName');
+    expect(full.content.nextSteps).toContain(
+      `Or run remediate by hand with the runbook's document: \`aws ssm send-command --document-name Remediation-disk-full --document-version 7 --instance-ids ${INSTANCE} --parameters '{"action":["remediate"]}' --region us-east-1\``,
+    );
+  });
+
+  it('describes what, where, since, attempts with the lines that matter, gates and links, in that order', () => {
     const { escalation: effect } = escalatedAndResolved();
 
     const { description } = chatForm(effect, testRunbook).content;
@@ -340,8 +388,8 @@ describe('chatForm (the custom notification)', () => {
       '*Gates:* none refused',
       '*Attempts (3):*',
       '• #1 at 2026-11-21T03:00:00Z: Failed, exit 1 (command cmd-1)',
-      'stdout, last lines:\n```\ndisk-full: / is 97% used before cleanup\nrotated logs: removed 0 file(s)\n```',
-      `stderr, last lines:\n\`\`\`\n${ERR}\n\`\`\``,
+      'stdout, the lines that matter:\n```\ndisk-full: / is 97% used before cleanup\nrotated logs: removed 0 file(s)\n```',
+      `stderr, the lines that matter:\n\`\`\`\n${ERR}\n\`\`\``,
       '• #3 at 2026-11-21T03:01:50Z: Failed, exit 1 (command cmd-3)',
       '*Links:*',
       `• Alarm: ${CONSOLE}/cloudwatch/home?region=us-east-1#alarmsV2:alarm/disk-full-web-1`,
@@ -356,11 +404,39 @@ describe('chatForm (the custom notification)', () => {
     }
   });
 
-  it('threads the resolution under the escalation, titled OK:', () => {
+  it('names the instance by its Name tag and zone, and who did what', () => {
+    const { escalation: effect } = escalatedAndResolved();
+    const incident: Incident = {
+      ...effect.incident,
+      instance: { name: 'web-1', zone: 'us-east-1a' },
+      owner: { by: 'arn:aws:iam::123456789012:user/ana', since: T0 + 600_000 },
+      responders: [
+        {
+          at: T0 + 600_000,
+          by: 'arn:aws:iam::123456789012:user/ana',
+          verb: 'take',
+          request: 'r-1',
+          outcome: 'done',
+        },
+      ],
+    };
+
+    const { description } = chatForm(escalation(incident), testRunbook).content;
+
+    expect(description).toContain(
+      `*Where:* ${INSTANCE} "web-1" in us-east-1a (account 123456789012, us-east-1)`,
+    );
+    expect(description).toContain('*Owner:* arn:aws:iam::123456789012:user/ana since 2026-11-21T03:10:00Z');
+    expect(description).toContain(
+      '*People:* take by arn:aws:iam::123456789012:user/ana at 2026-11-21T03:10:00Z (done)',
+    );
+  });
+
+  it('threads the resolution under the escalation, titled OK:, with no command to act', () => {
     const { escalation: e, resolution: r } = escalatedAndResolved();
 
-    const open = chatForm(e, testRunbook);
-    const close = chatForm(r, testRunbook);
+    const open = chatForm(e, testRunbook, { tableName: TABLE });
+    const close = chatForm(r, testRunbook, { tableName: TABLE });
 
     expect(close.metadata.threadId).toBe(open.metadata.threadId);
     expect(close.id).toBe(`${INCIDENT_ID}:resolution`);
@@ -368,11 +444,121 @@ describe('chatForm (the custom notification)', () => {
       'OK: disk-full-web-1 on i-0123456789abcdef0 - alarm cleared after escalation',
     );
     expect(close.metadata.eventType).toBe('RemediationResolution');
+    expect(close.metadata.additionalContext.pageKind).toBe('resolution');
+    expect(close.metadata.additionalContext).not.toHaveProperty('proposalId');
     expect(close.content.keywords[0]).toBe('OK');
+    expect(close.content.nextSteps).toEqual([
+      'Close the page for this incident if your pager has not closed it already.',
+    ]);
     expect(close.content.description).toContain(
       '*Since:* 2026-11-21T03:00:00Z, resolved 2026-11-21T03:12:00Z (cleared without a successful remediation)',
     );
     expect(close.content.description).not.toContain('```');
+  });
+
+  it('pages a proposal with the exact action, parameters, instance and expiry, and the commands to approve or deny it', () => {
+    const s = new Scenario(approving);
+    s.apply(alarmInput('ALARM', T0));
+    const proposal = s.incident?.proposal;
+    const id = `${INCIDENT_ID}/p1`;
+
+    const form = chatForm({ kind: 'page', page: 'proposal', incident: s.incident as Incident }, approving, {
+      tableName: TABLE,
+    });
+
+    expect(proposal?.id).toBe(id);
+    expect(form.id).toBe(`${INCIDENT_ID}:proposal:p1`);
+    expect(form.content.title).toBe(
+      `ALARM: disk-full-web-1 on ${INSTANCE} - approve remediate (service="app")? Expires 03:30Z`,
+    );
+    expect(form.content.description).toContain(
+      `*Proposed:* remediate (service="app") on ${INSTANCE}, as attempt 1; every gate allowed it at 2026-11-21T03:00:00Z\n` +
+        '*Expires:* 2026-11-21T03:30:00Z: unanswered by then, nothing runs and a human is paged',
+    );
+    expect(form.content.nextSteps).toEqual([
+      `Approve: runs remediate (service="app") on ${INSTANCE} once, if the gates still allow it: \`${cmd('approve', id)}\``,
+      `Deny: nothing runs, and you hold the incident: \`${cmd('deny', id)}\``,
+      `Check app with journalctl -u app on ${INSTANCE}.`,
+      'Unanswered by 2026-11-21T03:30:00Z, the proposal expires: nothing runs, and a human is paged. The OK lands in this thread.',
+    ]);
+    expect(form.content.keywords[0]).toBe('PROPOSAL');
+    expect(form.metadata.eventType).toBe('RemediationProposal');
+    expect(form.metadata.threadId).toBe(INCIDENT_ID);
+    expect(form.metadata.additionalContext).toMatchObject({
+      incidentId: INCIDENT_ID,
+      proposalId: id,
+      runbook: 'disk-full',
+      instanceId: INSTANCE,
+      tableName: TABLE,
+      pageKind: 'proposal',
+    });
+  });
+
+  it('threads the proposal, its expiry and the OK together; only the proposal page carries the proposal', () => {
+    const s = new Scenario(approving);
+    s.apply(alarmInput('ALARM', T0));
+    s.after(1).apply({ kind: 'page-sent', page: 'proposal', messageId: 'm-1' });
+    s.fireTimer();
+    s.after(60).apply({ kind: 'page-sent', page: 'escalation', messageId: 'm-2' });
+    s.after(60).apply(alarmInput('OK', s.now));
+    const forms = s.effectsOf('page').map((effect) => chatForm(effect, approving, { tableName: TABLE }));
+
+    expect(forms.map((f) => f.metadata.additionalContext.pageKind)).toEqual([
+      'proposal',
+      'escalation',
+      'resolution',
+    ]);
+    expect(new Set(forms.map((f) => f.metadata.threadId))).toEqual(new Set([INCIDENT_ID]));
+    expect(forms.map((f) => f.metadata.additionalContext.proposalId)).toEqual([
+      `${INCIDENT_ID}/p1`,
+      undefined,
+      undefined,
+    ]);
+    expect(forms[1]?.content.description).toContain('*Why paged:* proposal expired');
+    expect(forms[1]?.content.nextSteps).toContain(
+      `Retry now, through the gates: \`${cmd('retry', INCIDENT_ID)}\``,
+    );
+    expect(forms[1]?.content.nextSteps.join('\n')).not.toContain('npx remediate approve');
+  });
+
+  it('lists the runbook notes as short steps with the incident values filled in, nothing cut or lost', () => {
+    const values = { service: 'app', instance: INSTANCE };
+
+    const steps = noteSteps(serviceDown.notes ?? '', values);
+
+    const filled = (serviceDown.notes ?? '')
+      .replace(/<service>/g, 'app')
+      .replace(/\s+/g, ' ')
+      .trim();
+    expect(steps.join(' ')).toBe(filled);
+    expect(steps.length).toBeGreaterThan(3);
+    for (const step of steps) {
+      expect(step.length).toBeLessThanOrEqual(CHAT_LIMITS.nextStep);
+      expect(step).not.toMatch(/\.\.\.$/);
+      expect(step).not.toContain('<service>');
+    }
+    expect(steps.join(' ')).toContain('journalctl -u app -n 200');
+    // Placeholders the incident has no value for stay as written.
+    expect(noteSteps('Kill <name> if <service> spins.', values)).toEqual(['Kill <name> if app spins.']);
+  });
+
+  it('keeps the steps to the list size, the notes that do not fit under What to look at next', () => {
+    const notes = Array.from(
+      { length: 30 },
+      (_, i) => `Step ${i} checks a thing on <instance> ${'x'.repeat(150)}.`,
+    ).join(' ');
+    const runbook = defineRunbook({ ...testRunbook, notes });
+    const incident = failing(OUT, ERR, runbook).incident as Incident;
+
+    const form = chatForm(escalation(incident), runbook, { tableName: TABLE });
+
+    expect(form.content.nextSteps).toHaveLength(PAGE_NEXT_STEPS);
+    expect(form.content.nextSteps).toContain(
+      "More of the runbook's notes are on the page, under What to look at next.",
+    );
+    expect(form.content.nextSteps.at(-1)).toContain('the OK lands in this thread');
+    expect(form.content.description).toContain('*What to look at next (continued):*');
+    expect(form.content.description).toContain(`• Step 29 checks a thing on ${INSTANCE}`);
   });
 
   it('names the gate that refused', () => {
@@ -387,6 +573,65 @@ describe('chatForm (the custom notification)', () => {
     expect(form.content.description).toContain('*Attempts:* none (nothing was run)');
   });
 
+  it('shows the lines of output that matter: a FATAL among heartbeats, repeated lines counted', () => {
+    const heartbeats = Array.from(
+      { length: 40 },
+      (_, i) => `2026-11-21T03:00:${String(i).padStart(2, '0')}Z app[${1000 + i}]: heartbeat ok`,
+    );
+    const output = [
+      'ERROR: cannot open /etc/app.conf: permission denied',
+      ...heartbeats.slice(0, 20),
+      ...Array.from({ length: 6 }, () => 'FATAL: config: invalid listen address ":x"'),
+      ...heartbeats.slice(20),
+      'exiting',
+    ].join('\n');
+
+    const lines = linesThatMatter(output, 5);
+
+    expect(lines).toEqual([
+      'ERROR: cannot open /etc/app.conf: permission denied',
+      'FATAL: config: invalid listen address ":x" (x6)',
+      '2026-11-21T03:00:39Z app[1039]: heartbeat ok (x40 alike)',
+      'exiting',
+    ]);
+    expect(linesThatMatter(output, 2)).toEqual([
+      'ERROR: cannot open /etc/app.conf: permission denied',
+      'FATAL: config: invalid listen address ":x" (x6)',
+    ]);
+    // The same line again is counted as it is; lines that differ in their numbers are alike.
+    expect(linesThatMatter('listen :80:80 failed\nlisten :80:80 failed\nlisten :80:80 failed', 5)).toEqual([
+      'listen :80:80 failed (x3)',
+    ]);
+  });
+
+  it('shows what the diagnosis found before the first attempt, with its command', () => {
+    const { escalation: effect } = escalatedAndResolved();
+    const [first, ...rest] = effect.incident.attempts;
+    const diagnosed: Incident = {
+      ...effect.incident,
+      attempts: [
+        {
+          ...(first as Attempt),
+          diagnosis: {
+            requestedAt: T0,
+            status: 'finished',
+            commandId: 'diag-1',
+            result: { status: 'Success', responseCode: 0, stdout: 'top writer: /var/log/app.log 41G' },
+          },
+        },
+        ...rest,
+      ],
+    };
+
+    const runbook = defineRunbook({ ...testRunbook, diagnose: 'diagnose.sh' });
+    const { description } = chatForm(escalation(diagnosed), runbook).content;
+
+    expect(description).toContain(
+      '*Attempts (3):*\n• diagnose before #1 (diagnose.sh): Success, exit 0 (command diag-1)\n' +
+        'stdout, the lines that matter:\n```\ntop writer: /var/log/app.log 41G\n```\n• #1 at',
+    );
+  });
+
   it('stays within the documented limits, keeping the links, whatever the inputs', () => {
     const runbook = defineRunbook({
       ...testRunbook,
@@ -395,39 +640,122 @@ describe('chatForm (the custom notification)', () => {
     });
     const huge = Array.from({ length: 2_000 }, (_, i) => `line ${i} ${'€'.repeat(400)}`).join('\n');
     const incident = failing(huge, huge, runbook).incident as Incident;
-    const hostile = {
+    const hostile: Incident = {
       ...incident,
       alarm: { ...incident.alarm, name: 'x'.repeat(255), reason: '€'.repeat(200_000) },
+      instance: { name: `@here ${'<b>'.repeat(10_000)}`, zone: 'z'.repeat(5_000) },
+      parameters: { service: `${'€'.repeat(500)} @channel` },
+      responders: Array.from({ length: 50 }, (_, i) => ({
+        at: T0,
+        by: 'b'.repeat(5_000),
+        verb: 'retry' as const,
+        request: `r-${i}`,
+        outcome: 'refused' as const,
+        reason: '€'.repeat(5_000),
+      })),
     };
 
-    const form = chatForm(escalation(hostile), runbook);
+    for (const context of [
+      {},
+      { tableName: TABLE, documentName: 'd'.repeat(2_000) },
+      { tableName: 't'.repeat(300) },
+    ]) {
+      const form = chatForm(escalation(hostile), runbook, context);
 
-    expect(form.content.title.length).toBeLessThanOrEqual(CHAT_LIMITS.title);
-    expect(form.content.description.length).toBeLessThanOrEqual(CHAT_LIMITS.description);
-    expect(form.content.nextSteps.length).toBeLessThanOrEqual(CHAT_LIMITS.nextSteps);
-    for (const step of form.content.nextSteps) expect(step.length).toBeLessThanOrEqual(CHAT_LIMITS.nextStep);
-    for (const keyword of form.content.keywords)
-      expect(keyword.length).toBeLessThanOrEqual(CHAT_LIMITS.keyword);
-    for (const value of Object.values(form.metadata.additionalContext)) {
-      expect(value.length).toBeLessThanOrEqual(CHAT_LIMITS.contextValue);
+      expect(form.content.title.length).toBeLessThanOrEqual(CHAT_LIMITS.title);
+      expect(form.content.description.length).toBeLessThanOrEqual(CHAT_LIMITS.description);
+      expect(form.content.nextSteps.length).toBeLessThanOrEqual(PAGE_NEXT_STEPS);
+      for (const step of form.content.nextSteps)
+        expect(step.length).toBeLessThanOrEqual(CHAT_LIMITS.nextStep);
+      for (const keyword of form.content.keywords)
+        expect(keyword.length).toBeLessThanOrEqual(CHAT_LIMITS.keyword);
+      expect(form.metadata.summary.length).toBeLessThanOrEqual(CHAT_LIMITS.summary);
+      for (const value of Object.values(form.metadata.additionalContext)) {
+        expect(value.length).toBeLessThanOrEqual(CHAT_LIMITS.contextValue);
+      }
+      expect(form.content.description).toContain('• Attempt #10 in Run Command:');
+      expect(form.content.description).not.toContain('@here');
+      expect(form.content.description).not.toContain('<b>');
+      const { Message, size } = chatSnsMessage(escalation(hostile), runbook);
+      expect(size).toBe(Buffer.byteLength(Message));
+      expect(size).toBeLessThan(MESSAGE_BUDGET_BYTES);
     }
-    expect(form.content.description).toContain('• Attempt #10 in Run Command:');
-    const { Message, size } = chatSnsMessage(escalation(hostile), runbook);
-    expect(JSON.parse(Message)).toEqual(form);
-    expect(size).toBe(Buffer.byteLength(Message));
-    expect(size).toBeLessThan(MESSAGE_BUDGET_BYTES);
+    expect(JSON.parse(chatSnsMessage(escalation(hostile), runbook).Message)).toEqual(
+      chatForm(escalation(hostile), runbook),
+    );
   });
 
-  it('lets no command output mention the channel or post a link', () => {
+  it('never cuts a command: a step too long shows the command alone, or not at all', () => {
+    const { escalation: effect } = escalatedAndResolved();
+
+    for (const tableName of ['t'.repeat(150), 't'.repeat(255), 't'.repeat(300)]) {
+      const form = chatForm(effect, testRunbook, { tableName });
+      const commands = form.content.nextSteps.flatMap((s) => /`([^`]*)`/.exec(s)?.[1] ?? []);
+
+      for (const command of commands)
+        expect(command).toMatch(new RegExp(`^npx remediate \\S+ .* --table ${tableName}$`));
+      for (const step of form.content.nextSteps) {
+        expect(step.length).toBeLessThanOrEqual(CHAT_LIMITS.nextStep);
+        if (step.includes('npx remediate')) expect(step).toMatch(/`$/);
+      }
+      if (tableName.length === 300) expect(commands).toEqual([]);
+      else expect(commands.length).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('gives the chat buttons only values a command can carry as they are', () => {
+    const { escalation: effect } = escalatedAndResolved();
+
+    const form = chatForm(effect, testRunbook, { tableName: "incidents'; rm -rf / #" });
+
+    expect(form.metadata.additionalContext).not.toHaveProperty('tableName');
+    expect(form.metadata.additionalContext).toMatchObject({ incidentId: INCIDENT_ID, instanceId: INSTANCE });
+    for (const key of ACTION_CONTEXT_KEYS) {
+      const value = form.metadata.additionalContext[key];
+      if (value !== undefined) expect(value).toMatch(ACTION_VALUE);
+    }
+    // The command names the table quoted for a shell, as it is.
+    expect(form.content.nextSteps).toContain(
+      `Retry now, through the gates: \`npx remediate retry ${INCIDENT_ID} --table 'incidents'\\''; rm -rf / #'\``,
+    );
+  });
+
+  it('quotes every command word so that a POSIX shell reads it back as it was', () => {
+    const words = [
+      'plain-1.2_x',
+      'two words',
+      "it's",
+      '$(touch /tmp/pwned)',
+      '`id`',
+      '\\',
+      '"',
+      "'",
+      '*',
+      '',
+    ];
+
+    for (const word of words) {
+      const echoed = execFileSync('sh', ['-c', `printf '%s' ${shellWord(word)}`], { encoding: 'utf8' });
+      expect(echoed, word).toBe(word);
+    }
+    expect(remediateCommand('run', ['i d', 'diagnose'], { tableName: 'T' })).toBe(
+      "npx remediate run 'i d' diagnose --table T",
+    );
+  });
+
+  it('lets no command output, tag or parameter mention the channel or post a link', () => {
     const incident = failing('<!channel> disk is full @here\n<https://evil.example|click>', '')
       .incident as Incident;
+    const tagged: Incident = { ...incident, instance: { name: '<!here> @everyone' } };
 
-    const { description } = chatForm(escalation(incident), testRunbook).content;
+    const form = chatForm(escalation(tagged), testRunbook);
+    const { description } = form.content;
 
     expect(description).not.toContain('<!channel>');
-    expect(description).not.toMatch(/@here/);
+    expect(description).not.toMatch(/@here|@everyone/);
     expect(description).not.toContain('<https://evil.example');
     expect(description).toContain('‹!channel› disk is full @\u200bhere');
+    expect(form.content.title).not.toMatch(/[<>]/);
   });
 });
 

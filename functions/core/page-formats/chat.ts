@@ -1,9 +1,12 @@
 import type { PageEffect } from '../effects.ts';
-import type { Attempt } from '../incident.ts';
-import { pageMessage } from '../page-message.ts';
+import type { PageKind } from '../inputs.ts';
 import type { Runbook } from '../runbook.ts';
-import { clipChars, context, iso, links, md, oneLine, outcome } from './helpers.ts';
+import { clipChars, context, md, oneLine } from './helpers.ts';
 import { CHAT_LIMITS } from './limits.ts';
+import type { NextStep, PageContext } from './next-steps.ts';
+import { type PageAttempt, pageParts } from './page-parts.ts';
+
+export type { PageContext } from './next-steps.ts';
 
 /** Chat: the custom notification of Amazon Q Developer in chat applications. */
 
@@ -30,69 +33,91 @@ export interface ChatNotification {
 }
 
 /**
- * The chat form: title `ALARM: ...` or `OK: ...`, a markdown description (what, where, since,
- * attempts, gates, links), next steps from the runbook's notes, and the incident id as the thread,
- * so that the resolution lands under its escalation. Untrusted text (alarm, outputs) cannot mention
- * or link: `<`, `>` and `@here`-style words are neutralised.
+ * The keys of `metadata.additionalContext` that the chat buttons (custom actions, `AWS::Chatbot::CustomAction`)
+ * read, as variables `event.metadata.additionalContext.<key>`. Each is present only with a value a
+ * command may carry as it is (see {@link ACTION_VALUE}), so that a button whose criteria say
+ * `HAS_VALUE` is not shown when it would not work. `pageKind` is `proposal`, `escalation` or
+ * `resolution`; `proposalId` is set on proposal pages only (an OK never shows an approve button).
+ *
+ * Source: "CustomActionAttachment", Amazon Q Developer in chat applications API reference
+ * (https://docs.aws.amazon.com/chatbot/latest/APIReference/API_CustomActionAttachment.html): a
+ * button attaches to a `NotificationType` ("Custom" for custom notifications, as public templates
+ * use it), shows when its `Criteria` (1 to 5, e.g. `HAS_VALUE`, `EQUALS`) hold, and extracts at most
+ * 5 `Variables` from the notification, each named by its path (public templates:
+ * `event.metadata.additionalContext.<key>`); the command text uses them as `$<variable>`. So a
+ * button reads at most five of these keys; every value here is one word of printable ASCII.
  */
-export function chatForm(effect: PageEffect, runbook: Runbook | undefined): ChatNotification {
+export const ACTION_CONTEXT_KEYS = [
+  'incidentId',
+  'runbook',
+  'proposalId',
+  'instanceId',
+  'tableName',
+  'pageKind',
+] as const;
+
+/** A value a custom action may put into its command text: no spaces, quotes or shell metacharacters. */
+export const ACTION_VALUE = /^[A-Za-z0-9._:/@+=,-]{1,256}$/;
+
+/**
+ * The chat form: a title that says what the page is (`ALARM: ...`, a proposal to approve, `OK: ...`),
+ * a markdown description (what, where, since, what was proposed or why a human is paged, attempts
+ * with the lines of output that matter, gates, who did what, links), next steps as a list (the
+ * runbook's notes split into short steps with the incident's values filled in, then the exact
+ * commands to act: approve or deny a proposal, retry, diagnose, snooze, take, or run the runbook's
+ * document by hand), and the incident id as the thread, so that the proposal, the escalation and
+ * the OK land together. `metadata.additionalContext` carries what the chat buttons need
+ * ({@link ACTION_CONTEXT_KEYS}). Untrusted text (alarm, tags, outputs) cannot mention or link: `<`,
+ * `>` and `@here`-style words are neutralised. Every documented field limit holds, whatever the inputs.
+ */
+export function chatForm(
+  effect: PageEffect,
+  runbook: Runbook | undefined,
+  pageContext: PageContext = {},
+): ChatNotification {
   const { incident } = effect;
-  const escalated = effect.page === 'escalation';
-  const { subject } = pageMessage(effect, runbook);
-  const l = links(effect);
-  const where = incident.instanceId ?? 'no single instance';
-  const head = [
-    escalated
-      ? `*What:* alarm ${md(incident.alarm.name)} is in ALARM: ${md(oneLine(incident.alarm.reason, 300))}`
-      : `*What:* alarm ${md(incident.alarm.name)} is OK again`,
-    `*Where:* ${md(where)} (account ${md(incident.alarm.account)}, ${md(incident.alarm.region)})`,
-    `*Since:* ${iso(incident.openedAt)}${escalated ? '' : `, resolved ${iso(incident.resolution?.at)} (${incident.resolution?.how === 'verified' ? 'after remediation' : 'cleared without a successful remediation'})`}`,
-    `*Runbook:* ${md(incident.key.runbook)}${runbook ? ` (owner ${md(runbook.owner)}): ${md(runbook.description)}` : ''}`,
-    ...(escalated
-      ? [`*Why paged:* ${md(oneLine(incident.escalation?.reason ?? 'automation stopped', 500))}`]
-      : []),
-    `*Gates:* ${
-      (incident.refusals ?? []).length === 0
-        ? 'none refused'
-        : (incident.refusals ?? [])
-            .map((r) => `${r.gate} at ${iso(r.at)}: ${md(oneLine(r.reason, 300))}`)
-            .join('; ')
-    }`,
-  ];
-  // The resolution only says what was tried; the output was in the escalation, in the same thread.
-  const attemptsWith = chatAttempts(incident.attempts, escalated);
-  const attemptsWithout = chatAttempts(incident.attempts, false);
-  const tail = [
-    '*Links:*',
-    `• Alarm: ${l.alarm}`,
-    ...(l.instance ? [`• Instance: ${l.instance}`] : []),
-    ...(l.diagnosis ? [`• Diagnose in Run Command: ${l.diagnosis.url}`] : []),
-    ...l.commands.map((c) => `• Attempt #${c.attempt} in Run Command: ${c.url}`),
-  ].join('\n');
+  const parts = pageParts(effect, runbook, pageContext);
+  const head = parts.facts.map((f) => `*${f.label}:* ${md(f.value)}`);
+  const more =
+    parts.moreNotes.length > 0
+      ? ['*What to look at next (continued):*', ...parts.moreNotes.map((n) => `• ${md(n)}`)]
+      : [];
+  const tail = ['*Links:*', ...parts.links.map((l) => `• ${l.label}: ${l.url}`)].join('\n');
+  // The OK only says what was tried; the output was in the escalation, in the same thread.
+  const withOutput = parts.kind !== 'resolution';
   const description = fitDescription(
-    [[...head, ...attemptsWith].join('\n'), [...head, ...attemptsWithout].join('\n')],
+    [
+      [...head, ...chatAttempts(parts.attempts, withOutput), ...more].join('\n'),
+      [...head, ...chatAttempts(parts.attempts, false), ...more].join('\n'),
+      [...head, ...chatAttempts(parts.attempts, false)].join('\n'),
+    ],
     tail,
   );
-  const notes = escalated
-    ? [
-        ...noteSteps(
-          runbook?.notes ?? 'The runbook has no notes; start from the alarm and the attempts above.',
-        ),
-        ...(runbook?.link ? [runbook.link] : []),
-        `Incident ${incident.id} stays open until the alarm returns to OK; the OK lands in this thread.`,
-      ]
-    : ['Close the page for this incident if your pager has not closed it already.'];
+  const proposal = parts.kind === 'proposal' ? incident.proposal : undefined;
+  const action = (value: string | undefined) =>
+    value !== undefined && ACTION_VALUE.test(value) ? value : undefined;
+  const buttons: Record<string, string | undefined> = {
+    incidentId: action(incident.id),
+    runbook: action(incident.key.runbook),
+    proposalId: action(proposal?.id),
+    instanceId: action(incident.instanceId),
+    tableName: action(pageContext.tableName),
+    pageKind: parts.kind,
+  };
   return {
     version: '1.0',
     source: 'custom',
-    id: `${incident.id}:${effect.page}`,
+    id: proposal ? `${incident.id}:proposal:p${proposal.attempt}` : `${incident.id}:${effect.page}`,
     content: {
       textType: 'client-markdown',
-      title: clipChars(subject, CHAT_LIMITS.title),
+      title: clipChars(md(oneLine(parts.title)), CHAT_LIMITS.title),
       description,
-      nextSteps: notes.slice(0, CHAT_LIMITS.nextSteps).map((s) => clipChars(s, CHAT_LIMITS.nextStep)),
+      nextSteps: parts.steps.flatMap((s) => {
+        const line = chatStep(s);
+        return line === undefined ? [] : [line];
+      }),
       keywords: [
-        escalated ? 'ALARM' : 'OK',
+        parts.status,
         incident.key.runbook,
         ...(incident.instanceId ? [incident.instanceId] : []),
         incident.alarm.region,
@@ -102,40 +127,62 @@ export function chatForm(effect: PageEffect, runbook: Runbook | undefined): Chat
     },
     metadata: {
       threadId: incident.id,
-      summary: clipChars(subject, CHAT_LIMITS.summary),
-      eventType: escalated ? 'RemediationEscalation' : 'RemediationResolution',
+      summary: clipChars(md(oneLine(parts.title)), CHAT_LIMITS.summary),
+      eventType: EVENT_TYPES[parts.kind],
       relatedResources: [...(incident.instanceId ? [incident.instanceId] : []), incident.alarm.arn],
       additionalContext: context({
-        incidentId: incident.id,
-        runbook: incident.key.runbook,
+        ...Object.fromEntries(
+          Object.entries(buttons).filter((e): e is [string, string] => e[1] !== undefined),
+        ),
         alarmName: incident.alarm.name,
         account: incident.alarm.account,
         region: incident.alarm.region,
       }),
-      // Lets an operator attach their own buttons (matched on eventType); none exist by default.
+      // The chat buttons (custom actions) attach to notifications that allow them.
       enableCustomActions: true,
     },
   };
 }
 
-function chatAttempts(attempts: readonly Attempt[], withOutput: boolean): string[] {
+const EVENT_TYPES: Readonly<Record<PageKind, string>> = {
+  proposal: 'RemediationProposal',
+  escalation: 'RemediationEscalation',
+  resolution: 'RemediationResolution',
+};
+
+/**
+ * A step as the chat shows it: words, then the command in backticks. A command is never cut (a cut
+ * command would do something else): a step too long with its words is the command alone, and one
+ * too long even then, or that could not be shown as it is, is left out.
+ */
+function chatStep(step: NextStep): string | undefined {
+  const max = CHAT_LIMITS.nextStep;
+  if (step.command === undefined) return clipChars(md(oneLine(step.text)), max);
+  if (!showableCommand(step.command)) return undefined;
+  const code = `\`${step.command}\``;
+  const full = `${md(oneLine(step.text))}: ${code}`;
+  if (full.length <= max) return full;
+  return code.length <= max ? code : undefined;
+}
+
+/** A command shown as it is, in code: printable ASCII, nothing the chat's markdown or mentions would read. */
+export function showableCommand(command: string): boolean {
+  return (
+    /^[\x20-\x7e]+$/.test(command) && !/[`<>]/.test(command) && !/@(here|channel|everyone)\b/i.test(command)
+  );
+}
+
+function chatAttempts(attempts: readonly PageAttempt[], withOutput: boolean): string[] {
   if (attempts.length === 0) return ['*Attempts:* none (nothing was run)'];
-  const lines = [`*Attempts (${attempts.length}):*`];
+  const lines = [`*Attempts (${attempts.filter((a) => !a.diagnosis).length}):*`];
   for (const a of attempts) {
-    lines.push(
-      `• #${a.number} at ${iso(a.requestedAt)}: ${md(outcome(a))}${a.commandId ? ` (command ${md(a.commandId)})` : ''}`,
-    );
+    lines.push(`• ${md(a.line)}`);
     if (!withOutput) continue;
-    for (const [label, text] of [
-      ['stdout', a.result?.stdout],
-      ['stderr', a.result?.stderr],
-    ] as const) {
-      if (!text?.trim()) continue;
-      const tail = text.replace(/\r/g, '').trimEnd().split('\n').slice(-5);
+    for (const output of a.outputs) {
       lines.push(
-        `${label}, last lines:`,
+        `${output.label}, the lines that matter:`,
         '```',
-        ...tail.map((t) => md(oneLine(t, 120)).replace(/```/g, "'''")),
+        ...output.lines.map((t) => md(oneLine(t, 120)).replace(/```/g, "'''")),
         '```',
       );
     }
@@ -146,13 +193,6 @@ function chatAttempts(attempts: readonly Attempt[], withOutput: boolean): string
 /** Plain text as a markdown code block of at most `max` characters, fence included. */
 export function fence(text: string, max: number): string {
   return `\`\`\`\n${clipChars(text.replace(/```/g, "'''"), max - 8)}\n\`\`\``;
-}
-
-function noteSteps(notes: string): string[] {
-  return notes
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
 }
 
 /** The first candidate that fits with the tail kept whole; else the last one, cut. */
