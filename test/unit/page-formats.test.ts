@@ -476,8 +476,8 @@ describe('chatForm (the custom notification)', () => {
         '*Expires:* 2026-11-21T03:30:00Z: unanswered by then, nothing runs and a human is paged',
     );
     expect(form.content.nextSteps).toEqual([
-      `Approve: runs remediate (service="app") on ${INSTANCE} once, if the gates still allow it: \`${cmd('approve', id)}\``,
-      `Deny: nothing runs, and you hold the incident: \`${cmd('deny', id)}\``,
+      `Approve: runs remediate (service="app") on ${INSTANCE} once, if the gates still allow it: \`${cmd('approve', INCIDENT_ID, '--proposal', id)}\``,
+      `Deny: nothing runs, and you hold the incident: \`${cmd('deny', INCIDENT_ID, '--proposal', id)}\``,
       `Check app with journalctl -u app on ${INSTANCE}.`,
       'Unanswered by 2026-11-21T03:30:00Z, the proposal expires: nothing runs, and a human is paged. The OK lands in this thread.',
     ]);

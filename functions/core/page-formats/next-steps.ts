@@ -156,9 +156,12 @@ export function nextSteps(
     ? [
         {
           text: `Approve: runs ${proposed(proposal)} on ${proposal.instanceId} once, if the gates still allow it`,
-          command: cli('approve', proposal.id),
+          command: cli('approve', id, '--proposal', proposal.id),
         },
-        { text: 'Deny: nothing runs, and you hold the incident', command: cli('deny', proposal.id) },
+        {
+          text: 'Deny: nothing runs, and you hold the incident',
+          command: cli('deny', id, '--proposal', proposal.id),
+        },
       ]
     : [];
   const after: NextStep[] = proposal
