@@ -43,6 +43,13 @@ export function validateRunbook(r: RunbookDefinition): string[] {
   }
   if (!r.description?.trim()) problems.push('description: say in one sentence what the runbook fixes');
   if (!r.owner?.trim()) problems.push('owner: name the team that answers for this runbook');
+  if (
+    r.contact !== undefined &&
+    (typeof r.contact !== 'string' || !/^[^\r\n]{1,200}$/.test(r.contact) || !r.contact.trim())
+  )
+    problems.push(
+      'contact: one line of at most 200 characters saying how to reach the owner (a channel, a pager schedule, an address)',
+    );
   problems.push(...validateMatch(r));
   if (r.alarm !== undefined) {
     problems.push(...validateRunbookAlarm(r.alarm));

@@ -14,6 +14,11 @@ export interface RunbookDefinition {
   readonly description: string;
   /** Team or person that owns the runbook; shown in escalations. */
   readonly owner: string;
+  /**
+   * How a person reaches the owner at 3 a.m.: a chat channel, a pager schedule, an address. Shown on
+   * every page beside the owner.
+   */
+  readonly contact?: string;
   /** Which alarms this runbook answers. At least one name pattern or metric is required. */
   readonly match: RunbookMatch;
   /**

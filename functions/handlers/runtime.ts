@@ -105,6 +105,8 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions)
     pager: new SnsPager(clients.sns ?? new SNSClient({}), config.pagerTopicArn, {
       ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
       onChatError: (error) => logger.warn('chat notification not sent; the page itself was', { error }),
+      tableName: config.tableName,
+      documents: config.runbookDocuments,
     }),
     events: new EventBridgePublisher(
       clients.eventbridge ?? new EventBridgeClient({}),

@@ -6,6 +6,7 @@ export default defineRunbook({
   description:
     'Frees space on a nearly full root volume by removing rotated logs, package caches and stale temp files.',
   owner: 'platform-team',
+  contact: '#platform-oncall (Slack), or page the "Platform" schedule',
   match: {
     alarmNames: ['disk-full-*', '*-root-volume-full'],
     // The script cleans the root volume: an alarm on another mount (/data) is not this runbook's,

@@ -11,6 +11,7 @@ export default defineRunbook({
   description:
     'Frees inodes on the root volume by deleting old files from the temp, cache or PHP-session directory that holds the most.',
   owner: 'platform-team',
+  contact: '#platform-oncall (Slack), or page the "Platform" schedule',
   match: {
     alarmNames: ['inode-exhaustion-*', '*-root-volume-inodes', '*-inodes-low'],
     metrics: [

@@ -10,6 +10,7 @@ export default defineRunbook({
   description:
     'Saves memory evidence of a leaking service under /var/log/ec2-remediation/, then restarts it (at most 3 automated restarts per hour).',
   owner: 'platform-team',
+  contact: '#platform-oncall (Slack), or page the "Platform" schedule',
   match: {
     alarmNames: ['memory-leak-*'],
     metrics: [{ namespace: 'CWAgent', metricName: 'procstat_memory_rss' }],

@@ -10,6 +10,7 @@ export default defineRunbook({
   description:
     "Ends a runaway process that holds a CPU core, only when its name is on the instance's allow-list and it is not a protected process.",
   owner: 'platform-team',
+  contact: '#platform-oncall (Slack), or page the "Platform" schedule',
   // By name only: matching every AWS/EC2 CPUUtilization alarm would page for each untagged CPU alarm
   // an account already routes elsewhere.
   match: { alarmNames: ['cpu-high-*', 'runaway-cpu-*'] },

@@ -10,6 +10,7 @@ export default defineRunbook({
   description:
     'Restarts a stopped or crashed service and checks that it stays up, at most 3 automated restarts per hour.',
   owner: 'platform-team',
+  contact: '#platform-oncall (Slack), or page the "Platform" schedule',
   match: {
     alarmNames: ['service-down-*'],
     metrics: [{ namespace: 'CWAgent', metricName: 'procstat_lookup_pid_count' }],

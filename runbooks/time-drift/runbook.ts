@@ -13,6 +13,7 @@ export default defineRunbook({
   description:
     'Restarts the time-sync service (chronyd or systemd-timesyncd) and steps the clock when it has drifted.',
   owner: 'platform-team',
+  contact: '#platform-oncall (Slack), or page the "Platform" schedule',
   match: {
     alarmNames: ['time-drift-*', 'clock-drift-*', '*-clock-offset'],
   },

@@ -831,7 +831,12 @@ describe('snsMessage (MessageStructure json)', () => {
 
   it('shortens attempt output first, keeping the rest of the page, when multibyte output floods ten attempts', () => {
     const runbook = defineRunbook({ ...testRunbook, maxAttempts: 10 });
-    const flood = Array.from({ length: 40 }, () => '€'.repeat(199)).join('\n');
+    // Lines that differ (in letters, not only numbers), so that none collapses into another.
+    const flood = Array.from(
+      { length: 40 },
+      (_, n) =>
+        `${'€'.repeat(190)} ${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(65 + Math.floor(n / 26))}`,
+    ).join('\n');
     const effect = escalation(failing(flood, flood, runbook).incident as Incident);
 
     const publication = snsMessage(effect, runbook);
@@ -844,7 +849,7 @@ describe('snsMessage (MessageStructure json)', () => {
       '(attempt output shortened to fit the page; Run Command has all of it)',
     );
     expect(message.default).not.toContain('[message cut to fit the pager]');
-    expect(message.default).toContain('What to look at next:');
+    expect(message.default).toContain('Next steps:');
     expect(message.default).toContain(
       `  #10 cmd-10: ${CONSOLE}/systems-manager/run-command/cmd-10/${INSTANCE}`,
     );
@@ -852,7 +857,8 @@ describe('snsMessage (MessageStructure json)', () => {
 
   it("then cuts the body, on a character boundary and keeping the links, for a '€' flood", () => {
     const flood = '€'.repeat(200_000);
-    const runbook = defineRunbook({ ...testRunbook, notes: flood });
+    // Notes as words: a page keeps every note (a single word past a step's length is cut).
+    const runbook = defineRunbook({ ...testRunbook, notes: `${'€'.repeat(99)} `.repeat(2000) });
     const effect = escalation(withRawOutput(failing('', '', runbook).incident as Incident, flood, flood));
 
     const publication = snsMessage(effect, runbook);

@@ -41,7 +41,7 @@ describe('the SNS pager', () => {
     expect(input).toMatchObject({ TopicArn: PAGER, MessageStructure: 'json' });
     expect(input?.Subject).toMatch(/^ALARM: disk-full-web-1 on i-0123456789abcdef0 - /);
     const message = JSON.parse(input?.Message as string);
-    expect(message.default).toContain('Automation could not fix this alarm');
+    expect(message.default).toContain('Automation tried 1 time and could not fix this alarm');
     expect(message.email).toBe(message.default);
     expect(JSON.parse(message.https)).toMatchObject({ AlarmName: 'disk-full-web-1', NewStateValue: 'ALARM' });
     expect(input?.MessageAttributes?.page).toEqual({ DataType: 'String', StringValue: 'escalation' });

@@ -4,6 +4,7 @@ import type { Notice } from '../../core/fleet-messages.ts';
 import { chatSnsMessage, noticeForms, snsMessage } from '../../core/page-formats.ts';
 import type { Pager } from '../../core/ports.ts';
 import type { Runbook } from '../../core/runbook.ts';
+import { DEPLOYED_DOCUMENT_VERSION } from './ssm-command-runner.ts';
 
 /**
  * Pages through the SNS pager topic, one `Publish` with `MessageStructure: json`: readable text for
@@ -18,25 +19,41 @@ export class SnsPager implements Pager {
   private readonly topicArn: string;
   private readonly chatTopicArn: string | undefined;
   private readonly onChatError: (error: unknown) => void;
+  private readonly tableName: string | undefined;
+  private readonly documents: Readonly<Record<string, string>>;
 
   constructor(
     sns: SNSClient,
     topicArn: string,
-    options: { chatTopicArn?: string; onChatError?: (error: unknown) => void } = {},
+    options: {
+      chatTopicArn?: string;
+      onChatError?: (error: unknown) => void;
+      /** The incident table, named in the commands a page prints (`--table`). */
+      tableName?: string;
+      /** Each runbook's SSM document, so that a page says how to run it by hand. */
+      documents?: Readonly<Record<string, string>>;
+    } = {},
   ) {
     this.sns = sns;
     this.topicArn = topicArn;
     this.chatTopicArn = options.chatTopicArn;
     this.onChatError = options.onChatError ?? (() => {});
+    this.tableName = options.tableName;
+    this.documents = options.documents ?? {};
   }
 
   async page(effect: PageEffect, runbook: Runbook | undefined): Promise<string> {
-    const publication = snsMessage(effect, runbook);
+    const documentName = this.documents[effect.incident.key.runbook];
+    const context = {
+      ...(this.tableName ? { tableName: this.tableName } : {}),
+      ...(documentName ? { documentName, documentVersion: DEPLOYED_DOCUMENT_VERSION } : {}),
+    };
+    const publication = snsMessage(effect, runbook, context);
     const messageId = await this.publish(publication.Subject, publication.Message, {
       incident_id: effect.incident.id,
       page: effect.page,
     });
-    await this.chat(chatSnsMessage(effect, runbook).Message);
+    await this.chat(chatSnsMessage(effect, runbook, context).Message);
     return messageId;
   }
 

@@ -5,6 +5,7 @@ import { pageMessage } from '../page-message.ts';
 import type { Runbook } from '../runbook.ts';
 import { diagnosisOf, links } from './helpers.ts';
 import { MESSAGE_BUDGET_BYTES } from './limits.ts';
+import type { PageContext } from './next-steps.ts';
 import type { SnsPublication } from './sns.ts';
 
 /** Fitting a page within SNS's size: attempt output is shortened, then left out, before anything else. */
@@ -18,9 +19,14 @@ interface HumanParts {
   readonly tail: string;
 }
 
-export function humanParts(effect: PageEffect, runbook: Runbook | undefined, tier: OutputTier): HumanParts {
+export function humanParts(
+  effect: PageEffect,
+  runbook: Runbook | undefined,
+  tier: OutputTier,
+  context: PageContext = {},
+): HumanParts {
   const incident = tier === 'full' ? effect.incident : withOutput(effect.incident, tier);
-  const { body } = pageMessage({ ...effect, incident }, runbook);
+  const { body } = pageMessage({ ...effect, incident }, runbook, context);
   const l = links(effect);
   const tail = [
     'Links:',

@@ -4,6 +4,7 @@ import { pageMessage } from '../page-message.ts';
 import type { Runbook } from '../runbook.ts';
 import { chatForm } from './chat.ts';
 import { fitPublication, humanParts, OUTPUT_TIERS } from './fit.ts';
+import type { PageContext } from './next-steps.ts';
 import { pagerDutyForm } from './pagerduty.ts';
 
 /** SNS: one publication per topic, each form under its protocol's key. */
@@ -31,18 +32,26 @@ export interface ChatPublication {
  * out, then the text is cut (its console links kept); the message is always serialised from an
  * object, so it is always valid JSON.
  */
-export function snsMessage(effect: PageEffect, runbook: Runbook | undefined): SnsPublication {
-  const { subject } = pageMessage(effect, runbook);
+export function snsMessage(
+  effect: PageEffect,
+  runbook: Runbook | undefined,
+  context: PageContext = {},
+): SnsPublication {
+  const { subject } = pageMessage(effect, runbook, context);
   const https = JSON.stringify(pagerDutyForm(effect));
   return fitPublication(
     subject,
-    OUTPUT_TIERS.map((tier) => () => humanParts(effect, runbook, tier)),
+    OUTPUT_TIERS.map((tier) => () => humanParts(effect, runbook, tier, context)),
     https,
   );
 }
 
 /** What to publish to the chat topic for a page. */
-export function chatSnsMessage(effect: PageEffect, runbook: Runbook | undefined): ChatPublication {
-  const Message = JSON.stringify(chatForm(effect, runbook));
+export function chatSnsMessage(
+  effect: PageEffect,
+  runbook: Runbook | undefined,
+  context: PageContext = {},
+): ChatPublication {
+  const Message = JSON.stringify(chatForm(effect, runbook, context));
   return { Message, size: Buffer.byteLength(Message) };
 }
