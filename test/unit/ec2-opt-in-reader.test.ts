@@ -46,6 +46,19 @@ describe('Ec2OptInReader', () => {
     expect(ec2).toHaveReceivedCommandWith(DescribeInstancesCommand, { InstanceIds: [ID] });
   });
 
+  it('reads the Name tag and the Availability Zone, for the pages', async () => {
+    ec2.on(DescribeInstancesCommand).resolves(
+      described({
+        Placement: { AvailabilityZone: 'us-east-1b' },
+        Tags: [
+          { Key: 'AutoRemediation', Value: 'enabled' },
+          { Key: 'Name', Value: 'web-3' },
+        ],
+      }),
+    );
+    expect(await reader().optIn(ID)).toMatchObject({ tagged: true, name: 'web-3', zone: 'us-east-1b' });
+  });
+
   it('reads the allow-list tags the runbooks name in the same call, and only those of this instance', async () => {
     // Prepare
     ec2.on(DescribeInstancesCommand).resolves({

@@ -67,6 +67,9 @@ export class Ec2OptInReader implements OptInReader {
       if (tag.Key && this.allowLists.includes(tag.Key)) tags[tag.Key] = tag.Value ?? '';
     }
     const launchedAt = instance?.LaunchTime ? new Date(instance.LaunchTime).getTime() : Number.NaN;
+    // For the humans reading a page: which host this is, and where.
+    const name = mine.find((tag) => tag.Key === 'Name')?.Value;
+    const zone = instance?.Placement?.AvailabilityZone;
     return {
       instanceId,
       tagKey: this.tagKey,
@@ -74,6 +77,8 @@ export class Ec2OptInReader implements OptInReader {
       tagged: mine.some((tag) => tag.Key === this.tagKey && tag.Value === this.tagValue),
       tags,
       ...(Number.isFinite(launchedAt) ? { launchedAt } : {}),
+      ...(name ? { name } : {}),
+      ...(zone ? { zone } : {}),
     };
   }
 }
