@@ -16,6 +16,8 @@ export interface AlarmChange {
   readonly stateAt: number;
   /** CloudWatch's own sentence for the change, for humans. */
   readonly reason: string;
+  /** The alarm's description, as its owners wrote it (often their runbook link): untrusted text. */
+  readonly description?: string;
   /** The metrics the alarm reads directly (metric math expressions are not metrics). */
   readonly metrics: readonly AlarmMetric[];
   /** True when the alarm evaluates a metric math or anomaly detection expression. */

@@ -135,6 +135,8 @@ export interface IncidentAlarm {
   readonly region: string;
   /** CloudWatch's sentence when the incident opened. */
   readonly reason: string;
+  /** The alarm's own description, when the event carried it (untrusted data). */
+  readonly description?: string;
   /** The dimensions of the metrics the alarm reads (untrusted data). */
   readonly dimensions?: Readonly<Record<string, string>>;
   /** The alarm's tags, when tag propagation is on (untrusted data). */

@@ -62,6 +62,8 @@ export const alarmStateChangeEvent = z.looseObject({
       .looseObject({
         metrics: z.array(alarmMetric).max(100).optional(),
         alarmRule: z.string().max(10_240).optional(),
+        // Where teams keep their runbook links; up to 1024 characters (PutMetricAlarm's limit).
+        description: z.string().max(1024).optional().catch(undefined),
       })
       .optional(),
     ...alarmExtras,
@@ -209,6 +211,7 @@ export function toAlarmChange(event: AnyAlarmEvent): AlarmChange {
     usesExpression: entries.some((entry) => entry.expression !== undefined),
     composite: detail.configuration?.alarmRule !== undefined || entries.length === 0,
     tags: detail.alarmTags ?? {},
+    ...(detail.configuration?.description ? { description: detail.configuration.description } : {}),
     ...(detail.muteDetail ? { mutedBy: detail.muteDetail.mutedByArn ?? 'an alarm mute rule' } : {}),
     ...(multi ? { seriesCount: detail.state.reason } : {}),
   };

@@ -228,12 +228,12 @@ describe('pagerDutyForm (the CloudWatch alarm notification)', () => {
 
     expect(form).toEqual({
       AlarmName: 'disk-full-web-1',
-      AlarmDescription: `Paged by EC2 auto-remediation: runbook disk-full on ${INSTANCE}, incident ${INCIDENT_ID}. The alarm went to automation first; this page means automation could not fix it.`,
+      AlarmDescription: `Paged by EC2 auto-remediation: runbook disk-full on ${INSTANCE}, incident ${INCIDENT_ID}. The alarm went to automation first; this page says why a human is needed.`,
       AWSAccountId: '123456789012',
       AlarmConfigurationUpdatedTimestamp: '2026-11-21T03:00:00.000+0000',
       NewStateValue: 'ALARM',
       NewStateReason:
-        'Automation could not fix this alarm: all 3 attempt(s) of runbook disk-full failed; last: the command ended Failed (exit 1). ' +
+        'Paged: all 3 attempt(s) of runbook disk-full failed; last: the command ended Failed (exit 1). ' +
         'Attempts: #1 Failed, exit 1; #2 Failed, exit 1; #3 Failed, exit 1. ' +
         'Alarm: Threshold Crossed: 1 out of the last 1 datapoints was greater than the threshold (90.0). ' +
         `Incident ${INCIDENT_ID}.`,
@@ -967,5 +967,36 @@ describe('noticeForms (fleet notices)', () => {
     expect(forms.pagerDuty.Trigger.MetricName).toBe('RunbookDryRun');
     expect(forms.chat.metadata.eventType).toBe('RemediationRunbookDryRun');
     expect(forms.chat.content.nextSteps).toEqual(['Run: npx remediate runbooks enforce disk-full']);
+  });
+});
+
+describe("the alarm's own description", () => {
+  it("travels from AWS's sample event to the PagerDuty form, first, and the same in the ALARM and OK forms", async () => {
+    const { anyAlarmEvent, toAlarmChange } = await import('../../functions/handlers/schemas.ts');
+    const { readFileSync } = await import('node:fs');
+    const sample = JSON.parse(
+      readFileSync(
+        new URL('../events/cloudwatch-alarm-state-change.single-metric.json', import.meta.url),
+        'utf8',
+      ),
+    );
+    const alarm = toAlarmChange(anyAlarmEvent.parse(sample));
+    expect(alarm.description).toBe('Goes into alarm when server CPU utilization is too high!');
+    const cpu = defineRunbook({ ...testRunbook, maxAttempts: 1, match: { alarmNames: ['ServerCpuTooHigh'] } });
+    const s = new Scenario(cpu);
+    s.apply({ kind: 'alarm', alarm, target: { kind: 'instance', instanceId: INSTANCE } });
+    s.apply({ kind: 'command-not-sent', attempt: 1, error: 'InvalidInstanceId' });
+    s.apply({ kind: 'page-sent', page: 'escalation', messageId: 'm' });
+    s.after(60).apply({
+      kind: 'alarm',
+      alarm: { ...alarm, state: 'OK', stateAt: alarm.stateAt + 60_000 },
+      target: { kind: 'instance', instanceId: INSTANCE },
+    });
+    const [escalation, resolution] = s.effectsOf('page');
+    const opened = pagerDutyForm(escalation as PageEffect);
+    expect(
+      opened.AlarmDescription.startsWith('Goes into alarm when server CPU utilization is too high! | '),
+    ).toBe(true);
+    expect(pagerDutyForm(resolution as PageEffect).AlarmDescription).toBe(opened.AlarmDescription);
   });
 });

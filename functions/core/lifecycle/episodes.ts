@@ -55,6 +55,7 @@ export function openEpisode(
         account: alarm.account,
         region: alarm.region,
         reason: alarm.reason,
+        ...(alarm.description ? { description: alarm.description.slice(0, 1024) } : {}),
         ...facts,
         ...(alarm.contributor ? { contributor: alarm.contributor } : {}),
       },

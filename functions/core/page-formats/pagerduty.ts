@@ -62,10 +62,14 @@ export function pagerDutyForm(effect: PageEffect): CloudWatchAlarmNotification {
     arn: incident.alarm.arn,
     account: incident.alarm.account,
     region: incident.alarm.region,
+    // The alarm's own description first (teams keep their runbook links there), then ours.
     description: clipChars(
       oneLine(
-        `Paged by EC2 auto-remediation: runbook ${incident.key.runbook} on ${where}, incident ${incident.id}. ` +
-          'The alarm went to automation first; this page means automation could not fix it.',
+        `${incident.alarm.description ? `${incident.alarm.description} | ` : ''}Paged by EC2 auto-remediation: runbook ${incident.key.runbook} on ${where}, incident ${incident.id}. ` +
+          // The same for every form of the incident, so that PagerDuty keys them together.
+          (incident.proposal
+            ? 'Automation proposed a fix for a person to approve.'
+            : 'The alarm went to automation first; this page says why a human is needed.'),
       ),
       ALARM_DESCRIPTION_CHARS,
     ),
@@ -85,7 +89,7 @@ function escalationStory(incident: Incident): string {
   const attempts = incident.attempts.map((a) => `#${a.number} ${outcome(a)}`).join('; ');
   const refusals = (incident.refusals ?? []).map((r) => `${r.gate} gate: ${r.reason}`).join('; ');
   return story([
-    `Automation could not fix this alarm: ${incident.escalation?.reason ?? 'automation stopped'}.`,
+    `${incident.status === 'awaiting-approval' && incident.proposal ? `Proposal awaiting approval: ${incident.proposal.action} on ${incident.proposal.instanceId}, expires ${iso(incident.proposal.expiresAt)}` : `Paged: ${incident.escalation?.reason ?? 'automation stopped'}`}.`,
     attempts ? `Attempts: ${attempts}.` : 'Nothing was run.',
     refusals ? `Refused: ${refusals}.` : '',
     `Alarm: ${incident.alarm.reason}`,
