@@ -995,7 +995,7 @@ describe("the alarm's own description", () => {
     const [escalation, resolution] = s.effectsOf('page');
     const opened = pagerDutyForm(escalation as PageEffect);
     expect(
-      opened.AlarmDescription.startsWith('Goes into alarm when server CPU utilization is too high! | '),
+      opened.AlarmDescription?.startsWith('Goes into alarm when server CPU utilization is too high! | '),
     ).toBe(true);
     expect(pagerDutyForm(resolution as PageEffect).AlarmDescription).toBe(opened.AlarmDescription);
   });
