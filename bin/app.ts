@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EventLevel } from '../functions/core/effects.ts';
+import type { PagerDutyProps } from '../lib/pagerduty-delivery.ts';
 import { RemediationStack } from '../lib/remediation-stack.ts';
 
 /**
@@ -13,6 +14,8 @@ import { RemediationStack } from '../lib/remediation-stack.ts';
  * - chatTopicKeyArn: the customer managed KMS key that topic is encrypted with;
  * - bundleAwsSdk=true: bundle the AWS SDK into the functions instead of using the runtime's copy;
  * - events=lifecycle|all|none: which remediation events to publish (default lifecycle).
+ * - pagerDutySecret: the Secrets Manager secret (name or ARN) holding a PagerDuty Events API v2
+ *   routing key, to page through PagerDuty's Events API v2 too; pagerDutySecretField: its JSON field.
  * No account or region is set: the template is environment-agnostic and synthesizes offline.
  */
 const app = new App();
@@ -37,6 +40,14 @@ new RemediationStack(app, 'Ec2AutoRemediation', {
   bundleAwsSdk: context('bundleAwsSdk') === 'true',
   // Checked by the engine, which names the values it accepts.
   events: context('events') as EventLevel | undefined,
+  pagerDuty: pagerDutyFromContext(),
 });
+
+function pagerDutyFromContext(): PagerDutyProps | undefined {
+  const secret = context('pagerDutySecret');
+  if (!secret) return undefined;
+  const field = context('pagerDutySecretField');
+  return { routingKey: { secret, ...(field ? { field } : {}) } };
+}
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -295,10 +295,11 @@ export class RemediationObservability extends Construct {
           [METRIC.refused, 'Refused (all gates)'],
         ]),
         // Not ours, so not remediated: events from other accounts or Regions, alarms on instances
-        // without the opt-in tag.
+        // without the opt-in tag; and pages whose PagerDuty Events v2 copy was not put on the bus.
         right: counts([
           [METRIC.foreignEvents, 'Foreign events ignored'],
           [METRIC.unmanagedAlarms, 'Alarms on instances not opted in'],
+          [METRIC.pageEventsFailed, 'Page events for PagerDuty not put'],
         ]),
       }),
       graph({

@@ -13,6 +13,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { TABLE } from '../functions/adapters/aws/table-schema.ts';
+import { PAGERDUTY_EVENTS_ENV } from '../functions/adapters/pager-events.ts';
 import { EVENT_LEVELS, type EventLevel, REMEDIATION_EVENT_SOURCE } from '../functions/core/effects.ts';
 import type { PatternOrigin } from '../functions/core/event-patterns.ts';
 import { METRIC } from '../functions/core/metrics.ts';
@@ -26,6 +27,7 @@ import { IncidentTable } from './incident-table.ts';
 import { emf, RemediationObservability } from './observability.ts';
 import { grantOperate } from './operator-grant.ts';
 import { subscribeEmails } from './pager-topic.ts';
+import { PagerDutyDelivery, type PagerDutyProps } from './pagerduty-delivery.ts';
 import { uniqueNamePrefix } from './physical-names.ts';
 import { RUNBOOKS_DIRECTORY } from './project-paths.ts';
 import { DeadLetterQueue, TimerQueue } from './queues.ts';
@@ -216,6 +218,14 @@ export interface RemediationEngineProps {
    * @default - a fleet alarm per runbook that declares one, sized for 500 instances
    */
   readonly alarms?: AlarmProvisioningProps;
+  /**
+   * Also page through PagerDuty's Events API v2: each page and fleet notice becomes a
+   * `Remediation Page` event on the bus, delivered by an EventBridge API destination whose connection
+   * adds the routing key from Secrets Manager (see lib/pagerduty-delivery.ts). The SNS pager topic
+   * keeps paging as before.
+   * @default - no PagerDuty Events v2 delivery
+   */
+  readonly pagerDuty?: PagerDutyProps;
 }
 
 /** The service name the handlers log under. */
@@ -271,6 +281,8 @@ export class RemediationEngine extends Construct {
   readonly fleetAlarms: readonly cloudwatch.CfnAlarm[];
   /** The alarm keeper, when a runbook's alarms are per-instance. */
   readonly alarmKeeper?: lambda.IFunction;
+  /** The PagerDuty Events v2 delivery, when `pagerDuty` was given. */
+  readonly pagerDuty?: PagerDutyDelivery;
 
   constructor(scope: Construct, id: string, props: RemediationEngineProps = {}) {
     super(scope, id);
@@ -355,6 +367,11 @@ export class RemediationEngine extends Construct {
       deadLetterQueue: undeliveredEvents.deadLetterQueueOf("the EventBridge rules' Lambda targets"),
     });
 
+    if (props.pagerDuty) {
+      this.pagerDuty = new PagerDutyDelivery(this, 'PagerDuty', { pagerDuty: props.pagerDuty, eventBus });
+      for (const fn of this.functions.all) fn.addEnvironment(PAGERDUTY_EVENTS_ENV, 'on');
+    }
+
     this.runbookAlarms = new RunbookAlarms(this, 'Alarms', {
       ...props.alarms,
       runbooks,
@@ -394,6 +411,16 @@ export class RemediationEngine extends Construct {
             of: 'the alarm and command-status functions',
           },
           { name: 'timers', queue: timers.deadLetterQueue, source: 'sqs-redrive', of: 'the timer queue' },
+          ...(this.pagerDuty
+            ? [
+                {
+                  name: 'undelivered-pages',
+                  queue: this.pagerDuty.deadLetterQueue,
+                  source: 'eventbridge-target' as const,
+                  of: 'the PagerDuty API destination',
+                },
+              ]
+            : []),
         ],
         pagerTopic: this.pagerTopic,
       });

@@ -4,6 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { EventLevel } from '../functions/core/effects.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
+import type { PagerDutyProps } from './pagerduty-delivery.ts';
 import { RemediationEngine } from './remediation-engine.ts';
 import type { AlarmProvisioningProps } from './runbook-alarms.ts';
 
@@ -51,6 +52,13 @@ export interface RemediationStackProps extends StackProps {
    * @default - the topic is taken as not encrypted with a customer managed key
    */
   readonly chatTopicKeyArn?: string;
+  /**
+   * Also page through PagerDuty's Events API v2, with the routing key from a Secrets Manager secret
+   * (its name or ARN, and the JSON field if the key is one field of it), or through an EventBridge
+   * connection made outside the stack. See the engine's `pagerDuty`.
+   * @default - no PagerDuty Events v2 delivery
+   */
+  readonly pagerDuty?: PagerDutyProps;
   /**
    * What happens to the created pager topic's KMS key when it leaves the stack.
    * @default RemovalPolicy.RETAIN
@@ -120,6 +128,7 @@ export class RemediationStack extends Stack {
       slowCheckInterval: props.slowCheckInterval,
       trustedEventAccounts: props.trustedEventAccounts,
       alarms: props.alarms,
+      pagerDuty: props.pagerDuty,
       pagerTopic:
         props.pagerTopicArn === undefined
           ? undefined

@@ -70,7 +70,7 @@ export type RemediationDetailType = (typeof REMEDIATION_DETAIL_TYPES)[number];
 
 /**
  * Which events a deployment publishes. `lifecycle` (the default): an incident's opening and how it
- * ends or stops (Opened, Waiting, Suppressed, Escalated, Resolved), two events for an incident fixed
+ * ends or stops (Opened, Waiting, Suppressed, Proposal Awaiting Approval, Snoozed, Escalated, Resolved), two events for an incident fixed
  * at the first try; `all` adds each attempt's progress (Attempt Started, Attempt Finished, Verifying,
  * Backing Off), five for the same incident; `none` publishes nothing. EventBridge bills every event
  * put on a bus, whether or not a rule matches it, and the incident's record keeps the whole story.

@@ -12,6 +12,11 @@ export interface Notice {
   readonly key: string;
   readonly subject: string;
   readonly body: string;
+  /**
+   * The condition of this key's episode ended (a mode cleared, a pause resumed): pagers that track
+   * episodes resolve the key. `breaker-closed` always ends its episode.
+   */
+  readonly ends?: true;
 }
 
 /** Instances listed by name in a group page; the rest are counted. */

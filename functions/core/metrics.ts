@@ -30,6 +30,11 @@ export const METRIC = {
    * deployment's, so no incident and no page (unless `pageUnmanagedInstances`). One per state change event.
    */
   unmanagedAlarms: 'UnmanagedInstanceAlarmsIgnored',
+  /**
+   * A page reached the pager but its remediation event for PagerDuty Events v2 could not be put on
+   * the bus (best effort: the page itself was sent).
+   */
+  pageEventsFailed: 'PageEventsFailed',
 } as const;
 
 /** One data point to publish. */

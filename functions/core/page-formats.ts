@@ -61,6 +61,10 @@
  *   EC2 instance `.../ec2/home?region=<region>#InstanceDetails:instanceId=<id>`, Run Command
  *   `.../systems-manager/run-command/<command id>/<instance id>?region=<region>`.
  *
+ * - PagerDuty Events API v2 (https://github.com/PagerDuty/api-schema, reference/events-v2/openapiv3.json,
+ *   and https://developer.pagerduty.com/docs/events-api-v2/trigger-events/): see
+ *   {@link pagerDutyEvent}, delivered through an EventBridge API destination rather than SNS.
+ *
  * Delivery, recommended: one paging topic, published with {@link snsMessage} (MessageStructure
  * json: `default` and `email` the text, `sms` the subject, `https` the PagerDuty form), and a
  * separate chat topic that only the chat channel configuration subscribes to, published with
@@ -89,4 +93,21 @@ export {
   PAGE_NAMESPACE,
   pagerDutyForm,
 } from './page-formats/pagerduty.ts';
+export {
+  dedupKey,
+  noticeEventDetail,
+  PAGE_DETAIL_TYPE,
+  PAGERDUTY_CLIENT,
+  PAGERDUTY_EVENT_BYTES,
+  PAGERDUTY_EVENT_LIMITS,
+  type PagerDutyEvent,
+  type PagerDutyLink,
+  type PagerDutyPayload,
+  type PagerDutySeverity,
+  pageEventDetail,
+  pagerDutyEvent,
+  pagerDutyNoticeEvent,
+  type RemediationPageDetail,
+  reasonClass,
+} from './page-formats/pagerduty-events.ts';
 export { type ChatPublication, chatSnsMessage, type SnsPublication, snsMessage } from './page-formats/sns.ts';

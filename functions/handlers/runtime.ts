@@ -18,6 +18,7 @@ import { defaultCloudWatchClient, defaultEc2Client } from '../adapters/aws/sdk-m
 import { SnsPager } from '../adapters/aws/sns-pager.ts';
 import { SqsTimerQueue } from '../adapters/aws/sqs-timer-queue.ts';
 import { SsmCommandRunner } from '../adapters/aws/ssm-command-runner.ts';
+import { PagerWithEvents, pageEventsEnabled } from '../adapters/pager-events.ts';
 import type {
   AlarmReader,
   Clock,
@@ -89,6 +90,18 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions)
   const ec2 = clients.ec2 ?? defaultEc2Client;
   const logger = options.logger ?? new Logger({ serviceName: 'ec2-auto-remediation' });
   const clock = options.clock ?? { now: () => Date.now() };
+  const metrics = options.metrics ?? new PowertoolsMetrics();
+  const pager = new SnsPager(clients.sns ?? new SNSClient({}), config.pagerTopicArn, {
+    ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
+    onChatError: (error) => logger.warn('chat notification not sent; the page itself was', { error }),
+    tableName: config.tableName,
+    documents: config.runbookDocuments,
+  });
+  const events = new EventBridgePublisher(
+    clients.eventbridge ?? new EventBridgeClient({}),
+    config.eventBusName,
+    config.events,
+  );
   return assembleRuntime({
     store: new DynamoDbIncidentStore(dynamodb, config.tableName),
     killSwitch: new DynamoDbKillSwitch(dynamodb, config.tableName),
@@ -102,17 +115,16 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions)
         : {}),
     }),
     timers: new SqsTimerQueue(clients.sqs ?? new SQSClient({}), config.timerQueueUrl),
-    pager: new SnsPager(clients.sns ?? new SNSClient({}), config.pagerTopicArn, {
-      ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
-      onChatError: (error) => logger.warn('chat notification not sent; the page itself was', { error }),
-      tableName: config.tableName,
-      documents: config.runbookDocuments,
-    }),
-    events: new EventBridgePublisher(
-      clients.eventbridge ?? new EventBridgeClient({}),
-      config.eventBusName,
-      config.events,
-    ),
+    pager: pageEventsEnabled()
+      ? new PagerWithEvents(pager, events, {
+          logger,
+          metrics,
+          clock,
+          tableName: config.tableName,
+          documents: config.runbookDocuments,
+        })
+      : pager,
+    events,
     alarms: new CloudWatchAlarmReader(clients.cloudwatch ?? defaultCloudWatchClient, {
       // A series no longer listed in ALARM is OK as of this reading, on the runtime's clock.
       now: () => clock.now(),
@@ -120,7 +132,7 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions)
     clock,
     random: options.random ?? Math.random,
     logger,
-    metrics: options.metrics ?? new PowertoolsMetrics(),
+    metrics,
     runbooks: new RunbookCatalog(runbooks, config.runbookDocuments),
     ...(config.checkSeconds ? { checkSeconds: config.checkSeconds } : {}),
     ...(config.pageUnmanagedInstances ? { pageUnmanagedInstances: true } : {}),

@@ -49,6 +49,8 @@ describe('EventBridgePublisher', () => {
       'Remediation Incident Opened',
       'Remediation Incident Waiting',
       'Remediation Incident Suppressed',
+      'Remediation Proposal Awaiting Approval',
+      'Remediation Incident Snoozed',
       'Remediation Incident Escalated',
       'Remediation Incident Resolved',
     ]);

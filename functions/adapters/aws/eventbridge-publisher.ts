@@ -5,6 +5,7 @@ import {
   publishedAt,
   REMEDIATION_EVENT_SOURCE,
 } from '../../core/effects.ts';
+import { PAGE_DETAIL_TYPE, type RemediationPageDetail } from '../../core/page-formats/pagerduty-events.ts';
 import type { EventPublisher } from '../../core/ports.ts';
 
 /** PutEvents takes at most 10 entries per call. */
@@ -46,5 +47,31 @@ export class EventBridgePublisher implements EventPublisher {
     }
     if (failures.length > 0)
       throw new Error(`PutEvents rejected ${failures.length} event(s): ${failures.join('; ')}`);
+  }
+
+  /**
+   * Puts one page on the bus as a {@link PAGE_DETAIL_TYPE} event (whatever the event level: the
+   * deployment asked for it by delivering pages this way), for the PagerDuty rule to deliver.
+   * @throws Error when PutEvents refuses it.
+   */
+  async publishPage(detail: RemediationPageDetail): Promise<void> {
+    const output = await this.client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.eventBusName,
+            Source: REMEDIATION_EVENT_SOURCE,
+            DetailType: PAGE_DETAIL_TYPE,
+            Detail: JSON.stringify(detail),
+            Resources: detail.alarmArn ? [detail.alarmArn] : [],
+          },
+        ],
+      }),
+    );
+    const failed = output.Entries?.find((entry) => entry.ErrorCode);
+    if (failed || (output.FailedEntryCount ?? 0) > 0)
+      throw new Error(
+        `PutEvents rejected the page event: ${failed?.ErrorCode ?? ''} ${failed?.ErrorMessage ?? ''}`,
+      );
   }
 }
