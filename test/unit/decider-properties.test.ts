@@ -455,6 +455,10 @@ class Observer {
         (reEscalation && (next.escalation.at !== was.at || next.escalation.reason !== was.reason)));
     if (escalating) {
       episode.escalations += 1;
+      // A page asked for again (a snooze that ended) is a page of its own: its resends are allowed
+      // until SNS confirms it.
+      if (input.kind === 'timer' && input.timer.kind === 'wake' && next.escalation?.page.status === 'due')
+        episode.escalationPageSentAt = undefined;
       if (episode.escalations > 1 && !reEscalation) this.fail(`episode ${next.id} escalated twice`);
       const holds = reEscalation && was?.page.status === 'sent' && next.escalation?.page.status === 'sent';
       // An announced pause's notice, or the person who holds it, stands for the page.
