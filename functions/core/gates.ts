@@ -231,7 +231,7 @@ export function breakerGate(safety: SafetyFacts | undefined, now: number): Refus
 /** A runbook switched to dry-run at run time: decide and record, send nothing. */
 export function autoDisableGate(safety: SafetyFacts | undefined, now: number): Refusal | undefined {
   const override = safety?.dryRun;
-  if (!override || override.mode !== 'dry-run') return undefined;
+  if (override?.mode !== 'dry-run') return undefined;
   return {
     gate: 'auto-disable',
     reason: `the runbook was switched to dry-run by ${override.by} at ${new Date(override.since).toISOString()}: ${override.reason}`,

@@ -9,7 +9,14 @@ const BEGIN =
 const END = '<!-- end of the lifecycle table -->';
 
 /** The timers that bring an incident back to the decider by themselves. */
-const TIMERS: readonly LifecycleEvent[] = ['retry', 'verify-deadline', 'reconcile', 'check', 'expire', 'wake'];
+const TIMERS: readonly LifecycleEvent[] = [
+  'retry',
+  'verify-deadline',
+  'reconcile',
+  'check',
+  'expire',
+  'wake',
+];
 
 describe('the lifecycle table', () => {
   it('is what docs/how-it-works.md shows, diagram and table', () => {

@@ -982,7 +982,11 @@ describe("the alarm's own description", () => {
     );
     const alarm = toAlarmChange(anyAlarmEvent.parse(sample));
     expect(alarm.description).toBe('Goes into alarm when server CPU utilization is too high!');
-    const cpu = defineRunbook({ ...testRunbook, maxAttempts: 1, match: { alarmNames: ['ServerCpuTooHigh'] } });
+    const cpu = defineRunbook({
+      ...testRunbook,
+      maxAttempts: 1,
+      match: { alarmNames: ['ServerCpuTooHigh'] },
+    });
     const s = new Scenario(cpu);
     s.apply({ kind: 'alarm', alarm, target: { kind: 'instance', instanceId: INSTANCE } });
     s.apply({ kind: 'command-not-sent', attempt: 1, error: 'InvalidInstanceId' });
