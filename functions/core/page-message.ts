@@ -75,10 +75,13 @@ export function pageMessage(
         ...diagnosisLines(incident, runbook),
         ...attemptLines(incident.attempts),
         'Next steps:',
-        ...steps.flatMap((step, n) => [
-          `  ${n + 1}. ${oneLine(step.text)}`,
-          ...(step.command ? [`       $ ${step.command}`] : []),
-        ]),
+        // The text page ends with where the OK goes; the chat form's closing step would say it twice.
+        ...steps
+          .filter((step) => step.command || !step.text.startsWith(`Incident ${incident.id} stays open`))
+          .flatMap((step, n) => [
+            `  ${n + 1}. ${oneLine(step.text)}`,
+            ...(step.command ? [`       $ ${step.command}`] : []),
+          ]),
         ...(moreNotes.length > 0
           ? ['What to look at next (continued):', ...moreNotes.map((note) => `  - ${note}`)]
           : []),
