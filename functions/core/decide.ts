@@ -108,10 +108,12 @@ function guard(current: KeyRecord | undefined, input: DecisionInput): string | u
   if (
     input.kind === 'resync' &&
     current &&
-    input.alarm.stateAt < current.alarmStateAt &&
+    input.alarm.stateAt <= current.alarmStateAt &&
     current.alarmState !== 'ALARM'
   )
-    return `the resync's ALARM (since ${new Date(input.alarm.stateAt).toISOString()}) is older than the ${current.alarmState} recorded`;
+    // Not newer: an OK recorded at the ALARM's own instant (a reading with no state time of its own)
+    // ends that episode; the same ALARM again would reopen it under the same id.
+    return `the resync's ALARM (since ${new Date(input.alarm.stateAt).toISOString()}) is not newer than the ${current.alarmState} recorded`;
   if (input.kind === 'timer') {
     const { timer } = input;
     if (!isIncident(current) || current.id !== timer.incidentId || current.timer?.token !== timer.token)

@@ -1374,6 +1374,38 @@ describe('the decider over arbitrary input sequences', () => {
       { numRuns: RUNS },
     );
   });
+  // Found by this property (fixed): a snooze's wake-up read the alarm OK with no state time of its
+  // own, so the OK was recorded at the ALARM's instant; the resync's same ALARM then counted as newer
+  // and reopened the closed incident under its own id. A resync's ALARM must now be newer than a
+  // recorded OK, as an alarm event must.
+  it('does not reopen an incident a snooze closed when the resync finds the same ALARM', () => {
+    runChaos(
+      {
+        runbook: {
+          maxAttempts: 1,
+          backoffBaseSeconds: 1,
+          backoffCapFactor: 1,
+          verifyWindowSeconds: 60,
+          executionTimeoutSeconds: 30,
+          deliveryTimeoutSeconds: 30,
+          diagnose: false,
+          ladder: false,
+          maxWaitSeconds: 0,
+          cooldownSeconds: 0,
+          chooseEscalatesAt: 1,
+          mode: 'enforce',
+        },
+        composite: false,
+        steps: [
+          { advanceSeconds: 0, kind: 'responder', a: 274, b: 0, c: 0, safety: 'none', random: 0 },
+          { advanceSeconds: 0, kind: 'timer', a: 105, b: 0, c: 601, safety: 'none', random: 0 },
+          { advanceSeconds: 0, kind: 'resync', a: 0, b: 0, c: 0, safety: 'none', random: 0 },
+          { advanceSeconds: 0, kind: 'alarm', a: 0, b: 0, c: 0, safety: 'none', random: 0 },
+        ],
+      },
+      ALL,
+    );
+  });
 });
 
 describe('the decider in a simulated world of duplicated, reordered and dropped inputs', () => {
