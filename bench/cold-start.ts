@@ -64,6 +64,10 @@ const CLIENTS: Record<keyof typeof HANDLER_ENTRIES, (keyof typeof USED)[]> = {
   commandStatus: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge'],
   timer: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'cloudwatch', 'ec2'],
   resync: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'cloudwatch', 'ec2'],
+  // The operator function runs a person's request through the processor like any input (a retry or an
+  // approval sends a command; a snooze reads the alarm) and asks the resync to look again after a
+  // resume or a breaker close.
+  operator: ['dynamodb', 'ssm', 'sqs', 'sns', 'eventbridge', 'cloudwatch', 'ec2'],
   // The alarm keeper (per-instance alarm mode) lists instances and metrics and keeps alarms.
   alarmKeeper: ['ec2', 'cloudwatch'],
 };

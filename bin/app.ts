@@ -12,6 +12,8 @@ import { RemediationStack } from '../lib/remediation-stack.ts';
  * - pagerTopicKeyArn: the customer managed KMS key that topic is encrypted with (a key ARN, not an alias);
  * - chatTopicArn: the SNS topic a chat channel (Amazon Q Developer in chat applications) subscribes to;
  * - chatTopicKeyArn: the customer managed KMS key that topic is encrypted with;
+ * - chatRoleArn: the IAM role that chat channel runs commands with: adds the chat buttons, which invoke
+ *   the operator function with it (list them on the channel: the ChatActionArns output);
  * - bundleAwsSdk=true: bundle the AWS SDK into the functions instead of using the runtime's copy;
  * - events=lifecycle|all|none: which remediation events to publish (default lifecycle).
  * - pagerDutySecret: the Secrets Manager secret (name or ARN) holding a PagerDuty Events API v2
@@ -37,6 +39,7 @@ new RemediationStack(app, 'Ec2AutoRemediation', {
   pagerTopicKeyArn: context('pagerTopicKeyArn'),
   chatTopicArn: context('chatTopicArn'),
   chatTopicKeyArn: context('chatTopicKeyArn'),
+  chatRoleArn: context('chatRoleArn'),
   bundleAwsSdk: context('bundleAwsSdk') === 'true',
   // Checked by the engine, which names the values it accepts.
   events: context('events') as EventLevel | undefined,

@@ -7,6 +7,14 @@ import { explainEvent } from '../local/cli/explain.ts';
 import { describeFleet, fleetGuardFor } from '../local/cli/fleet.ts';
 import { incidentLines, incidentStory, readIncidents } from '../local/cli/incidents.ts';
 import { describePauses, killSwitchFor } from '../local/cli/kill-switch.ts';
+import {
+  awsOperatorClients,
+  functionNeeded,
+  NOT_ANNOUNCED,
+  type OperatorCommand,
+  operatorFunctionName,
+  runOperatorCommand,
+} from '../local/cli/operator-client.ts';
 import { requestResync } from '../local/cli/resync-request.ts';
 import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
 import { runWeeklyReport } from '../local/cli/weekly-report.ts';
@@ -47,6 +55,8 @@ type Options = {
   'instance-tag'?: string[];
   mode?: string;
   'runbooks-dir'?: string;
+  function?: string;
+  proposal?: string;
 };
 
 /** Scenario names are file names in scenarios/. */
@@ -57,48 +67,107 @@ const TABLE_HELP =
   '\n\nThe table is the stack output IncidentTableName (or REMEDIATION_TABLE); AWS credentials and Region come\n' +
   'from the environment as for the AWS CLI. --endpoint points at DynamoDB Local.';
 
+const OPERATOR_OPTIONS = '[--function NAME] [--by WHO] [--region REGION]';
+const OPERATOR_HELP =
+  '\n\nGoes through the operator function (--function NAME, the stack output OperatorFunctionName, or\n' +
+  'REMEDIATION_OPERATOR_FUNCTION), with your AWS credentials: IAM decides who may (lambda:InvokeFunction on it).\n' +
+  'It is recorded on the incident with who (your STS caller ARN, or --by) and when; the answer says done or\n' +
+  'why not, and the exit code is 1 when it was refused. An incident is named by its id or a unique prefix\n' +
+  'of it (at least 6 characters).';
+const VIA_FUNCTION_HELP =
+  '\n\nWith --function NAME (the stack output OperatorFunctionName) or REMEDIATION_OPERATOR_FUNCTION, it goes\n' +
+  'through the operator function, which announces the change to the pager and chat; without, it writes the\n' +
+  'table directly and announces nothing.';
+
+/**
+ * Runs an operator command through the operator function when one is named; otherwise, a command
+ * about an incident says it needs the function, and a fleet command runs `direct` (the table) and
+ * notes that nothing is announced.
+ */
+async function viaOperator(
+  command: OperatorCommand,
+  args: readonly string[],
+  options: Options,
+  direct?: () => Promise<number>,
+): Promise<number> {
+  const functionName = operatorFunctionName(options);
+  if (!functionName) {
+    if (!direct) {
+      console.error(functionNeeded(`remediate ${command}`));
+      return 2;
+    }
+    const code = await direct();
+    // On stderr: what the command printed stays as it was, for scripts that read it.
+    if (code === 0) console.error(NOT_ANNOUNCED);
+    return code;
+  }
+  return runOperatorCommand(command, args, options, {
+    functionName,
+    clients: await awsOperatorClients(options.region),
+  });
+}
+
 const commands: Record<string, Command> = {
+  approve: {
+    usage: `remediate approve <incident id or prefix> [--proposal ID] ${OPERATOR_OPTIONS}`,
+    help:
+      "Approves an incident's proposal (a runbook in approve mode proposed an action and paged it): the exact\n" +
+      'action, parameters and instance proposed run once, if every gate still allows it now. Without\n' +
+      `--proposal, the incident's current proposal.${OPERATOR_HELP}`,
+    run: (args, options) => viaOperator('approve', args, options),
+  },
+  deny: {
+    usage: `remediate deny <incident id or prefix> [--proposal ID] ${OPERATOR_OPTIONS}`,
+    help:
+      "Denies an incident's proposal: nothing runs, and the incident is escalated, owned by you; the alarm's OK\n" +
+      `still closes it.${OPERATOR_HELP}`,
+    run: (args, options) => viaOperator('deny', args, options),
+  },
+  retry: {
+    usage: `remediate retry <incident id or prefix> ${OPERATOR_OPTIONS}`,
+    help: `Starts a new attempt on an open incident now, through every gate.${OPERATOR_HELP}`,
+    run: (args, options) => viaOperator('retry', args, options),
+  },
+  run: {
+    usage: `remediate run <incident id or prefix> <action> ${OPERATOR_OPTIONS}`,
+    help:
+      "Runs one action of the incident's runbook (diagnose included) on its instance now, through every gate;\n" +
+      `its output is recorded on the incident.${OPERATOR_HELP}`,
+    run: (args, options) => viaOperator('run', args, options),
+  },
+  snooze: {
+    usage: `remediate snooze <incident id or prefix> <duration> ${OPERATOR_OPTIONS}`,
+    help:
+      'Stands automation down on an incident for a while (30m, 1h, 2h30m; 5 minutes to 24 hours): if the alarm\n' +
+      `is still in ALARM afterwards, it pages again.${OPERATOR_HELP}`,
+    run: (args, options) => viaOperator('snooze', args, options),
+  },
+  take: {
+    usage: `remediate take <incident id or prefix> ${OPERATOR_OPTIONS}`,
+    help: `Takes an incident over: automation stands down, it is yours; the alarm's OK still closes it.${OPERATOR_HELP}`,
+    run: (args, options) => viaOperator('take', args, options),
+  },
   pause: {
-    usage: `remediate pause [--runbook NAME] --reason TEXT ${TABLE_OPTIONS}`,
+    usage: `remediate pause [--runbook NAME] --reason TEXT [--function NAME] ${TABLE_OPTIONS}`,
     help:
       'Pauses automation for every runbook, or for one: from the next decision on, alarms are recorded and\n' +
       'paged as "automation paused", and nothing runs.' +
+      VIA_FUNCTION_HELP +
       TABLE_HELP,
-    run: async (_args, options) => {
+    run: async (args, options) => {
       if (!options.reason?.trim())
         return usageError('pause needs --reason "..." : the page and the record say why');
-      await killSwitchFor(options).pause(options.runbook, {
-        reason: options.reason.trim(),
-        by: options.by ?? process.env.USER ?? 'an operator',
-        since: Date.now(),
-      });
-      console.log(
-        `paused ${options.runbook ? `runbook ${options.runbook}` : 'all runbooks'}: ${options.reason.trim()}`,
-      );
-      return 0;
+      return viaOperator('pause', args, options, () => pauseDirect(options));
     },
   },
   resume: {
-    usage: `remediate resume [--runbook NAME] ${TABLE_OPTIONS}`,
+    usage: `remediate resume [--runbook NAME] [--function NAME] ${TABLE_OPTIONS}`,
     help:
       'Lifts a pause set with remediate pause (for every runbook, or for one), and asks the stack to look again\n' +
       'at once at every alarm still in ALARM: each is then remediated, or paged, on its own.' +
+      VIA_FUNCTION_HELP +
       TABLE_HELP,
-    run: async (_args, options) => {
-      const lifted = await killSwitchFor(options).resume(options.runbook);
-      const what = options.runbook ? `runbook ${options.runbook}` : 'all runbooks';
-      console.log(lifted ? `resumed ${what}` : `${what} was not paused`);
-      if (lifted) {
-        const by = options.by ?? process.env.USER ?? 'an operator';
-        console.log(
-          await requestResync(
-            { cause: 'resumed', by, ...(options.runbook ? { runbook: options.runbook } : {}) },
-            options,
-          ),
-        );
-      }
-      return 0;
-    },
+    run: (args, options) => viaOperator('resume', args, options, () => resumeDirect(options)),
   },
   status: {
     usage: `remediate status ${TABLE_OPTIONS}`,
@@ -112,62 +181,63 @@ const commands: Record<string, Command> = {
     },
   },
   'breaker close': {
-    usage: `remediate breaker close --runbook NAME --reason TEXT [--by WHO] ${TABLE_OPTIONS}`,
+    usage: `remediate breaker close --runbook NAME --reason TEXT [--by WHO] [--function NAME] ${TABLE_OPTIONS}`,
     help:
       "Closes a runbook's open fleet breaker, once the shared cause is dealt with: automation acts on new alarms\n" +
       'at once (alarms from before the close do not count again), and the stack is asked to look again at the\n' +
       'instances still in ALARM: each is then remediated or paged on its own, and the close is announced with\n' +
-      `them.${TABLE_HELP}`,
-    run: async (_args, options) => {
+      `them.${VIA_FUNCTION_HELP}${TABLE_HELP}`,
+    run: async (args, options) => {
       if (!options.runbook) return usageError('breaker close needs --runbook NAME');
       if (!options.reason?.trim())
         return usageError('breaker close needs --reason "..." : the record says why');
-      const closed = await fleetGuardFor(options).closeBreaker(options.runbook, {
-        at: Date.now(),
-        by: options.by ?? process.env.USER ?? 'an operator',
-        reason: options.reason.trim(),
-      });
-      console.log(
-        closed
-          ? `closed the breaker of runbook ${options.runbook} (open since ${new Date(closed.openedAt).toISOString()}, ${closed.instances.length} instances)`
-          : `the breaker of runbook ${options.runbook} was not open`,
+      return viaOperator('breaker close', args, options, () => breakerCloseDirect(options));
+    },
+  },
+  'runbooks approve-mode': {
+    usage: `remediate runbooks approve-mode <name> --reason TEXT [--by WHO] [--function NAME] ${TABLE_OPTIONS}`,
+    help:
+      'Switches a runbook to approve mode in a deployed stack: it makes the full decision, with every gate, and\n' +
+      'pages a proposal (the exact action, parameters and instance) instead of running it; a person approves\n' +
+      '(remediate approve) or denies it before it expires. runbooks enforce lifts the switch.' +
+      VIA_FUNCTION_HELP +
+      TABLE_HELP,
+    run: async (args, options) => {
+      if (!args[0]) return usageError('runbooks approve-mode needs the name of a runbook');
+      if (!options.reason?.trim()) return usageError('runbooks approve-mode needs --reason "..."');
+      return viaOperator('runbooks approve-mode', args, options, () =>
+        setModeDirect(args[0] as string, 'approve', options),
       );
-      if (closed) {
-        // The resync looks again at the instances still in ALARM, and announces the close with them.
-        const by = options.by ?? process.env.USER ?? 'an operator';
-        console.log(await requestResync({ cause: 'breaker-closed', runbook: options.runbook, by }, options));
-      }
-      return 0;
     },
   },
   'runbooks dry-run': {
-    usage: `remediate runbooks dry-run <name> --reason TEXT [--by WHO] ${TABLE_OPTIONS}`,
+    usage: `remediate runbooks dry-run <name> --reason TEXT [--by WHO] [--function NAME] ${TABLE_OPTIONS}`,
     help:
       'Switches a runbook to dry-run in a deployed stack: it keeps deciding and recording what it would run,\n' +
-      `runs nothing, and pages for each alarm. Auto-disable does the same when too few runs are verified.${TABLE_HELP}`,
-    run: async ([name], options) => {
-      if (!name) return usageError('runbooks dry-run needs the name of a runbook');
+      'runs nothing, and pages for each alarm. Auto-disable does the same when too few runs are verified.' +
+      VIA_FUNCTION_HELP +
+      TABLE_HELP,
+    run: async (args, options) => {
+      if (!args[0]) return usageError('runbooks dry-run needs the name of a runbook');
       if (!options.reason?.trim()) return usageError('runbooks dry-run needs --reason "..."');
-      const set = await fleetGuardFor(options).setMode(name, {
-        mode: 'dry-run',
-        reason: options.reason.trim(),
-        by: options.by ?? process.env.USER ?? 'an operator',
-        since: Date.now(),
-      });
-      console.log(set ? `runbook ${name} is in dry-run` : `runbook ${name} was already switched to dry-run`);
-      return 0;
+      return viaOperator('runbooks dry-run', args, options, () =>
+        setModeDirect(args[0] as string, 'dry-run', options),
+      );
     },
   },
   'runbooks enforce': {
-    usage: `remediate runbooks enforce <name> ${TABLE_OPTIONS}`,
+    usage: `remediate runbooks enforce <name> [--function NAME] ${TABLE_OPTIONS}`,
     help:
-      'Lets a runbook switched to dry-run (by auto-disable or by an operator) act again; the runs that switched\n' +
-      `it off are forgotten, so auto-disable judges it afresh.${TABLE_HELP}`,
-    run: async ([name], options) => {
+      'Lets a runbook switched to dry-run or approve mode (by auto-disable or by an operator) act again; the runs\n' +
+      `that switched it off are forgotten, so auto-disable judges it afresh.${VIA_FUNCTION_HELP}${TABLE_HELP}`,
+    run: async (args, options) => {
+      const [name] = args;
       if (!name) return usageError('runbooks enforce needs the name of a runbook');
-      const cleared = await fleetGuardFor(options).clearMode(name, Date.now());
-      console.log(cleared ? `runbook ${name} acts again` : `runbook ${name} was not switched to dry-run`);
-      return 0;
+      return viaOperator('runbooks enforce', args, options, async () => {
+        const cleared = await fleetGuardFor(options).clearMode(name, Date.now());
+        console.log(cleared ? `runbook ${name} acts again` : `runbook ${name} was not switched to dry-run`);
+        return 0;
+      });
     },
   },
   gameday: {
@@ -402,6 +472,67 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** `breaker close` on the table directly, then a resync request (which announces the close). */
+async function breakerCloseDirect(options: Options): Promise<number> {
+  const runbook = options.runbook as string;
+  const by = options.by ?? process.env.USER ?? 'an operator';
+  const closed = await fleetGuardFor(options).closeBreaker(runbook, {
+    at: Date.now(),
+    by,
+    reason: options.reason?.trim() ?? '',
+  });
+  console.log(
+    closed
+      ? `closed the breaker of runbook ${runbook} (open since ${new Date(closed.openedAt).toISOString()}, ${closed.instances.length} instances)`
+      : `the breaker of runbook ${runbook} was not open`,
+  );
+  // The resync looks again at the instances still in ALARM, and announces the close with them.
+  if (closed) console.log(await requestResync({ cause: 'breaker-closed', runbook, by }, options));
+  return 0;
+}
+
+/** `runbooks dry-run` and `runbooks approve-mode` on the table directly. */
+async function setModeDirect(name: string, mode: 'dry-run' | 'approve', options: Options): Promise<number> {
+  const set = await fleetGuardFor(options).setMode(name, {
+    mode,
+    reason: options.reason?.trim() ?? '',
+    by: options.by ?? process.env.USER ?? 'an operator',
+    since: Date.now(),
+  });
+  const named = mode === 'approve' ? 'approve mode' : 'dry-run';
+  console.log(set ? `runbook ${name} is in ${named}` : `runbook ${name} was already switched to ${named}`);
+  return 0;
+}
+
+/** `pause` on the table directly. */
+async function pauseDirect(options: Options): Promise<number> {
+  const reason = options.reason?.trim() ?? '';
+  await killSwitchFor(options).pause(options.runbook, {
+    reason,
+    by: options.by ?? process.env.USER ?? 'an operator',
+    since: Date.now(),
+  });
+  console.log(`paused ${options.runbook ? `runbook ${options.runbook}` : 'all runbooks'}: ${reason}`);
+  return 0;
+}
+
+/** `resume` on the table directly, then a resync request on the default bus. */
+async function resumeDirect(options: Options): Promise<number> {
+  const lifted = await killSwitchFor(options).resume(options.runbook);
+  const what = options.runbook ? `runbook ${options.runbook}` : 'all runbooks';
+  console.log(lifted ? `resumed ${what}` : `${what} was not paused`);
+  if (lifted) {
+    const by = options.by ?? process.env.USER ?? 'an operator';
+    console.log(
+      await requestResync(
+        { cause: 'resumed', by, ...(options.runbook ? { runbook: options.runbook } : {}) },
+        options,
+      ),
+    );
+  }
+  return 0;
+}
+
 function printStep(step: ProofStep): void {
   console.log(`${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}`);
   for (const [label, text] of [
@@ -498,6 +629,8 @@ const OPTIONS = {
   'instance-tag': { type: 'string', multiple: true },
   mode: { type: 'string' },
   'runbooks-dir': { type: 'string' },
+  function: { type: 'string' },
+  proposal: { type: 'string' },
 } as const;
 
 function parseOptions(argv: string[]) {

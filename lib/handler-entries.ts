@@ -7,14 +7,16 @@ import { discoverRunbookFolders } from '../runbooks/discover.ts';
 import { PROJECT_ROOT } from './project-paths.ts';
 
 /**
- * The functions, each with the module whose `handlerFor(runbooks)` builds its handler: the four the
- * engine always deploys, and the alarm keeper (deployed only when a runbook's alarms are per-instance).
+ * The functions, each with the module whose `handlerFor(runbooks)` builds its handler: the five the
+ * engine always deploys (the operator function answers people: the CLI and the chat buttons), and the
+ * alarm keeper (deployed only when a runbook's alarms are per-instance).
  */
 export const HANDLER_MODULES = {
   alarm: join(PROJECT_ROOT, 'functions/handlers/alarm.ts'),
   commandStatus: join(PROJECT_ROOT, 'functions/handlers/command-status.ts'),
   timer: join(PROJECT_ROOT, 'functions/handlers/timer.ts'),
   resync: join(PROJECT_ROOT, 'functions/handlers/resync.ts'),
+  operator: join(PROJECT_ROOT, 'functions/handlers/operator.ts'),
   alarmKeeper: join(PROJECT_ROOT, 'functions/handlers/alarm-keeper.ts'),
 } as const;
 

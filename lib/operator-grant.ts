@@ -1,6 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
 import { fleetKeys } from '../functions/adapters/aws/fleet-items.ts';
 import { OPERATOR_EVENT_SOURCE, RESYNC_REQUESTED } from '../functions/core/event-patterns.ts';
 
@@ -34,10 +36,15 @@ export const OPERATOR_WRITTEN_PARTITIONS = [
  * Lets an operator run `npx remediate` against one engine: read its incident table, write only the
  * pauses, breakers and modes, and ask its resync to run now (`resume` and `breaker close` put a
  * `Remediation Resync Requested` event on the default bus, where the engine's rule listens). No index,
- * no stream, no other table, no other event source.
+ * no stream, no other table, no other event source. With the engine's operator function, also
+ * `lambda:InvokeFunction` on it: the responder commands (`approve`, `deny`, `retry`, `run`, `snooze`,
+ * `take`) and the announced `pause`, `resume`, `breaker close` and `runbooks …` go through it.
  */
-export function grantOperate(grantee: iam.IGrantable, table: dynamodb.ITable): iam.Grant {
-  const { partition, region, account } = Stack.of(table);
+export function grantOperate(
+  grantee: iam.IGrantable,
+  table: dynamodb.ITable,
+  operatorFunction?: lambda.IFunction,
+): iam.Grant {
   const reads = iam.Grant.addToPrincipal({
     grantee,
     actions: [...OPERATOR_READ_ACTIONS],
@@ -49,7 +56,18 @@ export function grantOperate(grantee: iam.IGrantable, table: dynamodb.ITable): i
     resourceArns: [table.tableArn],
     conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...OPERATOR_WRITTEN_PARTITIONS] } },
   });
-  const resyncRequests = iam.Grant.addToPrincipal({
+  const granted = reads.combine(writes).combine(grantResyncRequest(grantee, table));
+  return operatorFunction ? granted.combine(grantInvokeOperator(grantee, operatorFunction)) : granted;
+}
+
+/**
+ * `events:PutEvents` of the `Remediation Resync Requested` event only, on the default bus of the
+ * stack's account and Region: what `resume` and `breaker close` send, from the CLI or from the
+ * operator function.
+ */
+export function grantResyncRequest(grantee: iam.IGrantable, scope: IConstruct): iam.Grant {
+  const { partition, region, account } = Stack.of(scope);
+  return iam.Grant.addToPrincipal({
     grantee,
     actions: ['events:PutEvents'],
     resourceArns: [`arn:${partition}:events:${region}:${account}:event-bus/default`],
@@ -57,5 +75,16 @@ export function grantOperate(grantee: iam.IGrantable, table: dynamodb.ITable): i
       StringEquals: { 'events:source': OPERATOR_EVENT_SOURCE, 'events:detail-type': RESYNC_REQUESTED },
     },
   });
-  return reads.combine(writes).combine(resyncRequests);
+}
+
+/**
+ * `lambda:InvokeFunction` on the operator function itself (its unqualified ARN, which is what the CLI
+ * and the chat buttons invoke), and no version or alias of it.
+ */
+export function grantInvokeOperator(grantee: iam.IGrantable, operatorFunction: lambda.IFunction): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['lambda:InvokeFunction'],
+    resourceArns: [operatorFunction.functionArn],
+  });
 }

@@ -20,12 +20,13 @@ import { METRIC } from '../functions/core/metrics.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import { DEFAULT_SETTLE_SECONDS, ENV, MAX_SETTLE_SECONDS } from '../functions/handlers/config.ts';
 import { runbooks as registry } from '../runbooks/index.ts';
+import { ChatActions, type ChatActionsOptions } from './chat-actions.ts';
 import { engineTopics, grantPublishToTopics } from './engine-topics.ts';
 import { RemediationRules } from './event-rules.ts';
 import { writeHandlerEntries } from './handler-entries.ts';
 import { IncidentTable } from './incident-table.ts';
 import { emf, RemediationObservability } from './observability.ts';
-import { grantOperate } from './operator-grant.ts';
+import { grantOperate, grantResyncRequest } from './operator-grant.ts';
 import { subscribeEmails } from './pager-topic.ts';
 import { PagerDutyDelivery, type PagerDutyProps } from './pagerduty-delivery.ts';
 import { uniqueNamePrefix } from './physical-names.ts';
@@ -49,7 +50,7 @@ import {
  * What the handlers do to the incident table's items, and nothing more: the store, the fleet guard and
  * the kill switch (functions/adapters/aws) get, put, update, delete and query; their transactions hold
  * Put, Update and Delete items, which IAM authorizes as PutItem, UpdateItem and DeleteItem. No scan, no
- * batch, no stream, no DescribeTable. One list for all four functions: each builds the same adapters
+ * batch, no stream, no DescribeTable. One list for all five functions: each builds the same adapters
  * and runs the same incident processor, whose path through them depends on the incident, not on the
  * function.
  */
@@ -226,6 +227,20 @@ export interface RemediationEngineProps {
    * @default - no PagerDuty Events v2 delivery
    */
   readonly pagerDuty?: PagerDutyProps;
+  /**
+   * Buttons on the chat pages (custom actions of Amazon Q Developer in chat applications): Approve
+   * and Deny on a proposal; Retry, Diagnose, Snooze 1 h, Take and Pause runbook on an escalation;
+   * Close breaker on a breaker's notice. Each invokes the operator function with the channel's role,
+   * which is granted `lambda:InvokeFunction` on it (see lib/chat-actions.ts). Needs `chatTopic`.
+   * @default - no chat buttons
+   */
+  readonly chatActions?: ChatActionsOptions;
+  /**
+   * The operator function's reserved concurrency, or `false` to reserve none (an account whose Lambda
+   * concurrency quota is below about 100 cannot reserve any).
+   * @default 3
+   */
+  readonly operatorConcurrency?: number | false;
 }
 
 /** The service name the handlers log under. */
@@ -249,8 +264,12 @@ export class RemediationEngine extends Construct {
   readonly chatTopicKey: kms.IKey | undefined;
   /** Backoff, verify-deadline and reconcile timers. */
   readonly timerQueue: sqs.Queue;
-  /** The three handlers. */
+  /** The handlers: alarm, command status, timer, resync, and the operator function. */
   readonly functions: RemediationFunctions;
+  /** The function people's requests go to (the CLI's responder commands, the chat buttons). */
+  readonly operatorFunction: lambda.IFunction;
+  /** The chat buttons, when `chatActions` was given. */
+  readonly chatActions?: ChatActions;
   /** The runbooks this engine deploys and its functions answer alarms with. */
   readonly runbookNames: readonly string[];
   /** The runbook SSM documents, by runbook name. */
@@ -343,7 +362,18 @@ export class RemediationEngine extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       bundleAwsSdk: props.bundleAwsSdk,
+      operatorConcurrency: props.operatorConcurrency,
     });
+    this.operatorFunction = this.functions.operator;
+    // The commands a page prints that act go through the operator function, named in them.
+    for (const fn of [
+      this.functions.alarm,
+      this.functions.commandStatus,
+      this.functions.timer,
+      this.functions.resync,
+    ]) {
+      fn.addEnvironment(ENV.operatorFunction, this.functions.operator.functionName);
+    }
     this.functions.timer.addEventSource(
       new lambdaEventSources.SqsEventSource(this.timerQueue, {
         batchSize: 10,
@@ -366,6 +396,19 @@ export class RemediationEngine extends Construct {
       documentNames: Object.values(this.documentNames),
       deadLetterQueue: undeliveredEvents.deadLetterQueueOf("the EventBridge rules' Lambda targets"),
     });
+
+    if (props.chatActions) {
+      if (!this.chatTopic) {
+        throw new Error(
+          'chatActions is given without chatTopic: the buttons attach to the chat pages, which the engine ' +
+            'publishes to the chat topic; pass the chatTopic your channel subscribes to',
+        );
+      }
+      this.chatActions = new ChatActions(this, 'ChatActions', {
+        ...props.chatActions,
+        operatorFunction: this.functions.operator,
+      });
+    }
 
     if (props.pagerDuty) {
       this.pagerDuty = new PagerDutyDelivery(this, 'PagerDuty', { pagerDuty: props.pagerDuty, eventBus });
@@ -391,11 +434,11 @@ export class RemediationEngine extends Construct {
     this.alarmKeeper = this.runbookAlarms.keeper;
 
     if (props.observability ?? true) {
-      const { alarm, commandStatus, timer, resync } = this.functions;
+      const { alarm, commandStatus, timer, resync, operator } = this.functions;
       this.observability = new RemediationObservability(this, 'Observability', {
         // Stack name and engine path (`Ec2AutoRemediation-Remediation`): unique however many engines.
         namePrefix: uniqueNamePrefix(this),
-        functions: { alarm, 'command-status': commandStatus, timer, resync },
+        functions: { alarm, 'command-status': commandStatus, timer, resync, operator },
         timerQueue: this.timerQueue,
         deadLetterQueues: [
           {
@@ -429,12 +472,13 @@ export class RemediationEngine extends Construct {
 
   /**
    * Lets an operator (a role, user or group) run `npx remediate` against this engine: pause and resume,
-   * status, breaker close, runbooks dry-run and enforce, report and incidents. It reads this engine's
-   * incident table, writes only its pauses, breakers and runbook modes, and may ask its resync to run
-   * now; nothing else (see lib/operator-grant.ts).
+   * status, breaker close, runbooks dry-run, approve-mode and enforce, report and incidents, and the
+   * responder commands (approve, deny, retry, run, snooze, take). It reads this engine's incident
+   * table, writes only its pauses, breakers and runbook modes, may ask its resync to run now, and may
+   * invoke its operator function; nothing else (see lib/operator-grant.ts).
    */
   grantOperate(grantee: iam.IGrantable): iam.Grant {
-    return grantOperate(grantee, this.table);
+    return grantOperate(grantee, this.table, this.functions.operator);
   }
 
   /**
@@ -481,22 +525,26 @@ export class RemediationEngine extends Construct {
   /**
    * Each function gets only the SSM and CloudWatch actions its handler calls: alarm sends the first
    * attempt; command-status reads the invocation it was told about; timer retries, reconciles with
-   * SSM (GetCommandInvocation, ListCommands) and reads the alarm at the verify deadline.
+   * SSM (GetCommandInvocation, ListCommands) and reads the alarm at the verify deadline; operator
+   * sends what a person approved or asked for (approve, retry, run) and reads the alarm a snooze ends on.
    */
   private grantSsm(documentArns: readonly string[], optIn: OptInTag): void {
-    const { alarm, commandStatus, timer, resync } = this.functions;
+    const { alarm, commandStatus, timer, resync, operator } = this.functions;
     grantSendCommand(alarm, documentArns, optIn);
     grantSendCommand(timer, documentArns, optIn);
     grantSendCommand(resync, documentArns, optIn);
+    grantSendCommand(operator, documentArns, optIn);
     grantCommandReads(commandStatus, ['ssm:GetCommandInvocation']);
     grantCommandReads(timer, ['ssm:GetCommandInvocation', 'ssm:ListCommands']);
     grantDescribeAlarms(timer);
     grantDescribeAlarms(resync);
+    grantDescribeAlarms(operator);
     // The resync runs in the resync function, and in the timer function when a breaker closes.
     grantReadMuteRules(resync);
     grantReadMuteRules(timer);
-    // The resync lists open incidents from their index; no other function reads an index.
-    for (const fn of [resync, timer]) {
+    // The resync lists open incidents from their index, and the operator function finds an incident
+    // named by a prefix of its id there; no other function reads an index.
+    for (const fn of [resync, timer, operator]) {
       iam.Grant.addToPrincipal({
         grantee: fn,
         actions: ['dynamodb:Query'],
@@ -505,9 +553,11 @@ export class RemediationEngine extends Construct {
     }
     // Opt-in and launch time are read (DescribeInstances) before deciding to act, by the functions
     // that can start a command.
-    for (const fn of [alarm, timer, resync]) {
+    for (const fn of [alarm, timer, resync, operator]) {
       grantDescribeInstances(fn);
     }
+    // The operator function's resume and breaker close ask the resync to look again at once.
+    grantResyncRequest(operator, this);
   }
 
   /** What every handler does: read and write incidents, schedule timers, page, announce transitions. */

@@ -12,6 +12,12 @@ import type { HandlerEntries } from './handler-entries.ts';
 export const TIMER_TIMEOUT = Duration.seconds(60);
 /** The resync function's timeout. */
 export const RESYNC_TIMEOUT = Duration.minutes(3);
+/**
+ * How many requests the operator function runs at once by default: people act one request at a
+ * time, and a flood of button presses or scripted calls must not take the account's concurrency
+ * from the functions that answer alarms.
+ */
+export const OPERATOR_CONCURRENCY = 3;
 
 /** Options of the remediation functions. */
 export interface RemediationFunctionsProps {
@@ -38,10 +44,16 @@ export interface RemediationFunctionsProps {
    * @default false
    */
   readonly bundleAwsSdk?: boolean;
+  /**
+   * The operator function's reserved concurrency, or `false` for none (an account whose Lambda
+   * concurrency quota is below about 100 cannot reserve any: Lambda keeps a minimum unreserved).
+   * @default OPERATOR_CONCURRENCY (3)
+   */
+  readonly operatorConcurrency?: number | false;
 }
 
 /**
- * The four handlers as Node.js 22 functions on arm64, bundled by esbuild into minified ESM with
+ * The five handlers as Node.js 22 functions on arm64, bundled by esbuild into minified ESM with
  * source maps. Each has its own role and log group, so that each is granted only what it uses.
  */
 export class RemediationFunctions extends Construct {
@@ -53,6 +65,11 @@ export class RemediationFunctions extends Construct {
   readonly timer: nodejs.NodejsFunction;
   /** Reconciles the alarms in ALARM with the open incidents, on a schedule and on request. */
   readonly resync: nodejs.NodejsFunction;
+  /**
+   * Answers people: an approval, a retry, a snooze… from the CLI (`npx remediate retry <id>`) or a chat
+   * button, and the pauses, breaker closes and mode switches it announces. Invoked synchronously.
+   */
+  readonly operator: nodejs.NodejsFunction;
 
   private readonly props: RemediationFunctionsProps;
 
@@ -91,11 +108,26 @@ export class RemediationFunctions extends Construct {
       // The schedule comes back: an async retry would only add a run beside the next one.
       retryAttempts: 0,
     });
+    const concurrency = props.operatorConcurrency ?? OPERATOR_CONCURRENCY;
+    if (concurrency !== false && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)) {
+      throw new Error(
+        `operatorConcurrency must be a whole number from 1 to 100, or false for no reservation; not ${concurrency}`,
+      );
+    }
+    this.operator = this.createFunction('Operator', {
+      entry: props.entries.entries.operator,
+      description: "Answers people's requests about incidents and runbooks (the remediate CLI, chat buttons)",
+      // A request runs one decision, and may send one command (an approval, a retry, a run).
+      timeout: Duration.seconds(30),
+      ...(concurrency === false ? {} : { reservedConcurrentExecutions: concurrency }),
+      // Invoked synchronously: the caller sees a failure and asks again; no async retry.
+      retryAttempts: 0,
+    });
   }
 
-  /** The four functions, for what applies to all of them. */
+  /** The five functions, for what applies to all of them. */
   get all(): readonly nodejs.NodejsFunction[] {
-    return [this.alarm, this.commandStatus, this.timer, this.resync];
+    return [this.alarm, this.commandStatus, this.timer, this.resync, this.operator];
   }
 
   private createFunction(id: string, options: nodejs.NodejsFunctionProps): nodejs.NodejsFunction {
@@ -108,7 +140,7 @@ export type RemediationFunctionSettings = Omit<RemediationFunctionsProps, 'invoc
 
 /**
  * One handler built as the engine builds each of its functions (Node.js 22 on arm64, minified ESM with
- * source maps, its own role and log group): the four above, and the alarm keeper (lib/runbook-alarms.ts).
+ * source maps, its own role and log group): the five above, and the alarm keeper (lib/runbook-alarms.ts).
  */
 export function createRemediationFunction(
   scope: Construct,

@@ -1,4 +1,5 @@
-import { CfnOutput, type Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, Fn, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -52,6 +53,14 @@ export interface RemediationStackProps extends StackProps {
    * @default - the topic is taken as not encrypted with a customer managed key
    */
   readonly chatTopicKeyArn?: string;
+  /**
+   * The ARN of the IAM role the chat channel (subscribed to `chatTopicArn`) runs commands with: the
+   * stack creates the chat buttons (custom actions: Approve, Deny, Retry, Diagnose, Snooze 1 h, Take,
+   * Pause runbook, Close breaker) and lets this role invoke the operator function. List the buttons
+   * on the channel (the `ChatActionArns` output) with `aws chatbot associate-to-configuration`.
+   * @default - no chat buttons
+   */
+  readonly chatRoleArn?: string;
   /**
    * Also page through PagerDuty's Events API v2, with the routing key from a Secrets Manager secret
    * (its name or ARN, and the JSON field if the key is one field of it), or through an EventBridge
@@ -107,6 +116,7 @@ export interface RemediationStackProps extends StackProps {
 }
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/;
 
 /** One deployable unit: the remediation engine and nothing else. */
@@ -147,11 +157,39 @@ export class RemediationStack extends Stack {
       }),
       keyRemovalPolicy: props.keyRemovalPolicy,
       logRemovalPolicy: props.logRemovalPolicy,
+      chatActions: this.chatActions(props),
     });
     new CfnOutput(this, 'IncidentTableName', {
       value: this.engine.table.tableName,
       description: 'The incident table: npx remediate pause|resume|status --table <this>',
     });
+    new CfnOutput(this, 'OperatorFunctionName', {
+      value: this.engine.operatorFunction.functionName,
+      description:
+        'The operator function: npx remediate approve|deny|retry|run|snooze|take --function <this> (or REMEDIATION_OPERATOR_FUNCTION)',
+    });
+    if (this.engine.chatActions) {
+      new CfnOutput(this, 'ChatActionArns', {
+        value: Fn.join(',', [...this.engine.chatActions.actionArns]),
+        description:
+          'The chat buttons: aws chatbot associate-to-configuration --chat-configuration <channel ARN> --resource <each>',
+      });
+    }
+  }
+
+  private chatActions(props: RemediationStackProps): { role: iam.IRole } | undefined {
+    if (props.chatRoleArn === undefined) return undefined;
+    if (props.chatTopicArn === undefined) {
+      throw new Error(
+        'chatRoleArn is given without chatTopicArn: the buttons attach to the chat pages; pass the ARN of the topic the channel subscribes to',
+      );
+    }
+    if (!ROLE_ARN.test(props.chatRoleArn)) {
+      throw new Error(
+        `chatRoleArn "${props.chatRoleArn}" is not the ARN of an IAM role; pass one like arn:aws:iam::123456789012:role/chat-channel`,
+      );
+    }
+    return { role: iam.Role.fromRoleArn(this, 'ChatRole', props.chatRoleArn) };
   }
 
   private existingTopic(id: string, option: string, arn: string): sns.ITopic {

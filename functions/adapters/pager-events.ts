@@ -20,6 +20,8 @@ export interface PagerWithEventsOptions {
   readonly clock: Clock;
   /** The table the operator commands name (`--table`), for the next steps in the event. */
   readonly tableName?: string;
+  /** The operator function the commands that act name (`--function`). */
+  readonly operatorFunction?: string;
   /** SSM document name per runbook, for the command a person runs by hand. */
   readonly documents?: Readonly<Record<string, string>>;
 }
@@ -44,11 +46,12 @@ export class PagerWithEvents implements Pager {
 
   async page(effect: PageEffect, runbook: Runbook | undefined): Promise<string> {
     const messageId = await this.inner.page(effect, runbook);
-    const { tableName, documents } = this.options;
+    const { tableName, operatorFunction, documents } = this.options;
     const documentName = documents?.[effect.incident.key.runbook];
     await this.publish(() =>
       pageEventDetail(effect, runbook, {
         ...(tableName ? { tableName } : {}),
+        ...(operatorFunction ? { operatorFunction } : {}),
         ...(documentName ? { documentName } : {}),
       }),
     );

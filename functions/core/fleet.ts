@@ -64,6 +64,8 @@ export interface BreakerRecord {
   readonly closedAt?: number;
   readonly closedBy?: string;
   readonly closeReason?: string;
+  /** When the close's OK reached the pager (epoch ms): the group page is closed there too. */
+  readonly closeAnnouncedAt?: number;
 }
 
 /** The breaker's instances no group page has named yet. */

@@ -1,12 +1,22 @@
 import type { PageEffect } from './effects.ts';
-import type { GateName } from './gates.ts';
-import type { Attempt, Incident, Proposal } from './incident.ts';
-import { nextSteps, noteSteps, noteValues, type PageContext, proposed } from './page-formats/next-steps.ts';
-import { linesThatMatter } from './page-formats/page-parts.ts';
-import type { Runbook } from './runbook.ts';
-import { quoteUntrusted } from './untrusted-text.ts';
+import type { Incident, Proposal } from './incident.ts';
+import { consoleBase, encode } from './page-formats/helpers.ts';
+import {
+  type NextStep,
+  nextSteps,
+  noteSteps,
+  noteValues,
+  type PageContext,
+  proposed,
+  remediateCommand,
+} from './page-formats/next-steps.ts';
+import { headline, proposalHeadline, shortReason } from './page-message/headline.ts';
+import { attemptLines, diagnosisLines, keyLine } from './page-message/output.ts';
+import { hhmm, iso, oneLine, plainOrQuoted, who } from './page-message/text.ts';
+import { DIAGNOSE_ACTION, type Runbook } from './runbook.ts';
 
 export type { PageContext } from './page-formats/next-steps.ts';
+export { headline } from './page-message/headline.ts';
 
 /** A page as a subject line and a plain-text body. */
 export interface PageMessage {
@@ -17,12 +27,14 @@ export interface PageMessage {
 
 /** Body limit, well under SNS's 256 KB, whatever the outputs were. */
 export const MAX_BODY_CHARS = 200_000;
-const OUTPUT_LINES = 15;
-const LINE_CHARS = 200;
 
 /**
- * The text a human reads at 3 a.m.: what fired, where, what automation tried and what each attempt
- * printed, why it stopped, and what to look at next. Pure, so that it is tested from fixed incidents.
+ * The text a human reads at 3 a.m.: a first line true for why it pages, the one output line worth
+ * reading, what fired and where (the instance's Name tag and zone), the runbook with its owner's
+ * contact, what each attempt did and printed (the lines that matter, nothing twice), who did what,
+ * what to look at next (the runbook's notes with the incident's values filled in), and the exact
+ * commands to act. The console links follow it (see `humanParts`). Pure, so that it is tested from
+ * fixed incidents; `context` names the table and the runbook's SSM document, which the incident does not.
  */
 export function pageMessage(
   effect: PageEffect,
@@ -45,16 +57,19 @@ export function pageMessage(
           `Resolved: ${iso(incident.resolution?.at)} (${fixed ? 'after remediation' : 'cleared without a successful remediation'})`,
           ...peopleLines(incident),
           '',
-          ...attemptLines(incident.attempts),
+          // The output was in the page this OK closes.
+          ...attemptLines(incident.attempts, false),
         ].join('\n'),
       ),
     };
   }
   const proposal = effect.page === 'proposal' ? incident.proposal : undefined;
-  const reason = incident.escalation?.reason ?? 'automation stopped';
   const values = noteValues(incident, proposal);
   const notes = runbook?.notes ? noteSteps(runbook.notes, values) : [];
-  const { steps, moreNotes } = nextSteps(effect.page, incident, runbook, proposal, notes, context);
+  // The text page lists every note itself; the steps here are the commands (and a proposal's expiry).
+  const { steps } = nextSteps(effect.page, incident, runbook, proposal, [], context);
+  const commands = steps.filter((step) => step.command !== undefined);
+  const seen = proposal ? undefined : keyLine(incident);
   return {
     subject: subjectLine(
       proposal
@@ -64,92 +79,94 @@ export function pageMessage(
     body: clip(
       [
         proposal ? proposalHeadline(proposal) : headline(incident, runbook),
+        ...(seen ? [`Seen:     ${seen}`] : []),
         '',
         ...facts(incident, runbook),
-        ...(proposal ? proposalLines(proposal) : [`Why paged: ${oneLine(reason, 500)}`]),
-        ...(incident.refusals ?? [])
-          .filter((r) => r.gate !== 'settle')
-          .map((r) => `Refused:   ${r.gate} gate at ${iso(r.at)}: ${oneLine(r.reason, 300)}`),
+        ...(proposal ? proposalLines(proposal) : whyLines(incident)),
         ...peopleLines(incident),
         '',
-        ...diagnosisLines(incident, runbook),
-        ...attemptLines(incident.attempts),
-        'Next steps:',
-        // The text page ends with where the OK goes; the chat form's closing step would say it twice.
-        ...steps
-          .filter((step) => step.command || !step.text.startsWith(`Incident ${incident.id} stays open`))
-          .flatMap((step, n) => [
-            `  ${n + 1}. ${oneLine(step.text)}`,
-            ...(step.command ? [`       $ ${step.command}`] : []),
-          ]),
-        ...(moreNotes.length > 0
-          ? ['What to look at next (continued):', ...moreNotes.map((note) => `  - ${note}`)]
-          : []),
-        ...(notes.length === 0 && !proposal
-          ? ['  (The runbook has no notes; start from the alarm and the attempts above.)']
-          : []),
-        ...(runbook?.link ? [`  Runbook: ${runbook.link}`] : []),
+        ...diagnosisLines(incident, runbook, (commandId, instanceId) =>
+          commandConsoleUrl(incident.alarm.region, commandId, instanceId),
+        ),
+        // A proposal before any attempt has nothing to say here.
+        ...(proposal && incident.attempts.length === 0 ? [] : attemptLines(incident.attempts)),
+        ...(proposal ? [...numbered('Approve or deny (one answer counts):', commands), ''] : []),
+        ...notesLines(notes, runbook, proposal),
+        ...(proposal ? [] : actLines(incident, commands, context)),
         '',
         proposal
-          ? `Incident ${incident.id}: nothing runs unless a person approves ${proposal.id}; you will get an OK message when the alarm clears.`
+          ? `Nothing runs unless a person approves; you will get an OK message when the alarm clears (incident ${incident.id}).`
           : `Incident ${incident.id} stays open until the alarm returns to OK; you will get an OK message then.`,
       ].join('\n'),
     ),
   };
 }
 
-/**
- * The page's first line: what happened, true for the reason it pages. A person reads this line
- * first, at 3 a.m., and decides from it whether to get up.
- */
-export function headline(incident: Incident, runbook: Runbook | undefined): string {
-  const reason = incident.escalation?.reason ?? '';
-  const attempts = incident.attempts.filter((a) => a.status !== 'not-run').length;
-  const latest = incident.attempts.at(-1);
-  if (incident.escalation?.takenBy && incident.owner)
-    return `${oneLine(incident.owner.by, 120)} holds this incident; automation stands down until the alarm is OK.`;
-  if (reason.startsWith('proposal expired'))
-    return 'A proposal expired unanswered: nothing was run. A human is needed.';
-  if (reason.startsWith('snooze ended'))
-    return 'The snooze ended and the alarm is still in ALARM (or could not be read): a human is needed.';
-  if (reason.startsWith('state unknown'))
-    return "The fix ran, but the alarm's state could not be read to confirm it: check the alarm by hand.";
-  if (latest?.by && /asked for by/.test(reason))
-    return `The attempt ${oneLine(latest.by, 120)} asked for failed: a human is needed.`;
-  const gate = /^refused by the ([a-z-]+) gate/.exec(reason)?.[1];
-  if (gate === 'kill-switch') return 'Automation is paused: this alarm was not acted on. A human is needed.';
-  if (gate === 'cooldown')
-    return 'This alarm is flapping: automation fixed it moments ago and will not loop. A human is needed.';
-  if (gate === 'opt-in') return 'The instance is not opted in to automation: nothing was run.';
-  if (gate === 'parameter') return 'A value from the alarm is not one the runbook allows: nothing was run.';
-  if (gate === 'budget') return "The runbook's hourly budget is spent: nothing was run. A human is needed.";
-  if (gate === 'lease' || gate === 'concurrency')
-    return 'Automation could not get its turn on the instance in time: nothing was run. A human is needed.';
-  if (gate) return `Refused by the ${gate} gate: nothing was run. A human is needed.`;
-  if (/is in dry-run mode/.test(reason)) {
-    const would =
-      latest?.status === 'not-run' && latest.action
-        ? proposed({ action: latest.action, parameters: latest.parameters ?? {} })
-        : 'its action';
-    return `Dry-run: runbook ${incident.key.runbook} would have run ${would}; nothing was run. Act by hand if it is needed.`;
-  }
-  if (reason.startsWith('the runbook chose to page'))
-    return `Runbook ${runbook?.name ?? incident.key.runbook} hands this one to a human.`;
-  if (!incident.instanceId)
-    return 'This alarm names no single instance, so automation cannot act: a human is needed.';
-  if (attempts > 0)
-    return `Automation tried ${attempts} time${attempts === 1 ? '' : 's'} and could not fix this alarm: a human is needed.`;
-  return 'Automation did not act on this alarm: a human is needed.';
-}
-
-function proposalHeadline(proposal: Proposal): string {
-  return `Approve or deny: automation proposes to run ${proposed(proposal)} on ${proposal.instanceId}. Nothing runs unless a person approves it by ${iso(proposal.expiresAt)}.`;
+/** Why it pages: the escalation's reason, unless the refusal line that follows says the same. */
+function whyLines(incident: Incident): string[] {
+  const reason = incident.escalation?.reason ?? 'automation stopped';
+  const refusals = (incident.refusals ?? []).filter((r) => r.gate !== 'settle');
+  const last = refusals.at(-1);
+  const said = last !== undefined && reason === `refused by the ${last.gate} gate: ${last.reason}`;
+  return [
+    ...(said ? [] : [`Why paged: ${oneLine(reason, 500)}`]),
+    ...refusals.map((r) => `Refused:   ${r.gate} gate at ${iso(r.at)}: ${oneLine(r.reason, 300)}`),
+  ];
 }
 
 function proposalLines(proposal: Proposal): string[] {
+  // The headline says what and where; this says which proposal, and when every gate allowed it.
   return [
-    `Proposed: ${proposed(proposal)} on ${proposal.instanceId}, as attempt ${proposal.attempt} (${proposal.id}); every gate allowed it at ${iso(proposal.proposedAt)}`,
+    `Proposal: ${proposal.id} (attempt ${proposal.attempt}); every gate allowed it at ${iso(proposal.proposedAt)}`,
     `Expires:  ${iso(proposal.expiresAt)}: unanswered by then, nothing runs and a human is paged`,
+  ];
+}
+
+/** The runbook's notes, one step a line, the incident's values filled in; then the runbook's link. */
+function notesLines(
+  notes: readonly string[],
+  runbook: Runbook | undefined,
+  proposal: Proposal | undefined,
+): string[] {
+  const lines = ['What to look at next:', ...notes.map((note) => `  - ${oneLine(note)}`)];
+  if (notes.length === 0 && !proposal)
+    lines.push('  - The runbook has no notes: start from the alarm and the attempts above.');
+  if (runbook?.link) lines.push(`  Runbook: ${runbook.link}`);
+  return lines.length > 1 ? lines : [];
+}
+
+/**
+ * The commands to act on the incident. While automation is paused, retry and run would be refused:
+ * they are left out, and the page says how the pause ends instead.
+ */
+function actLines(incident: Incident, commands: readonly NextStep[], context: PageContext): string[] {
+  const reason = incident.escalation?.reason ?? '';
+  const paused = /^refused by the kill-switch gate: automation paused for (all runbooks|this runbook)/.exec(
+    reason,
+  );
+  if (!paused) return ['', ...numbered('Act:', commands)];
+  const usable = commands.filter((c) => !/^npx remediate (retry|run) /.test(c.command ?? ''));
+  const resume = remediateCommand(
+    'resume',
+    paused[1] === 'this runbook' ? ['--runbook', incident.key.runbook] : [],
+    context,
+  );
+  return [
+    '',
+    ...numbered('Act:', usable),
+    `  Retry and ${DIAGNOSE_ACTION} are refused while automation is paused; the pause ends with:`,
+    `       $ ${resume}`,
+  ];
+}
+
+function numbered(title: string, steps: readonly NextStep[]): string[] {
+  if (steps.length === 0) return [];
+  return [
+    title,
+    ...steps.flatMap((step, n) => [
+      `  ${n + 1}. ${oneLine(step.text)}`,
+      ...(step.command ? [`       $ ${step.command}`] : []),
+    ]),
   ];
 }
 
@@ -161,7 +178,7 @@ function peopleLines(incident: Incident): string[] {
     'People:',
     ...people.map(
       (r) =>
-        `  ${iso(r.at)} ${oneLine(r.by, 120)}: ${r.verb}${r.detail ? ` ${oneLine(r.detail, 120)}` : ''} (${r.outcome === 'done' ? 'done' : `refused: ${oneLine(r.reason ?? '', 200)}`})`,
+        `  ${iso(r.at)} ${who(r.by)}: ${r.verb}${r.detail ? ` ${oneLine(r.detail, 120)}` : ''} (${r.outcome === 'done' ? 'done' : `refused: ${oneLine(r.reason ?? '', 200)}`})`,
     ),
   ];
 }
@@ -173,10 +190,6 @@ function whereShort(incident: Incident): string {
   return name ? `${incident.instanceId} (${oneLine(name, 30)})` : incident.instanceId;
 }
 
-function hhmm(epochMs: number): string {
-  return `${new Date(epochMs).toISOString().slice(11, 16)}Z`;
-}
-
 function facts(incident: Incident, runbook: Runbook | undefined): string[] {
   return [
     `Alarm:    ${incident.alarm.name} (ALARM since ${iso(incident.openedAt)})`,
@@ -184,7 +197,10 @@ function facts(incident: Incident, runbook: Runbook | undefined): string[] {
     `Instance: ${incident.instanceId ?? 'none: the alarm names no single instance'}${instanceDetails(incident)}`,
     ...seriesLine(incident),
     `Account:  ${incident.alarm.account}, ${incident.alarm.region}`,
-    `Runbook:  ${incident.key.runbook}${runbook ? ` (owner ${runbook.owner}${runbook.contact ? `, contact ${runbook.contact}` : ''}): ${runbook.description}` : ''}`,
+    `Runbook:  ${incident.key.runbook}${runbook ? `: ${runbook.description}` : ''}`,
+    ...(runbook
+      ? [`Owner:    ${runbook.owner}${runbook.contact ? `; contact ${oneLine(runbook.contact, 200)}` : ''}`]
+      : []),
     `Incident: ${incident.id}`,
   ];
 }
@@ -213,100 +229,9 @@ function seriesLine(incident: Incident): string[] {
   ];
 }
 
-/** A value as it is when it is plainly a name, else quoted and escaped. */
-function plainOrQuoted(value: string): string {
-  return /^[A-Za-z0-9_.:@/-]{1,60}$/.test(value) ? value : quoteUntrusted(value, 60);
-}
-
-/** The diagnosis run before the first remedy: what it printed, and where the full output is. */
-function diagnosisLines(incident: Incident, runbook: Runbook | undefined): string[] {
-  const diagnosis = incident.attempts.find((a) => a.diagnosis)?.diagnosis;
-  if (!diagnosis) return [];
-  const script = runbook?.diagnose ? ` (${runbook.diagnose})` : '';
-  const result = diagnosis.result;
-  const code = result?.responseCode === undefined ? '' : `, exit ${result.responseCode}`;
-  const outcome = result
-    ? `${result.statusDetails ?? result.status}${code}`
-    : (diagnosis.failure ?? diagnosis.status);
-  const lines = [`Diagnosis${script}, before the first remedy: ${oneLine(outcome, 300)}`];
-  for (const [label, text] of [
-    ['stdout', result?.stdout],
-    ['stderr', result?.stderr],
-  ] as const) {
-    if (!text?.trim()) continue;
-    lines.push(`  ${label}, the lines that matter:`);
-    for (const line of lastLines(text)) lines.push(`    ${line}`);
-  }
-  if (diagnosis.commandId && incident.instanceId) {
-    lines.push(
-      `  full output: ${commandConsoleUrl(incident.alarm.region, diagnosis.commandId, incident.instanceId)}`,
-    );
-  }
-  lines.push('');
-  return lines;
-}
-
 /** The Run Command console page of one instance's invocation of a command, with its full output. */
 export function commandConsoleUrl(region: string, commandId: string, instanceId: string): string {
-  const r = encodeURIComponent(region);
-  return `https://${r}.console.aws.amazon.com/systems-manager/run-command/${encodeURIComponent(commandId)}/${encodeURIComponent(instanceId)}?region=${r}`;
-}
-
-function attemptLines(attempts: readonly Attempt[]): string[] {
-  if (attempts.length === 0) return ['Attempts: none (nothing was run).', ''];
-  const lines = [`Attempts (${attempts.length}):`];
-  for (const a of attempts) {
-    const result = a.result;
-    const code = result?.responseCode === undefined ? '' : `, exit ${result.responseCode}`;
-    const outcome = result ? `${result.statusDetails ?? result.status}${code}` : a.status;
-    const what = [...(a.action ? [a.action] : []), ...(a.by ? [`asked by ${oneLine(a.by, 120)}`] : [])];
-    lines.push(
-      `  #${a.number} at ${iso(a.requestedAt)}${what.length > 0 ? ` (${what.join(', ')})` : ''}: ${outcome}${a.commandId ? ` (command ${a.commandId})` : ''}`,
-    );
-    if (a.failure) lines.push(`     ${oneLine(a.failure, 300)}`);
-    for (const [label, text] of [
-      ['stdout', result?.stdout],
-      ['stderr', result?.stderr],
-    ] as const) {
-      if (!text?.trim()) continue;
-      lines.push(`     ${label}, the lines that matter:`);
-      for (const line of lastLines(text)) lines.push(`       ${line}`);
-    }
-  }
-  lines.push('');
-  return lines;
-}
-
-function shortReason(incident: Incident): string {
-  // A settle wait only delayed the attempt; it is never why a human is paged.
-  const refusal = incident.refusals?.filter((r) => r.gate !== 'settle').at(-1);
-  const refusedNow = /^refused by the |is in dry-run mode/.test(incident.escalation?.reason ?? '');
-  if (refusal && refusedNow) {
-    const said: Record<GateName, string> = {
-      'kill-switch': 'automation paused',
-      cooldown: 'flapping',
-      'opt-in': 'instance not opted in',
-      settle: 'instance still settling after launch',
-      parameter: 'no allowed parameter value',
-      breaker: 'fleet breaker open',
-      'auto-disable': 'runbook switched to dry-run',
-      budget: 'hourly budget spent',
-      lease: 'instance busy too long',
-      concurrency: 'no free slot in time',
-    };
-    return `${said[refusal.gate]}, nothing run`;
-  }
-  const reason = incident.escalation?.reason ?? '';
-  if (incident.escalation?.takenBy && incident.owner) return `taken by ${incident.owner.by}`;
-  if (reason.startsWith('proposal expired')) return 'proposal expired, nothing run';
-  if (reason.startsWith('snooze ended')) return 'still in ALARM after a snooze';
-  if (reason.startsWith('state unknown')) return 'fixed? alarm state unknown';
-  if (/asked for by/.test(reason)) return 'the attempt a person asked for failed';
-  if (/is in dry-run mode/.test(reason)) return 'dry-run, nothing run';
-  const attempts = incident.attempts.filter((a) => a.status !== 'not-run').length;
-  if (!incident.instanceId) return 'not remediated: no single instance';
-  if (attempts === 0) return 'nothing run';
-  return `automation gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  return `${consoleBase(region)}/systems-manager/run-command/${encode(commandId)}/${encode(instanceId)}?region=${encode(region)}`;
 }
 
 /** SNS: ASCII, no control characters, fewer than 100 characters. */
@@ -318,23 +243,8 @@ export function subjectLine(text: string): string {
   return ascii.length < 100 ? ascii : `${ascii.slice(0, 96)}...`;
 }
 
-/** The lines of an output worth reading: alike lines counted, errors kept (see `linesThatMatter`). */
-function lastLines(text: string): string[] {
-  return linesThatMatter(text, OUTPUT_LINES).map((line) => oneLine(line, LINE_CHARS));
-}
-
-function oneLine(text: string, max = Number.POSITIVE_INFINITY): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const flat = text.replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return flat.length <= max ? flat : `${flat.slice(0, max - 3)}...`;
-}
-
 function clip(body: string): string {
   return body.length <= MAX_BODY_CHARS
     ? body
     : `${body.slice(0, MAX_BODY_CHARS - 40)}\n[message cut to fit the pager]`;
-}
-
-function iso(epochMs: number | undefined): string {
-  return epochMs === undefined ? 'unknown' : new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

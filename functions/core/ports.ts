@@ -148,6 +148,11 @@ export interface KillSwitch {
   resume(runbook: string | undefined): Promise<boolean>;
   /** Every pause in force. */
   list(): Promise<PauseRecord[]>;
+  /**
+   * Records that the pause's one notice reached the pager (`announcedAt`), if the pause set at `since`
+   * is still the one in force (not lifted, nor replaced by a newer pause); false otherwise.
+   */
+  markAnnounced(runbook: string | undefined, since: number, at: number): Promise<boolean>;
 }
 
 /** Reads whether an instance carries the opt-in tag. */
@@ -223,6 +228,11 @@ export interface FleetGuard {
       readonly quietSince?: number;
     },
   ): Promise<BreakerRecord | undefined>;
+  /**
+   * The OK of that episode's group page reached the pager (`closeAnnouncedAt`), if the breaker is
+   * still that episode, closed; so that the close is announced once, whoever closed it.
+   */
+  breakerCloseAnnounced(runbook: string, openedAt: number, at: number): Promise<void>;
   /**
    * Adds judged runs (the same run, at the same time, recorded again is the same record) and resolves
    * to the latest `keep` of the runbook's runs (its `autoDisable.lastRuns`), oldest first, leaving out

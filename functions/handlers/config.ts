@@ -34,6 +34,11 @@ export const ENV = {
   eventAccounts: 'EVENT_ACCOUNTS',
   /** Comma-separated: the Regions whose events the handlers act on (the stack's own). */
   eventRegions: 'EVENT_REGIONS',
+  /**
+   * Optional: the operator function's name, printed in the commands a page gives (`--function`). The
+   * operator function itself reads its own name from Lambda's AWS_LAMBDA_FUNCTION_NAME.
+   */
+  operatorFunction: 'OPERATOR_FUNCTION_NAME',
 } as const;
 
 /** The settle time when the stack sets none: five minutes, time for a boot to warm up. */
@@ -44,6 +49,8 @@ export const MAX_SETTLE_SECONDS = 3600;
 /** Settings every handler needs. */
 export interface HandlerConfig {
   readonly tableName: string;
+  /** The operator function, named in the commands pages print; absent outside a deployed engine. */
+  readonly operatorFunction?: string;
   readonly timerQueueUrl: string;
   readonly pagerTopicArn: string;
   /** Where chat notifications go, when a chat channel is configured. */
@@ -94,6 +101,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerConf
   }
   return {
     tableName: required(ENV.tableName),
+    ...(env[ENV.operatorFunction] ? { operatorFunction: env[ENV.operatorFunction] as string } : {}),
     timerQueueUrl: required(ENV.timerQueueUrl),
     pagerTopicArn: required(ENV.pagerTopicArn),
     ...(env[ENV.chatTopicArn] ? { chatTopicArn: env[ENV.chatTopicArn] as string } : {}),

@@ -19,6 +19,7 @@ import {
 import type { ModeOverride, SafetyFacts } from '../core/gates.ts';
 import type { Incident } from '../core/incident.ts';
 import type { AlarmInput, BreakerTimerMessage } from '../core/inputs.ts';
+import type { PageContext } from '../core/page-formats/next-steps.ts';
 import type { Clock, FleetGuard, FleetState, InstanceInventory, Pager, TimerQueue } from '../core/ports.ts';
 import type { Runbook } from '../core/runbook.ts';
 import { PAGE_RETRY_SECONDS } from '../core/transitions.ts';
@@ -30,6 +31,11 @@ import { PAGE_RETRY_SECONDS } from '../core/transitions.ts';
 export const BREAKER_UPDATE_SECONDS = 60;
 /** An update this late is taken as having lost its timer: the breaker's own timer or the resync sends it. */
 export const BREAKER_UPDATE_OVERDUE_MS = 5 * 60_000;
+/**
+ * How long after a breaker closed the scheduled resync still sends its OK when no announcement of
+ * the close reached the pager (the notice failed, or the close was never announced).
+ */
+export const CLOSE_ANNOUNCE_WINDOW_MS = 60 * 60_000;
 
 /** What the fleet gates work with. */
 export interface FleetGatePorts {
@@ -39,6 +45,10 @@ export interface FleetGatePorts {
   readonly timers: TimerQueue;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The incident table, named in the commands the notices print (`--table`). */
+  readonly tableName?: string;
+  /** The operator function, named in the commands that act (`--function`). */
+  readonly operatorFunction?: string;
 }
 
 /**
@@ -57,6 +67,14 @@ export class FleetGates {
 
   constructor(ports: FleetGatePorts) {
     this.ports = ports;
+  }
+
+  /** What the notices may say beyond the fleet: the table and the function their commands name. */
+  get pageContext(): PageContext {
+    return {
+      ...(this.ports.tableName ? { tableName: this.ports.tableName } : {}),
+      ...(this.ports.operatorFunction ? { operatorFunction: this.ports.operatorFunction } : {}),
+    };
   }
 
   /** The recorded state of a runbook's instances, the one gates need for a decision on `instanceId`. */
@@ -212,7 +230,7 @@ export class FleetGates {
       const override: ModeOverride = { mode: 'dry-run', reason, by: 'auto-disable', since: clock.now() };
       if (await fleet.setMode(runbook.name, override)) {
         logger.warn('runbook switched to dry-run', { runbook: runbook.name, reason });
-        await this.notify(dryRunNotice(runbook, override));
+        await this.notify(dryRunNotice(runbook, override, this.pageContext));
       }
     } catch (error) {
       logger.error('runs not recorded; auto-disable judges from the next ones', {
@@ -224,19 +242,60 @@ export class FleetGates {
 
   /**
    * A breaker closed (its quiet period, or an operator): the instances still in ALARM are looked at
-   * again, each remediated or paged on its own, and then the close is announced with what was found.
+   * again, each remediated or paged on its own (unless `lookAgain` is false: a resync is on its way),
+   * and then the close is announced with what was found: the OK of the group page, in every form.
+   * Announced once: a close whose OK reached the pager is not announced again.
    */
-  async announceClosed(runbook: Runbook, closed: BreakerRecord): Promise<void> {
-    const seen = this.reexamine
-      ? await this.reexamine(runbook).catch((error: unknown): Reexamination => {
-          this.ports.logger.error('the resync after the breaker closed failed', {
-            runbook: runbook.name,
-            error,
-          });
-          return { failed: error instanceof Error ? error.message : String(error), stillInAlarm: [] };
-        })
-      : undefined;
-    await this.notify(breakerClosedNotice(runbook, closed, seen));
+  async announceClosed(
+    runbook: Runbook,
+    closed: BreakerRecord,
+    options: { readonly lookAgain?: boolean } = {},
+  ): Promise<'announced' | 'announced before' | 'not sent'> {
+    if (closed.closeAnnouncedAt !== undefined) return 'announced before';
+    const seen =
+      this.reexamine && options.lookAgain !== false
+        ? await this.reexamine(runbook).catch((error: unknown): Reexamination => {
+            this.ports.logger.error('the resync after the breaker closed failed', {
+              runbook: runbook.name,
+              error,
+            });
+            return { failed: error instanceof Error ? error.message : String(error), stillInAlarm: [] };
+          })
+        : undefined;
+    const messageId = await this.notify(breakerClosedNotice(runbook, closed, seen, this.pageContext));
+    if (!messageId) return 'not sent';
+    await this.ports.fleet
+      .breakerCloseAnnounced(runbook.name, closed.openedAt, this.ports.clock.now())
+      .catch((error: unknown) => {
+        this.ports.logger.warn('breaker close announced but not recorded; it may be announced again', {
+          runbook: runbook.name,
+          error,
+        });
+      });
+    return 'announced';
+  }
+
+  /**
+   * The OK of each breaker that closed within {@link CLOSE_ANNOUNCE_WINDOW_MS} and whose close no
+   * announcement reached the pager: asked by the scheduled resync, so that every group page gets its
+   * OK whoever closed the breaker, even when the announcement at the close failed.
+   */
+  async announceMissedCloses(runbooks: readonly Runbook[]): Promise<number> {
+    const now = this.ports.clock.now();
+    let announced = 0;
+    for (const runbook of runbooks) {
+      if (!runbook.breaker) continue;
+      const { breaker } = await this.read(runbook, undefined);
+      if (
+        breaker?.state !== 'closed' ||
+        breaker.closeAnnouncedAt !== undefined ||
+        breaker.closedAt === undefined ||
+        now - breaker.closedAt > CLOSE_ANNOUNCE_WINDOW_MS
+      )
+        continue;
+      if ((await this.announceClosed(runbook, breaker)) === 'announced') announced += 1;
+    }
+    return announced;
   }
 
   /**
@@ -279,7 +338,7 @@ export class FleetGates {
     }
     const added = unnamedInstances(breaker);
     if (added.length > 0) {
-      const messageId = await this.notify(breakerGrewNotice(runbook, breaker, added));
+      const messageId = await this.notify(breakerGrewNotice(runbook, breaker, added, this.pageContext));
       if (!messageId) {
         await this.scheduleBreakerTimer(runbook, breaker.openedAt, now + PAGE_RETRY_SECONDS * 1000, 'update');
         return 'update not sent; trying again';
@@ -314,12 +373,13 @@ export class FleetGates {
     const described = await this.ports.inventory.describe(record.instances).catch((error: unknown) => ({
       error: error instanceof Error ? error.message : String(error),
     }));
-    const messageId = await this.notify(breakerOpenedNotice(runbook, record, described));
+    const messageId = await this.notify(breakerOpenedNotice(runbook, record, described, this.pageContext));
     if (messageId)
       await this.ports.fleet.breakerPaged(runbook.name, record.openedAt, messageId, record.instances);
   }
 
-  private async notify(notice: Parameters<Pager['notify']>[0]): Promise<string | undefined> {
+  /** Sends a fleet notice; resolves to the pager's message id, or undefined when it failed (logged). */
+  async notify(notice: Parameters<Pager['notify']>[0]): Promise<string | undefined> {
     try {
       const messageId = await this.ports.pager.notify(notice);
       this.ports.logger.info('notice sent', { notice: notice.kind, runbook: notice.runbook, messageId });

@@ -36,7 +36,9 @@ export type ResyncResult =
 /**
  * The resync function: on its schedule, and when an operator's resume or breaker close asks for it,
  * reconciles the alarms in ALARM with the open incidents. A breaker closed by an operator is also
- * announced from here, with what the resync found. It never throws: the schedule comes back anyway.
+ * announced from here, with what the resync found, unless its close was announced already; on its
+ * schedule, it sends the OK of a breaker that closed lately without one. It never throws: the
+ * schedule comes back anyway.
  */
 export async function handleResync(event: unknown, runtime: Runtime): Promise<ResyncResult> {
   const { logger } = runtime;
@@ -64,16 +66,22 @@ export async function handleResync(event: unknown, runtime: Runtime): Promise<Re
       logger.info('resync requested', { cause, runbook: name, by });
       if (cause === 'breaker-closed' && runbook) {
         const { breaker } = await runtime.fleet.read(runbook, undefined, runtime.clock.now());
-        if (breaker?.state === 'closed') {
-          // The close is announced with what the resync found (the announcement runs it).
-          await runtime.gates.announceClosed(runbook, breaker);
+        // The close is announced with what the resync found (the announcement runs it), unless its
+        // OK reached the pager already (the operator function announces the close it makes).
+        if (
+          breaker?.state === 'closed' &&
+          (await runtime.gates.announceClosed(runbook, breaker)) !== 'announced before'
+        )
           return { outcome: 'reconciled', cause, inAlarm: 0, answered: 0 };
-        }
       }
       const report = await runtime.resync.run(cause, runbook?.name);
       return { outcome: 'reconciled', cause, inAlarm: report.inAlarm, answered: report.answered.length };
     }
     const report = await runtime.resync.run('schedule');
+    // A breaker closed without its OK reaching the pager (the notice failed) gets it now.
+    await runtime.gates.announceMissedCloses(runtime.runbooks.all).catch((error: unknown) => {
+      logger.error('closed breakers not announced; the next resync tries again', { error });
+    });
     return {
       outcome: 'reconciled',
       cause: 'schedule',

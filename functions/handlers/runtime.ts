@@ -26,6 +26,7 @@ import type {
   FleetGuard,
   IncidentStore,
   InstanceInventory,
+  KillSwitch,
   MetricsSink,
   TimerQueue,
 } from '../core/ports.ts';
@@ -43,6 +44,8 @@ export interface Runtime {
   /** The fleet gates, for the breaker's timers. */
   readonly gates: FleetGates;
   readonly fleet: FleetGuard;
+  /** The pauses an operator sets and lifts (the operator function's pause and resume). */
+  readonly killSwitch: KillSwitch;
   readonly store: IncidentStore;
   readonly commands: CommandRunner;
   readonly timers: TimerQueue;
@@ -90,11 +93,13 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions)
   const ec2 = clients.ec2 ?? defaultEc2Client;
   const logger = options.logger ?? new Logger({ serviceName: 'ec2-auto-remediation' });
   const clock = options.clock ?? { now: () => Date.now() };
+  const operator = config.operatorFunction ? { operatorFunction: config.operatorFunction } : {};
   const metrics = options.metrics ?? new PowertoolsMetrics();
   const pager = new SnsPager(clients.sns ?? new SNSClient({}), config.pagerTopicArn, {
     ...(config.chatTopicArn ? { chatTopicArn: config.chatTopicArn } : {}),
     onChatError: (error) => logger.warn('chat notification not sent; the page itself was', { error }),
     tableName: config.tableName,
+    ...operator,
     documents: config.runbookDocuments,
   });
   const events = new EventBridgePublisher(
@@ -121,6 +126,7 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions)
           metrics,
           clock,
           tableName: config.tableName,
+          ...operator,
           documents: config.runbookDocuments,
         })
       : pager,
@@ -134,6 +140,8 @@ export function createAwsRuntime(config: HandlerConfig, options: RuntimeOptions)
     logger,
     metrics,
     runbooks: new RunbookCatalog(runbooks, config.runbookDocuments),
+    tableName: config.tableName,
+    ...operator,
     ...(config.checkSeconds ? { checkSeconds: config.checkSeconds } : {}),
     ...(config.pageUnmanagedInstances ? { pageUnmanagedInstances: true } : {}),
     settleSeconds: config.settleSeconds ?? DEFAULT_SETTLE_SECONDS,
@@ -152,6 +160,10 @@ export interface RuntimePorts extends Omit<ProcessorPorts, 'gates'> {
   readonly runbooks: RunbookCatalog;
   readonly futureToleranceSeconds?: number;
   readonly origin?: EventOrigin;
+  /** The incident table, named in the commands the fleet notices print (`--table`). */
+  readonly tableName?: string;
+  /** The operator function, named in the commands that act (`--function`). */
+  readonly operatorFunction?: string;
 }
 
 /** A runtime from its ports: the AWS runtime and the local one differ only in these. */
@@ -165,6 +177,7 @@ export function assembleRuntime(ports: RuntimePorts): Runtime {
     resync,
     gates,
     fleet: ports.fleet,
+    killSwitch: ports.killSwitch,
     store: ports.store,
     commands: ports.commands,
     timers: ports.timers,
@@ -181,6 +194,6 @@ export function assembleRuntime(ports: RuntimePorts): Runtime {
 }
 
 /** The runtime of a deployed function, configured by the stack's environment variables. */
-export function runtimeFromEnv(runbooks: readonly Runbook[]): Runtime {
-  return createAwsRuntime(configFromEnv(), { runbooks });
+export function runtimeFromEnv(runbooks: readonly Runbook[], env: NodeJS.ProcessEnv = process.env): Runtime {
+  return createAwsRuntime(configFromEnv(env), { runbooks });
 }

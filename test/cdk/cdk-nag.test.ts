@@ -42,7 +42,12 @@ describe('cdk-nag AwsSolutions checks', () => {
     app = testApp();
     stacks = [
       new RemediationStack(app, 'Ec2AutoRemediation', { pagerEmails: ['oncall@example.com'] }),
-      new RemediationStack(app, 'OwnTopic', { pagerTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' }),
+      new RemediationStack(app, 'OwnTopic', {
+        pagerTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
+        // With the chat buttons: custom actions, and the channel's role allowed to invoke the operator function.
+        chatTopicArn: 'arn:aws:sns:eu-west-1:123456789012:chat',
+        chatRoleArn: 'arn:aws:iam::123456789012:role/chat-channel',
+      }),
       // With a concrete environment, ARNs in findings are literal: the acknowledgements must follow.
       new RemediationStack(app, 'Pinned', { env: { account: '123456789012', region: 'eu-west-1' } }),
     ];

@@ -68,6 +68,7 @@ describe('cfn-lint on every synthesized template', () => {
     new RemediationStack(variants, 'EveryOption', {
       pagerEmails: ['oncall@example.com', 'lead@example.com'],
       chatTopicArn: CHAT_TOPIC,
+      chatRoleArn: 'arn:aws:iam::123456789012:role/chat-channel',
       optInTagKey: 'Remediate',
       events: 'all',
     });

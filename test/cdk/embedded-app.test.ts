@@ -45,7 +45,7 @@ describe('the package, embedded by another CDK app', () => {
   });
 
   it("builds the engine into the app's own stack: functions, table, rules, the chosen runbooks", () => {
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::Lambda::Function', 5);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.resourceCountIs('AWS::SSM::Document', 2);
     template.hasResourceProperties('AWS::Events::Rule', {

@@ -122,7 +122,7 @@ describe('the remediator watches itself', () => {
       // Prepare
       const functions = ids(template, 'AWS::Lambda::Function');
       // Assess
-      expect(functions).toHaveLength(4);
+      expect(functions).toHaveLength(5);
       for (const id of functions) {
         for (const metric of ['Invocations', 'Errors', 'Throttles', 'Duration']) {
           expect(body, `${metric} of ${id}`).toContain(`"AWS/Lambda","${metric}","FunctionName","<${id}>"`);
@@ -268,13 +268,14 @@ describe('the remediator watches itself', () => {
       expect(ESCALATION_RATE_THRESHOLD).toBe(0.5);
     });
 
-    it('are these nine and no others', () => {
+    it('are these ten and no others', () => {
       expect(alarms.map(([, a]) => a.Properties.AlarmName).sort()).toEqual(
         [
           'alarm-function-errors',
           'command-status-function-errors',
           'timer-function-errors',
           'resync-function-errors',
+          'operator-function-errors',
           'dlq-undelivered-events',
           'dlq-failed-invocations',
           'dlq-timers',
@@ -397,6 +398,7 @@ describe('the remediator watches itself', () => {
       'command-status',
       'timer',
       'resync',
+      'operator',
     ]);
     expect(Object.keys(observability?.deadLetterAlarms ?? {})).toEqual([
       'undelivered-events',

@@ -1,4 +1,5 @@
 import { EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +12,7 @@ import { RemediationStack } from '../../lib/remediation-stack.ts';
 import { describeFleet, fleetGuardFor } from '../../local/cli/fleet.ts';
 import { readIncidents } from '../../local/cli/incidents.ts';
 import { describePauses, killSwitchFor } from '../../local/cli/kill-switch.ts';
+import { invokeOperator } from '../../local/cli/operator-client.ts';
 import { requestResync } from '../../local/cli/resync-request.ts';
 import { runbooks } from '../../runbooks/index.ts';
 import { type Statement, statementsOf, testApp } from './synthesize.ts';
@@ -44,7 +46,12 @@ interface Call {
 async function operatorCalls(): Promise<Call[]> {
   const dynamodb = mockClient(DynamoDBDocumentClient);
   const eventbridge = mockClient(EventBridgeClient);
+  const lambda = mockClient(LambdaClient);
   dynamodb.onAnyCommand().resolves({});
+  lambda.onAnyCommand().resolves({
+    StatusCode: 200,
+    Payload: new TextEncoder().encode('{"ok":true,"message":"done"}') as never,
+  });
   eventbridge.onAnyCommand().resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
   try {
     const now = Date.parse('2026-11-21T03:00:00Z');
@@ -71,6 +78,12 @@ async function operatorCalls(): Promise<Call[]> {
     // report, incidents list, incidents show
     await readIncidents(OPTIONS);
     await readIncidents({ ...OPTIONS, all: true });
+    // approve, deny, retry, run, snooze, take, and the announced fleet commands: the operator function
+    await invokeOperator(
+      'operator',
+      { verb: 'retry', incident: 'abcdef', by: 'oncall' },
+      new LambdaClient({}),
+    );
 
     const tableCalls = dynamodb.calls().map((call) => {
       const command = call.args[0] as { constructor: { name: string }; input: Record<string, any> };
@@ -90,10 +103,15 @@ async function operatorCalls(): Promise<Call[]> {
         entries: command.input.Entries,
       };
     });
-    return [...tableCalls, ...busCalls];
+    const functionCalls = lambda.calls().map((call) => {
+      const command = call.args[0] as { constructor: { name: string } };
+      return { action: `lambda:${command.constructor.name.replace(/Command$/, 'Function')}` };
+    });
+    return [...tableCalls, ...busCalls, ...functionCalls];
   } finally {
     dynamodb.restore();
     eventbridge.restore();
+    lambda.restore();
   }
 }
 
@@ -116,7 +134,7 @@ describe('grantOperate', () => {
     calls = await operatorCalls();
   });
 
-  it("lets an operator read this engine's table, write only pauses, breakers and modes, and request a resync", () => {
+  it("lets an operator read this engine's table, write only pauses, breakers and modes, request a resync, and invoke the operator function", () => {
     expect(statements).toEqual([
       {
         actions: ['dynamodb:Query', 'dynamodb:Scan'],
@@ -135,6 +153,10 @@ describe('grantOperate', () => {
         condition: {
           StringEquals: { 'events:source': OPERATOR_EVENT_SOURCE, 'events:detail-type': RESYNC_REQUESTED },
         },
+      },
+      {
+        actions: ['lambda:InvokeFunction'],
+        resources: [expect.stringMatching(/^<RemediationFunctionsOperator\w+\.Arn>$/)],
       },
     ]);
   });

@@ -243,7 +243,7 @@ describe('permissions', () => {
       // Prepare
       const roles = Object.values(template.findResources('AWS::IAM::Role') as Record<string, CfnResource>);
       // Assess
-      expect(roles).toHaveLength(4);
+      expect(roles).toHaveLength(5);
       for (const role of roles) expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
       for (const [fn, role] of Object.entries(ROLES)) {
         const logs = granting(statements[fn as keyof typeof ROLES], 'logs:PutLogEvents');

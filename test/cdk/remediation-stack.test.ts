@@ -216,7 +216,7 @@ describe('RemediationStack', () => {
             ENV.tableName
           ],
       );
-      expect(functions.length).toBe(4);
+      expect(functions.length).toBe(5);
       for (const fn of functions) {
         expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject(
           {
@@ -240,16 +240,16 @@ describe('RemediationStack', () => {
       const { template: paging } = synthesize({ pageUnmanagedInstances: true });
 
       expect(variablesOf(template).map((v) => v?.[ENV.pageUnmanagedInstances])).toEqual(
-        Array(4).fill('false'),
+        Array(5).fill('false'),
       );
-      expect(variablesOf(paging).map((v) => v?.[ENV.pageUnmanagedInstances])).toEqual(Array(4).fill('true'));
+      expect(variablesOf(paging).map((v) => v?.[ENV.pageUnmanagedInstances])).toEqual(Array(5).fill('true'));
     });
 
     it('keeps logs for 90 days', () => {
       const groups = Object.values(
         template.findResources('AWS::Logs::LogGroup') as Record<string, CfnResource>,
       );
-      expect(groups.map((group) => group.Properties.RetentionInDays)).toEqual([90, 90, 90, 90]);
+      expect(groups.map((group) => group.Properties.RetentionInDays)).toEqual([90, 90, 90, 90, 90]);
     });
 
     it('retries failed EventBridge invocations twice, then keeps the event in a queue', () => {
@@ -263,10 +263,13 @@ describe('RemediationStack', () => {
           DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failedId, 'Arn'] } } },
         });
       }
-      // The resync's schedule comes back: Lambda does not retry it.
-      const [, resync] = resourceOf(template, 'AWS::Lambda::EventInvokeConfig', 'RemediationFunctionsResync');
-      expect(resync.Properties).toMatchObject({ MaximumRetryAttempts: 0 });
-      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
+      // The resync's schedule comes back, and the operator function is invoked synchronously: Lambda
+      // retries neither.
+      for (const prefix of ['RemediationFunctionsResync', 'RemediationFunctionsOperator']) {
+        const [, config] = resourceOf(template, 'AWS::Lambda::EventInvokeConfig', prefix);
+        expect(config.Properties, prefix).toMatchObject({ MaximumRetryAttempts: 0 });
+      }
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 4);
     });
 
     it('feeds the timer function from the timer queue, ten at a time, reporting failed items', () => {

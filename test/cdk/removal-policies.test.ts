@@ -29,10 +29,10 @@ describe('removal policies', () => {
     expect(Object.values(deletionPolicies(destroyed, 'AWS::KMS::Key'))).toEqual(['Delete']);
   });
 
-  it('keep the four function log groups by default, and delete them when asked', () => {
-    expect(Object.values(deletionPolicies(kept, 'AWS::Logs::LogGroup'))).toEqual(Array(4).fill('Retain'));
+  it('keep the five function log groups by default, and delete them when asked', () => {
+    expect(Object.values(deletionPolicies(kept, 'AWS::Logs::LogGroup'))).toEqual(Array(5).fill('Retain'));
     expect(Object.values(deletionPolicies(destroyed, 'AWS::Logs::LogGroup'))).toEqual(
-      Array(4).fill('Delete'),
+      Array(5).fill('Delete'),
     );
   });
 

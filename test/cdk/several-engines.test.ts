@@ -152,7 +152,7 @@ describe('several engines in one account and Region', () => {
       expect(
         alarmNames.filter((name) => name?.startsWith(prefix)),
         prefix,
-      ).toHaveLength(10);
+      ).toHaveLength(11);
     }
   });
 

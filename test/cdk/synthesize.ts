@@ -57,8 +57,9 @@ export function statementsOf(template: Template, roleLogicalIdPrefix: string): S
   const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, CfnResource>);
   return policies
     .filter((policy) =>
-      (policy.Properties.Roles as Array<{ Ref: string }>).some((role) =>
-        role.Ref.startsWith(roleLogicalIdPrefix),
+      // A role of this stack is a `Ref`; an imported one, its name.
+      (policy.Properties.Roles as Array<{ Ref: string } | string>).some((role) =>
+        (typeof role === 'string' ? role : role.Ref).startsWith(roleLogicalIdPrefix),
       ),
     )
     .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement)

@@ -168,7 +168,9 @@ describe('a value the runbook or the instance does not allow, through the alarm 
       );
       // The text a human reads (MessageStructure json: the default and the email forms).
       const forms = JSON.parse(page?.Message ?? '{}') as { default: string; email: string };
-      const why = forms.default.split('\n').find((line) => line.startsWith('Why paged: ')) ?? '';
+      // Why it paged: the refusal's own line (the page says a reason once, where it belongs).
+      const why =
+        forms.default.split('\n').find((line) => /^(Why paged|Refused): /.test(line.replace(/ +/, ' '))) ?? '';
       expect(why).toContain(shown);
       for (const text of [forms.default, forms.email]) {
         // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not reach a human

@@ -11,6 +11,7 @@ import {
 } from '../../functions/core/fleet-messages.ts';
 import type { Attempt, Incident } from '../../functions/core/incident.ts';
 import { ACTION_CONTEXT_KEYS, ACTION_VALUE } from '../../functions/core/page-formats/chat.ts';
+import { ALARM_DESCRIPTION_CHARS } from '../../functions/core/page-formats/limits.ts';
 import {
   noteSteps,
   PAGE_NEXT_STEPS,
@@ -831,13 +832,22 @@ describe('snsMessage (MessageStructure json)', () => {
 
   it('shortens attempt output first, keeping the rest of the page, when multibyte output floods ten attempts', () => {
     const runbook = defineRunbook({ ...testRunbook, maxAttempts: 10 });
-    // Lines that differ (in letters, not only numbers), so that none collapses into another.
-    const flood = Array.from(
-      { length: 40 },
-      (_, n) =>
-        `${'€'.repeat(190)} ${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(65 + Math.floor(n / 26))}`,
-    ).join('\n');
-    const effect = escalation(failing(flood, flood, runbook).incident as Incident);
+    // Lines that differ (in letters, not only numbers), so that none collapses into another, and
+    // from one attempt to the next, so that no attempt's output is shown as the same as the last's.
+    const flood = (attempt: number) =>
+      Array.from(
+        { length: 40 },
+        (_, n) =>
+          `${'€'.repeat(190)} ${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(65 + Math.floor(n / 26))}${String.fromCharCode(97 + attempt)}`,
+      ).join('\n');
+    const failed = failing('', '', runbook).incident as Incident;
+    const effect = escalation({
+      ...failed,
+      attempts: failed.attempts.map((a) => ({
+        ...a,
+        result: { status: 'Failed', responseCode: 1, stdout: flood(a.number), stderr: flood(a.number) },
+      })),
+    });
 
     const publication = snsMessage(effect, runbook);
     const message = parseSns(publication.Message);
@@ -849,7 +859,7 @@ describe('snsMessage (MessageStructure json)', () => {
       '(attempt output shortened to fit the page; Run Command has all of it)',
     );
     expect(message.default).not.toContain('[message cut to fit the pager]');
-    expect(message.default).toContain('Next steps:');
+    expect(message.default).toContain('Act:');
     expect(message.default).toContain(
       `  #10 cmd-10: ${CONSOLE}/systems-manager/run-command/cmd-10/${INSTANCE}`,
     );
@@ -931,8 +941,11 @@ describe('noticeForms (fleet notices)', () => {
       'OK: disk-full breaker closed - automation acts again; no alarm left in ALARM',
     );
     expect(open.chat.content.nextSteps).toEqual([
-      'Run: npx remediate breaker close --runbook disk-full --reason "..."',
+      'Look for the shared cause first: what the instances share is on the page',
+      'Once it is dealt with, close the breaker: `npx remediate breaker close --runbook disk-full --reason "..."`',
+      'The instances under the breaker: `npx remediate incidents list`',
     ]);
+    expect(open.chat.metadata.relatedResources).toEqual([...breakerRecord.instances].sort());
     expect(open.chat.content.description).toBe(`\`\`\`\n${opened.body}\n\`\`\``);
     expect(JSON.parse(open.chatSns.Message)).toEqual(open.chat);
   });
@@ -963,10 +976,13 @@ describe('noticeForms (fleet notices)', () => {
     const forms = noticeForms(notice, ORIGIN);
 
     expect(forms.pagerDuty.NewStateValue).toBe('ALARM');
-    expect(forms.pagerDuty.AlarmName).toBe('ec2-auto-remediation/dry-run/disk-full/2026-11-21T03:00:00.000Z');
+    expect(forms.pagerDuty.AlarmName).toBe('ec2-auto-remediation/mode/disk-full');
+    expect(forms.pagerDuty.StateChangeTime).toBe('2026-11-21T03:00:00.000+0000');
     expect(forms.pagerDuty.Trigger.MetricName).toBe('RunbookDryRun');
     expect(forms.chat.metadata.eventType).toBe('RemediationRunbookDryRun');
-    expect(forms.chat.content.nextSteps).toEqual(['Run: npx remediate runbooks enforce disk-full']);
+    expect(forms.chat.content.nextSteps?.at(-1)).toBe(
+      'Once its script is fixed or the cause is understood, let it act again: `npx remediate runbooks enforce disk-full`',
+    );
   });
 });
 
@@ -1002,5 +1018,21 @@ describe("the alarm's own description", () => {
       opened.AlarmDescription?.startsWith('Goes into alarm when server CPU utilization is too high! | '),
     ).toBe(true);
     expect(pagerDutyForm(resolution as PageEffect).AlarmDescription).toBe(opened.AlarmDescription);
+  });
+
+  it('is kept whole and as written; the summary follows it only when both fit', () => {
+    const { escalation: effect } = escalatedAndResolved();
+    const described = (description: string): PageEffect => ({
+      ...effect,
+      incident: { ...effect.incident, alarm: { ...effect.incident.alarm, description } },
+    });
+    const links = 'Runbook: https://wiki.example.com/cpu\nOwner: #web';
+    const long = `${'Read the runbook first. '.repeat(40)}https://wiki.example.com/x`;
+
+    expect(pagerDutyForm(described(links)).AlarmDescription).toBe(
+      `${links} | Paged by EC2 auto-remediation: runbook disk-full on ${INSTANCE}, incident ${INCIDENT_ID}. The alarm went to automation first; this page says why a human is needed.`,
+    );
+    expect(long.length).toBeLessThanOrEqual(ALARM_DESCRIPTION_CHARS);
+    expect(pagerDutyForm(described(long)).AlarmDescription).toBe(long);
   });
 });

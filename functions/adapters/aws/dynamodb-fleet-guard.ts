@@ -364,6 +364,19 @@ export class DynamoDbFleetGuard implements FleetGuard {
     }
   }
 
+  async breakerCloseAnnounced(runbook: string, openedAt: number, at: number): Promise<void> {
+    await this.ifCurrent(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: fleetKeys.breaker(runbook),
+        UpdateExpression: 'SET closeAnnouncedAt = :at',
+        ConditionExpression: 'openedAt = :openedAt AND #state = :closed',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':at': at, ':openedAt': openedAt, ':closed': 'closed' },
+      }),
+    );
+  }
+
   /**
    * Each run is an item of its own, written without a condition: runs verified together (a storm's
    * fixes clear together) never contend, where one record of the latest runs made each writer read,
@@ -514,6 +527,7 @@ function toBreaker(item: Record<string, unknown>): BreakerRecord {
     ...(item.closedAt === undefined ? {} : { closedAt: Number(item.closedAt) }),
     ...(item.closedBy === undefined ? {} : { closedBy: String(item.closedBy) }),
     ...(item.closeReason === undefined ? {} : { closeReason: String(item.closeReason) }),
+    ...(item.closeAnnouncedAt === undefined ? {} : { closeAnnouncedAt: Number(item.closeAnnouncedAt) }),
   };
 }
 

@@ -1,5 +1,11 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Pause } from '../../core/gates.ts';
 import type { KillSwitch, PauseRecord } from '../../core/ports.ts';
 import { TABLE } from './table-schema.ts';
@@ -12,7 +18,7 @@ const ALL = `${PREFIX}*`;
 /**
  * The kill switch in the incident table: one item per pause (`PAUSE#*` for every runbook,
  * `PAUSE#<runbook>` for one), read with strong consistency so that a pause holds from the next
- * decision on.
+ * decision on. A new pause replaces the item whole, so that its notice is announced afresh.
  */
 export class DynamoDbKillSwitch implements KillSwitch {
   private readonly documents: DynamoDBDocumentClient;
@@ -36,13 +42,15 @@ export class DynamoDbKillSwitch implements KillSwitch {
   }
 
   async pause(runbook: string | undefined, pause: Omit<Pause, 'scope'>): Promise<void> {
+    // A pause starts unannounced: its notice is sent, and recorded, after it is in force.
+    const { announcedAt: _announcedAt, ...fields } = pause;
     await this.documents.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
           [TABLE.partitionKey]: PARTITION,
           [TABLE.sortKey]: runbook ? `${PREFIX}${runbook}` : ALL,
-          ...pause,
+          ...fields,
         },
       }),
     );
@@ -57,6 +65,26 @@ export class DynamoDbKillSwitch implements KillSwitch {
       }),
     );
     return Attributes !== undefined;
+  }
+
+  async markAnnounced(runbook: string | undefined, since: number, at: number): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE.partitionKey]: PARTITION, [TABLE.sortKey]: runbook ? `${PREFIX}${runbook}` : ALL },
+          UpdateExpression: 'SET announcedAt = :at',
+          // The same pause, still in force: a resumed pause is not recreated, a newer one not covered.
+          ConditionExpression: 'attribute_exists(#pk) AND since = :since',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          ExpressionAttributeValues: { ':at': at, ':since': since },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async list(): Promise<PauseRecord[]> {
@@ -77,6 +105,7 @@ export class DynamoDbKillSwitch implements KillSwitch {
         reason: String(item.reason),
         ...(item.by ? { by: String(item.by) } : {}),
         since: Number(item.since),
+        ...(item.announcedAt === undefined ? {} : { announcedAt: Number(item.announcedAt) }),
       };
     });
   }

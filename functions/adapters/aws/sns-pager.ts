@@ -20,6 +20,7 @@ export class SnsPager implements Pager {
   private readonly chatTopicArn: string | undefined;
   private readonly onChatError: (error: unknown) => void;
   private readonly tableName: string | undefined;
+  private readonly operatorFunction: string | undefined;
   private readonly documents: Readonly<Record<string, string>>;
 
   constructor(
@@ -30,6 +31,8 @@ export class SnsPager implements Pager {
       onChatError?: (error: unknown) => void;
       /** The incident table, named in the commands a page prints (`--table`). */
       tableName?: string;
+      /** The operator function, named in the commands that act (`--function`). */
+      operatorFunction?: string;
       /** Each runbook's SSM document, so that a page says how to run it by hand. */
       documents?: Readonly<Record<string, string>>;
     } = {},
@@ -39,6 +42,7 @@ export class SnsPager implements Pager {
     this.chatTopicArn = options.chatTopicArn;
     this.onChatError = options.onChatError ?? (() => {});
     this.tableName = options.tableName;
+    this.operatorFunction = options.operatorFunction;
     this.documents = options.documents ?? {};
   }
 
@@ -46,6 +50,7 @@ export class SnsPager implements Pager {
     const documentName = this.documents[effect.incident.key.runbook];
     const context = {
       ...(this.tableName ? { tableName: this.tableName } : {}),
+      ...(this.operatorFunction ? { operatorFunction: this.operatorFunction } : {}),
       ...(documentName ? { documentName, documentVersion: DEPLOYED_DOCUMENT_VERSION } : {}),
     };
     const publication = snsMessage(effect, runbook, context);

@@ -155,7 +155,7 @@ const EVENT_TYPES: Readonly<Record<PageKind, string>> = {
  * command would do something else): a step too long with its words is the command alone, and one
  * too long even then, or that could not be shown as it is, is left out.
  */
-function chatStep(step: NextStep): string | undefined {
+export function chatStep(step: NextStep): string | undefined {
   const max = CHAT_LIMITS.nextStep;
   if (step.command === undefined) return clipChars(md(oneLine(step.text)), max);
   if (!showableCommand(step.command)) return undefined;

@@ -1,7 +1,9 @@
 import type { Incident, Proposal } from '../incident.ts';
 import type { PageKind } from '../inputs.ts';
+import { OPERATOR_COMMANDS } from '../operator-request.ts';
 import { DIAGNOSE_ACTION, type Runbook } from '../runbook.ts';
-import { clipChars, iso, oneLine } from './helpers.ts';
+import { quoteUntrusted } from '../untrusted-text.ts';
+import { clipChars, iso } from './helpers.ts';
 import { CHAT_LIMITS } from './limits.ts';
 
 /**
@@ -17,6 +19,12 @@ import { CHAT_LIMITS } from './limits.ts';
  */
 export interface PageContext {
   readonly tableName?: string;
+  /**
+   * The operator function (the stack output OperatorFunctionName): the commands that act (approve,
+   * retry, pause…) name it with `--function`, since they exist only through it; the commands that
+   * read (status, incidents) name the table.
+   */
+  readonly operatorFunction?: string;
   readonly documentName?: string;
   readonly documentVersion?: string;
 }
@@ -63,6 +71,8 @@ export function noteValues(
   };
   const instance = incident.instanceId;
   return {
+    // The alarm's dimensions (`exe`, `path`), below the parameters, which may read the same names.
+    ...(incident.alarm.dimensions ?? {}),
     ...(instance ? { instance, 'instance-id': instance, instanceId: instance, instance_id: instance } : {}),
     ...(incident.instance?.name ? { 'instance-name': incident.instance.name } : {}),
     alarm: incident.alarm.name,
@@ -77,32 +87,46 @@ export function noteValues(
 }
 
 /**
- * A runbook's notes as short steps: split into sentences, each `<placeholder>` the incident knows
- * filled in (a parameter, the instance, the alarm), short sentences packed together, long ones split
- * at `;`, `:`, `,` or spaces; no step longer than the chat allows, and nothing left out.
+ * A runbook's notes as short steps: split into sentences, each `<placeholder>` or `{{placeholder}}`
+ * the incident knows filled in (a parameter, an alarm dimension, the instance, the alarm; quoted
+ * when not plain), short sentences of a line packed together (a line break always starts a step),
+ * long ones split at `;`, `:`, `,` or spaces; no step longer than the chat allows, nothing left out.
  */
 export function noteSteps(notes: string, values: Readonly<Record<string, string>> = {}): string[] {
   const max = CHAT_LIMITS.nextStep;
-  const filled = notes.replace(/<([A-Za-z][A-Za-z0-9_-]{0,40})>/g, (whole, name: string) => {
-    const value = Object.hasOwn(values, name) ? values[name] : undefined;
-    return value === undefined ? whole : oneLine(value, 100);
-  });
-  const sentences = filled
+  const filled = notes.replace(
+    /<([A-Za-z][A-Za-z0-9_-]{0,40})>|\{\{\s*([A-Za-z][A-Za-z0-9_-]{0,40})\s*\}\}/g,
+    (whole, angled: string | undefined, braced: string | undefined) => {
+      const name = angled ?? braced ?? '';
+      const value = Object.hasOwn(values, name) ? values[name] : undefined;
+      return value === undefined ? whole : noteValue(value);
+    },
+  );
+  // A line break is the author's own step boundary: sentences are packed within a line, never across.
+  const paragraphs = filled
     .split(/\n+/)
     .map((p) => p.replace(/\s+/g, ' ').trim())
-    .filter(Boolean)
-    .flatMap((p) => p.split(/(?<=[.!?])\s+(?=[A-Z(`"'])/))
-    .flatMap((s) => splitLong(s, max));
+    .filter(Boolean);
   const steps: string[] = [];
-  for (const sentence of sentences) {
-    const last = steps.at(-1);
-    if (last !== undefined && last.length + 1 + sentence.length <= NOTE_STEP_TARGET) {
-      steps[steps.length - 1] = `${last} ${sentence}`;
-    } else {
-      steps.push(sentence);
+  for (const paragraph of paragraphs) {
+    const sentences = paragraph.split(/(?<=[.!?])\s+(?=[A-Z(`"'])/).flatMap((s) => splitLong(s, max));
+    let first = true;
+    for (const sentence of sentences) {
+      const last = steps.at(-1);
+      if (!first && last !== undefined && last.length + 1 + sentence.length <= NOTE_STEP_TARGET) {
+        steps[steps.length - 1] = `${last} ${sentence}`;
+      } else {
+        steps.push(sentence);
+      }
+      first = false;
     }
   }
   return steps;
+}
+
+/** A value in a note: as it is when it is plainly a word or a path, else quoted (it may come from an alarm). */
+function noteValue(value: string): string {
+  return /^[A-Za-z0-9_.:@/+=,-]{1,100}$/.test(value) ? value : quoteUntrusted(value, 100);
 }
 
 /**
@@ -193,18 +217,26 @@ export function nextSteps(
   };
 }
 
-/** `npx remediate <verb> <args> --table <table>`, each word quoted for a POSIX shell when it needs it. */
+/** The CLI's commands that act through the operator function (local/cli/operator-client.ts). */
+export const OPERATOR_VERBS: ReadonlySet<string> = new Set(OPERATOR_COMMANDS);
+
+/**
+ * `npx remediate <verb> <args> --function <operator function>` for a command that acts, `… --table
+ * <table>` for one that reads (or when the function is not known), each word quoted for a POSIX shell
+ * when it needs it: the command works as printed.
+ */
 export function remediateCommand(
   verb: string,
   args: readonly string[],
   pageContext: PageContext = {},
 ): string {
-  return [
-    'npx remediate',
-    verb,
-    ...args.map(shellWord),
-    ...(pageContext.tableName ? ['--table', shellWord(pageContext.tableName)] : []),
-  ].join(' ');
+  const target =
+    OPERATOR_VERBS.has(verb) && pageContext.operatorFunction
+      ? ['--function', shellWord(pageContext.operatorFunction)]
+      : pageContext.tableName
+        ? ['--table', shellWord(pageContext.tableName)]
+        : [];
+  return ['npx remediate', verb, ...args.map(shellWord), ...target].join(' ');
 }
 
 /**

@@ -1,14 +1,15 @@
 import { Buffer } from 'node:buffer';
-import type { Notice } from '../fleet-messages.ts';
+import { NOTICE_RESOURCES, type Notice, noticeEnds } from '../fleet-messages.ts';
 import { subjectLine } from '../page-message.ts';
-import { type ChatNotification, fence } from './chat.ts';
+import { type ChatNotification, chatStep, fence } from './chat.ts';
 import { fitPublication } from './fit.ts';
 import { arnPartition, clipChars, context, keyTime, oneLine } from './helpers.ts';
 import { ALARM_DESCRIPTION_CHARS, CHAT_LIMITS } from './limits.ts';
+import type { NextStep } from './next-steps.ts';
 import { type CloudWatchAlarmNotification, cloudWatchNotification, story } from './pagerduty.ts';
 import type { ChatPublication, SnsPublication } from './sns.ts';
 
-/** Fleet notices (breaker, auto-disable) in every form. */
+/** Fleet notices (breaker, runtime mode, pause) in every form. */
 
 /** Where a notice comes from (the notice itself names no account, region or time). */
 export interface NoticeOrigin {
@@ -26,17 +27,34 @@ export interface NoticeForms {
   readonly chatSns: ChatPublication;
 }
 
+/** What a notice's kind is about: its breaker, its runtime mode, or a pause. */
+function family(notice: Notice): 'breaker' | 'mode' | 'pause' {
+  if (notice.kind.startsWith('breaker')) return 'breaker';
+  return notice.kind === 'paused' || notice.kind === 'resumed' ? 'pause' : 'mode';
+}
+
+/** The made-up metric of the CloudWatch-shaped form, the same for a notice and its OK. */
+const METRIC = { breaker: 'BreakerOpen', mode: 'RunbookDryRun', pause: 'AutomationPaused' } as const;
+/** The chat event type, the same for a notice and its OK. */
+const EVENT_TYPE = {
+  breaker: 'RemediationBreaker',
+  mode: 'RemediationRunbookDryRun',
+  pause: 'RemediationPause',
+} as const;
+
 /**
- * A fleet notice in every form. PagerDuty: breaker opened (and runbook switched to dry-run) is an
- * ALARM, breaker closed an OK of the same alarm name, derived from the notice key, so the close
- * resolves the open; a dry-run switch has no closing notice and stays open until a human resolves
- * it. Chat: one thread per notice key.
+ * A fleet notice in every form. PagerDuty: an opening notice (breaker opened or grew, runbook switched
+ * to dry-run, automation paused) is an ALARM, and its closing notice (breaker closed, `runbooks
+ * enforce`, resume) an OK of the same alarm name and ARN, derived from the notice key, so that the
+ * close resolves the open. Chat: one thread per notice key, the notice's resources, and its next
+ * steps as a list with their commands.
  */
 export function noticeForms(notice: Notice, origin: NoticeOrigin = { account: '', region: '' }): NoticeForms {
-  const alarming = notice.kind !== 'breaker-closed';
+  const alarming = !noticeEnds(notice);
   const name = `ec2-auto-remediation/${notice.key}`;
   const partition = arnPartition(origin.region);
-  const at = origin.at ?? keyTime(notice.key);
+  const at = origin.at ?? notice.at ?? keyTime(notice.key);
+  const kind = family(notice);
   const pagerDuty = cloudWatchNotification({
     name,
     arn: `arn:${partition}:cloudwatch:${origin.region}:${origin.account}:alarm:${name}`,
@@ -49,14 +67,17 @@ export function noticeForms(notice: Notice, origin: NoticeOrigin = { account: ''
     state: alarming ? 'ALARM' : 'OK',
     reason: story([notice.body.split('\n')[0] ?? notice.subject]),
     at,
-    configuredAt: keyTime(notice.key),
-    metric: notice.kind.startsWith('breaker') ? 'BreakerOpen' : 'RunbookDryRun',
+    configuredAt: keyTime(notice.key) ?? at,
+    metric: METRIC[kind],
     dimensions: [{ name: 'Runbook', value: notice.runbook }],
   });
-  const commands = notice.body
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('npx remediate'));
+  const steps: readonly NextStep[] =
+    notice.steps ??
+    notice.body
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('npx remediate'))
+      .map((command) => ({ text: 'Run', command }));
   const chat: ChatNotification = {
     version: '1.0',
     source: 'custom',
@@ -65,12 +86,12 @@ export function noticeForms(notice: Notice, origin: NoticeOrigin = { account: ''
       textType: 'client-markdown',
       title: clipChars(notice.subject, CHAT_LIMITS.title),
       description: fence(notice.body, CHAT_LIMITS.description),
-      nextSteps: (alarming
-        ? commands.map((c) => `Run: ${c}`)
-        : ['Close the group page if your pager has not.']
-      )
-        .slice(0, CHAT_LIMITS.nextSteps)
-        .map((s) => clipChars(s, CHAT_LIMITS.nextStep)),
+      nextSteps: steps
+        .flatMap((s) => {
+          const line = chatStep(s);
+          return line === undefined ? [] : [line];
+        })
+        .slice(0, CHAT_LIMITS.nextSteps),
       keywords: [alarming ? 'ALARM' : 'OK', notice.runbook, notice.kind].map((k) =>
         clipChars(k, CHAT_LIMITS.keyword),
       ),
@@ -78,8 +99,8 @@ export function noticeForms(notice: Notice, origin: NoticeOrigin = { account: ''
     metadata: {
       threadId: notice.key,
       summary: clipChars(notice.subject, CHAT_LIMITS.summary),
-      eventType: notice.kind === 'runbook-dry-run' ? 'RemediationRunbookDryRun' : 'RemediationBreaker',
-      relatedResources: [],
+      eventType: EVENT_TYPE[kind],
+      relatedResources: (notice.resources ?? []).slice(0, NOTICE_RESOURCES).map((r) => oneLine(r, 256)),
       additionalContext: context({ runbook: notice.runbook, noticeKey: notice.key, kind: notice.kind }),
       enableCustomActions: true,
     },

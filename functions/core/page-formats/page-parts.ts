@@ -217,8 +217,8 @@ function outputsOf(result: CommandResult | undefined): PageAttempt['outputs'] {
 
 /**
  * The lines of an output worth reading: lines alike but for their numbers (timestamps, counters,
- * pids) collapsed into their last one with a count, then the lines that say FATAL, ERROR, panic or
- * a failure kept first, and the last lines after them; at most `max`, in the output's order.
+ * pids) collapsed into their last one with a count, then the lines that say FATAL, ERROR, panic,
+ * denied or a failure kept first, and the last lines after them; at most `max`, in the output's order.
  */
 export function linesThatMatter(text: string, max: number): string[] {
   const groups = new Map<string, { line: string; count: number; last: number; same: boolean }>();
@@ -239,7 +239,7 @@ export function linesThatMatter(text: string, max: number): string[] {
   });
   const all = [...groups.values()].sort((a, b) => a.last - b.last);
   const important = all.filter((g) =>
-    /\b(fatal|error|panic|fail(ed|ure)?|exception|traceback)\b/i.test(g.line),
+    /\b(fatal|error|panic|fail(ed|ure)?|exception|traceback|denied)\b/i.test(g.line),
   );
   const chosen = new Set(important.slice(-max));
   for (const g of [...all].reverse()) {

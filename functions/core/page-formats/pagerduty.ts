@@ -56,33 +56,44 @@ export function pagerDutyForm(effect: PageEffect): CloudWatchAlarmNotification {
   const at = escalated
     ? (incident.escalation?.at ?? incident.updatedAt)
     : (incident.resolution?.at ?? incident.closedAt ?? incident.updatedAt);
-  const where = incident.instanceId ?? 'no single instance';
   return cloudWatchNotification({
     name: incident.alarm.name,
     arn: incident.alarm.arn,
     account: incident.alarm.account,
     region: incident.alarm.region,
-    // The alarm's own description first (teams keep their runbook links there), then ours.
-    description: clipChars(
-      oneLine(
-        `${incident.alarm.description ? `${incident.alarm.description} | ` : ''}Paged by EC2 auto-remediation: runbook ${incident.key.runbook} on ${where}, incident ${incident.id}. ` +
-          // The same for every form of the incident, so that PagerDuty keys them together.
-          (incident.proposal
-            ? 'Automation proposed a fix for a person to approve.'
-            : 'The alarm went to automation first; this page says why a human is needed.'),
-      ),
-      ALARM_DESCRIPTION_CHARS,
-    ),
+    description: alarmDescription(incident),
     state: escalated ? 'ALARM' : 'OK',
     reason: escalated ? escalationStory(incident) : resolutionStory(incident),
     at,
     configuredAt: incident.openedAt,
+    // Made up: no CloudWatch metric is named `EC2AutoRemediation/Escalated`. The notification's shape
+    // needs a metric; the real alarm's name, ARN and description are what PagerDuty shows and keys on.
     metric: 'Escalated',
     dimensions: [
       ...(incident.instanceId ? [{ name: 'InstanceId', value: incident.instanceId }] : []),
       { name: 'Runbook', value: incident.key.runbook },
     ],
   });
+}
+
+/**
+ * `AlarmDescription`: the real alarm's description as its owners wrote it (teams keep their runbook
+ * links there), as CloudWatch would send it, with our one-line summary after it only when both fit
+ * within the limit (CloudWatch's own, 1024). Without a description, the summary alone. The same for
+ * every form of the incident, so that PagerDuty shows the same text on open and resolve.
+ */
+export function alarmDescription(incident: Incident): string {
+  const where = incident.instanceId ?? 'no single instance';
+  const summary = oneLine(
+    `Paged by EC2 auto-remediation: runbook ${incident.key.runbook} on ${where}, incident ${incident.id}. ` +
+      (incident.proposal
+        ? 'Automation proposed a fix for a person to approve.'
+        : 'The alarm went to automation first; this page says why a human is needed.'),
+  );
+  const own = incident.alarm.description;
+  if (!own) return clipChars(summary, ALARM_DESCRIPTION_CHARS);
+  const both = `${own} | ${summary}`;
+  return both.length <= ALARM_DESCRIPTION_CHARS ? both : clipChars(own, ALARM_DESCRIPTION_CHARS);
 }
 
 function escalationStory(incident: Incident): string {

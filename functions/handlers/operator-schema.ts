@@ -1,0 +1,158 @@
+import * as z from 'zod';
+import type { OperatorRequest } from '../core/operator-request.ts';
+
+/**
+ * What the operator function accepts. A request comes from a person's terminal or a chat button, so
+ * every field is checked for what it can be: ids, names and verbs from their own alphabets, free text
+ * (who, why) without control characters and of bounded length. Nothing here ever becomes shell text:
+ * an action is a name the runbook must have, never a command.
+ */
+
+/** The verbs about one incident. */
+export const INCIDENT_VERBS = ['approve', 'deny', 'retry', 'run', 'snooze', 'take'] as const;
+/** The verbs about the kill switch, a runbook's breaker or its mode. */
+export const FLEET_VERBS = ['pause', 'resume', 'breaker-close', 'set-mode'] as const;
+export const OPERATOR_VERBS: readonly string[] = [...INCIDENT_VERBS, ...FLEET_VERBS];
+
+/**
+ * The longest `by`: an STS assumed-role ARN (role and session names of up to 64 characters each)
+ * fits, and so does a chat user; `<channel>:` is added in front.
+ */
+export const MAX_BY = 256;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+const text = (max: number, what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} is empty`)
+    .max(max, `${what} is longer than ${max} characters`)
+    .refine((value) => !CONTROL.test(value), `${what} holds control characters`);
+
+const by = text(MAX_BY, 'by').optional();
+const channel = z.enum(['cli', 'chat']).optional();
+const reason = text(500, 'reason');
+const runbook = z
+  .string()
+  .max(40, 'a runbook name has at most 40 characters')
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a runbook name: lower-case letters, digits and hyphens');
+const incident = z
+  .string()
+  .trim()
+  .min(1, 'name the incident by its id or a prefix of it')
+  .max(80, 'an incident id has at most 56 characters')
+  .regex(/^[0-9A-Za-z.-]+$/, 'an incident id: letters, digits, dots and hyphens');
+const request = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'a request id: letters, digits and . _ : -')
+  .optional();
+
+const aboutIncident = { incident, by, channel, request };
+
+const incidentRequest = z.discriminatedUnion('verb', [
+  z.object({
+    verb: z.enum(['approve', 'deny']),
+    ...aboutIncident,
+    proposal: z
+      .string()
+      .trim()
+      .max(100)
+      .regex(/^[0-9A-Za-z.-]+\/p\d{1,4}$/, 'a proposal id: <incident id>/p<attempt>')
+      .optional(),
+  }),
+  z.object({ verb: z.literal('retry'), ...aboutIncident }),
+  z.object({ verb: z.literal('take'), ...aboutIncident }),
+  z.object({
+    verb: z.literal('run'),
+    ...aboutIncident,
+    action: z
+      .string({ error: 'run needs the name of an action of the runbook' })
+      .regex(/^[a-z][a-z0-9-]{0,62}$/, 'an action name: lower-case letters, digits and hyphens'),
+  }),
+  z.object({
+    verb: z.literal('snooze'),
+    ...aboutIncident,
+    duration: z
+      .union([z.string().trim().min(1).max(20), z.number().int().positive().max(10_000_000)], {
+        error: 'snooze needs a duration: 30m, 1h, 2h30m or seconds',
+      })
+      .transform(String),
+  }),
+]);
+
+const fleetRequest = z.discriminatedUnion('verb', [
+  z.object({ verb: z.literal('pause'), runbook: runbook.optional(), reason, by, channel }),
+  z.object({ verb: z.literal('resume'), runbook: runbook.optional(), by, channel }),
+  z.object({ verb: z.literal('breaker-close'), runbook, reason, by, channel }),
+  z.object({
+    verb: z.literal('set-mode'),
+    runbook,
+    mode: z.enum(['enforce', 'approve', 'dry-run']),
+    reason: reason.optional(),
+    by,
+    channel,
+  }),
+]);
+
+/** Every request the operator function takes. */
+export const operatorRequest = z.union([incidentRequest, fleetRequest]);
+
+/** A request as parsed, or one line that says what is wrong with it (naming the closest verb). */
+export function parseOperatorRequest(event: unknown): OperatorRequest | string {
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    return `the request is not a JSON object; it names a verb (${OPERATOR_VERBS.join(', ')})`;
+  const verb = (event as { verb?: unknown }).verb;
+  if (verb === undefined) return `the request names no verb (${OPERATOR_VERBS.join(', ')})`;
+  if (typeof verb !== 'string' || !OPERATOR_VERBS.includes(verb)) {
+    const shown = typeof verb === 'string' ? JSON.stringify(verb.slice(0, 40)) : typeof verb;
+    const guess = typeof verb === 'string' ? closest(verb.trim().toLowerCase(), OPERATOR_VERBS) : undefined;
+    return `unknown verb ${shown}${guess ? `; did you mean ${guess}?` : ''} (verbs: ${OPERATOR_VERBS.join(', ')})`;
+  }
+  const schema = (INCIDENT_VERBS as readonly string[]).includes(verb) ? incidentRequest : fleetRequest;
+  const parsed = schema.safeParse(event);
+  if (parsed.success) return parsed.data as OperatorRequest;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.');
+  return `${verb}: ${field ? `${field}: ` : ''}${issue?.message ?? 'the request is malformed'}`;
+}
+
+/** The closest of `names` to `word` (for "did you mean"), when one is close enough to be a typo. */
+export function closest(word: string, names: readonly string[]): string | undefined {
+  if (word.length === 0 || word.length > 40) return undefined;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const d = editDistance(word, name);
+    if (!best || d < best.distance) best = { name, distance: d };
+  }
+  return best && best.distance <= Math.max(1, Math.min(3, Math.floor(best.name.length / 3)))
+    ? best.name
+    : undefined;
+}
+
+/** Levenshtein distance, with a transposition costing one (`aprpove`). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const above = d[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(
+        (above[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (above[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        value = Math.min(value, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      row[j] = value;
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
