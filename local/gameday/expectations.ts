@@ -1,7 +1,8 @@
 import type { Incident } from '../../functions/core/incident.ts';
+import { DIAGNOSE_ACTION } from '../../functions/core/runbook.ts';
 import type { RecordedPage } from '../local-ports.ts';
 import type { OpenBreakerAtEnd } from './audit.ts';
-import type { GameDayExpectation, GameDayFault } from './record.ts';
+import type { GameDayExpectation, GameDayFault, GameDayResponder } from './record.ts';
 import type { ScenarioDefinition, ScenarioFault } from './scenario.ts';
 
 /** What the game day saw, to judge the scenario's expectations against. */
@@ -17,6 +18,19 @@ export interface Observed {
   readonly failures: readonly string[];
   /** The breakers still open at the end: their group pages cover the instances they name. */
   readonly breakers?: readonly OpenBreakerAtEnd[];
+  /** What the scripted people on call saw and did. */
+  readonly responders?: readonly GameDayResponder[];
+  /** Every command the sandboxed SSM ran, with its instance, action and times. */
+  readonly commands?: readonly CommandRun[];
+}
+
+/** A command the game day's SSM ran. */
+export interface CommandRun {
+  readonly instanceId: string;
+  readonly runbook: string;
+  readonly action: string;
+  readonly requestedAt: number;
+  readonly exitCode: number;
 }
 
 /** Statuses an incident may end a game day in: automation is done with it. */
@@ -57,9 +71,10 @@ export function judge(observed: Observed): GameDayExpectation[] {
         });
         continue;
       }
-      results.push({ description, ...outcome(incident, fault, observed.pages, observed.breakers ?? []) });
+      results.push({ description, ...outcome(incident, fault, observed) });
     }
   }
+  for (const person of observed.responders ?? []) results.push(responded(person));
   for (const breaker of observed.scenario.breakers ?? []) {
     const group = observed.pages.filter(
       (p) => p.page === 'breaker-opened' && p.incidentId.startsWith(`breaker/${breaker.runbook}/`),
@@ -98,18 +113,41 @@ export function judge(observed: Observed): GameDayExpectation[] {
   return results;
 }
 
+/** A person on call got the page they waited for, and the operator function did what they asked (and their fix by hand ran). */
+function responded(person: GameDayResponder): GameDayExpectation {
+  const description = `${person.by} gets the ${person.waitsFor} page about ${person.runbook} on ${person.instanceId}, and ${person.verb}s its incident`;
+  if (person.pageAt === undefined)
+    return {
+      description,
+      held: false,
+      detail: `no ${person.waitsFor} page about ${person.runbook} on ${person.instanceId} came within ${Math.round((person.watchUntil - person.watchFrom) / 60_000)} min of watching`,
+    };
+  if (!person.answer)
+    return {
+      description,
+      held: false,
+      detail: `paged about ${person.incidentId}, but never acted (the game day ended first)`,
+    };
+  const fix = person.handFix;
+  const held = person.answer.ok && (fix === undefined || fix.exitCode === 0);
+  const byHand = fix ? `; by hand: ${fix.description} (exit ${fix.exitCode})` : '';
+  return { description, held, detail: `${person.verb} ${person.asked}: ${person.answer.message}${byHand}` };
+}
+
 function outcome(
   incident: Incident,
   fault: ScenarioFault,
-  pages: readonly RecordedPage[],
-  breakers: readonly OpenBreakerAtEnd[],
+  observed: Observed,
 ): { held: boolean; detail: string } {
+  const { pages } = observed;
+  const breakers = observed.breakers ?? [];
   const escalationPages = pages.filter((p) => p.incidentId === incident.id && p.page === 'escalation').length;
   const fixed = incident.status === 'resolved' && incident.resolution?.how === 'verified';
   const suppressed = incident.status === 'suppressed' || incident.refusals?.some((r) => r.gate === 'breaker');
   const gates = (incident.refusals ?? []).map((r) => r.gate);
   const seen = `${incident.id}: ${incident.status}${incident.resolution ? ` (${incident.resolution.how})` : ''}, ${incident.attempts.length} attempt(s), ${escalationPages} page(s)${gates.length ? `, refused by ${gates.join(', ')}` : ''}`;
   let held: boolean;
+  let detail = seen;
   switch (fault.expect) {
     case 'fixed':
       held = fixed && escalationPages === 0;
@@ -133,9 +171,104 @@ function outcome(
       held = (fixed && escalationPages === 0) || covered || (suppressed === true && paged);
       break;
     }
+    case 'fixed-after-approval': {
+      const approved = approvedFix(incident, observed);
+      held = approved.held;
+      detail = `${seen}; ${approved.detail}`;
+      break;
+    }
+    case 'fixed-by-hand': {
+      const taken = takenAndFixed(incident, pages);
+      held = taken.held;
+      detail = `${seen}; ${taken.detail}`;
+      break;
+    }
   }
   if (fault.gate && !gates.includes(fault.gate)) held = false;
-  return { held, detail: seen };
+  return { held, detail };
+}
+
+/** The OK page of an incident, sent after its first page. */
+function okAfter(
+  incident: Incident,
+  pages: readonly RecordedPage[],
+  kind: 'proposal' | 'escalation',
+): boolean {
+  const first = pages.find((p) => p.incidentId === incident.id && p.page === kind);
+  return (
+    first !== undefined &&
+    pages.some((p) => p.incidentId === incident.id && p.page === 'resolution' && p.at >= first.at)
+  );
+}
+
+/**
+ * Approve mode: one proposal page, approved by a person, one attempt (theirs) with the proposed
+ * action, exactly one command of that action on the instance (a first attempt's diagnosis aside),
+ * the fix verified, no escalation, and the OK page after the proposal page.
+ */
+function approvedFix(incident: Incident, observed: Observed): { held: boolean; detail: string } {
+  const { pages } = observed;
+  const proposal = incident.proposal;
+  const proposalPages = pages.filter((p) => p.incidentId === incident.id && p.page === 'proposal').length;
+  if (!proposal) return { held: false, detail: `no proposal (${proposalPages} proposal page(s))` };
+  if (proposal.answer?.kind !== 'approved')
+    return {
+      held: false,
+      detail: `proposal ${proposal.id} was ${proposal.answer?.kind ?? 'never answered'}`,
+    };
+  const runs = (observed.commands ?? []).filter(
+    (c) =>
+      c.instanceId === incident.instanceId &&
+      c.runbook === incident.key.runbook &&
+      c.action !== DIAGNOSE_ACTION &&
+      c.requestedAt >= incident.openedAt &&
+      c.requestedAt <= (incident.closedAt ?? Number.POSITIVE_INFINITY),
+  );
+  const attempt = incident.attempts[0];
+  const escalations = pages.filter((p) => p.incidentId === incident.id && p.page === 'escalation').length;
+  const held =
+    incident.status === 'resolved' &&
+    incident.resolution?.how === 'verified' &&
+    proposalPages === 1 &&
+    escalations === 0 &&
+    incident.attempts.length === 1 &&
+    attempt?.by === proposal.answer.by &&
+    attempt?.action === proposal.action &&
+    runs.length === 1 &&
+    runs[0]?.action === proposal.action &&
+    okAfter(incident, pages, 'proposal');
+  return {
+    held,
+    detail: `${proposalPages} proposal page(s), approved by ${proposal.answer.by}; ${runs.length} ${proposal.action} command(s) ran (${runs.map((r) => `exit ${r.exitCode}`).join(', ') || 'none'}); attempt 1 started by ${attempt?.by ?? 'automation'}; OK page ${okAfter(incident, pages, 'proposal') ? 'sent' : 'missing'}`,
+  };
+}
+
+/**
+ * Escalated once, taken by a person (recorded with who), no command after the take, and closed by
+ * the alarm's OK (not a verified fix) with the OK page after the escalation page.
+ */
+function takenAndFixed(
+  incident: Incident,
+  pages: readonly RecordedPage[],
+): { held: boolean; detail: string } {
+  const escalations = pages.filter((p) => p.incidentId === incident.id && p.page === 'escalation').length;
+  const take = incident.responders?.find((r) => r.verb === 'take' && r.outcome === 'done');
+  const after = take ? incident.attempts.filter((a) => a.requestedAt >= take.at).length : 0;
+  const ok = okAfter(incident, pages, 'escalation');
+  const held =
+    take !== undefined &&
+    incident.owner?.by === take.by &&
+    escalations === 1 &&
+    after === 0 &&
+    incident.status === 'resolved' &&
+    incident.resolution?.how === 'cleared' &&
+    ok;
+  return {
+    held,
+    detail: take
+      ? `taken by ${take.by}${incident.owner ? `, owned by ${incident.owner.by}` : ', but no owner recorded'}; ${after} attempt(s) after the take; OK page ${ok ? 'sent' : 'missing'}`
+      : 'nobody took it',
+  };
 }
 
 /** The escalation page carries what the last attempt printed (its last line, at least). */

@@ -74,6 +74,11 @@ export class GameDayOutput {
     );
   }
 
+  /** What a person on call did: an answer to a page, or a fix by hand. */
+  person(elapsedMs: number, instance: string, text: string): void {
+    this.line(elapsedMs, instance, this.paint(36, text));
+  }
+
   page(elapsedMs: number, page: RecordedPage): void {
     this.line(elapsedMs, 'PAGE', this.paint(33, page.subject));
   }
@@ -144,6 +149,10 @@ export class GameDayOutput {
 /** The outcome of an incident in a few words. */
 export function outcomeOf(incident: GameDayIncident): string {
   const gate = incident.refusals.at(-1)?.gate;
+  const approvedBy = incident.proposal?.answer?.kind === 'approved' ? incident.proposal.answer.by : undefined;
+  if (incident.status === 'resolved' && incident.resolution === 'verified' && approvedBy)
+    return `fixed (verified, approved by ${approvedBy})`;
+  if (incident.status === 'resolved' && incident.owner) return `fixed by hand (${incident.owner.by})`;
   if (incident.status === 'resolved')
     return `fixed (${incident.resolution === 'verified' ? 'verified' : 'cleared'})`;
   if (incident.status === 'escalated') return `escalated${gate ? ` (${gate})` : ''}`;

@@ -7,6 +7,7 @@ import { alarmStateChangePattern } from '../../functions/core/event-patterns.ts'
 import { breakerHolds } from '../../functions/core/fleet.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
+import { createOperatorHandler } from '../../functions/handlers/operator-handler.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { runbooks as registry } from '../../runbooks/index.ts';
 import { readIncidents } from '../cli/incidents.ts';
@@ -22,6 +23,7 @@ import type { GameDayOutput } from './gameday-output.ts';
 import { LocalCloudWatch } from './local-cloudwatch.ts';
 import type { GameDayFault, GameDayIncident, GameDayRecord } from './record.ts';
 import { renderReport } from './report-html.ts';
+import { planResponders, ScriptedResponders } from './responders.ts';
 import { SandboxSsm } from './sandbox-ssm.ts';
 import { ScaledTime } from './scaled-time.ts';
 import type { ScenarioDefinition, ScenarioFault } from './scenario.ts';
@@ -70,6 +72,7 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
     throw new Error(`alarm mode "${alarmMode}": use ${GAME_DAY_ALARM_MODES.join(' or ')}`);
   const runbooks = scenarioRunbooks(scenario);
   const faultPlan = planFaults(scenario, size);
+  planResponders(scenario, size, join(SCENARIOS_DIR, 'scripts'));
   // Every alarm declaration the game day needs (and each series' grouping), checked before anything starts.
   gameDayAlarms(runbooks, [{ instanceId: 'i-00000000', name: 'check' } as FleetInstance], alarmMode);
   mkdirSync(options.outDir, { recursive: true });
@@ -123,13 +126,26 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
           }),
         })
       : undefined;
+    // The people on call read the pages as they arrive, and act through the operator function.
+    let operator: ReturnType<typeof createOperatorHandler> | undefined;
+    const people = new ScriptedResponders(scenario.responders ?? [], {
+      scriptsDir: join(SCENARIOS_DIR, 'scripts'),
+      fleet,
+      scheduler: time,
+      start,
+      operator: async (request) => {
+        if (!operator) throw new Error('the operator function is not ready');
+        return operator(request);
+      },
+      say: (elapsed, instance, text) => output.person(elapsed, instance, text),
+    });
     const { runtime, timerFailures, scheduleResync } = localRuntime({
       client,
       table: TABLE,
       scheduler: time,
       bus,
       commands: ssm,
-      pager: webhook ?? pager,
+      pager: people.watch(webhook ?? pager),
       alarms: cloudwatch,
       inventory: {
         describe: async (ids) =>
@@ -148,6 +164,17 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       documents,
       random: Math.random,
     });
+    operator = createOperatorHandler(runtime);
+    // A runbook's mode for this game day only, as `runbooks approve-mode` switches it at run time.
+    for (const [runbook, mode] of Object.entries(scenario.modes ?? {})) {
+      await runtime.fleet.setMode(runbook, {
+        mode,
+        reason: `game day ${scenario.name}: a person answers every proposal`,
+        by: `scenario ${scenario.name}`,
+        since: time.now(),
+      });
+      output.note(`runbook ${runbook} in ${mode} mode for this game day`);
+    }
     bus.addRule({
       name: 'progress',
       pattern: { source: [REMEDIATION_EVENT_SOURCE] },
@@ -229,6 +256,7 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       });
     }
     cloudwatch.start();
+    people.start();
     // The resync runs on the stack's schedule, in virtual time, and answers from the local CloudWatch.
     const resync = scheduleResync(RESYNC_SECONDS);
     output.begin();
@@ -262,6 +290,8 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       pages: pager.pages,
       failures,
       breakers,
+      responders: people.log,
+      commands: ssm.commands,
     });
     expectations.push(noSilentAlarm(audit));
     const record: GameDayRecord = {
@@ -283,6 +313,8 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
       expectations,
       audit,
       resyncs: resync.runs,
+      ...(scenario.modes ? { modes: { ...scenario.modes } } : {}),
+      ...(scenario.responders?.length ? { responders: people.log } : {}),
     };
     const held = expectations.every((e) => e.held);
     const reportPath = options.reportPath ?? join(options.outDir, 'report.html');
@@ -412,6 +444,7 @@ function toRecordIncident(incident: Incident, faults: readonly GameDayFault[]): 
     attempts: incident.attempts.map((a) => ({
       number: a.number,
       ...(a.action ? { action: a.action } : {}),
+      ...(a.by ? { by: a.by } : {}),
       requestedAt: a.requestedAt,
       status: a.status,
       ...(a.result?.responseCode === undefined ? {} : { exitCode: a.result.responseCode }),
@@ -423,6 +456,29 @@ function toRecordIncident(incident: Incident, faults: readonly GameDayFault[]): 
       ? { escalation: { at: incident.escalation.at, reason: incident.escalation.reason } }
       : {}),
     ...(fault ? { faultAt: fault.at } : {}),
+    ...(incident.proposal
+      ? {
+          proposal: {
+            id: incident.proposal.id,
+            action: incident.proposal.action,
+            proposedAt: incident.proposal.proposedAt,
+            ...(incident.proposal.answer ? { answer: { ...incident.proposal.answer } } : {}),
+          },
+        }
+      : {}),
+    ...(incident.owner ? { owner: { ...incident.owner } } : {}),
+    ...(incident.responders?.length
+      ? {
+          responders: incident.responders.map((r) => ({
+            at: r.at,
+            by: r.by,
+            verb: r.verb,
+            ...(r.detail ? { detail: r.detail } : {}),
+            outcome: r.outcome,
+            ...(r.reason ? { reason: r.reason } : {}),
+          })),
+        }
+      : {}),
   };
 }
 

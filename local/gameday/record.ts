@@ -37,6 +37,42 @@ export interface GameDayRecord {
   readonly audit: readonly GameDayAuditEntry[];
   /** How many times the resync ran (every five virtual minutes, and when a breaker closed). */
   readonly resyncs?: number;
+  /** Runbooks the scenario switched to another mode for the game day (`approve`, `dry-run`). */
+  readonly modes?: Readonly<Record<string, string>>;
+  /** The scripted people on call: the page each waited for, what they asked, and what they did by hand. */
+  readonly responders?: readonly GameDayResponder[];
+}
+
+/** One scripted person on call, and what they saw and did. */
+export interface GameDayResponder {
+  readonly by: string;
+  readonly instanceId: string;
+  readonly runbook: string;
+  /** The page they waited for. */
+  readonly waitsFor: 'proposal' | 'escalation';
+  readonly verb: string;
+  /** From when to when they watched the pager. */
+  readonly watchFrom: number;
+  readonly watchUntil: number;
+  /** When the page came, and the incident it was about; absent when it never came. */
+  readonly pageAt?: number;
+  readonly incidentId?: string;
+  /** When they stopped waiting because no page came. */
+  readonly gaveUpAt?: number;
+  /** When they asked, with the id prefix they gave, and what the operator function answered. */
+  readonly actedAt?: number;
+  readonly asked?: string;
+  readonly answeredAt?: number;
+  readonly answer?: { readonly ok: boolean; readonly message: string; readonly status?: string };
+  /** What they did on the instance by hand afterwards. */
+  readonly handFix?: {
+    readonly at: number;
+    readonly finishedAt: number;
+    readonly description: string;
+    readonly exitCode: number;
+    /** The script's last lines. */
+    readonly output: string;
+  };
 }
 
 /** One alarm still in ALARM at the end of a game day: being fixed, paged, or silent. */
@@ -110,6 +146,8 @@ export interface GameDayIncident {
   readonly attempts: readonly {
     readonly number: number;
     readonly action?: string;
+    /** The person who started it (approve, retry, run); absent when automation did. */
+    readonly by?: string;
     readonly requestedAt: number;
     readonly status: string;
     readonly exitCode?: number;
@@ -120,11 +158,33 @@ export interface GameDayIncident {
   readonly escalation?: { readonly at: number; readonly reason: string };
   /** When the fault behind it was injected, if the game day knows. */
   readonly faultAt?: number;
+  /** Approve mode's proposal, and its answer. */
+  readonly proposal?: {
+    readonly id: string;
+    readonly action: string;
+    readonly proposedAt: number;
+    readonly answer?: { readonly kind: string; readonly at: number; readonly by?: string };
+  };
+  /** The person who took the incident over. */
+  readonly owner?: { readonly by: string; readonly since: number };
+  /** Every person's request about it, done or refused, with who and when. */
+  readonly responders?: readonly GameDayHumanAction[];
+}
+
+/** A person's request about an incident, as the incident records it. */
+export interface GameDayHumanAction {
+  readonly at: number;
+  readonly by: string;
+  readonly verb: string;
+  /** The proposal answered, the action run, the snooze's length. */
+  readonly detail?: string;
+  readonly outcome: 'done' | 'refused';
+  readonly reason?: string;
 }
 
 export interface GameDayPage {
   readonly at: number;
-  /** escalation, resolution, breaker-opened, breaker-grew, breaker-closed, runbook-dry-run */
+  /** proposal, escalation, resolution, breaker-opened, breaker-grew, breaker-closed, runbook-dry-run */
   readonly kind: string;
   readonly subject: string;
   /** The incident id, or the notice key for pages about a runbook. */

@@ -4,7 +4,13 @@ import { renderAudit } from './report/audit.ts';
 import { iso } from './report/format.ts';
 import { renderHeader, summarize } from './report/header.ts';
 import { STYLE } from './report/style.ts';
-import { renderExpectations, renderIncidents, renderMttr, renderPages } from './report/tables.ts';
+import {
+  renderExpectations,
+  renderIncidents,
+  renderMttr,
+  renderPages,
+  renderPeople,
+} from './report/tables.ts';
 import { renderTimelineSection } from './report/timeline.ts';
 
 export { escapeHtml } from '../html-page.ts';
@@ -27,7 +33,9 @@ export {
  * report: `svg.timeline`, `g.instance-row[data-instance]`, `g.fleet-row`, `.alarm-band.alarm-<state>`,
  * `.attempt.attempt-<status>.outcome-<outcome>`, `.verified`, `.fault`, `.refusal[data-gate]`,
  * `.page.page-<kind>`, `.breaker-band`; tables `tr.incident[data-incident]`, `tr.mttr-row[data-runbook]`,
- * `li.expectation`, `tr.audit-entry[data-verdict]`, `tr.page-entry`.
+ * `li.expectation`, `tr.audit-entry[data-verdict]`, `tr.page-entry`; people apart from automation:
+ * `.person.person-<verb>.person-<done|refused>[data-by]`, `.hand-fix`, `.attempt-by-person`,
+ * `tr.person-entry[data-kind]`.
  */
 export function renderReport(record: GameDayRecord): string {
   const summary = summarize(record);
@@ -37,6 +45,7 @@ export function renderReport(record: GameDayRecord): string {
     renderHeader(record, summary),
     renderTimelineSection(record),
     renderIncidents(record),
+    renderPeople(record),
     renderMttr(record),
     renderExpectations(record),
     renderAudit(record),

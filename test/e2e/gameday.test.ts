@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -154,6 +154,68 @@ describe('npx remediate gameday --scenario short, run as a user runs it', () => 
   }, 300_000);
 });
 
+describe('npx remediate gameday --scenario humans: people on call', () => {
+  it('approves a proposal that runs exactly one command, and takes an escalation fixed by hand, both closed with their OK page', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'gameday-humans-'));
+    const args = ['bin/remediate.ts', 'gameday', '--scenario', 'humans', '--out', outDir];
+
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 180_000,
+    });
+
+    expect(stdout).toMatch(/^Every expectation held \(8\), in \d+ s\.$/m);
+    expect(stdout).toContain('runbook disk-full in approve mode for this game day');
+    // The people act on what the pager told them, named by a prefix of the incident id (the operator
+    // function's answer follows; that it said done is the responders' expectations above).
+    expect(stdout).toMatch(
+      /^ {2}\+\d\d:\d\d {2}web-1 {5}PERSON alice \(on call\): approve [0-9a-f]{16}\.i-0da00000000000001: /m,
+    );
+    expect(stdout).toMatch(
+      /^ {2}\+\d\d:\d\d {2}web-2 {5}PERSON bob \(on call\): take [0-9a-f]{16}\.i-0da00000000000002: /m,
+    );
+    expect(stdout).toMatch(/PERSON bob \(on call\) by hand: rolls the deploy back and starts app$/m);
+    expect(stdout).toMatch(
+      /PERSON bob \(on call\) by hand: exit 0: rolled back: \/opt\/app\/app.conf is 'listen = :80'$/m,
+    );
+    const pages = readFileSync(join(outDir, 'pages.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { page: string; subject: string; body: string });
+    expect(pages.map((p) => `${p.page} ${p.subject.replace(/ - .*/, '')}`).sort()).toEqual([
+      'escalation ALARM: service-down-fleet-GameDay on i-0da00000000000002',
+      'proposal ALARM: disk-full-fleet-GameDay on i-0da00000000000001',
+      'resolution OK: disk-full-fleet-GameDay on i-0da00000000000001',
+      'resolution OK: service-down-fleet-GameDay on i-0da00000000000002',
+    ]);
+    const diskOk = pages.find((p) => p.page === 'resolution' && p.subject.includes('disk-full')) as {
+      body: string;
+    };
+    expect(diskOk.body).toMatch(/alice \(on call\): approve \S+\/p1 \(done\)/);
+    expect(diskOk.body).toMatch(
+      /Attempts \(1\):\n {2}#1 at \S+ \(remediate, asked by alice \(on call\)\): Success, exit 0/,
+    );
+    const appOk = pages.find((p) => p.page === 'resolution' && p.subject.includes('service-down')) as {
+      body: string;
+    };
+    expect(appOk.body).toMatch(/bob \(on call\): take \(done\)/);
+
+    // The report: exactly one remediate command ran on web-1, and it was the approved one.
+    const html = readFileSync(join(outDir, 'report.html'), 'utf8');
+    expect(html).toMatch(
+      /fixed-after-approval[\s\S]*?1 proposal page\(s\), approved by alice \(on call\); 1 remediate command\(s\) ran \(exit 0\); attempt 1 started by alice \(on call\); OK page sent/,
+    );
+    expect(html).toMatch(
+      /fixed-by-hand[\s\S]*?taken by bob \(on call\), owned by bob \(on call\); 0 attempt\(s\) after the take; OK page sent/,
+    );
+    expect(html.match(/class="person person-approve person-done"/g)).toHaveLength(1);
+    expect(html.match(/class="person person-take person-done"/g)).toHaveLength(1);
+    expect(html.match(/class="hand-fix"/g)).toHaveLength(1);
+    expect(html).toContain('<span class="n">2</span> human actions');
+  }, 240_000);
+});
+
 describe('npx remediate gameday, given wrong options', () => {
   const cli = (...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', 'bin/remediate.ts', 'gameday', ...args], {
@@ -166,9 +228,15 @@ describe('npx remediate gameday, given wrong options', () => {
     const fleet = await cli('--instances', '0');
     const speed = await cli('--speed', 'fast');
 
+    // Whatever scenario files there are: adding one breaks nothing here.
+    const scenarios = readdirSync(join(root, 'scenarios'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3))
+      .sort();
+    expect(scenarios).toEqual(expect.arrayContaining(['default', 'humans', 'short']));
     expect(unknown).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('scenarios/ has: default, short'),
+      stderr: expect.stringContaining(`scenarios/ has: ${scenarios.join(', ')}\n`),
     });
     expect(fleet).toMatchObject({
       code: 2,

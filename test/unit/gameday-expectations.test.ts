@@ -181,3 +181,182 @@ describe('judging a game day', () => {
     });
   });
 });
+
+describe('judging what people did', () => {
+  const ALICE = 'alice (on call)';
+  const approvedIncident = (over: Partial<Incident> = {}): Incident =>
+    incident({
+      proposal: {
+        id: `${incident().id}/p1`,
+        attempt: 1,
+        action: 'restart',
+        parameters: { service: 'app' },
+        instanceId: ID,
+        proposedAt: T0 + 120_000,
+        expiresAt: T0 + 1_920_000,
+        page: { status: 'sent', dueSince: T0 + 120_000 },
+        answer: { kind: 'approved', at: T0 + 150_000, by: ALICE },
+      },
+      attempts: [
+        {
+          number: 1,
+          by: ALICE,
+          action: 'restart',
+          requestedAt: T0 + 150_000,
+          status: 'succeeded',
+          verification: 'passed',
+          result: { status: 'Success', responseCode: 0, stdout: 'restarted app' },
+        },
+      ],
+      responders: [
+        { at: T0 + 150_000, by: ALICE, verb: 'approve', request: 'r1', detail: 'p1', outcome: 'done' },
+      ],
+      ...over,
+    });
+  const command = (action: string, at = T0 + 151_000) => ({
+    instanceId: ID,
+    runbook: 'service-down',
+    action,
+    requestedAt: at,
+    exitCode: 0,
+  });
+  const proposalPages = [
+    page({ page: 'proposal', at: new Date(T0 + 121_000).toISOString() }),
+    page({ page: 'resolution', at: new Date(T0 + 181_000).toISOString() }),
+  ];
+  const approval = fault({ expect: 'fixed-after-approval' });
+
+  it('holds "fixed-after-approval" for one approved proposal, one command of its action (a diagnosis aside), verified, with its OK page', () => {
+    const commands = [command('diagnose', T0 + 150_500), command('restart')];
+    expect(verdict(observe(approval, [approvedIncident()], proposalPages, { commands }))).toMatchObject({
+      held: true,
+      detail: expect.stringContaining(`approved by ${ALICE}; 1 restart command(s) ran`),
+    });
+  });
+
+  it('fails "fixed-after-approval" when the action ran twice, the proposal was denied, or the OK page is missing', () => {
+    const twice = [command('restart'), command('restart', T0 + 160_000)];
+    expect(
+      verdict(observe(approval, [approvedIncident()], proposalPages, { commands: twice })),
+    ).toMatchObject({
+      held: false,
+      detail: expect.stringContaining('2 restart command(s) ran'),
+    });
+    const denied = approvedIncident({
+      proposal: {
+        ...(approvedIncident().proposal as NonNullable<Incident['proposal']>),
+        answer: { kind: 'denied', at: T0, by: ALICE },
+      },
+    });
+    expect(
+      verdict(observe(approval, [denied], proposalPages, { commands: [command('restart')] })),
+    ).toMatchObject({
+      held: false,
+      detail: expect.stringContaining('was denied'),
+    });
+    const noOk = [proposalPages[0] as RecordedPage];
+    expect(
+      verdict(observe(approval, [approvedIncident()], noOk, { commands: [command('restart')] })),
+    ).toMatchObject({
+      held: false,
+      detail: expect.stringContaining('OK page missing'),
+    });
+    // Fixed by automation alone (no proposal) is not a fix after approval.
+    expect(verdict(observe(approval, [incident()], [], { commands: [command('restart')] }))?.held).toBe(
+      false,
+    );
+  });
+
+  const BOB = 'bob (on call)';
+  const taken = (over: Partial<Incident> = {}): Incident =>
+    incident({
+      status: 'resolved',
+      resolution: { at: T0 + 600_000, how: 'cleared' },
+      escalation: {
+        at: T0 + 300_000,
+        reason: 'all 3 attempt(s) failed',
+        page: { status: 'sent', dueSince: T0 + 300_000 },
+        takenBy: BOB,
+      },
+      owner: { by: BOB, since: T0 + 420_000 },
+      responders: [{ at: T0 + 420_000, by: BOB, verb: 'take', request: 'r2', outcome: 'done' }],
+      ...over,
+    });
+  const escalationPages = [
+    page({ page: 'escalation', at: new Date(T0 + 301_000).toISOString() }),
+    page({ page: 'resolution', at: new Date(T0 + 601_000).toISOString() }),
+  ];
+  const byHand = fault({ expect: 'fixed-by-hand' });
+
+  it('holds "fixed-by-hand" for an incident escalated once, taken, and closed by the alarm\'s OK with its OK page', () => {
+    expect(verdict(observe(byHand, [taken()], escalationPages))).toMatchObject({
+      held: true,
+      detail: expect.stringContaining(
+        `taken by ${BOB}, owned by ${BOB}; 0 attempt(s) after the take; OK page sent`,
+      ),
+    });
+  });
+
+  it('fails "fixed-by-hand" when nobody took it, automation fixed it, or no OK page followed', () => {
+    expect(
+      verdict(observe(byHand, [taken({ responders: [], owner: undefined })], escalationPages)),
+    ).toMatchObject({
+      held: false,
+      detail: expect.stringContaining('nobody took it'),
+    });
+    expect(
+      verdict(
+        observe(byHand, [taken({ resolution: { at: T0 + 600_000, how: 'verified' } })], escalationPages),
+      )?.held,
+    ).toBe(false);
+    expect(verdict(observe(byHand, [taken()], [escalationPages[0] as RecordedPage]))?.held).toBe(false);
+  });
+
+  const watching = {
+    by: BOB,
+    instanceId: ID,
+    runbook: 'service-down',
+    waitsFor: 'escalation' as const,
+    verb: 'take',
+    watchFrom: T0,
+    watchUntil: T0 + 900_000,
+  };
+  const responderVerdict = (responders: Observed['responders']) =>
+    judge(observe(fault(), [incident()], [], { responders })).find((r) => r.description.startsWith(BOB));
+
+  it("fails a person's expectation clearly when their page never came, or their request was refused", () => {
+    expect(responderVerdict([{ ...watching, gaveUpAt: T0 + 900_000 }])).toEqual({
+      description: `${BOB} gets the escalation page about service-down on ${ID}, and takes its incident`,
+      held: false,
+      detail: `no escalation page about service-down on ${ID} came within 15 min of watching`,
+    });
+    const refused = {
+      ...watching,
+      pageAt: T0 + 300_000,
+      incidentId: incident().id,
+      actedAt: T0 + 420_000,
+      asked: '00000000000000a1.i-0da00000000000001',
+      answer: { ok: false, message: 'take refused: attempt 3 is in flight' },
+    };
+    expect(responderVerdict([refused])).toMatchObject({
+      held: false,
+      detail: expect.stringContaining('refused'),
+    });
+    expect(responderVerdict([{ ...refused, answer: { ok: true, message: 'take done' } }])?.held).toBe(true);
+    const failedFix = {
+      ...refused,
+      answer: { ok: true, message: 'take done' },
+      handFix: {
+        at: T0 + 430_000,
+        finishedAt: T0 + 440_000,
+        description: 'rolls back',
+        exitCode: 1,
+        output: '',
+      },
+    };
+    expect(responderVerdict([failedFix])).toMatchObject({
+      held: false,
+      detail: expect.stringContaining('exit 1'),
+    });
+  });
+});

@@ -515,3 +515,162 @@ describe('time formats', () => {
     expect(at(0)).toBe(GAMEDAY_T0);
   });
 });
+
+describe('renderReport: people apart from automation', () => {
+  const ALICE = 'alice (on call)';
+  const BOB = 'bob (on call)';
+  const [diskFull, serviceDown, escalated, ...rest] = gameDayRecord.incidents;
+  const withPeople: GameDayRecord = {
+    ...gameDayRecord,
+    incidents: [
+      {
+        ...(diskFull as GameDayRecord['incidents'][number]),
+        proposal: {
+          id: `${INCIDENTS.diskFullWeb1}/p1`,
+          action: 'remediate',
+          proposedAt: at(2),
+          answer: { kind: 'approved', at: at(2, 30), by: ALICE },
+        },
+        attempts: (diskFull?.attempts ?? []).map((a) => ({ ...a, by: ALICE })),
+        responders: [
+          {
+            at: at(2, 30),
+            by: ALICE,
+            verb: 'approve',
+            detail: `${INCIDENTS.diskFullWeb1}/p1`,
+            outcome: 'done',
+          },
+        ],
+      },
+      serviceDown as GameDayRecord['incidents'][number],
+      {
+        ...(escalated as GameDayRecord['incidents'][number]),
+        status: 'resolved',
+        resolution: 'cleared',
+        closedAt: at(25),
+        owner: { by: BOB, since: at(20) },
+        responders: [
+          { at: at(19), by: BOB, verb: 'retry', outcome: 'refused', reason: 'a command is in flight' },
+          { at: at(20), by: BOB, verb: 'take', outcome: 'done' },
+        ],
+      },
+      ...rest,
+    ],
+    responders: [
+      {
+        by: BOB,
+        instanceId: WEB_3,
+        runbook: 'disk-full',
+        waitsFor: 'escalation',
+        verb: 'take',
+        watchFrom: at(0),
+        watchUntil: at(29),
+        pageAt: at(18),
+        incidentId: INCIDENTS.diskFullWeb3,
+        actedAt: at(20),
+        answer: { ok: true, message: 'take done' },
+        handFix: {
+          at: at(21),
+          finishedAt: at(22),
+          description: 'moves the live writer off /',
+          exitCode: 0,
+          output: 'moved',
+        },
+      },
+      {
+        by: 'carol (second line)',
+        instanceId: WEB_2,
+        runbook: 'service-down',
+        waitsFor: 'proposal',
+        verb: 'approve',
+        watchFrom: at(0),
+        watchUntil: at(10),
+        gaveUpAt: at(10),
+      },
+    ],
+  };
+  const page = renderReport(withPeople);
+  const row = (instanceId: string) =>
+    elements(
+      page,
+      (e) => e.tag === 'g' && hasClass(e, 'instance-row') && e.attrs['data-instance'] === instanceId,
+    )[0] as HtmlElement;
+  const people = (instanceId: string) =>
+    elementsWithin(row(instanceId), (e) => e.tag === 'g' && hasClass(e, 'person')).map((e) => [
+      e.attrs['data-by'],
+      e.attrs['data-verb'],
+      hasClass(e, 'person-done') ? 'done' : 'refused',
+    ]);
+
+  it("draws each person's request on the row of its incident's instance, done or refused, with who, what and when", () => {
+    expect(people(WEB_1)).toEqual([[ALICE, 'approve', 'done']]);
+    expect(people(WEB_3)).toEqual([
+      [BOB, 'retry', 'refused'],
+      [BOB, 'take', 'done'],
+    ]);
+    expect(people(WEB_2)).toEqual([]);
+    const [take] = elementsWithin(row(WEB_3), (e) => e.tag === 'g' && hasClass(e, 'person-take'));
+    expect(take?.inner).toContain(`+20:00 ${escapeHtml(BOB)}: take (done)`);
+    // Drawn apart from automation's marks: not a page, not an attempt.
+    expect(
+      elementsWithin(
+        row(WEB_3),
+        (e) => hasClass(e, 'person') && (hasClass(e, 'page') || hasClass(e, 'attempt')),
+      ),
+    ).toEqual([]);
+  });
+
+  it('marks the attempt a person started, and the fix by hand on its instance', () => {
+    const byPerson = elementsWithin(row(WEB_1), (e) => hasClass(e, 'attempt-by-person'));
+    expect(byPerson).toHaveLength(1);
+    expect(byPerson[0]?.inner).toContain(`started by ${escapeHtml(ALICE)}`);
+    expect(elementsWithin(row(WEB_2), (e) => hasClass(e, 'attempt-by-person'))).toEqual([]);
+    const fixes = elementsWithin(row(WEB_3), (e) => e.tag === 'g' && hasClass(e, 'hand-fix'));
+    expect(fixes.map((f) => [f.attrs['data-by'], f.attrs['data-exit']])).toEqual([[BOB, '0']]);
+    expect(fixes[0]?.inner).toContain('by hand, bob (on call): moves the live writer off /');
+  });
+
+  it('counts them in the header and classifies the outcomes: fixed after approval, fixed by hand', () => {
+    const counts = Object.fromEntries(
+      elements(page, (e) => e.tag === 'li' && hasClass(e, 'count')).map((e) => [
+        (e.attrs.class ?? '').replace('count count-', ''),
+        textOf(e.inner),
+      ]),
+    );
+    expect(counts).toMatchObject({
+      verified: '2 fixed automatically',
+      approved: '1 fixed after approval',
+      'by-hand': '1 fixed by hand',
+      people: '2 human actions',
+    });
+    const outcomes = elements(page, (e) => e.tag === 'tr' && hasClass(e, 'incident')).map(
+      (r) => r.attrs['data-outcome'],
+    );
+    expect(outcomes.filter((o) => o === 'approved')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'by-hand')).toHaveLength(1);
+    expect(incidentOutcome(withPeople.incidents[2] as GameDayRecord['incidents'][number]).label).toBe(
+      `resolved by hand (${BOB})`,
+    );
+  });
+
+  it('lists what people did in time order, with the page that never came', () => {
+    const rows = elements(page, (e) => e.tag === 'tr' && hasClass(e, 'person-entry')).map((r) => [
+      r.attrs['data-kind'],
+      ...elementsWithin(r, (e) => e.tag === 'td')
+        .map((td) => textOf(td.inner))
+        .slice(0, 3),
+    ]);
+    expect(rows).toEqual([
+      ['request', '+02:30', ALICE, `approve ${INCIDENTS.diskFullWeb1}/p1`],
+      ['no-page', '+10:00', 'carol (second line)', 'waited to approve'],
+      ['request', '+19:00', BOB, 'retry'],
+      ['request', '+20:00', BOB, 'take'],
+      ['by-hand', '+21:00', BOB, 'by hand: moves the live writer off /'],
+    ]);
+  });
+
+  it('leaves the people section out when nobody was on call', () => {
+    expect(html).not.toContain('id="people"');
+    expect(html).not.toContain('human actions');
+  });
+});

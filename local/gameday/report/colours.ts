@@ -24,6 +24,8 @@ export const COLOUR = {
   fault: '#e06c00',
   refusal: '#a86b00',
   page: '#6d3fc0',
+  /** A person's action (approve, take, ...) and a fix by hand: drawn apart from automation's marks. */
+  person: '#0f7b8a',
   breaker: '#f2c14e',
   span: '#eef2f8',
   spanStroke: '#cfd8e6',

@@ -7,6 +7,12 @@ import { incidentOutcome, type OutcomeKind } from './outcomes.ts';
 
 interface Summary {
   readonly fixed: number;
+  /** Fixed by automation once a person approved the proposal. */
+  readonly approved: number;
+  /** Fixed by a person who took the incident over. */
+  readonly byHand: number;
+  /** Every person's request that was done (approve, deny, retry, run, snooze, take). */
+  readonly humanActions: number;
   readonly escalated: number;
   readonly suppressed: number;
   readonly other: number;
@@ -16,9 +22,23 @@ export function summarize(record: GameDayRecord): Summary {
   const kinds = record.incidents.map((i) => incidentOutcome(i).kind);
   const count = (kind: OutcomeKind) => kinds.filter((k) => k === kind).length;
   const fixed = count('verified');
+  const approved = count('approved');
+  const byHand = count('by-hand');
   const escalated = count('escalated');
   const suppressed = count('suppressed');
-  return { fixed, escalated, suppressed, other: kinds.length - fixed - escalated - suppressed };
+  const humanActions = record.incidents.reduce(
+    (n, i) => n + (i.responders ?? []).filter((r) => r.outcome === 'done').length,
+    0,
+  );
+  return {
+    fixed,
+    approved,
+    byHand,
+    humanActions,
+    escalated,
+    suppressed,
+    other: kinds.length - fixed - approved - byHand - escalated - suppressed,
+  };
 }
 
 export function renderHeader(record: GameDayRecord, summary: Summary): string {
@@ -49,9 +69,18 @@ export function renderHeader(record: GameDayRecord, summary: Summary): string {
   const counts: [string, number, string][] = [
     ['incidents', record.incidents.length, 'total'],
     ['fixed automatically', summary.fixed, 'verified'],
+    ...(summary.approved > 0
+      ? ([['fixed after approval', summary.approved, 'approved']] as [string, number, string][])
+      : []),
+    ...(summary.byHand > 0
+      ? ([['fixed by hand', summary.byHand, 'by-hand']] as [string, number, string][])
+      : []),
     ['escalated', summary.escalated, 'escalated'],
     ['suppressed', summary.suppressed, 'suppressed'],
     ['pages', record.pages.length, 'pages'],
+    ...(summary.humanActions > 0 || (record.responders?.length ?? 0) > 0
+      ? ([['human actions', summary.humanActions, 'people']] as [string, number, string][])
+      : []),
   ];
   return `<header class="masthead">
 <p class="eyebrow">EC2 auto-remediation · game day report</p>

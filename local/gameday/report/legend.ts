@@ -13,6 +13,10 @@ export function renderLegend(): string {
     swatch(
       `<path d="M13 1 L20 8 L13 15 L6 8 Z" fill="${fill}" stroke="${COLOUR.page}" stroke-width="2"${dash}/>`,
     );
+  const person = (fill: string) =>
+    swatch(
+      `<circle cx="13" cy="4.5" r="3.4" fill="${fill}" stroke="${COLOUR.person}" stroke-width="1.6"/><path d="M6.5 15 Q13 4 19.5 15 Z" fill="${fill}" stroke="${COLOUR.person}" stroke-width="1.6" stroke-linejoin="round"/>`,
+    );
   const item = (sw: string, text: string) => `<li>${sw}<span>${text}</span></li>`;
   const groups: [string, string[]][] = [
     [
@@ -70,8 +74,25 @@ export function renderLegend(): string {
           ),
           'gate refused',
         ),
-        item(diamond(COLOUR.page), 'page: escalation, breaker opened'),
+        item(diamond(COLOUR.page), 'page: proposal, escalation, breaker opened'),
         item(diamond('#ffffff'), 'page: resolution, breaker closed'),
+      ],
+    ],
+    [
+      'People',
+      [
+        item(person(COLOUR.person), "a person's request (approve, take, ...)"),
+        item(person('#ffffff'), 'request refused'),
+        item(
+          bar(COLOUR.outcome.verified, ` stroke="${COLOUR.person}" stroke-width="2.5"`),
+          'attempt a person started',
+        ),
+        item(
+          swatch(
+            `<line x1="13" y1="8" x2="13" y2="16" stroke="${COLOUR.person}" stroke-width="1.5"/><rect x="8.5" y="0.5" width="9" height="9" rx="1.5" fill="${COLOUR.person}"/>`,
+          ),
+          'fixed by hand on the instance',
+        ),
       ],
     ],
   ];

@@ -15,8 +15,19 @@ export function formatDuration(ms: number): string {
   return `${ms < 0 ? '-' : ''}${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
 }
 
-/** How an incident ended, as the report groups it. */
-export type OutcomeKind = 'verified' | 'escalated' | 'suppressed' | 'dry-run' | 'cleared' | 'open';
+/**
+ * How an incident ended, as the report groups it. `approved`: a person approved the proposal and its
+ * fix was verified. `by-hand`: a person took it over and the alarm cleared.
+ */
+export type OutcomeKind =
+  | 'verified'
+  | 'approved'
+  | 'by-hand'
+  | 'escalated'
+  | 'suppressed'
+  | 'dry-run'
+  | 'cleared'
+  | 'open';
 
 export interface Outcome {
   readonly kind: OutcomeKind;
@@ -26,12 +37,18 @@ export interface Outcome {
 }
 
 /**
- * Fixed automatically (`resolved` and `verified`) first; then a page to a human (`escalated`); then
+ * Fixed automatically (`resolved` and `verified`; `approved` when a person approved the fix) first;
+ * then fixed by a person who took the incident over (`by-hand`); then a page to a human (`escalated`); then
  * held back by the fleet breaker (`suppressed`); then dry-run; then cleared without any of these.
  */
 export function incidentOutcome(incident: GameDayIncident): Outcome {
   const lastGate = incident.refusals.at(-1)?.gate;
+  const approvedBy = incident.proposal?.answer?.kind === 'approved' ? incident.proposal.answer.by : undefined;
+  if (incident.resolution === 'verified' && approvedBy)
+    return { kind: 'approved', label: `resolved (verified), approved by ${approvedBy}` };
   if (incident.resolution === 'verified') return { kind: 'verified', label: 'resolved (verified)' };
+  if (incident.status === 'resolved' && incident.owner)
+    return { kind: 'by-hand', label: `resolved by hand (${incident.owner.by})` };
   if (incident.escalation || incident.status === 'escalated') {
     return lastGate
       ? { kind: 'escalated', gate: lastGate, label: 'escalated' }
@@ -87,7 +104,8 @@ export function mttrByRunbook(record: GameDayRecord): RunbookStats[] {
         .filter((ms): ms is number => ms !== undefined)
         .sort((a, b) => a - b);
       const count = (kind: OutcomeKind) => kinds.filter((k) => k === kind).length;
-      const fixed = count('verified');
+      // A fix a person approved is automation's command, verified: it counts as fixed.
+      const fixed = count('verified') + count('approved');
       const escalated = count('escalated');
       const suppressed = count('suppressed');
       const stats: RunbookStats = {

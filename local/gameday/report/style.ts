@@ -2,7 +2,7 @@
 
 export const STYLE = `
 :root{--ink:#1f2430;--muted:#5b6472;--faint:#8a93a0;--line:#dde1e7;--bg:#f3f4f6;--card:#fff;
---ok:#1d7a4c;--ok-bg:#e7f4ec;--bad:#b3261e;--bad-bg:#fcebea;--warn:#8a5a00;--warn-bg:#fdf3dc;--page:#6d3fc0;--page-bg:#f0eafb;
+--ok:#1d7a4c;--ok-bg:#e7f4ec;--bad:#b3261e;--bad-bg:#fcebea;--warn:#8a5a00;--warn-bg:#fdf3dc;--page:#6d3fc0;--page-bg:#f0eafb;--person:#0f7b8a;--person-bg:#e3f4f6;
 --mono:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
 *{box-sizing:border-box}
 html{background:var(--bg);color:var(--ink)}
@@ -30,7 +30,7 @@ h2{font-size:18px;margin-bottom:4px}
 .counts{list-style:none;display:flex;flex-wrap:wrap;gap:8px;margin:14px 0 0;padding:0}
 .count{border:1px solid var(--line);border-radius:999px;padding:3px 12px;font-size:14px;color:var(--muted)}
 .count .n{font-weight:700;color:var(--ink);font-variant-numeric:tabular-nums}
-.count-verified .n{color:var(--ok)}.count-escalated .n{color:var(--bad)}.count-suppressed .n{color:var(--warn)}.count-pages .n{color:var(--page)}
+.count-verified .n{color:var(--ok)}.count-escalated .n{color:var(--bad)}.count-suppressed .n{color:var(--warn)}.count-pages .n{color:var(--page)}.count-approved .n,.count-by-hand .n,.count-people .n{color:var(--person)}
 .hint{margin:0 0 12px;color:var(--muted);font-size:13.5px}
 .legend{display:flex;flex-wrap:wrap;gap:6px 28px;margin:0 0 12px;padding:10px 12px;background:#fafbfc;border:1px solid var(--line);border-radius:8px}
 .legend-group{display:flex;align-items:baseline;gap:10px;flex-wrap:wrap}
@@ -52,7 +52,9 @@ tbody tr:hover{background:#fafbfc}
 .incident-id{max-width:340px}
 .incident-runbook,.incident-instance{white-space:nowrap}
 .badge{display:inline-block;border-radius:999px;padding:1px 10px;font-size:13px;font-weight:600;white-space:nowrap}
-.badge-verified{background:var(--ok-bg);color:var(--ok)}
+.badge-verified,.badge-approved{background:var(--ok-bg);color:var(--ok)}
+.badge-by-hand,.badge-person{background:var(--person-bg);color:var(--person)}
+.people td.who{white-space:nowrap}
 .badge-escalated{background:var(--bad-bg);color:var(--bad)}
 .badge-suppressed,.badge-dry-run{background:var(--warn-bg);color:var(--warn)}
 .badge-cleared,.badge-open{background:#eef0f3;color:var(--muted)}

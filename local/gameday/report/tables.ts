@@ -22,7 +22,7 @@ export function renderIncidents(record: GameDayRecord): string {
           : `${name !== undefined ? `<strong>${escapeHtml(name)}</strong>` : ''}<div class="mono small muted">${escapeHtml(incident.instanceId)}</div>`;
       const note: string[] = [];
       if (outcome.gate) note.push(`gate <strong>${escapeHtml(outcome.gate)}</strong>`);
-      if (outcome.kind !== 'verified' && outcome.kind !== 'cleared') {
+      if (!['verified', 'approved', 'by-hand', 'cleared'].includes(outcome.kind)) {
         note.push(
           incident.resolution === 'cleared' && incident.closedAt !== undefined
             ? `alarm cleared ${escapeHtml(rel(incident.closedAt))}`
@@ -117,6 +117,73 @@ export function renderPages(record: GameDayRecord): string {
 <thead><tr><th class="num">Time</th><th>Kind</th><th>Subject</th></tr></thead>
 <tbody>
 ${rows.length > 0 ? rows.join('\n') : '<tr><td colspan="3" class="muted">Nobody was paged.</td></tr>'}
+</tbody>
+</table></div>
+</section>`;
+}
+
+/**
+ * What people did: every request about an incident (who, what, when, done or refused), each fix by
+ * hand, and each person whose page never came. Rows carry `tr.person-entry[data-kind]` (`request`,
+ * `by-hand`, `no-page`); the section is left out when nobody was on call and nobody acted.
+ */
+export function renderPeople(record: GameDayRecord): string {
+  const names = new Map(record.instances.map((i) => [i.instanceId, i.name]));
+  const rel = (t: number) => formatOffset(t - record.startedAt);
+  const rows: { at: number; html: string }[] = [];
+  for (const incident of record.incidents) {
+    const where = names.get(incident.instanceId ?? '') ?? incident.instanceId ?? '';
+    for (const a of incident.responders ?? []) {
+      rows.push({
+        at: a.at,
+        html: `<tr class="person-entry" data-kind="request" data-outcome="${a.outcome}">
+<td class="num mono">${escapeHtml(rel(a.at))}</td>
+<td class="who"><strong>${escapeHtml(a.by)}</strong></td>
+<td>${escapeHtml(a.verb)}${a.detail ? ` <span class="mono small muted">${breakable(a.detail)}</span>` : ''}</td>
+<td>${escapeHtml(where)} <span class="small muted">${escapeHtml(incident.runbook)}</span><div class="mono small muted">${breakable(incident.id)}</div></td>
+<td><span class="badge badge-${a.outcome === 'done' ? 'person' : 'escalated'}">${escapeHtml(a.outcome)}</span>${a.reason ? ` <span class="small muted">${escapeHtml(a.reason)}</span>` : ''}</td>
+</tr>`,
+      });
+    }
+  }
+  for (const p of record.responders ?? []) {
+    const where = names.get(p.instanceId) ?? p.instanceId;
+    if (p.handFix)
+      rows.push({
+        at: p.handFix.at,
+        html: `<tr class="person-entry" data-kind="by-hand" data-exit="${p.handFix.exitCode}">
+<td class="num mono">${escapeHtml(rel(p.handFix.at))}</td>
+<td class="who"><strong>${escapeHtml(p.by)}</strong></td>
+<td>by hand: ${escapeHtml(p.handFix.description)}</td>
+<td>${escapeHtml(where)} <span class="small muted">on the instance, not through automation</span></td>
+<td><span class="badge badge-${p.handFix.exitCode === 0 ? 'person' : 'escalated'}">exit ${p.handFix.exitCode}</span>${p.handFix.output ? `<div class="mono small muted">${escapeHtml(p.handFix.output)}</div>` : ''}</td>
+</tr>`,
+      });
+    if (p.pageAt === undefined)
+      rows.push({
+        at: p.gaveUpAt ?? p.watchUntil,
+        html: `<tr class="person-entry" data-kind="no-page">
+<td class="num mono">${escapeHtml(rel(p.gaveUpAt ?? p.watchUntil))}</td>
+<td class="who"><strong>${escapeHtml(p.by)}</strong></td>
+<td>waited to ${escapeHtml(p.verb)}</td>
+<td>${escapeHtml(where)} <span class="small muted">${escapeHtml(p.runbook)}</span></td>
+<td><span class="badge badge-escalated">no ${escapeHtml(p.waitsFor)} page</span> <span class="small muted">watched ${escapeHtml(rel(p.watchFrom))} to ${escapeHtml(rel(p.watchUntil))}</span></td>
+</tr>`,
+      });
+  }
+  if (rows.length === 0) return '';
+  const requests = record.incidents.reduce((n, i) => n + (i.responders?.length ?? 0), 0);
+  const fixes = (record.responders ?? []).filter((p) => p.handFix).length;
+  return `<section id="people" class="card">
+<h2>People <span class="muted small">(${requests} request(s) about incidents, ${fixes} fix(es) by hand)</span></h2>
+<p class="hint">What people on call did, apart from automation: requests through the operator function (recorded on the incident with who and when), and work by hand on the instance.</p>
+<div class="table-scroll"><table class="people">
+<thead><tr><th class="num">Time</th><th>Who</th><th>What</th><th>Where</th><th>Outcome</th></tr></thead>
+<tbody>
+${rows
+  .sort((a, b) => a.at - b.at)
+  .map((r) => r.html)
+  .join('\n')}
 </tbody>
 </table></div>
 </section>`;

@@ -1,4 +1,4 @@
-import type { GameDayIncident, GameDayPage, GameDayRecord } from '../record.ts';
+import type { GameDayHumanAction, GameDayIncident, GameDayPage, GameDayRecord } from '../record.ts';
 import { COLOUR } from './colours.ts';
 
 /** The timeline's geometry, shared by the section and its rows. */
@@ -12,6 +12,8 @@ export const ROW_PAD = 10;
 export const BAND_PITCH = 22;
 export const BAND_H = 8;
 export const LANE_H = 38;
+/** The lane of people's requests, under the pages, in rows that have any. */
+export const PEOPLE_LANE_H = 22;
 export const MIN_ROW_H = 70;
 export const MIN_BAR_W = 5;
 
@@ -38,4 +40,17 @@ export interface RowContent {
   readonly incidents: GameDayIncident[];
   readonly faults: GameDayRecord['faults'][number][];
   readonly pages: GameDayPage[];
+  /** People's requests about the row's incidents (approve, take, ...), done or refused. */
+  readonly people: (GameDayHumanAction & { readonly incidentId: string })[];
+  /** What people did on the instance by hand. */
+  readonly handFixes: HandFixMark[];
+}
+
+/** A fix by hand on an instance, as the timeline draws it. */
+export interface HandFixMark {
+  readonly at: number;
+  readonly finishedAt: number;
+  readonly by: string;
+  readonly description: string;
+  readonly exitCode: number;
 }

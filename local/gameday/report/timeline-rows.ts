@@ -7,10 +7,12 @@ import { formatDuration, formatOffset, incidentOutcome, timeToFix } from './outc
 import {
   BAND_H,
   BAND_PITCH,
+  type HandFixMark,
   LABEL_TEXT,
   LANE_H,
   MIN_BAR_W,
   MIN_ROW_H,
+  PEOPLE_LANE_H,
   PLOT_X0,
   ROW_PAD,
   type RowContent,
@@ -39,9 +41,12 @@ export function renderRow(
 ): { svg: string; height: number } {
   const bands = [...content.alarms.entries()];
   const laneTop = y + ROW_PAD + (bands.length + content.breakers.length) * BAND_PITCH + 4;
-  const height = Math.max(MIN_ROW_H, laneTop + LANE_H + ROW_PAD - y);
+  // People get a lane of their own, under the pages they answer, when the row has any.
+  const peopleLane = content.people.length > 0 ? PEOPLE_LANE_H : 0;
+  const height = Math.max(MIN_ROW_H, laneTop + LANE_H + peopleLane + ROW_PAD - y);
   const attemptMid = laneTop + 9;
   const pageMid = laneTop + 28;
+  const personMid = laneTop + LANE_H + 10;
   const parts: string[] = [`<g class="${label.cls}" ${label.attrs}>`];
 
   if (index % 2 === 0) {
@@ -120,8 +125,16 @@ export function renderRow(
     parts.push(pageMarker(scale, page, scale.x(page.at), pageMid));
   }
 
+  // People, apart from automation: their requests on a lane of their own under the pages they answer,
+  // and their work by hand as a teal line down the row.
+  for (const fix of content.handFixes) parts.push(handFixMarker(scale, fix, y, height));
+  for (const action of [...content.people].sort((a, b) => a.at - b.at)) {
+    parts.push(personMarker(scale, action, scale.x(action.at), personMid));
+  }
+
   if (
     content.incidents.length === 0 &&
+    content.people.length === 0 &&
     content.pages.length === 0 &&
     content.faults.length === 0 &&
     bands.length === 0 &&
@@ -170,14 +183,20 @@ function renderIncident(scale: Scale, incident: GameDayIncident, mid: number): s
     }
     const details = [
       `${incident.runbook} attempt #${attempt.number}${attempt.action ? ` (${attempt.action})` : ''}: ${ATTEMPT_LABEL[kind]}`,
+      ...(attempt.by ? [`started by ${attempt.by} (a person asked for it)`] : []),
       `status ${attempt.status}${attempt.exitCode !== undefined ? `, exit ${attempt.exitCode}` : ''}${attempt.verification ? `, verification ${attempt.verification}` : ''}`,
       `${rel(attempt.requestedAt)} → ${attempt.finishedAt !== undefined ? rel(attempt.finishedAt) : 'no result'}`,
       incident.id,
     ].join('\n');
     const fill = kind === 'not-run' ? 'url(#hatch)' : COLOUR.outcome[kind];
-    const stroke = kind === 'not-run' ? ` stroke="${COLOUR.muted}" stroke-width="1"` : '';
+    const stroke =
+      kind === 'not-run'
+        ? ` stroke="${COLOUR.muted}" stroke-width="1"`
+        : attempt.by
+          ? ` stroke="${COLOUR.person}" stroke-width="2.5"`
+          : '';
     parts.push(
-      `<rect class="attempt attempt-${token(attempt.status)} outcome-${kind}" data-attempt="${attempt.number}" data-incident="${escapeHtml(incident.id)}" x="${start}" y="${mid - 7}" width="${round1(width)}" height="14" rx="2.5" fill="${fill}"${stroke}><title>${escapeHtml(details)}</title></rect>`,
+      `<rect class="attempt attempt-${token(attempt.status)} outcome-${kind}${attempt.by ? ' attempt-by-person' : ''}" data-attempt="${attempt.number}" data-incident="${escapeHtml(incident.id)}" x="${start}" y="${mid - 7}" width="${round1(width)}" height="14" rx="2.5" fill="${fill}"${stroke}><title>${escapeHtml(details)}</title></rect>`,
     );
   });
 
@@ -192,7 +211,7 @@ function renderIncident(scale: Scale, incident: GameDayIncident, mid: number): s
     );
   }
 
-  if (outcome.kind === 'verified' && incident.closedAt !== undefined) {
+  if ((outcome.kind === 'verified' || outcome.kind === 'approved') && incident.closedAt !== undefined) {
     const x = scale.x(incident.closedAt);
     const passed = incident.attempts.find((a) => a.verification === 'passed');
     parts.push(
@@ -206,10 +225,40 @@ function renderIncident(scale: Scale, incident: GameDayIncident, mid: number): s
   return parts.join('\n');
 }
 
+/** A person's request: a figure (filled when done, hollow when refused), labelled with the verb. */
+function personMarker(scale: Scale, action: RowContent['people'][number], x: number, mid: number): string {
+  const done = action.outcome === 'done';
+  const title = [
+    `${formatOffset(action.at - scale.start)} ${action.by}: ${action.verb}${action.detail ? ` ${action.detail}` : ''} (${action.outcome}${action.reason ? `: ${action.reason}` : ''})`,
+    `a person, not automation; incident ${action.incidentId}`,
+  ].join('\n');
+  const fill = done ? COLOUR.person : '#ffffff';
+  return [
+    `<g class="person person-${token(action.verb)} person-${action.outcome}" data-by="${escapeHtml(action.by)}" data-verb="${escapeHtml(action.verb)}" data-incident="${escapeHtml(action.incidentId)}"><title>${escapeHtml(title)}</title>`,
+    `<circle cx="${x}" cy="${round1(mid - 4.5)}" r="3.4" fill="${fill}" stroke="${COLOUR.person}" stroke-width="1.6"/>`,
+    `<path d="M${round1(x - 6.5)} ${mid + 8} Q${x} ${round1(mid - 3)} ${round1(x + 6.5)} ${mid + 8} Z" fill="${fill}" stroke="${COLOUR.person}" stroke-width="1.6" stroke-linejoin="round"/>`,
+    `<text x="${round1(x + 10)}" y="${mid + 4}" font-size="11" font-weight="600" fill="${COLOUR.person}" paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round">${escapeHtml(truncate(`${action.verb}${done ? '' : ' refused'} · ${action.by}`, 28))}</text>`,
+    '</g>',
+  ].join('\n');
+}
+
+/** Work by hand on the instance: a solid teal line down the row with a square cap, over its duration. */
+function handFixMarker(scale: Scale, fix: HandFixMark, y: number, height: number): string {
+  const x = scale.x(fix.at);
+  const top = y + 3;
+  return [
+    `<g class="hand-fix" data-by="${escapeHtml(fix.by)}" data-exit="${fix.exitCode}"><title>${escapeHtml(`${formatOffset(fix.at - scale.start)} → ${formatOffset(fix.finishedAt - scale.start)} by hand, ${fix.by}: ${fix.description} (exit ${fix.exitCode})`)}</title>`,
+    `<line x1="${x}" y1="${top + 8}" x2="${x}" y2="${y + height - 4}" stroke="${COLOUR.person}" stroke-width="1.5"/>`,
+    `<rect x="${round1(x - 4.5)}" y="${top}" width="9" height="9" rx="1.5" fill="${fix.exitCode === 0 ? COLOUR.person : '#ffffff'}" stroke="${COLOUR.person}" stroke-width="1.4"/>`,
+    '</g>',
+  ].join('\n');
+}
+
 function pageMarker(scale: Scale, page: GameDayPage, x: number, mid: number): string {
   const hollow = page.kind === 'resolution' || page.kind === 'breaker-closed';
   const dashed = page.kind === 'runbook-dry-run';
   const known = [
+    'proposal',
     'escalation',
     'resolution',
     'breaker-opened',

@@ -29,7 +29,7 @@ function scaleFor(record: GameDayRecord): Scale {
 }
 
 function emptyRow(): RowContent {
-  return { alarms: new Map(), breakers: [], incidents: [], faults: [], pages: [] };
+  return { alarms: new Map(), breakers: [], incidents: [], faults: [], pages: [], people: [], handFixes: [] };
 }
 
 export function renderTimelineSection(record: GameDayRecord): string {
@@ -48,7 +48,12 @@ export function renderTimelineSection(record: GameDayRecord): string {
   const incidentsById = new Map<string, GameDayIncident>();
   for (const incident of record.incidents) {
     incidentsById.set(incident.id, incident);
-    rowOf(incident.instanceId).incidents.push(incident);
+    const row = rowOf(incident.instanceId);
+    row.incidents.push(incident);
+    for (const action of incident.responders ?? []) row.people.push({ ...action, incidentId: incident.id });
+  }
+  for (const person of record.responders ?? []) {
+    if (person.handFix) rowOf(person.instanceId).handFixes.push({ ...person.handFix, by: person.by });
   }
   for (const fault of record.faults) rowOf(fault.instanceId).faults.push(fault);
   for (const page of record.pages) {
@@ -99,7 +104,7 @@ ${body.join('\n')}
 </svg>`;
   return `<section id="timeline" class="card">
 <h2>Timeline</h2>
-<p class="hint">One row per instance, minutes from the start of the game day. Thin bands are alarm states (one per alarm); bars are remediation attempts inside their incident; hover any mark for details.</p>
+<p class="hint">One row per instance, minutes from the start of the game day. Thin bands are alarm states (one per alarm); bars are remediation attempts inside their incident; diamonds are pages, and teal figures are what people did; hover any mark for details.</p>
 ${renderLegend()}
 <div class="timeline-scroll">${svg}</div>
 </section>`;
