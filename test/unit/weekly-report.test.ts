@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fnv1a64 } from '../../functions/core/identity.ts';
 import type { Attempt, Incident } from '../../functions/core/incident.ts';
+import { GRADUATION_RULE } from '../../local/cli/weekly-report/modes.ts';
 import {
   buildReview,
   DEFAULT_TOIL_BASIS,
@@ -515,6 +516,13 @@ describe('reviewText', () => {
       // A tie on score: an alarm no runbook handles comes before a runbook that fails.
       '  1. alarm "mem-high-web-2" (no runbook acts on it): paged once with nothing attempted and no safety gate behind the page: no runbook could act on it; runbook memory-pressure paged: "the runbook chose to page: swap is already full"',
       '  2. runbook disk-full (keeps failing): escalated once after every command it ran failed; verified 1 of 2 incidents it acted on (50%); last failure: "exit code 1: No space left on device"',
+      '',
+      'Modes: what each runbook did, and the next mode the evidence suggests',
+      '  runbook          mode     dry-run  approved  verified  denied  expired  acted alone  fixed',
+      '  disk-full        enforce        0         0         0       0        0            2      1',
+      '  memory-pressure  enforce        0         0         0       0        0            0      0',
+      '  no change suggested',
+      `  rule: ${GRADUATION_RULE}`,
     ]);
   });
 
@@ -669,5 +677,165 @@ describe('reviewHtml', () => {
     expect(empty).toContain('No incidents in this period.');
     expect(empty).toContain('No verified fix in this period.');
     expect(elements(empty, (e) => e.tag === 'svg' && hasClass(e, 'chart-per-day'))).toHaveLength(1);
+  });
+});
+
+describe('the modes: graduation with evidence', () => {
+  const proposal = (id: string, attempt: number, answer?: 'approved' | 'denied' | 'expired') =>
+    ({
+      id: `${id}/p${attempt}`,
+      attempt,
+      action: 'remediate',
+      parameters: {},
+      instanceId: `i-${id.padStart(17, '0')}`,
+      proposedAt: 0,
+      expiresAt: 1_800_000,
+      page: { status: 'sent', sentAt: 0 },
+      ...(answer ? { answer: { kind: answer, at: 60_000, by: 'ana' } } : {}),
+    }) as unknown as Incident['proposal'];
+  const respond = (verb: 'approve' | 'deny', at: number, by = 'ana') => ({
+    at,
+    by,
+    verb,
+    request: `r-${verb}-${at}`,
+    outcome: 'done' as const,
+  });
+  /** An incident in approve mode whose proposal was approved by ana at `at`, and the run verified or not. */
+  function approvedIncident(id: string, runbook: string, openedAt: number, passed: boolean): Incident {
+    const at = openedAt + MIN;
+    return incident(id, runbook, `${runbook}-alarm`, openedAt, {
+      status: passed ? 'resolved' : 'escalated',
+      ...(passed ? { resolution: { how: 'verified', at: at + 5 * MIN } } : {}),
+      closedAt: at + 5 * MIN,
+      proposal: proposal(id, 1, 'approved'),
+      responders: [respond('approve', at)],
+      attempts: [
+        attempt(1, {
+          by: 'ana',
+          requestedAt: at,
+          status: passed ? 'succeeded' : 'failed',
+          ...(passed ? { verification: 'passed' } : { failure: 'exit code 1' }),
+        }),
+      ],
+    } as Mutable<Incident>);
+  }
+  const modesOf = (incidents: Incident[]) => buildReview(incidents, { since: SINCE, now: NOW }).modes;
+
+  it('suggests enforce after 12 approved runs, every one verified and none denied', () => {
+    const list = Array.from({ length: 12 }, (_, i) =>
+      approvedIncident(`a${i}`, 'service-down', day(i % 7, i), true),
+    );
+    const [mode] = modesOf(list);
+    expect(mode).toMatchObject({
+      runbook: 'service-down',
+      mode: 'approve',
+      approved: 12,
+      approvedVerified: 12,
+      denied: 0,
+    });
+    expect(mode?.recommendation).toMatchObject({ to: 'enforce', direction: 'promote' });
+    expect(mode?.recommendation?.because).toContain('approved 12 times, verified 12 times, never denied');
+    expect(mode?.recommendation?.command).toContain("mode: 'enforce'");
+    const text = reviewText(buildReview(list, { since: SINCE, now: NOW })).join('\n');
+    expect(text).toContain('service-down: enforce? approved 12 times, verified 12 times');
+    expect(text).toContain(
+      'rule: dry-run → approve after 5 decisions; approve → enforce after 10 approved runs',
+    );
+  });
+
+  it('suggests nothing short of the threshold, or with one denial, or with one approved run not verified', () => {
+    const nine = Array.from({ length: 9 }, (_, i) => approvedIncident(`n${i}`, 'disk-full', day(1, i), true));
+    expect(modesOf(nine)[0]?.recommendation).toBeUndefined();
+    const denied = incident('d1', 'disk-full', 'disk-full-alarm', day(2, 1), {
+      status: 'escalated',
+      proposal: proposal('d1', 1, 'denied'),
+      responders: [respond('deny', day(2, 1) + MIN)],
+      owner: { by: 'ana', since: day(2, 1) + MIN },
+    } as Mutable<Incident>);
+    const withDenial = [...nine, approvedIncident('n9', 'disk-full', day(3, 1), true), denied];
+    expect(modesOf(withDenial)[0]).toMatchObject({ approved: 10, approvedVerified: 10, denied: 1 });
+    expect(modesOf(withDenial)[0]?.recommendation).toBeUndefined();
+    const oneFailed = [
+      ...nine,
+      approvedIncident('n9', 'disk-full', day(3, 1), false),
+      approvedIncident('n10', 'disk-full', day(3, 2), true),
+    ];
+    expect(modesOf(oneFailed)[0]).toMatchObject({ approved: 11, approvedVerified: 10 });
+    expect(modesOf(oneFailed)[0]?.recommendation).toBeUndefined();
+  });
+
+  it('suggests dry-run for approved runs that keep failing, and for proposals mostly denied', () => {
+    const failing = [true, false, false, false].map((ok, i) =>
+      approvedIncident(`f${i}`, 'memory-leak', day(i, 3), ok),
+    );
+    expect(modesOf(failing)[0]?.recommendation).toMatchObject({ to: 'dry-run', direction: 'demote' });
+    expect(modesOf(failing)[0]?.recommendation?.because).toContain('approved 4 times, verified 1 (25%)');
+    expect(modesOf(failing)[0]?.recommendation?.command).toBe(
+      'npx remediate runbooks dry-run memory-leak --reason "…"',
+    );
+    const deniedTwice = ['x1', 'x2'].map((id, i) =>
+      incident(id, 'memory-leak', 'memory-leak-alarm', day(i, 4), {
+        status: 'escalated',
+        proposal: proposal(id, 1, 'denied'),
+        responders: [respond('deny', day(i, 4) + MIN)],
+      } as Mutable<Incident>),
+    );
+    const mostlyDenied = [approvedIncident('y1', 'memory-leak', day(5, 1), true), ...deniedTwice];
+    expect(modesOf(mostlyDenied)[0]?.recommendation?.because).toContain(
+      'denied 2 of 3 proposals answered (67%)',
+    );
+  });
+
+  it('suggests approve mode after 5 dry-run decisions, and for an enforced runbook that mostly fails', () => {
+    const dry = Array.from({ length: 5 }, (_, i) =>
+      incident(`r${i}`, 'runaway-cpu', 'cpu', day(i, 5), {
+        status: 'escalated',
+        attempts: [attempt(1, { status: 'not-run' })],
+      }),
+    );
+    expect(modesOf(dry.slice(0, 4))[0]?.recommendation).toBeUndefined();
+    expect(modesOf(dry)[0]).toMatchObject({ mode: 'dry-run', dryRuns: 5 });
+    expect(modesOf(dry)[0]?.recommendation).toMatchObject({ to: 'approve', direction: 'promote' });
+    expect(modesOf(dry)[0]?.recommendation?.command).toBe(
+      'npx remediate runbooks approve-mode runaway-cpu --reason "…"',
+    );
+
+    const alone = [verified(1), failed(1), failed(1)].map((a, i) =>
+      incident(`e${i}`, 'disk-full', 'disk', day(i, 6), { status: 'escalated', attempts: [a] }),
+    );
+    expect(modesOf(alone)[0]).toMatchObject({ mode: 'enforce', autoRuns: 3, autoVerified: 1 });
+    // A ladder whose second rung fixes is a fix.
+    const ladder = incident('l1', 'disk-full', 'disk', day(4, 6), {
+      status: 'resolved',
+      attempts: [failed(1), failed(2), verified(3)],
+    });
+    expect(modesOf([...alone, ladder])[0]).toMatchObject({ autoRuns: 4, autoVerified: 2 });
+    expect(modesOf([...alone, ladder])[0]?.recommendation).toBeUndefined();
+    expect(modesOf(alone)[0]?.recommendation).toMatchObject({ to: 'approve', direction: 'demote' });
+    expect(modesOf(alone.slice(0, 2))[0]?.recommendation).toBeUndefined();
+  });
+
+  it('does not count a run still being verified as a failure, and shows a mode switch in the period', () => {
+    const pending = approvedIncident('p1', 'service-down', day(6, 1), true);
+    const stillVerifying = {
+      ...pending,
+      status: 'verifying',
+      resolution: undefined,
+      attempts: [{ ...(pending.attempts[0] as Attempt), verification: 'pending' }],
+    } as Incident;
+    const earlier = incident('p0', 'service-down', 'sd', day(0, 1), {
+      attempts: [attempt(1, { status: 'not-run' })],
+    });
+    const [mode] = modesOf([earlier, stillVerifying]);
+    expect(mode).toMatchObject({
+      mode: 'approve',
+      modesSeen: ['dry-run', 'approve'],
+      approved: 1,
+      approvedPending: 1,
+      approvedVerified: 0,
+    });
+    const html = reviewHtml(buildReview([earlier, stillVerifying], { since: SINCE, now: NOW }));
+    expect(html).toContain('data-runbook="service-down" data-mode="approve"');
+    expect(html).toContain('approve (was dry-run)');
   });
 });

@@ -47,5 +47,8 @@ td.runbook,td.alarm{word-break:break-word}
 .badge{display:inline-block;border-radius:999px;padding:1px 10px;font-size:12.5px;font-weight:600;white-space:nowrap}
 .badge-unhandled-alarm{background:var(--bad-bg);color:var(--bad)}
 .badge-failing-runbook{background:var(--warn-bg);color:var(--warn)}
+.badge-demote{background:var(--warn-bg);color:var(--warn)}
+.badge-promote{background:var(--ok-bg);color:var(--ok)}
+.graduation{padding:8px 0;border-bottom:1px solid var(--line)}
 footer{margin-top:18px;color:var(--faint);font-size:12.5px}
 `;

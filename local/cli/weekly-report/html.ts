@@ -3,6 +3,7 @@ import { htmlMttr, htmlOutcomes, htmlPerDay } from './charts.ts';
 import { formatDuration, formatHours, formatNumber, isoSeconds, span } from './format.ts';
 import { STYLE } from './html-style.ts';
 import type { Review } from './model.ts';
+import { GRADUATION_RULE } from './modes.ts';
 import { gateList } from './text.ts';
 
 /**
@@ -12,7 +13,8 @@ import { gateList } from './text.ts';
  * Stable hooks for tests and scripts: `svg.chart-outcomes` (`g.runbook-bar[data-runbook]`,
  * `rect.segment.segment-<outcome>[data-count]`), `svg.chart-per-day` (`g.day[data-day]`),
  * `svg.chart-mttr` (`g.mttr-bar[data-runbook]`, `rect.bar-p50`, `rect.bar-p90`), `tr.runbook-row`,
- * `tr.alarm-row`, `li.candidate[data-kind][data-name]`, `.toil`.
+ * `tr.alarm-row`, `li.candidate[data-kind][data-name]`, `.toil`, `tr.mode-row[data-runbook][data-mode]`,
+ * `li.graduation[data-runbook][data-to][data-direction]`.
  */
 export function reviewHtml(review: Review): string {
   const title = `Weekly review: ${isoSeconds(review.since)} to ${isoSeconds(review.now)}`;
@@ -25,6 +27,7 @@ export function reviewHtml(review: Review): string {
     htmlMttr(review),
     htmlToil(review),
     htmlCandidates(review),
+    htmlModes(review),
     htmlAlarms(review),
     `<footer>Incidents opened from ${escapeHtml(isoSeconds(review.since))} to ${escapeHtml(isoSeconds(review.now))} (UTC), current and archived episodes, read from the incident table. No network was used to render this page.</footer>`,
     '</main>',
@@ -91,6 +94,37 @@ function htmlCandidates(review: Review): string {
 <h2>Next runbook to write</h2>
 <p class="hint">Ranked by the incidents a human had to take that a runbook could have taken: for an alarm, its pages with nothing attempted and no safety gate behind them; for a runbook, the incidents it acted on without a verified fix. Ties: alarms first, then by name.</p>
 ${items.length > 0 ? `<ol class="candidates">${items.join('\n')}</ol>` : '<p class="muted">No candidate: every page had an attempt or a safety gate behind it, and no runbook keeps failing.</p>'}
+</section>`;
+}
+
+function htmlModes(review: Review): string {
+  const rows = review.modes.map(
+    (m) => `<tr class="mode-row" data-runbook="${escapeHtml(m.runbook)}" data-mode="${m.mode}">
+<td class="mono">${escapeHtml(m.runbook)}</td><td>${escapeHtml(m.modesSeen.length > 1 ? `${m.mode} (was ${m.modesSeen.filter((x) => x !== m.mode).join(', ')})` : m.mode)}</td>
+<td class="num">${m.dryRuns}</td><td class="num">${m.approved}</td><td class="num">${m.approvedVerified}</td><td class="num">${m.denied}</td><td class="num">${m.expired}</td><td class="num">${m.autoRuns}</td><td class="num">${m.autoVerified}</td>
+</tr>`,
+  );
+  const advice = review.modes.flatMap((m) =>
+    m.recommendation
+      ? [
+          `<li class="graduation" data-runbook="${escapeHtml(m.runbook)}" data-to="${m.recommendation.to}" data-direction="${m.recommendation.direction}">
+<div class="what">Runbook <strong class="mono">${escapeHtml(m.runbook)}</strong> <span class="badge badge-${m.recommendation.direction}">${escapeHtml(`${m.recommendation.to}?${m.recommendation.direction === 'demote' ? ' (a step back)' : ''}`)}</span></div>
+<div class="detail">${escapeHtml(m.recommendation.because)}</div>
+<div class="detail mono">${escapeHtml(m.recommendation.command)}</div>
+</li>`,
+        ]
+      : [],
+  );
+  return `<section id="modes" class="card">
+<h2>Modes</h2>
+<p class="hint">What each runbook's mode did, and the next mode the evidence suggests. Rule: ${escapeHtml(GRADUATION_RULE)}</p>
+<div class="table-scroll"><table class="modes">
+<thead><tr><th>Runbook</th><th>Mode</th><th class="num">Dry-run</th><th class="num">Approved</th><th class="num">Verified</th><th class="num">Denied</th><th class="num">Expired</th><th class="num">Acted alone</th><th class="num">Fixed</th></tr></thead>
+<tbody>
+${rows.length > 0 ? rows.join('\n') : '<tr><td colspan="9" class="muted">No incidents.</td></tr>'}
+</tbody>
+</table></div>
+${advice.length > 0 ? `<ol class="candidates">${advice.join('\n')}</ol>` : '<p class="muted">No change suggested.</p>'}
 </section>`;
 }
 

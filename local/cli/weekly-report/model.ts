@@ -1,4 +1,5 @@
 import type { GateName } from '../../../functions/core/gates.ts';
+import type { ModeReview } from './modes.ts';
 
 /** The weekly review's shape: what `buildReview` computes and both renderings print. */
 
@@ -125,6 +126,8 @@ export interface Review {
   readonly toil: Toil;
   /** Ranked, best first; empty when nothing qualifies. */
   readonly candidates: readonly Candidate[];
+  /** Per runbook: what its mode did, and the next mode the evidence suggests (see modes.ts). */
+  readonly modes: readonly ModeReview[];
 }
 
 /** What the MTTR figures measure, as printed. */

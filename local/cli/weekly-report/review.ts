@@ -27,6 +27,7 @@ import {
   type Review,
   type RunbookReview,
 } from './model.ts';
+import { modeReviews } from './modes.ts';
 
 /** The weekly review, computed from incidents: pure, the same incidents and options give the same review. */
 
@@ -274,6 +275,7 @@ export function buildReview(
           : `${formatNumber(minutesPerFix)} min per incident, as set with --minutes-per-fix (the default, 30 min, is: page acknowledged, logged in, diagnosed, fixed, verified)`,
     },
     candidates: rankCandidates(inPeriod, byRunbook),
+    modes: modeReviews(inPeriod),
   };
 }
 

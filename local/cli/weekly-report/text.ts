@@ -9,6 +9,7 @@ import {
   truncate,
 } from './format.ts';
 import { GATES, type GateCounts, MTTR_DEFINITION, type Review } from './model.ts';
+import { GRADUATION_RULE, type ModeReview } from './modes.ts';
 
 /** The weekly review as terminal lines. */
 
@@ -113,6 +114,45 @@ export function reviewText(review: Review): string[] {
         : `runbook ${plain(c.name)} (keeps failing)`;
     lines.push(`  ${c.rank}. ${what}: ${plain(c.reason)}`);
   }
+
+  lines.push('', ...modeLines(review.modes));
+  return lines;
+}
+
+/** Each runbook's mode, what it did, and the next mode the evidence suggests. */
+function modeLines(modes: readonly ModeReview[]): string[] {
+  const lines = ['Modes: what each runbook did, and the next mode the evidence suggests'];
+  lines.push(
+    ...table(
+      [
+        ['runbook', 'mode', 'dry-run', 'approved', 'verified', 'denied', 'expired', 'acted alone', 'fixed'],
+        ...modes.map((m) => [
+          plain(m.runbook),
+          m.modesSeen.length > 1
+            ? `${m.mode} (was ${m.modesSeen.filter((x) => x !== m.mode).join(', ')})`
+            : m.mode,
+          String(m.dryRuns),
+          String(m.approved),
+          String(m.approvedVerified),
+          String(m.denied),
+          String(m.expired),
+          String(m.autoRuns),
+          String(m.autoVerified),
+        ]),
+      ],
+      [false, false, true, true, true, true, true, true, true],
+    ),
+  );
+  const advised = modes.filter((m) => m.recommendation);
+  if (advised.length === 0) lines.push('  no change suggested');
+  for (const m of advised) {
+    const r = m.recommendation as NonNullable<ModeReview['recommendation']>;
+    lines.push(
+      `  ${plain(m.runbook)}: ${r.to}?${r.direction === 'demote' ? ' (a step back)' : ''} ${r.because}`,
+    );
+    lines.push(`    ${r.command}`);
+  }
+  lines.push(`  rule: ${GRADUATION_RULE}`);
   return lines;
 }
 
