@@ -6,7 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudWatchClient, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.ts';
 import {
   type ClientSource,
@@ -34,6 +34,7 @@ import type { AlarmStatistic, TreatMissingData } from '../core/runbook-alarm.ts'
 import { ENV } from './config.ts';
 import { type EventOrigin, foreignOrigin, refuseForeign } from './middleware/accept-origin.ts';
 import { describeIssues } from './schemas.ts';
+import './zod-locale.ts';
 
 /**
  * The alarm keeper (per-instance alarm mode): one CloudWatch metric alarm per opted-in running
@@ -147,20 +148,20 @@ const stateChange = z.looseObject({
   source: z.literal('aws.ec2'),
   'detail-type': z.literal('EC2 Instance State-change Notification'),
   detail: z.looseObject({
-    'instance-id': z.string().regex(/^i-[0-9a-f]{8,17}$/),
-    state: z.string().max(32),
+    'instance-id': z.string().check(z.regex(/^i-[0-9a-f]{8,17}$/)),
+    state: z.string().check(z.maxLength(32)),
   }),
 });
 const tagChange = z.looseObject({
   source: z.literal('aws.tag'),
   'detail-type': z.literal('Tag Change on Resource'),
   resources: z
-    .array(z.string().regex(/^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:instance\/i-[0-9a-f]{8,17}$/))
-    .min(1),
+    .array(z.string().check(z.regex(/^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d{12}:instance\/i-[0-9a-f]{8,17}$/)))
+    .check(z.minLength(1)),
   detail: z.looseObject({
     service: z.literal('ec2'),
     'resource-type': z.literal('instance'),
-    tags: z.record(z.string(), z.string()).optional(),
+    tags: z.optional(z.record(z.string(), z.string())),
   }),
 });
 const scheduled = z.looseObject({

@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { OperatorRequest } from '../core/operator-request.ts';
+import './zod-locale.ts';
 
 /**
  * What the operator function accepts. A request comes from a person's terminal or a chat button, so
@@ -24,33 +25,40 @@ export const MAX_BY = 256;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 const text = (max: number, what: string) =>
-  z
-    .string()
-    .trim()
-    .min(1, `${what} is empty`)
-    .max(max, `${what} is longer than ${max} characters`)
-    .refine((value) => !CONTROL.test(value), `${what} holds control characters`);
+  z.string().check(
+    z.trim(),
+    z.minLength(1, `${what} is empty`),
+    z.maxLength(max, `${what} is longer than ${max} characters`),
+    z.refine((value) => !CONTROL.test(value), `${what} holds control characters`),
+  );
 
-const by = text(MAX_BY, 'by').optional();
-const channel = z.enum(['cli', 'chat']).optional();
+const by = z.optional(text(MAX_BY, 'by'));
+const channel = z.optional(z.enum(['cli', 'chat']));
 const reason = text(500, 'reason');
 const runbook = z
   .string()
-  .max(40, 'a runbook name has at most 40 characters')
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a runbook name: lower-case letters, digits and hyphens');
+  .check(
+    z.maxLength(40, 'a runbook name has at most 40 characters'),
+    z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a runbook name: lower-case letters, digits and hyphens'),
+  );
 const incident = z
   .string()
-  .trim()
-  .min(1, 'name the incident by its id or a prefix of it')
-  .max(80, 'an incident id has at most 56 characters')
-  .regex(/^[0-9A-Za-z.-]+$/, 'an incident id: letters, digits, dots and hyphens');
-const request = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'a request id: letters, digits and . _ : -')
-  .optional();
+  .check(
+    z.trim(),
+    z.minLength(1, 'name the incident by its id or a prefix of it'),
+    z.maxLength(80, 'an incident id has at most 56 characters'),
+    z.regex(/^[0-9A-Za-z.-]+$/, 'an incident id: letters, digits, dots and hyphens'),
+  );
+const request = z.optional(
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(100),
+      z.regex(/^[A-Za-z0-9._:-]+$/, 'a request id: letters, digits and . _ : -'),
+    ),
+);
 
 const aboutIncident = { incident, by, channel, request };
 
@@ -58,12 +66,15 @@ const incidentRequest = z.discriminatedUnion('verb', [
   z.object({
     verb: z.enum(['approve', 'deny']),
     ...aboutIncident,
-    proposal: z
-      .string()
-      .trim()
-      .max(100)
-      .regex(/^[0-9A-Za-z.-]+\/p\d{1,4}$/, 'a proposal id: <incident id>/p<attempt>')
-      .optional(),
+    proposal: z.optional(
+      z
+        .string()
+        .check(
+          z.trim(),
+          z.maxLength(100),
+          z.regex(/^[0-9A-Za-z.-]+\/p\d{1,4}$/, 'a proposal id: <incident id>/p<attempt>'),
+        ),
+    ),
   }),
   z.object({ verb: z.literal('retry'), ...aboutIncident }),
   z.object({ verb: z.literal('take'), ...aboutIncident }),
@@ -72,28 +83,33 @@ const incidentRequest = z.discriminatedUnion('verb', [
     ...aboutIncident,
     action: z
       .string({ error: 'run needs the name of an action of the runbook' })
-      .regex(/^[a-z][a-z0-9-]{0,62}$/, 'an action name: lower-case letters, digits and hyphens'),
+      .check(z.regex(/^[a-z][a-z0-9-]{0,62}$/, 'an action name: lower-case letters, digits and hyphens')),
   }),
   z.object({
     verb: z.literal('snooze'),
     ...aboutIncident,
-    duration: z
-      .union([z.string().trim().min(1).max(20), z.number().int().positive().max(10_000_000)], {
-        error: 'snooze needs a duration: 30m, 1h, 2h30m or seconds',
-      })
-      .transform(String),
+    duration: z.pipe(
+      z.union(
+        [
+          z.string().check(z.trim(), z.minLength(1), z.maxLength(20)),
+          z.int().check(z.positive(), z.maximum(10_000_000)),
+        ],
+        { error: 'snooze needs a duration: 30m, 1h, 2h30m or seconds' },
+      ),
+      z.transform(String),
+    ),
   }),
 ]);
 
 const fleetRequest = z.discriminatedUnion('verb', [
-  z.object({ verb: z.literal('pause'), runbook: runbook.optional(), reason, by, channel }),
-  z.object({ verb: z.literal('resume'), runbook: runbook.optional(), by, channel }),
+  z.object({ verb: z.literal('pause'), runbook: z.optional(runbook), reason, by, channel }),
+  z.object({ verb: z.literal('resume'), runbook: z.optional(runbook), by, channel }),
   z.object({ verb: z.literal('breaker-close'), runbook, reason, by, channel }),
   z.object({
     verb: z.literal('set-mode'),
     runbook,
     mode: z.enum(['enforce', 'approve', 'dry-run']),
-    reason: reason.optional(),
+    reason: z.optional(reason),
     by,
     channel,
   }),

@@ -1,12 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { OPERATOR_EVENT_SOURCE, RESYNC_REQUESTED } from '../core/event-patterns.ts';
 import type { ResyncReport } from './alarm-resync.ts';
 import { foreignOrigin, refuseForeign } from './middleware/accept-origin.ts';
 import { flushMetrics } from './middleware/flush-metrics.ts';
 import type { Runtime } from './runtime.ts';
 import { describeIssues } from './schemas.ts';
+import './zod-locale.ts';
 
 const scheduled = z.looseObject({
   source: z.literal('aws.events'),
@@ -17,12 +18,8 @@ const requested = z.looseObject({
   'detail-type': z.literal(RESYNC_REQUESTED),
   detail: z.object({
     cause: z.enum(['resumed', 'breaker-closed']),
-    runbook: z
-      .string()
-      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
-      .max(40)
-      .optional(),
-    by: z.string().max(128).optional(),
+    runbook: z.optional(z.string().check(z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/), z.maxLength(40))),
+    by: z.optional(z.string().check(z.maxLength(128))),
   }),
 });
 

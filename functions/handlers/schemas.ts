@@ -1,7 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AlarmChange, AlarmMetric } from '../core/alarm.ts';
 import type { BreakerTimerMessage, TimerMessage } from '../core/inputs.ts';
 import { isMultiTimeSeriesQuery, seriesMetrics } from '../core/runbook-alarm.ts';
+import './zod-locale.ts';
 
 /**
  * Schemas of what the handlers accept, from AWS's published event shapes. They check what the
@@ -9,63 +10,67 @@ import { isMultiTimeSeriesQuery, seriesMetrics } from '../core/runbook-alarm.ts'
  * Everything a schema lets in is still data: nothing from an event ever becomes shell text.
  */
 
-const timestamp = z
-  .string()
-  .max(64)
-  .refine((value) => Number.isFinite(parseAwsTimestamp(value)), 'not a timestamp');
+const timestamp = z.string().check(
+  z.maxLength(64),
+  z.refine((value) => Number.isFinite(parseAwsTimestamp(value)), 'not a timestamp'),
+);
 
 const alarmState = z.object({
   value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-  reason: z.string().max(4096).default(''),
+  reason: z._default(z.string().check(z.maxLength(4096)), ''),
   timestamp,
 });
 
 const metricStat = z.looseObject({
   metric: z.looseObject({
-    namespace: z.string().max(512),
-    name: z.string().max(512),
-    dimensions: z.record(z.string().min(1).max(1024), z.string().max(1024)).optional(),
+    namespace: z.string().check(z.maxLength(512)),
+    name: z.string().check(z.maxLength(512)),
+    dimensions: z.optional(
+      z.record(z.string().check(z.minLength(1), z.maxLength(1024)), z.string().check(z.maxLength(1024))),
+    ),
   }),
 });
 
 const alarmMetric = z.looseObject({
-  id: z.string().max(512).optional(),
-  metricStat: metricStat.optional(),
-  expression: z.string().max(4096).optional(),
+  id: z.optional(z.string().check(z.maxLength(512))),
+  metricStat: z.optional(metricStat),
+  expression: z.optional(z.string().check(z.maxLength(4096))),
 });
 
 /** What every CloudWatch event carries around its detail: where it comes from. */
 const cloudWatchEnvelope = {
   source: z.literal('aws.cloudwatch'),
-  account: z.string().regex(/^\d{12}$/, 'account must be 12 digits'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region'),
-  time: z.string().max(64),
-  resources: z.array(z.string().max(2048)).min(1),
+  account: z.string().check(z.regex(/^\d{12}$/, 'account must be 12 digits')),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region')),
+  time: z.string().check(z.maxLength(64)),
+  resources: z.array(z.string().check(z.maxLength(2048))).check(z.minLength(1)),
 };
 
 /** What both alarm events may add to their detail: propagated tags, and the mute rule in force. */
 const alarmExtras = {
-  alarmTags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
-  muteDetail: z.looseObject({ mutedByArn: z.string().max(2048).optional() }).optional(),
+  alarmTags: z.optional(
+    z.record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(256))),
+  ),
+  muteDetail: z.optional(z.looseObject({ mutedByArn: z.optional(z.string().check(z.maxLength(2048))) })),
 };
 
 /** EventBridge "CloudWatch Alarm State Change" (single metric, metric math, anomaly detection, composite). */
 export const alarmStateChangeEvent = z.looseObject({
-  id: z.string().max(128),
+  id: z.string().check(z.maxLength(128)),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   ...cloudWatchEnvelope,
   detail: z.looseObject({
-    alarmName: z.string().min(1).max(255),
+    alarmName: z.string().check(z.minLength(1), z.maxLength(255)),
     state: alarmState,
-    previousState: alarmState.partial().optional(),
-    configuration: z
-      .looseObject({
-        metrics: z.array(alarmMetric).max(100).optional(),
-        alarmRule: z.string().max(10_240).optional(),
+    previousState: z.optional(z.partial(alarmState)),
+    configuration: z.optional(
+      z.looseObject({
+        metrics: z.optional(z.array(alarmMetric).check(z.maxLength(100))),
+        alarmRule: z.optional(z.string().check(z.maxLength(10_240))),
         // Where teams keep their runbook links; up to 1024 characters (PutMetricAlarm's limit).
-        description: z.string().max(1024).optional().catch(undefined),
-      })
-      .optional(),
+        description: z.catch(z.optional(z.string().check(z.maxLength(1024))), undefined),
+      }),
+    ),
     ...alarmExtras,
   }),
 });
@@ -80,23 +85,25 @@ export type AlarmStateChangeEvent = z.infer<typeof alarmStateChangeEvent>;
  * its state is only ever ALARM or OK.
  */
 export const alarmContributorStateChangeEvent = z.looseObject({
-  id: z.string().max(128),
+  id: z.string().check(z.maxLength(128)),
   'detail-type': z.literal('CloudWatch Alarm Contributor State Change'),
   ...cloudWatchEnvelope,
   detail: z.looseObject({
-    alarmName: z.string().min(1).max(255),
+    alarmName: z.string().check(z.minLength(1), z.maxLength(255)),
     alarmContributor: z.looseObject({
-      id: z.string().min(1).max(64),
+      id: z.string().check(z.minLength(1), z.maxLength(64)),
       attributes: z
-        .record(z.string().min(1).max(255), z.string().max(1024))
-        .refine((attributes) => Object.keys(attributes).length <= 30, 'at most 30 attributes'),
+        .record(z.string().check(z.minLength(1), z.maxLength(255)), z.string().check(z.maxLength(1024)))
+        .check(z.refine((attributes) => Object.keys(attributes).length <= 30, 'at most 30 attributes')),
     }),
     state: z.object({
       value: z.enum(['OK', 'ALARM']),
-      reason: z.string().max(4096).default(''),
+      reason: z._default(z.string().check(z.maxLength(4096)), ''),
       timestamp,
     }),
-    configuration: z.looseObject({ metrics: z.array(alarmMetric).max(100).optional() }).optional(),
+    configuration: z.optional(
+      z.looseObject({ metrics: z.optional(z.array(alarmMetric).check(z.maxLength(100))) }),
+    ),
     ...alarmExtras,
   }),
 });
@@ -113,16 +120,16 @@ export type AnyAlarmEvent = z.infer<typeof anyAlarmEvent>;
 
 /** EventBridge "EC2 Command Invocation Status-change Notification" (per instance). */
 export const commandInvocationEvent = z.looseObject({
-  id: z.string().max(128),
+  id: z.string().check(z.maxLength(128)),
   'detail-type': z.literal('EC2 Command Invocation Status-change Notification'),
   source: z.literal('aws.ssm'),
-  account: z.string().regex(/^\d{12}$/),
-  region: z.string().max(32),
+  account: z.string().check(z.regex(/^\d{12}$/)),
+  region: z.string().check(z.maxLength(32)),
   detail: z.looseObject({
-    'command-id': z.string().regex(/^[0-9a-f-]{36}$/i, 'not an SSM command id'),
-    'document-name': z.string().min(1).max(256),
-    'instance-id': z.string().min(1).max(64),
-    status: z.string().min(1).max(32),
+    'command-id': z.string().check(z.regex(/^[0-9a-f-]{36}$/i, 'not an SSM command id')),
+    'document-name': z.string().check(z.minLength(1), z.maxLength(256)),
+    'instance-id': z.string().check(z.minLength(1), z.maxLength(64)),
+    status: z.string().check(z.minLength(1), z.maxLength(32)),
   }),
 });
 
@@ -130,29 +137,31 @@ export const commandInvocationEvent = z.looseObject({
 export type CommandInvocationEvent = z.infer<typeof commandInvocationEvent>;
 
 /** The body of a timer message, as the timer queue adapter wrote it. */
+const name64 = () => z.string().check(z.minLength(1), z.maxLength(64));
+const text128 = () => z.string().check(z.minLength(1), z.maxLength(128));
+const epochMs = () => z.int().check(z.nonnegative());
+
 export const timerMessage = z.object({
   key: z.object({
-    runbook: z.string().min(1).max(64),
-    alarm: z.string().regex(/^[0-9a-f]{16}$/, 'not an alarm key'),
-    target: z.string().min(1).max(64),
+    runbook: name64(),
+    alarm: z.string().check(z.regex(/^[0-9a-f]{16}$/, 'not an alarm key')),
+    target: name64(),
   }),
-  incidentId: z.string().min(1).max(128),
+  incidentId: text128(),
   kind: z.enum(['retry', 'verify-deadline', 'reconcile', 'check']),
-  token: z.string().min(1).max(128),
-  dueAt: z.number().int().nonnegative(),
-  redelivery: z
-    .object({ at: z.number().int().nonnegative(), count: z.number().int().nonnegative() })
-    .optional(),
-}) satisfies z.ZodType<TimerMessage>;
+  token: text128(),
+  dueAt: epochMs(),
+  redelivery: z.optional(z.object({ at: epochMs(), count: epochMs() })),
+}) satisfies z.ZodMiniType<TimerMessage>;
 
 /** The body of a breaker timer message. */
 export const breakerTimerMessage = z.object({
   kind: z.literal('breaker'),
-  runbook: z.string().min(1).max(64),
-  openedAt: z.number().int().nonnegative(),
-  dueAt: z.number().int().nonnegative(),
-  purpose: z.literal('update').optional(),
-}) satisfies z.ZodType<BreakerTimerMessage>;
+  runbook: name64(),
+  openedAt: epochMs(),
+  dueAt: epochMs(),
+  purpose: z.optional(z.literal('update')),
+}) satisfies z.ZodMiniType<BreakerTimerMessage>;
 
 /** Any timer message on the queue. */
 export const queuedTimer = z.union([breakerTimerMessage, timerMessage]);
@@ -247,7 +256,9 @@ function toContributorChange(event: AlarmContributorStateChangeEvent): AlarmChan
 }
 
 /** A schema failure as one line a human can read in the logs. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: {
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+}): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)

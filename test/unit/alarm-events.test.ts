@@ -124,3 +124,28 @@ describe('AWS alarm events as published', () => {
     expect(Number.isNaN(parseAwsTimestamp('yesterday'))).toBe(true);
   });
 });
+
+describe('the reasons a malformed event is rejected with', () => {
+  it('say what was expected, in English, and keep the schemas’ own words', async () => {
+    const { describeIssues } = await import('../../functions/handlers/schemas.ts');
+    const sample = load('cloudwatch-alarm-state-change.single-metric.json') as {
+      account: string;
+      detail: { alarmName: unknown; state: { timestamp: string } };
+    };
+    const wrongType = structuredClone(sample);
+    wrongType.detail.alarmName = 42;
+    const badAccount = structuredClone(sample);
+    badAccount.account = '12345';
+    const badTime = structuredClone(sample);
+    badTime.detail.state.timestamp = '2026-02-30T00:00:00.000+0000';
+    const reason = (event: unknown) => {
+      const parsed = alarmStateChangeEvent.safeParse(event);
+      if (parsed.success) throw new Error('accepted');
+      return describeIssues(parsed.error);
+    };
+    // zod's tree-shakable build has no messages of its own: only the English locale gives these.
+    expect(reason(wrongType)).toBe('detail.alarmName: Invalid input: expected string, received number');
+    expect(reason(badAccount)).toBe('account: account must be 12 digits');
+    expect(reason(badTime)).toBe('detail.state.timestamp: not a timestamp');
+  });
+});

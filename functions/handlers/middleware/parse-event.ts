@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { describeIssues } from '../schemas.ts';
 
 /** What a handler answers for an event it did not act on. */
@@ -14,7 +14,10 @@ export interface Rejected {
  * logged with its reason and answered, not thrown: throwing would make Lambda and EventBridge retry
  * an event that can never succeed. The handler receives the parsed event.
  */
-export function parseEvent<S extends z.ZodType>(schema: S, logger: Logger): MiddlewareObj<unknown, unknown> {
+export function parseEvent<S extends z.ZodMiniType>(
+  schema: S,
+  logger: Logger,
+): MiddlewareObj<unknown, unknown> {
   return {
     before: (request: Request<unknown, unknown>): Rejected | undefined => {
       const parsed = schema.safeParse(request.event);
