@@ -170,7 +170,8 @@ describe('a value the runbook or the instance does not allow, through the alarm 
       const forms = JSON.parse(page?.Message ?? '{}') as { default: string; email: string };
       // Why it paged: the refusal's own line (the page says a reason once, where it belongs).
       const why =
-        forms.default.split('\n').find((line) => /^(Why paged|Refused): /.test(line.replace(/ +/, ' '))) ?? '';
+        forms.default.split('\n').find((line) => /^(Why paged|Refused): /.test(line.replace(/ +/, ' '))) ??
+        '';
       expect(why).toContain(shown);
       for (const text of [forms.default, forms.email]) {
         // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not reach a human
