@@ -1,12 +1,13 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { closest } from '../functions/core/edit-distance.ts';
 import { loadRunbooks } from '../lib/handler-entries.ts';
-import { alarmsPlanLines, alarmsPlanRequest, closest, planFor } from '../local/cli/alarms-plan.ts';
 import { explainEvent } from '../local/cli/explain.ts';
 import { describeFleet, fleetGuardFor } from '../local/cli/fleet.ts';
 import { incidentLines, incidentStory, readIncidents } from '../local/cli/incidents.ts';
 import { describePauses, killSwitchFor } from '../local/cli/kill-switch.ts';
+import { alarmsPlanModule, gameDayModules, proofModule } from '../local/cli/on-demand.ts';
 import {
   awsOperatorClients,
   functionNeeded,
@@ -18,11 +19,8 @@ import {
 import { requestResync } from '../local/cli/resync-request.ts';
 import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
 import { runWeeklyReport } from '../local/cli/weekly-report.ts';
-import { runGameDay } from '../local/gameday/gameday.ts';
-import { GameDayOutput } from '../local/gameday/gameday-output.ts';
-import { loadScenario, scenarioNames } from '../local/gameday/load-scenario.ts';
-import { type WebhookFormat, webhookFormatError } from '../local/gameday/webhook.ts';
-import { type ProofStep, proveRunbook } from '../local/runbook-proof.ts';
+import type { WebhookFormat } from '../local/gameday/webhook.ts';
+import type { ProofStep } from '../local/runbook-proof.ts';
 import { writeIndex } from '../runbooks/discover.ts';
 import { runbooks } from '../runbooks/index.ts';
 
@@ -261,6 +259,8 @@ const commands: Record<string, Command> = {
       '  --out DIR         pages.jsonl and the report (default: gameday-out)\n' +
       '\nNeeds Linux user namespaces (the sandboxes) and Java (DynamoDB Local).',
     run: async (_args, options) => {
+      const { runGameDay, GameDayOutput, loadScenario, scenarioNames, webhookFormatError } =
+        await gameDayModules();
       const name = options.scenario ?? 'default';
       if (!SCENARIO_NAME.test(name)) return usageError(`--scenario: "${name}" is not a scenario name`);
       const webhookFormat = options['webhook-format'];
@@ -406,6 +406,7 @@ const commands: Record<string, Command> = {
         console.error(`no runbook named "${name}"; registered: ${runbooks.map((r) => r.name).join(', ')}`);
         return 1;
       }
+      const { proveRunbook } = await proofModule();
       const report = await proveRunbook(runbook, { onStep: printStep });
       console.log(report.held ? `\n✓ the proof of ${name} holds` : `\n✗ the proof of ${name} does not hold`);
       return report.held ? 0 : 1;
@@ -433,6 +434,7 @@ const commands: Record<string, Command> = {
       "\nFleet alarm names carry the stack name of this repository's app (Ec2AutoRemediation). See\n" +
       'docs/fleet-alarms.md.',
     run: async (args, options) => {
+      const { alarmsPlanLines, alarmsPlanRequest, planFor } = await alarmsPlanModule();
       const request = alarmsPlanRequest(args, options);
       if ('error' in request) return usageError(request.error);
       const deployed = options['runbooks-dir'] ? await loadRunbooks(options['runbooks-dir']) : runbooks;

@@ -1,6 +1,6 @@
-import * as z from 'zod/mini';
+import { closest as nearest } from '../core/edit-distance.ts';
 import type { OperatorRequest } from '../core/operator-request.ts';
-import './zod-locale.ts';
+import * as z from './zod-locale.ts';
 
 /**
  * What the operator function accepts. A request comes from a person's terminal or a chat button, so
@@ -140,35 +140,5 @@ export function parseOperatorRequest(event: unknown): OperatorRequest | string {
 /** The closest of `names` to `word` (for "did you mean"), when one is close enough to be a typo. */
 export function closest(word: string, names: readonly string[]): string | undefined {
   if (word.length === 0 || word.length > 40) return undefined;
-  let best: { name: string; distance: number } | undefined;
-  for (const name of names) {
-    const d = editDistance(word, name);
-    if (!best || d < best.distance) best = { name, distance: d };
-  }
-  return best && best.distance <= Math.max(1, Math.min(3, Math.floor(best.name.length / 3)))
-    ? best.name
-    : undefined;
-}
-
-/** Levenshtein distance, with a transposition costing one (`aprpove`). */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i] as number[];
-      const above = d[i - 1] as number[];
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min(
-        (above[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        (above[j - 1] as number) + cost,
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        value = Math.min(value, ((d[i - 2] as number[])[j - 2] as number) + 1);
-      row[j] = value;
-    }
-  }
-  return (d[a.length] as number[])[b.length] as number;
+  return nearest(word, names, (name) => Math.max(1, Math.min(3, Math.floor(name.length / 3))));
 }

@@ -9,6 +9,7 @@ import {
   planAlarms,
   type RunbookAlarmPlan,
 } from '../../functions/core/alarm-provisioning.ts';
+import { closest } from '../../functions/core/edit-distance.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
 import type { ResolvedAlarm } from '../../functions/core/runbook-alarm.ts';
 import { MAX_ALARM_PAGES } from '../../functions/handlers/alarm-keeper.ts';
@@ -365,40 +366,6 @@ export function alarmsPlanRequest(
   return { instances, ...(mode ? { mode: mode as AlarmMode } : {}) };
 }
 
-/** The candidate nearest to a mistyped word (edits, a swap counting as one), if any is near enough. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (!best || distance < best.distance) best = { candidate, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(best.candidate.length / 3))
-    ? best.candidate
-    : undefined;
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i] as number[];
-      const above = d[i - 1] as number[];
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(
-        (above[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        (above[j - 1] as number) + cost,
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
-    }
-  }
-  return (d[a.length] as number[])[b.length] as number;
-}
-
 function count(n: number): string {
   return n.toLocaleString('en-US');
 }
@@ -406,3 +373,5 @@ function count(n: number): string {
 function usd(n: number): string {
   return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
+
+export { closest };
