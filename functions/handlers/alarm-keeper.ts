@@ -6,7 +6,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudWatchClient, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { PowertoolsMetrics } from '../adapters/aws/powertools-metrics.ts';
 import {
   type ClientSource,
@@ -34,7 +33,7 @@ import type { AlarmStatistic, TreatMissingData } from '../core/runbook-alarm.ts'
 import { ENV } from './config.ts';
 import { type EventOrigin, foreignOrigin, refuseForeign } from './middleware/accept-origin.ts';
 import { describeIssues } from './schemas.ts';
-import './zod-locale.ts';
+import * as z from './zod-locale.ts';
 
 /**
  * The alarm keeper (per-instance alarm mode): one CloudWatch metric alarm per opted-in running

@@ -1,13 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod/mini';
 import { OPERATOR_EVENT_SOURCE, RESYNC_REQUESTED } from '../core/event-patterns.ts';
 import type { ResyncReport } from './alarm-resync.ts';
 import { foreignOrigin, refuseForeign } from './middleware/accept-origin.ts';
 import { flushMetrics } from './middleware/flush-metrics.ts';
 import type { Runtime } from './runtime.ts';
 import { describeIssues } from './schemas.ts';
-import './zod-locale.ts';
+import * as z from './zod-locale.ts';
 
 const scheduled = z.looseObject({
   source: z.literal('aws.events'),

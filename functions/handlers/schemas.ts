@@ -1,8 +1,7 @@
-import * as z from 'zod/mini';
 import type { AlarmChange, AlarmMetric } from '../core/alarm.ts';
 import type { BreakerTimerMessage, TimerMessage } from '../core/inputs.ts';
 import { isMultiTimeSeriesQuery, seriesMetrics } from '../core/runbook-alarm.ts';
-import './zod-locale.ts';
+import * as z from './zod-locale.ts';
 
 /**
  * Schemas of what the handlers accept, from AWS's published event shapes. They check what the

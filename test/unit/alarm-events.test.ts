@@ -149,3 +149,16 @@ describe('the reasons a malformed event is rejected with', () => {
     expect(reason(badTime)).toBe('detail.state.timestamp: not a timestamp');
   });
 });
+
+describe('zod in the functions', () => {
+  it('comes from one module, which gives it its English messages', () => {
+    const root = new URL('../../functions/', import.meta.url);
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+    const direct = files.filter(
+      (f) =>
+        !f.endsWith('zod-locale.ts') && /from 'zod(\/[^']*)?'/.test(readFileSync(new URL(f, root), 'utf8')),
+    );
+    expect(files.length).toBeGreaterThan(50);
+    expect(direct).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
-import type * as z from 'zod/mini';
 import { describeIssues } from '../schemas.ts';
+import type * as z from '../zod-locale.ts';
 
 /** What a handler answers for an event it did not act on. */
 export interface Rejected {
