@@ -20,7 +20,7 @@ import {
   keeperCalls,
   METRIC_LISTED_DAYS,
   planFor,
-} from '../local/cli/alarms-plan.ts';
+} from '../local/authoring/alarms-plan.ts';
 import { runbooks } from '../runbooks/index.ts';
 import { AWS_PAGES, FakeAccount } from '../test/support/fake-account.ts';
 import { machine, round } from './machine.ts';

@@ -1,13 +1,10 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { closest } from '../functions/core/edit-distance.ts';
-import { loadRunbooks } from '../lib/handler-entries.ts';
-import { explainEvent } from '../local/cli/explain.ts';
-import { describeFleet, fleetGuardFor } from '../local/cli/fleet.ts';
-import { incidentLines, incidentStory, readIncidents } from '../local/cli/incidents.ts';
-import { describePauses, killSwitchFor } from '../local/cli/kill-switch.ts';
-import { alarmsPlanModule, gameDayModules, proofModule } from '../local/cli/on-demand.ts';
+import { describeFleet, fleetGuardFor } from '../cli/fleet.ts';
+import { incidentLines, incidentStory, readIncidents } from '../cli/incidents.ts';
+import { describePauses, killSwitchFor } from '../cli/kill-switch.ts';
 import {
   awsOperatorClients,
   functionNeeded,
@@ -15,14 +12,28 @@ import {
   type OperatorCommand,
   operatorFunctionName,
   runOperatorCommand,
-} from '../local/cli/operator-client.ts';
-import { requestResync } from '../local/cli/resync-request.ts';
-import { checkRunbookFolders, registryIsCurrent } from '../local/cli/validate.ts';
-import { runWeeklyReport } from '../local/cli/weekly-report.ts';
+} from '../cli/operator-client.ts';
+import { requestResync } from '../cli/resync-request.ts';
+import { runWeeklyReport } from '../cli/weekly-report.ts';
+import { closest } from '../functions/core/edit-distance.ts';
+import type { Runbook } from '../functions/core/runbook.ts';
+import { runbookSetProblems } from '../functions/core/runbook-overlap.ts';
+import { explainEvent } from '../local/authoring/explain.ts';
+import {
+  alarmsPlanModule,
+  gameDayModules,
+  proofModule,
+  runbooksFromDirectory,
+} from '../local/authoring/on-demand.ts';
+import { checkRunbookFolders, registryIsCurrent } from '../local/authoring/validate.ts';
 import type { WebhookFormat } from '../local/gameday/webhook.ts';
-import type { ProofStep } from '../local/runbook-proof.ts';
-import { writeIndex } from '../runbooks/discover.ts';
-import { runbooks } from '../runbooks/index.ts';
+import {
+  type BrokenRunbook,
+  discoverRunbookFolders,
+  indexIsCurrent,
+  loadRunbookFolders,
+  writeIndex,
+} from '../runbooks/discover.ts';
 
 /** A command of the CLI: its usage, its help text, and what it does. Returns the exit code. */
 interface Command {
@@ -55,6 +66,7 @@ type Options = {
   'runbooks-dir'?: string;
   function?: string;
   proposal?: string;
+  full?: boolean;
 };
 
 /** Scenario names are file names in scenarios/. */
@@ -174,7 +186,10 @@ const commands: Record<string, Command> = {
       `breaker, the commands in flight against its limit and those started this hour against its budget.${TABLE_HELP}`,
     run: async (_args, options) => {
       for (const line of await describePauses(killSwitchFor(options))) console.log(line);
+      const { runbooks, broken } = await checkout();
       for (const line of await describeFleet(fleetGuardFor(options), runbooks, Date.now())) console.log(line);
+      for (const { folder, problem } of broken)
+        console.log(`${folder}: its definition does not load in this checkout: ${firstLine(problem)}`);
       return 0;
     },
   },
@@ -240,13 +255,15 @@ const commands: Record<string, Command> = {
   },
   gameday: {
     usage:
-      'remediate gameday [--scenario NAME] [--instances N] [--speed X] [--alarms fleet|per-instance] [--report FILE] [--webhook URL [--webhook-format json|slack|teams]] [--out DIR]',
+      'remediate gameday [--scenario NAME | --runbook NAME] [--instances N] [--speed X] [--alarms fleet|per-instance] [--report FILE] [--webhook URL [--webhook-format json|slack|teams]] [--out DIR]',
     help:
       'Runs a game day on this machine, no AWS account needed: DynamoDB Local, a fleet of sandboxed instances,\n' +
       "CloudWatch's alarm rules over real measurements, the stack's event patterns on a local bus, the real\n" +
       'handlers and decider, timers in compressed time, and a pager on the terminal (and in a JSON Lines file,\n' +
       'and POSTed to --webhook). Faults are real in the sandboxes. Exits 0 only if every expectation held.\n\n' +
-      '  --scenario NAME   scenarios/NAME.ts (default: default; also: short)\n' +
+      '  --scenario NAME   scenarios/NAME.ts (default: default; an unknown name lists them all)\n' +
+      '  --runbook NAME    one runbook on its own: its proof fault on one of two instances, its alarm,\n' +
+      '                    fixed by automation (enforce) or once on call approves (approve, dry-run)\n' +
       "  --instances N     fleet size (default: the scenario's, 8)\n" +
       "  --speed X         virtual seconds per real second (default: the scenario's, 60)\n" +
       '  --alarms MODE     fleet: one Metrics Insights alarm per runbook, each instance a contributor;\n' +
@@ -259,8 +276,18 @@ const commands: Record<string, Command> = {
       '  --out DIR         pages.jsonl and the report (default: gameday-out)\n' +
       '\nNeeds Linux user namespaces (the sandboxes) and Java (DynamoDB Local).',
     run: async (_args, options) => {
-      const { runGameDay, GameDayOutput, loadScenario, scenarioNames, webhookFormatError } =
-        await gameDayModules();
+      // Before the game day's modules load: they import the registry, and every runbook with it.
+      if (!indexIsCurrent()) return refuseStale('the game day deploys the registered runbooks');
+      const { broken } = await checkout();
+      if (broken.length > 0) return refuseBroken(broken, 'the game day deploys every runbook');
+      const {
+        runGameDay,
+        GameDayOutput,
+        loadScenario,
+        scenarioNames,
+        scenarioForRunbook,
+        webhookFormatError,
+      } = await gameDayModules();
       const name = options.scenario ?? 'default';
       if (!SCENARIO_NAME.test(name)) return usageError(`--scenario: "${name}" is not a scenario name`);
       const webhookFormat = options['webhook-format'];
@@ -272,9 +299,31 @@ const commands: Record<string, Command> = {
       // The game day runs on this machine's Node; the SDK's notice about future Node versions is for
       // deployments (the functions run on nodejs22.x) and would only clutter the game's output.
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-      const scenario = await loadScenario(name);
+      let scenario: Awaited<ReturnType<typeof loadScenario>>;
+      if (options.runbook) {
+        if (options.scenario) return usageError('give --scenario or --runbook, not both');
+        const { runbooks } = await checkout();
+        const runbook = runbooks.find((r) => r.name === options.runbook);
+        if (!runbook) {
+          const near = closest(
+            options.runbook,
+            runbooks.map((r) => r.name),
+          );
+          console.error(`no runbook named "${options.runbook}"${near ? `; did you mean ${near}?` : ''}`);
+          return 2;
+        }
+        const played = scenarioForRunbook(runbook);
+        if ('error' in played) {
+          console.error(played.error);
+          return 2;
+        }
+        scenario = played;
+      } else scenario = await loadScenario(name);
       if (!scenario) {
-        console.error(`no scenario "${name}"; scenarios/ has: ${scenarioNames().join(', ')}`);
+        const near = closest(name, scenarioNames());
+        console.error(
+          `no scenario "${name}"${near ? `; did you mean ${near}?` : ''}; scenarios/ has: ${scenarioNames().join(', ')}`,
+        );
         return 2;
       }
       const instances = options.instances === undefined ? undefined : Number(options.instances);
@@ -353,9 +402,14 @@ const commands: Record<string, Command> = {
     },
   },
   'runbooks list': {
-    usage: 'remediate runbooks list',
+    usage: 'remediate runbooks list [--runbooks-dir DIR]',
     help: 'Lists the registered runbooks: what each answers, its actions, attempts and mode.',
     run: async () => {
+      const { runbooks, broken } = await checkout();
+      for (const { folder, problem } of broken) {
+        console.log(`${folder}  (does not load)`);
+        console.log(`  ${problem.replace(/\n/g, '\n  ')}\n`);
+      }
       for (const r of runbooks) {
         const matches = [
           ...(r.match.alarmNames ?? []).map((n) => `alarm ${n}`),
@@ -375,17 +429,18 @@ const commands: Record<string, Command> = {
     },
   },
   'runbooks validate': {
-    usage: 'remediate runbooks validate',
+    usage: 'remediate runbooks validate [--runbooks-dir DIR]',
     help:
       'Loads every runbook folder and checks its definition, its files, the SSM document generated from it\n' +
       'and its proof. Prints each problem with the fix; exits 1 if any runbook has one.',
     run: async () => {
-      const checks = await checkRunbookFolders();
+      const checks = await checkRunbookFolders(runbooksDir ? resolve(runbooksDir) : undefined);
       for (const check of checks) {
         console.log(`${check.problems.length === 0 ? '✓' : '✗'} ${check.folder}`);
         for (const problem of check.problems) console.log(`    ${problem.replace(/\n/g, '\n    ')}`);
       }
-      const current = registryIsCurrent();
+      // The registry is this repository's; a folder given with --runbooks-dir is loaded folder by folder.
+      const current = runbooksDir !== undefined || registryIsCurrent();
       if (!current)
         console.log(
           '✗ runbooks/index.ts does not list exactly these folders: run `npx remediate runbooks index`',
@@ -394,20 +449,41 @@ const commands: Record<string, Command> = {
     },
   },
   'runbooks test': {
-    usage: 'remediate runbooks test <name>',
+    usage: 'remediate runbooks test <name> [--full] [--runbooks-dir DIR]',
     help:
       'Proves a runbook in a fresh sandboxed instance: runs its fault, checks that the probe breaches the\n' +
       "alarm's condition, runs diagnose and the actions exactly as SSM would run the generated document,\n" +
-      'and checks that the probe recovers. Prints each step and its output; exits 1 if the proof fails.',
-    run: async ([name]) => {
+      'and checks that the probe recovers; a runbook with choose is asked before each attempt, with the\n' +
+      'alarm values the proof declares. The whole proof must fit its time budget (proof.timeoutSeconds,\n' +
+      'default 300 s). Prints each step and the last 12 lines of its output (--full: every line); exits 1\n' +
+      'if the proof fails.\n\n' +
+      "  --full              print every line of each step's output\n" +
+      '  --runbooks-dir DIR  the runbooks of that folder (default: runbooks/)',
+    run: async ([name], options) => {
       if (!name) return usageError('runbooks test needs the name of a runbook');
+      const { runbooks, broken } = await checkout();
       const runbook = runbooks.find((r) => r.name === name);
-      if (!runbook) {
-        console.error(`no runbook named "${name}"; registered: ${runbooks.map((r) => r.name).join(', ')}`);
+      const unloadable = broken.find((b) => b.folder === name);
+      if (unloadable) {
+        console.error(`runbook ${name} does not load:\n${unloadable.problem}`);
         return 1;
       }
-      const { proveRunbook } = await proofModule();
-      const report = await proveRunbook(runbook, { onStep: printStep });
+      if (!runbook) {
+        const names = [...runbooks.map((r) => r.name), ...broken.map((b) => b.folder)];
+        const near = closest(name, names);
+        console.error(
+          `no runbook named "${name}"${near ? `; did you mean ${near}?` : ''} (runbooks/ has: ${names.join(', ')})`,
+        );
+        return 1;
+      }
+      const { proveRunbook, proofStepLines, proofTimeoutSeconds } = await proofModule();
+      console.log(`Proving ${name} in a fresh sandbox (time budget ${proofTimeoutSeconds(runbook)} s)`);
+      const report = await proveRunbook(runbook, {
+        onStep: (step) => {
+          for (const line of proofStepLines(step, { full: options.full === true })) console.log(line);
+        },
+        ...(runbooksDir ? { directory: resolve(runbooksDir) } : {}),
+      });
       console.log(report.held ? `\n✓ the proof of ${name} holds` : `\n✗ the proof of ${name} does not hold`);
       return report.held ? 0 : 1;
     },
@@ -416,7 +492,10 @@ const commands: Record<string, Command> = {
     usage: 'remediate runbooks index',
     help: 'Regenerates runbooks/index.ts, the registry, from the folders in runbooks/.',
     run: async () => {
+      // From the folders alone, whatever the old index imported (a folder deleted since, say).
       console.log(`runbooks/index.ts registers: ${writeIndex().join(', ')}`);
+      const { broken } = await checkout();
+      noteBroken(broken);
       return 0;
     },
   },
@@ -437,13 +516,19 @@ const commands: Record<string, Command> = {
       const { alarmsPlanLines, alarmsPlanRequest, planFor } = await alarmsPlanModule();
       const request = alarmsPlanRequest(args, options);
       if ('error' in request) return usageError(request.error);
-      const deployed = options['runbooks-dir'] ? await loadRunbooks(options['runbooks-dir']) : runbooks;
+      let deployed: readonly Runbook[];
+      if (options['runbooks-dir']) deployed = await runbooksFromDirectory(options['runbooks-dir']);
+      else {
+        const { runbooks, broken } = await checkout();
+        if (broken.length > 0) return refuseBroken(broken, 'the plan would leave them out');
+        deployed = runbooks;
+      }
       for (const line of alarmsPlanLines(deployed, request)) console.log(line);
       return planFor(deployed, request).errors.length === 0 ? 0 : 1;
     },
   },
   explain: {
-    usage: 'remediate explain <event.json> [--instance-tag KEY=VALUE ...]',
+    usage: 'remediate explain <event.json> [--instance-tag KEY=VALUE ...] [--runbooks-dir DIR]',
     help:
       'Explains, with no AWS, what the system would do with an EventBridge event saved as JSON: which\n' +
       'runbook answers, which instance, what it would run with which parameters, which checks apply, and\n' +
@@ -467,6 +552,11 @@ const commands: Record<string, Command> = {
         );
         return 2;
       }
+      const { runbooks, broken } = await checkout();
+      noteBroken(broken);
+      // What the stack and the functions would refuse to deploy, explain says before it answers.
+      for (const problem of runbookSetProblems(runbooks))
+        console.error(`note: these runbooks cannot be deployed together: ${problem}`);
       const explanation = explainEvent(event, runbooks, { instanceTags });
       for (const line of explanation.lines) console.log(line);
       return explanation.wouldRun ? 0 : 3;
@@ -535,17 +625,46 @@ async function resumeDirect(options: Options): Promise<number> {
   return 0;
 }
 
-function printStep(step: ProofStep): void {
-  console.log(`${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}`);
-  for (const [label, text] of [
-    ['stdout', step.run?.stdout],
-    ['stderr', step.run?.stderr],
-  ] as const) {
-    const lines = text?.trimEnd().split('\n').slice(-12) ?? [];
-    if (lines.length === 0 || (lines.length === 1 && lines[0] === '')) continue;
-    console.log(`    ${label}:`);
-    for (const line of lines) console.log(`      ${line}`);
-  }
+/** The runbooks of this checkout, each folder loaded on its own; never throws for a definition. */
+let loadedCheckout: ReturnType<typeof loadRunbookFolders> | undefined;
+/** The folder the runbook commands read: --runbooks-dir, else this repository's runbooks/. */
+let runbooksDir: string | undefined;
+function checkout(): ReturnType<typeof loadRunbookFolders> {
+  loadedCheckout ??= runbooksDir ? loadRunbookFolders(resolve(runbooksDir)) : loadRunbookFolders();
+  return loadedCheckout;
+}
+
+function firstLine(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/^\s*-\s*/, '').trim())
+    .filter(Boolean)
+    .slice(0, 2)
+    .join(': ');
+}
+
+/** On stderr: the runbook folders this command went on without. */
+function noteBroken(broken: readonly BrokenRunbook[]): void {
+  for (const { folder, problem } of broken)
+    console.error(
+      `note: runbook ${folder} does not load in this checkout, so it was left out: ${firstLine(problem)} (npx remediate runbooks validate lists every problem)`,
+    );
+}
+
+/** Refuses a command that needs every runbook, naming those that do not load and why. */
+function refuseBroken(broken: readonly BrokenRunbook[], why: string): number {
+  console.error(`${broken.length === 1 ? 'a runbook does' : 'runbooks do'} not load, and ${why}:`);
+  for (const { folder, problem } of broken) console.error(`  ${folder}: ${problem.replace(/\n/g, '\n    ')}`);
+  console.error('Fix them (npx remediate runbooks validate), or move their folders out of runbooks/.');
+  return 2;
+}
+
+/** Refuses a command when runbooks/index.ts does not register exactly the folders. */
+function refuseStale(why: string): number {
+  console.error(
+    `runbooks/index.ts does not register exactly the folders of runbooks/ (${discoverRunbookFolders().join(', ')}), and ${why}: run npx remediate runbooks index`,
+  );
+  return 2;
 }
 
 function usageError(message: string): number {
@@ -587,7 +706,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(`usage: ${command.usage}\n\n${command.help}`);
     return 0;
   }
-  return command.run(positionals.slice(name.split(' ').length), options);
+  runbooksDir = options['runbooks-dir'];
+  const code = await command.run(positionals.slice(name.split(' ').length), options);
+  // An operator command needs no runbook definition, and works whatever their state; it says which
+  // of this checkout's do not load, since a deploy from it would fail.
+  if (OPERATOR_COMMANDS_NEEDING_NO_RUNBOOK.has(name)) noteBroken((await checkout()).broken);
+  return code;
 }
 
 /** "; did you mean …?" for a mistyped command (or a group named without its subcommand), else "". */
@@ -608,6 +732,25 @@ function suggestion(positionals: readonly string[]): string {
   if (group.length > 0) return `; ${positionals[0]} takes: ${group.map((n) => n.split(' ')[1]).join(', ')}`;
   return '';
 }
+
+/** The commands that act on the deployed stack and load no runbook definition. */
+const OPERATOR_COMMANDS_NEEDING_NO_RUNBOOK = new Set([
+  'approve',
+  'deny',
+  'retry',
+  'run',
+  'snooze',
+  'take',
+  'pause',
+  'resume',
+  'breaker close',
+  'runbooks approve-mode',
+  'runbooks dry-run',
+  'runbooks enforce',
+  'incidents list',
+  'incidents show',
+  'report',
+]);
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -633,6 +776,7 @@ const OPTIONS = {
   'runbooks-dir': { type: 'string' },
   function: { type: 'string' },
   proposal: { type: 'string' },
+  full: { type: 'boolean' },
 } as const;
 
 function parseOptions(argv: string[]) {

@@ -18,6 +18,7 @@ import { EVENT_LEVELS, type EventLevel, REMEDIATION_EVENT_SOURCE } from '../func
 import type { PatternOrigin } from '../functions/core/event-patterns.ts';
 import { METRIC } from '../functions/core/metrics.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
+import { runbookSetProblems } from '../functions/core/runbook-overlap.ts';
 import { DEFAULT_SETTLE_SECONDS, ENV, MAX_SETTLE_SECONDS } from '../functions/handlers/config.ts';
 import { runbooks as registry } from '../runbooks/index.ts';
 import { ChatActions, type ChatActionsOptions } from './chat-actions.ts';
@@ -623,6 +624,9 @@ function deployedRunbooks(given: readonly Runbook[] | undefined, directory: stri
     if (seen.has(runbook.name)) throw new Error(`runbook "${runbook.name}" is given twice; keep one`);
     seen.add(runbook.name);
   }
+  const overlaps = runbookSetProblems(runbooks);
+  if (overlaps.length > 0)
+    throw new Error(`the runbooks cannot be deployed together:\n  - ${overlaps.join('\n  - ')}`);
   return runbooks;
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Runbook } from '../functions/core/runbook.ts';
 
 /** The folder that holds one folder per runbook. */
 export const RUNBOOKS_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -34,9 +35,41 @@ export function renderIndex(folders: readonly string[]): string {
   ].join('\n');
 }
 
+/** A runbook folder whose definition does not load, and why (the message names the field and the fix). */
+export interface BrokenRunbook {
+  readonly folder: string;
+  readonly problem: string;
+}
+
+/**
+ * Loads every runbook folder on its own, so that one broken definition (or a folder deleted since the
+ * registry was generated) never stops the others, nor a command that does not need it: the operator's
+ * kill switch above all. Never throws for a definition.
+ */
+export async function loadRunbookFolders(
+  directory = RUNBOOKS_DIR,
+): Promise<{ runbooks: Runbook[]; loaded: { folder: string; runbook: Runbook }[]; broken: BrokenRunbook[] }> {
+  const loaded: { folder: string; runbook: Runbook }[] = [];
+  const broken: BrokenRunbook[] = [];
+  for (const folder of discoverRunbookFolders(directory)) {
+    try {
+      const module = (await import(pathToFileURL(join(directory, folder, 'runbook.ts')).href)) as {
+        default?: Runbook;
+      };
+      const runbook = module.default;
+      if (!runbook?.name || !Array.isArray(runbook.actions))
+        broken.push({ folder, problem: 'runbook.ts must `export default defineRunbook({...})`' });
+      else loaded.push({ folder, runbook });
+    } catch (error) {
+      broken.push({ folder, problem: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { runbooks: loaded.map((entry) => entry.runbook), loaded, broken };
+}
+
 /** Whether runbooks/index.ts registers exactly the folders on disk. */
 export function indexIsCurrent(): boolean {
-  return readFileSync(INDEX, 'utf8') === renderIndex(discoverRunbookFolders());
+  return existsSync(INDEX) && readFileSync(INDEX, 'utf8') === renderIndex(discoverRunbookFolders());
 }
 
 /** Rewrites runbooks/index.ts from the folders on disk; returns the names registered. */

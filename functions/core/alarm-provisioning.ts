@@ -9,6 +9,7 @@ import {
   type ResolvedAlarm,
   type Shard,
 } from './runbook-alarm.ts';
+import { runbookSetProblems } from './runbook-overlap.ts';
 
 /**
  * How the stack provisions a runbook's declared alarm: one Metrics Insights alarm over the whole
@@ -152,7 +153,7 @@ export function shardsFor(series: number): number {
 export function planAlarms(runbooks: readonly Runbook[], options: ProvisioningOptions): AlarmPlan {
   const instances = options.expectedInstances ?? 100;
   const warnings: string[] = [];
-  const errors: string[] = [...provisionedAlarmProblems(runbooks)];
+  const errors: string[] = [...runbookSetProblems(runbooks), ...provisionedAlarmProblems(runbooks)];
   for (const name of Object.keys(options.modes ?? {})) {
     if (!runbooks.some((r) => r.name === name))
       errors.push(

@@ -12,8 +12,9 @@ export interface RunbookMatchResult {
  * `alarmTags` answers only alarms carrying all of them; one whose metric matcher lists `dimensions`
  * answers no alarm that reads that metric with other values for them (whatever its name). When several answer, the
  * most specific wins, so that adding a broad runbook never steals alarms from a precise one: an exact
- * alarm name, then the glob with the most literal characters, then a namespace + metric match. Ties
- * go to the runbook listed first. A runbook that declares its `alarm` also answers `<name>-*`, the
+ * alarm name, then the glob with the most literal characters (as long: the stack's own `<runbook>-*`),
+ * then a namespace + metric match. A runbook's `precedence` puts it before the runbooks it names; any
+ * other tie is refused when the runbooks are loaded (runbookSetProblems), never left to their order. A runbook that declares its `alarm` also answers `<name>-*`, the
  * names of the alarms the stack provisions for it, and its alarm's fixed dimension values restrict
  * like a metric matcher's.
  */
@@ -21,14 +22,18 @@ export function matchRunbook(
   alarm: AlarmChange,
   runbooks: readonly Runbook[],
 ): RunbookMatchResult | undefined {
-  let best: { result: RunbookMatchResult; score: number } | undefined;
-  for (const runbook of runbooks) {
+  const candidates = runbooks.flatMap((runbook) => {
     const candidate = scoreRunbook(alarm, runbook);
-    if (candidate && (!best || candidate.score > best.score)) {
-      best = { result: { runbook, matchedBy: candidate.matchedBy }, score: candidate.score };
-    }
+    return candidate ? [{ runbook, ...candidate }] : [];
+  });
+  // A runbook another answering one declares precedence over steps aside.
+  const preceded = (name: string) => candidates.some((c) => c.runbook.precedence?.over.includes(name));
+  let best: (typeof candidates)[number] | undefined;
+  for (const candidate of candidates) {
+    if (preceded(candidate.runbook.name) && candidates.some((c) => !preceded(c.runbook.name))) continue;
+    if (!best || candidate.score > best.score) best = candidate;
   }
-  return best?.result;
+  return best ? { runbook: best.runbook, matchedBy: best.matchedBy } : undefined;
 }
 
 function scoreRunbook(
@@ -58,12 +63,11 @@ function scoreRunbook(
     if (!best || score > best.score) best = { score, matchedBy };
   };
   // The alarms the stack provisions for a runbook's declared alarm are named `<runbook>-…`.
-  const provisioned = runbook.alarm ? [`${runbook.name}-*`] : [];
-  for (const pattern of [...(runbook.match.alarmNames ?? []), ...provisioned]) {
+  for (const { pattern, provisioned } of namePatterns(runbook)) {
     if (!pattern.includes('*')) {
       if (pattern === alarm.alarmName) consider(10_000, `alarm name "${pattern}"`);
     } else if (globMatches(pattern, alarm.alarmName)) {
-      consider(1_000 + pattern.replaceAll('*', '').length, `alarm name pattern "${pattern}"`);
+      consider(nameSpecificity(pattern, provisioned), `alarm name pattern "${pattern}"`);
     }
   }
   for (const metric of matchers) {
@@ -78,6 +82,30 @@ function scoreRunbook(
     }
   }
   return best;
+}
+
+/**
+ * The alarm names a runbook answers: its own patterns, and `<name>-*` (the names of the alarms the
+ * stack provisions for it) when it declares its alarm.
+ */
+export function namePatterns(runbook: Runbook): { pattern: string; provisioned: boolean }[] {
+  const own = runbook.alarm ? `${runbook.name}-*` : undefined;
+  return [
+    ...(runbook.match.alarmNames ?? [])
+      .filter((pattern) => pattern !== own)
+      .map((pattern) => ({ pattern, provisioned: false })),
+    ...(own ? [{ pattern: own, provisioned: true }] : []),
+  ];
+}
+
+/**
+ * How strongly a name matcher claims an alarm: an exact name above every pattern; a pattern by its
+ * literal characters; between patterns as long, the one naming the alarms the stack provisions for
+ * its runbook (`<runbook>-*`) first.
+ */
+export function nameSpecificity(pattern: string, provisioned: boolean): number {
+  if (!pattern.includes('*')) return 10_000;
+  return 1_000 + 2 * pattern.replaceAll('*', '').length + (provisioned ? 1 : 0);
 }
 
 function sameMetric(metric: AlarmMetric, matcher: MetricMatch): boolean {

@@ -87,11 +87,24 @@ export function planAttempt(
   attempt: number,
   instanceTags?: InstanceTags,
 ): AttemptPlan {
-  const base = incident.parameters ?? {};
+  return planFromContext(runbook, chooseContext(incident, attempt, incident.parameters ?? {}), instanceTags);
+}
+
+/**
+ * The plan of attempt `context.attempt` from what `choose` sees: the alarm, the resolved parameter
+ * values and the attempts so far. The decider builds the context from the incident; a runbook's
+ * proof builds it from its sandbox, so that both plan alike.
+ */
+export function planFromContext(
+  runbook: Runbook,
+  context: ChooseContext,
+  instanceTags?: InstanceTags,
+): AttemptPlan {
+  const { attempt, parameters: base } = context;
   let choice: { action: string; parameters?: Readonly<Record<string, string>> };
   if (runbook.choose) {
     try {
-      const answer = runbook.choose(chooseContext(incident, attempt, base));
+      const answer = runbook.choose(context);
       if ('escalate' in answer)
         return { kind: 'escalate', reason: `the runbook chose to page: ${answer.escalate}` };
       choice = answer;

@@ -1,6 +1,7 @@
 import { patternAccepts, refusedValue } from './parameter-values.ts';
 import type { RunbookDefinition, RunbookParameter } from './runbook.ts';
 import { validateRunbookAlarm } from './runbook-alarm.ts';
+import { unknownFieldProblem, unknownFields } from './runbook-fields.ts';
 
 export { patternAccepts };
 
@@ -14,6 +15,11 @@ const RESERVED_PARAMETERS = new Set(['action', 'executionTimeout']);
  * Values an allowedPattern must refuse: if a pattern admits any of them, a careless script could
  * turn an alarm's text into code. Defence in depth: scripts read parameters from the environment.
  */
+/**
+ * Values that start with `-`: passed to a command (`systemctl restart "$SSM_service"`), they are read
+ * as options (`--force`, `-rf`), whatever the quoting. An allowedPattern must refuse them.
+ */
+export const OPTION_VALUES = ['-', '--force', '-rf', '-1', '--', '-a'];
 export const HOSTILE_VALUES = [
   '$(reboot)',
   '`id`',
@@ -31,18 +37,39 @@ export const HOSTILE_VALUES = [
 
 /** Every problem with a runbook definition, each naming the field and the fix; empty when valid. */
 export function validateRunbook(r: RunbookDefinition): string[] {
+  if (typeof r !== 'object' || r === null || Array.isArray(r))
+    return ['defineRunbook takes one object: defineRunbook({ name, description, owner, match, … })'];
   const problems: string[] = [];
-  const range = (field: string, value: number | undefined, min: number, max: number) => {
-    if (value === undefined) return;
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${field} is ${value}: use a whole number from ${min} to ${max}`);
+  // A misspelled field is an error, never a silently used default: `verifyWindowSecond`, `diagnoze`.
+  const unknown = unknownFields(r);
+  problems.push(...unknown.map(unknownFieldProblem));
+  const meant = new Set(unknown.flatMap((field) => (field.meant ? [field.meant] : [])));
+  const range = (field: string, value: unknown, min: number, max: number, required = false) => {
+    if (value === undefined) {
+      // A required field left out; when a misspelling of it is reported above, that says it all.
+      if (required && !meant.has(field))
+        problems.push(`${field}: required; give a whole number from ${min} to ${max}`);
+      return;
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${field} is ${JSON.stringify(value)}: use a whole number from ${min} to ${max}`);
     }
   };
-  if (!KEBAB.test(r.name) || r.name.length > 40) {
+  const text = (field: string, value: unknown, what: string) => {
+    if (value !== undefined && (typeof value !== 'string' || !value.trim()))
+      problems.push(`${field}: ${what}`);
+  };
+  if (typeof r.name !== 'string' || !KEBAB.test(r.name) || r.name.length > 40) {
     problems.push('name: use lower-case kebab-case, at most 40 characters (for example "disk-full")');
   }
-  if (!r.description?.trim()) problems.push('description: say in one sentence what the runbook fixes');
-  if (!r.owner?.trim()) problems.push('owner: name the team that answers for this runbook');
+  if (typeof r.description !== 'string' || !r.description.trim())
+    problems.push('description: say in one sentence what the runbook fixes');
+  if (typeof r.owner !== 'string' || !r.owner.trim())
+    problems.push('owner: name the team that answers for this runbook');
+  text('notes', r.notes, 'what a human should look at when the runbook could not fix it, as text');
+  if (r.link !== undefined && (typeof r.link !== 'string' || !/^https?:\/\/\S+$/.test(r.link)))
+    problems.push('link: an http(s) address for humans (a wiki page, a dashboard)');
+  problems.push(...validatePrecedence(r));
   if (
     r.contact !== undefined &&
     (typeof r.contact !== 'string' || !/^[^\r\n]{1,200}$/.test(r.contact) || !r.contact.trim())
@@ -50,7 +77,7 @@ export function validateRunbook(r: RunbookDefinition): string[] {
     problems.push(
       'contact: one line of at most 200 characters saying how to reach the owner (a channel, a pager schedule, an address)',
     );
-  problems.push(...validateMatch(r));
+  problems.push(...validateMatch(r, meant));
   if (r.alarm !== undefined) {
     problems.push(...validateRunbookAlarm(r.alarm));
     // A parameter read from a dimension must find it on the series the stack's alarm watches.
@@ -70,9 +97,9 @@ export function validateRunbook(r: RunbookDefinition): string[] {
   problems.push(...validateActions(r));
   const parameters = r.parameters ?? {};
   for (const [name, parameter] of Object.entries(parameters))
-    problems.push(...validateParameter(name, parameter));
-  for (const action of r.actions ?? []) {
-    for (const [name, value] of Object.entries(action.parameters ?? {})) {
+    problems.push(...validateParameter(name, parameter, meant));
+  for (const action of Array.isArray(r.actions) ? (r.actions as RunbookDefinition['actions'] & object) : []) {
+    for (const [name, value] of Object.entries(action?.parameters ?? {})) {
       const parameter = parameters[name];
       if (!parameter)
         problems.push(`actions.${action.name}.parameters.${name}: declare "${name}" in parameters first`);
@@ -84,24 +111,41 @@ export function validateRunbook(r: RunbookDefinition): string[] {
   }
   if (r.choose !== undefined && typeof r.choose !== 'function') problems.push('choose: must be a function');
   problems.push(...validateProof(r));
-  range('maxAttempts', r.maxAttempts, 1, 10);
-  range('backoff.baseSeconds', r.backoff?.baseSeconds, 1, 3600);
-  range('backoff.capSeconds', r.backoff?.capSeconds, r.backoff?.baseSeconds ?? 1, 86_400);
-  range('verifyWindowSeconds', r.verifyWindowSeconds, 60, 86_400);
-  range('executionTimeoutSeconds', r.executionTimeoutSeconds, 30, 3600);
-  range('deliveryTimeoutSeconds', r.deliveryTimeoutSeconds, 30, 3600);
+  range('maxAttempts', r.maxAttempts, 1, 10, true);
+  if (r.backoff === undefined || typeof r.backoff !== 'object' || r.backoff === null) {
+    if (!meant.has('backoff'))
+      problems.push(
+        'backoff: required; give { baseSeconds, capSeconds } (for example { baseSeconds: 30, capSeconds: 300 })',
+      );
+  } else {
+    const base = r.backoff.baseSeconds;
+    range('backoff.baseSeconds', base, 1, 3600, true);
+    range('backoff.capSeconds', r.backoff.capSeconds, typeof base === 'number' ? base : 1, 86_400, true);
+  }
+  range('verifyWindowSeconds', r.verifyWindowSeconds, 60, 86_400, true);
+  range('executionTimeoutSeconds', r.executionTimeoutSeconds, 30, 3600, true);
+  range('deliveryTimeoutSeconds', r.deliveryTimeoutSeconds, 30, 3600, true);
   range('cooldownSeconds', r.cooldownSeconds, 0, 86_400);
+  for (const field of ['concurrency', 'breaker', 'autoDisable'] as const) {
+    const given: unknown = r[field];
+    const off = field !== 'concurrency' && given === false;
+    if (given !== undefined && !off && (typeof given !== 'object' || given === null || Array.isArray(given)))
+      problems.push(
+        `${field}: give its settings as an object${field === 'concurrency' ? '' : ', or false to turn it off'}`,
+      );
+  }
   range('concurrency.maxInFlight', r.concurrency?.maxInFlight, 1, 1000);
   range('concurrency.maxPerHour', r.concurrency?.maxPerHour, 1, 100_000);
   range('concurrency.maxWaitSeconds', r.concurrency?.maxWaitSeconds, 0, 86_400);
-  if (r.breaker) {
-    range('breaker.maxInstances', r.breaker.maxInstances, 1, 100_000);
+  // A breaker or auto-disable given as an object replaces the default whole: each setting is needed.
+  if (r.breaker && typeof r.breaker === 'object') {
+    range('breaker.maxInstances', r.breaker.maxInstances, 1, 100_000, true);
     range('breaker.maxPercent', r.breaker.maxPercent, 1, 100);
-    range('breaker.windowSeconds', r.breaker.windowSeconds, 60, 86_400);
-    range('breaker.quietSeconds', r.breaker.quietSeconds, 60, 7 * 86_400);
+    range('breaker.windowSeconds', r.breaker.windowSeconds, 60, 86_400, true);
+    range('breaker.quietSeconds', r.breaker.quietSeconds, 60, 7 * 86_400, true);
   }
-  if (r.autoDisable) {
-    range('autoDisable.lastRuns', r.autoDisable.lastRuns, 3, 100);
+  if (r.autoDisable && typeof r.autoDisable === 'object') {
+    range('autoDisable.lastRuns', r.autoDisable.lastRuns, 3, 100, true);
     const rate = r.autoDisable.minSuccessRate;
     if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
       problems.push(`autoDisable.minSuccessRate is ${rate}: use a share from 0 to 1 (0.5 is half)`);
@@ -125,29 +169,76 @@ export function validateRunbook(r: RunbookDefinition): string[] {
   return problems;
 }
 
-function validateMatch(r: RunbookDefinition): string[] {
+function validateMatch(r: RunbookDefinition, misspelled: ReadonlySet<string>): string[] {
   const problems: string[] = [];
-  const matchers = (r.match?.alarmNames?.length ?? 0) + (r.match?.metrics?.length ?? 0);
-  if (matchers === 0) problems.push('match: give at least one alarm name pattern or metric');
-  for (const pattern of r.match?.alarmNames ?? []) {
+  const match = r.match as RunbookDefinition['match'] | undefined;
+  if (match === undefined || typeof match !== 'object' || match === null)
+    return [
+      "match: required; give { alarmNames: ['<alarm name or pattern>'] } or { metrics: [{ namespace, metricName }] }",
+    ];
+  const names: unknown = match.alarmNames;
+  const metrics: unknown = match.metrics;
+  if (names !== undefined && !(Array.isArray(names) && names.every((n) => typeof n === 'string')))
+    problems.push("match.alarmNames: a list of alarm names or patterns, for example ['disk-full-*']");
+  if (metrics !== undefined && !Array.isArray(metrics))
+    problems.push(
+      "match.metrics: a list of metrics, for example [{ namespace: 'CWAgent', metricName: 'disk_used_percent' }]",
+    );
+  const patterns = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
+  const metricList = Array.isArray(metrics)
+    ? (metrics as RunbookDefinition['match']['metrics'] & object)
+    : [];
+  if (
+    patterns.length + metricList.length === 0 &&
+    !misspelled.has('match.alarmNames') &&
+    !misspelled.has('match.metrics')
+  )
+    problems.push('match: give at least one alarm name pattern or metric');
+  for (const pattern of patterns) {
     if (pattern.trim() === '' || /^\*+$/.test(pattern)) {
       problems.push(
         `match.alarmNames: "${pattern}" would answer every alarm; name the alarms this runbook fixes`,
       );
     }
   }
-  for (const [i, metric] of (r.match?.metrics ?? []).entries()) {
-    if (!metric.namespace?.trim() || !metric.metricName?.trim())
+  for (const [i, metric] of metricList.entries()) {
+    if (
+      typeof metric?.namespace !== 'string' ||
+      !metric.namespace.trim() ||
+      typeof metric.metricName !== 'string' ||
+      !metric.metricName.trim()
+    )
       problems.push(
         `match.metrics[${i}]: give its namespace and metricName (for example CWAgent / disk_used_percent)`,
       );
-    for (const [dimension, value] of Object.entries(metric.dimensions ?? {})) {
+    for (const [dimension, value] of Object.entries(metric?.dimensions ?? {})) {
       if (!dimension.trim() || typeof value !== 'string' || value === '')
         problems.push(
           `match.metrics[${i}].dimensions: "${dimension}" needs a dimension name and a value (for example { path: '/' })`,
         );
     }
   }
+  for (const [tag, value] of Object.entries(match.alarmTags ?? {})) {
+    if (typeof value !== 'string')
+      problems.push(`match.alarmTags.${tag}: the value the alarm's tag must have, as text`);
+  }
+  return problems;
+}
+
+/** `precedence`: which runbooks this one answers before, when both can answer one alarm, and why. */
+function validatePrecedence(r: RunbookDefinition): string[] {
+  const precedence = r.precedence;
+  if (precedence === undefined) return [];
+  const problems: string[] = [];
+  const over: unknown = precedence?.over;
+  if (!Array.isArray(over) || over.length === 0 || !over.every((n) => typeof n === 'string' && KEBAB.test(n)))
+    problems.push(
+      "precedence.over: list the runbooks this one answers before, by name (for example ['service-down'])",
+    );
+  else if (over.includes(r.name))
+    problems.push('precedence.over: a runbook cannot take precedence over itself');
+  if (typeof precedence?.reason !== 'string' || !precedence.reason.trim())
+    problems.push('precedence.reason: say why this runbook answers first (reviewers and on-call read it)');
   return problems;
 }
 
@@ -162,6 +253,14 @@ function validateActions(r: RunbookDefinition): string[] {
   if (r.diagnose !== undefined && !SCRIPT.test(r.diagnose)) {
     problems.push(`diagnose: "${r.diagnose}" must be a .sh file name in the runbook's folder`);
   }
+  if (
+    r.actions !== undefined &&
+    !(Array.isArray(r.actions) && r.actions.every((a) => typeof a === 'object' && a !== null))
+  )
+    return [
+      ...problems,
+      "actions: a list of { name, script }, for example [{ name: 'restart', script: 'restart.sh' }]",
+    ];
   if (r.actions !== undefined && r.actions.length === 0) problems.push('actions: list at least one action');
   const seen = new Set<string>();
   for (const action of r.actions ?? []) {
@@ -180,23 +279,44 @@ function validateActions(r: RunbookDefinition): string[] {
   return problems;
 }
 
-function validateParameter(name: string, parameter: RunbookParameter): string[] {
+function validateParameter(
+  name: string,
+  parameter: RunbookParameter,
+  misspelled: ReadonlySet<string>,
+): string[] {
   const field = `parameters.${name}`;
   if (!PARAMETER_NAME.test(name) || RESERVED_PARAMETERS.has(name)) {
     return [`${field}: use letters and digits, starting with a letter (not "action" or "executionTimeout")`];
   }
   const problems: string[] = [];
-  if (!parameter.description?.trim()) problems.push(`${field}.description: say what the value is`);
-  const pattern = parameter.allowedPattern ?? '';
-  if (!pattern.startsWith('^') || !pattern.endsWith('$')) {
+  if (typeof parameter !== 'object' || parameter === null)
+    return [`${field}: declare it as { description, allowedPattern, … }`];
+  if (typeof parameter.description !== 'string' || !parameter.description.trim())
+    problems.push(`${field}.description: say what the value is`);
+  const pattern: unknown = parameter.allowedPattern;
+  if (typeof pattern !== 'string') {
+    // Left out, or misspelled (reported as an unknown field): no advice about its anchors.
+    if (pattern !== undefined || !misspelled.has(`${field}.allowedPattern`))
+      problems.push(
+        `${field}.allowedPattern: required; an anchored regular expression of the values allowed (for example ^[a-z0-9][a-z0-9._-]{0,63}$)`,
+      );
+  } else if (!pattern.startsWith('^') || !pattern.endsWith('$')) {
     problems.push(`${field}.allowedPattern: anchor it with ^ and $ so that the whole value is checked`);
   } else if (!compiles(pattern)) {
     problems.push(`${field}.allowedPattern: "${pattern}" is not a valid regular expression`);
   } else {
     const admitted = HOSTILE_VALUES.filter((value) => patternAccepts(pattern, value));
+    // A list's items are used one by one: none may start with '-' either.
+    const option = OPTION_VALUES.flatMap((value) =>
+      parameter.list === true ? [value, `a:${value}`] : [value],
+    ).find((value) => patternAccepts(pattern, value));
     if (admitted.length > 0) {
       problems.push(
-        `${field}.allowedPattern: "${pattern}" admits ${JSON.stringify(admitted[0])}; allow only the characters the value needs (for example ^[a-z0-9._-]{1,64}$)`,
+        `${field}.allowedPattern: "${pattern}" admits ${JSON.stringify(admitted[0])}; allow only the characters the value needs (for example ^[a-z0-9][a-z0-9._-]{0,63}$)`,
+      );
+    } else if (option !== undefined) {
+      problems.push(
+        `${field}.allowedPattern: "${pattern}" admits ${JSON.stringify(option)}, which a command reads as an option, not a value; make the first character a letter or digit (for example ^[a-z0-9][a-z0-9._-]{0,63}$)`,
       );
     }
     if (parameter.default !== undefined && !patternAccepts(pattern, parameter.default)) {
@@ -318,6 +438,36 @@ function validateProof(r: RunbookDefinition): string[] {
   for (const [key, value] of Object.entries(proof.instanceTags ?? {})) {
     if (!TAG_KEY.test(key) || typeof value !== 'string')
       problems.push(`proof.instanceTags: "${key}" is not an EC2 tag key with a text value`);
+  }
+  const budget: unknown = proof.timeoutSeconds;
+  if (
+    budget !== undefined &&
+    !(typeof budget === 'number' && Number.isInteger(budget) && budget >= 10 && budget <= 3600)
+  )
+    problems.push(
+      `proof.timeoutSeconds is ${typeof budget === 'number' ? budget : JSON.stringify(budget)}: the whole proof's budget in the sandbox, a whole number of seconds from 10 to 3600 (300 when left out)`,
+    );
+  // What `choose` sees of the proof's alarm: names with text values, as CloudWatch gives them.
+  const alarmValues: unknown = proof.alarmValues;
+  if (alarmValues !== undefined) {
+    if (typeof alarmValues !== 'object' || alarmValues === null || Array.isArray(alarmValues))
+      problems.push(
+        "proof.alarmValues: give { dimensions: { name: 'value' }, tags: { key: 'value' } }, what the proof's alarm carries",
+      );
+    else
+      for (const field of ['dimensions', 'tags'] as const) {
+        const values: unknown = (alarmValues as Record<string, unknown>)[field];
+        if (values === undefined) continue;
+        if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+          problems.push(`proof.alarmValues.${field}: give them as { name: 'value' }`);
+          continue;
+        }
+        for (const [name, value] of Object.entries(values))
+          if (!name.trim() || typeof value !== 'string')
+            problems.push(
+              `proof.alarmValues.${field}: "${name}" needs a name and a text value (for example { ${field === 'tags' ? "team: 'web'" : "exe: 'nginx'"} })`,
+            );
+      }
   }
   return problems;
 }

@@ -22,6 +22,13 @@ export interface RunbookDefinition {
   /** Which alarms this runbook answers. At least one name pattern or metric is required. */
   readonly match: RunbookMatch;
   /**
+   * The runbooks this one answers before, when both could answer the same alarm (a precise runbook
+   * over a broad one), and why. Two runbooks that can answer one alarm are otherwise an error: the
+   * order of folders must never decide what runs.
+   * @default - none
+   */
+  readonly precedence?: { readonly over: readonly string[]; readonly reason: string };
+  /**
    * The production alarm this runbook answers: the stack provisions it for the fleet (one fleet
    * alarm, or one per instance), the proof and the game day evaluate it. A runbook with an alarm
    * also answers the alarms named `<name>-*` (the names the stack gives them).
@@ -114,7 +121,27 @@ export interface RunbookProof {
   readonly parameters?: Readonly<Record<string, string>>;
   /** Tags of the proof's sandboxed instance: the allow-lists its parameters need (`allowedByInstanceTag`). */
   readonly instanceTags?: Readonly<Record<string, string>>;
+  /**
+   * The dimensions and tags the proof's alarm carries: what `choose` sees of the alarm before each
+   * attempt, as it would see a real one. The InstanceId dimension is the proof instance's unless given
+   * here; the alarm's name is the one the stack gives the runbook's alarm on that instance.
+   * @default - no tags, and no dimension but InstanceId
+   */
+  readonly alarmValues?: {
+    readonly dimensions?: Readonly<Record<string, string>>;
+    readonly tags?: Readonly<Record<string, string>>;
+  };
+  /**
+   * The whole proof's budget in the sandbox, in seconds (a whole number from 10 to 3,600): the fault,
+   * every probe, the diagnosis and every attempt. When it runs out, the running step is stopped and
+   * the proof does not hold.
+   * @default 300 ({@link DEFAULT_PROOF_TIMEOUT_SECONDS})
+   */
+  readonly timeoutSeconds?: number;
 }
+
+/** How long a proof may take in its sandbox when it does not say: five minutes. */
+export const DEFAULT_PROOF_TIMEOUT_SECONDS = 300;
 
 /** CloudWatch's threshold comparisons. */
 export type ComparisonOperator =
@@ -331,10 +358,18 @@ export class RunbookDefinitionError extends Error {
  * a remediation at 3 a.m.
  */
 export function defineRunbook(definition: RunbookDefinition): Runbook {
-  const problems = validateRunbook(definition);
+  let problems: string[];
+  try {
+    problems = validateRunbook(definition);
+  } catch (error) {
+    // A value of a shape no check foresaw: still a definition error, never a crash with a stack trace.
+    problems = [
+      `the definition could not be checked (${error instanceof Error ? error.message : String(error)}): compare it with docs/writing-a-runbook.md`,
+    ];
+  }
   if (problems.length > 0) {
     throw new RunbookDefinitionError(
-      `runbook "${definition.name}" is invalid:\n  - ${problems.join('\n  - ')}`,
+      `runbook "${typeof definition?.name === 'string' ? definition.name : '(no name)'}" is invalid:\n  - ${problems.join('\n  - ')}`,
     );
   }
   const { remediate, actions, alarm, ...rest } = definition;

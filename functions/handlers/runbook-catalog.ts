@@ -1,4 +1,5 @@
-import { defineRunbook, type Runbook } from '../core/runbook.ts';
+import { defineRunbook, type Runbook, RunbookDefinitionError } from '../core/runbook.ts';
+import { runbookSetProblems } from '../core/runbook-overlap.ts';
 
 /** The runbooks a deployment answers alarms with, found by name or by their SSM document. */
 export class RunbookCatalog {
@@ -7,6 +8,12 @@ export class RunbookCatalog {
   private readonly byDocumentMap: ReadonlyMap<string, Runbook>;
 
   constructor(runbooks: readonly Runbook[], documents: Readonly<Record<string, string>>) {
+    // Synth refuses such a set first; a function never answers alarms with one either.
+    const problems = runbookSetProblems(runbooks);
+    if (problems.length > 0)
+      throw new RunbookDefinitionError(
+        `the runbooks cannot be deployed together:\n  - ${problems.join('\n  - ')}`,
+      );
     this.all = runbooks;
     this.byNameMap = new Map(runbooks.map((r) => [r.name, r]));
     this.byDocumentMap = new Map(

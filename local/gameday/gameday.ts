@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readIncidents } from '../../cli/incidents.ts';
 import { DynamoDbIncidentStore } from '../../functions/adapters/aws/dynamodb-incident-store.ts';
 import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-switch.ts';
 import { REMEDIATION_EVENT_SOURCE } from '../../functions/core/effects.ts';
@@ -10,7 +11,6 @@ import type { Runbook } from '../../functions/core/runbook.ts';
 import { createOperatorHandler } from '../../functions/handlers/operator-handler.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { runbooks as registry } from '../../runbooks/index.ts';
-import { readIncidents } from '../cli/incidents.ts';
 import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from '../dynamodb-local.ts';
 import { LocalBus } from '../local-bus.ts';
 import { TerminalPager } from '../local-ports.ts';

@@ -4,7 +4,7 @@ import { MORE_NOTES, type PageContext } from '../../functions/core/page-formats/
 import { type PageParts, pageParts } from '../../functions/core/page-formats/page-parts.ts';
 import type { Pager } from '../../functions/core/ports.ts';
 import type { Runbook } from '../../functions/core/runbook.ts';
-import { closest } from '../cli/alarms-plan.ts';
+import { closest } from '../authoring/alarms-plan.ts';
 import type { RecordedPage, TerminalPager } from '../local-ports.ts';
 import { slackBody, teamsBody, type WebhookMessage, type WebhookSection } from './webhook-bodies.ts';
 

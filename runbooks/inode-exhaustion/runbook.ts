@@ -12,6 +12,11 @@ export default defineRunbook({
     'Frees inodes on the root volume by deleting old files from the temp, cache or PHP-session directory that holds the most.',
   owner: 'platform-team',
   contact: '#platform-oncall (Slack), or page the "Platform" schedule',
+  // Its name patterns and disk-full's meet on names like inode-exhaustion-root-volume-full.
+  precedence: {
+    over: ['disk-full'],
+    reason: 'an alarm named inode-exhaustion-* was named for this runbook, whatever its suffix says',
+  },
   match: {
     alarmNames: ['inode-exhaustion-*', '*-root-volume-inodes', '*-inodes-low'],
     metrics: [

@@ -31,7 +31,7 @@ export default defineRunbook({
         "Allow-list of process names that may be ended, separated by ':' (for example report-worker:php-fpm); " +
         'each is compared exactly with the command name (first 15 characters) or the base name of argv[0]. ' +
         "The instance's AutoRemediation:processes tag lists the names; the alarm's runaway-process tag may narrow it.",
-      allowedPattern: '^[A-Za-z0-9._-]{1,32}(:[A-Za-z0-9._-]{1,32}){0,9}$',
+      allowedPattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,31}(:[A-Za-z0-9][A-Za-z0-9._-]{0,31}){0,9}$',
       list: true,
       // The instance declares what may be ended; an alarm (anyone who can create one) may only narrow it.
       allowedByInstanceTag: 'AutoRemediation:processes',

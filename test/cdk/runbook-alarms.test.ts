@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { planAlarms } from '../../functions/core/alarm-provisioning.ts';
 import { RemediationStack } from '../../lib/remediation-stack.ts';
 import { ALARM_WARNINGS, MANAGED_BY_TAG, RUNBOOK_TAG } from '../../lib/runbook-alarms.ts';
-import { DEFAULT_STACK_NAME } from '../../local/cli/alarms-plan.ts';
+import { DEFAULT_STACK_NAME } from '../../local/authoring/alarms-plan.ts';
 import { runbooks } from '../../runbooks/index.ts';
 import { cfnLint, describeFindings, templatesIn } from './cfn-lint.ts';
 import { type CfnResource, type Statement, statementsOf, synthesize, testApp } from './synthesize.ts';

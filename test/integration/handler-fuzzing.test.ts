@@ -112,7 +112,7 @@ const svcRestart = defineRunbook({
   parameters: {
     service: {
       description: 'the unit to restart',
-      allowedPattern: '^[a-z0-9@._-]{1,64}$',
+      allowedPattern: '^[a-z0-9][a-z0-9@._-]{0,63}$',
       default: 'app',
       fromAlarm: { dimension: 'service' },
     },
@@ -363,7 +363,7 @@ describe('fuzzing the alarm handler', () => {
 
         expectHandled(w, result, 'alarm.hostile');
         if (result.outcome === 'rejected') return;
-        const accepted = valid(service, /^[a-z0-9@._-]{1,64}$/u) && valid(team, /^[a-z-]{1,32}$/u);
+        const accepted = valid(service, /^[a-z0-9][a-z0-9@._-]{0,63}$/u) && valid(team, /^[a-z-]{1,32}$/u);
         const sent = sentCommands();
         if (accepted) {
           // Diagnose first, with the values the alarm gave (or the defaults).

@@ -40,7 +40,7 @@ const restart = defineRunbook({
   parameters: {
     service: {
       description: 'unit',
-      allowedPattern: '^[a-z0-9@._-]{1,64}$',
+      allowedPattern: '^[a-z0-9][a-z0-9@._-]{0,63}$',
       fromAlarm: { dimension: 'service' },
     },
     team: { description: 'owner', allowedPattern: '^[a-z-]{1,32}$', fromAlarm: { tag: 'team' } },

@@ -4,6 +4,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { readIncidents } from '../../cli/incidents.ts';
 import type { AlarmStateValue } from '../../functions/core/alarm.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
@@ -11,7 +12,6 @@ import { createAlarmHandler } from '../../functions/handlers/alarm-handler.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { createTimerHandler } from '../../functions/handlers/timer-handler.ts';
 import { alarmArn, alarmStateChange, cloudWatchTimestamp, sqsEvent } from '../../local/aws-shapes.ts';
-import { readIncidents } from '../../local/cli/incidents.ts';
 import { lambdaContext, mocks, resetMocks, TestClock, testRuntime } from '../support/aws-runtime.ts';
 import { testRunbook } from '../support/fixtures.ts';
 

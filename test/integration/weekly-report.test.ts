@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readIncidents } from '../../cli/incidents.ts';
+import { killSwitchFor } from '../../cli/kill-switch.ts';
+import { runWeeklyReport } from '../../cli/weekly-report.ts';
 import { DynamoDbIncidentStore } from '../../functions/adapters/aws/dynamodb-incident-store.ts';
 import { fnv1a64 } from '../../functions/core/identity.ts';
 import type { Incident } from '../../functions/core/incident.ts';
-import { readIncidents } from '../../local/cli/incidents.ts';
-import { killSwitchFor } from '../../local/cli/kill-switch.ts';
-import { runWeeklyReport } from '../../local/cli/weekly-report.ts';
 import { createIncidentTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
 
 const endpoint = inject('dynamoDbEndpoint');

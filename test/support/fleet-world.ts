@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { incidentStory, readIncidents } from '../../cli/incidents.ts';
 import { DynamoDbFleetGuard } from '../../functions/adapters/aws/dynamodb-fleet-guard.ts';
 import { DynamoDbIncidentStore } from '../../functions/adapters/aws/dynamodb-incident-store.ts';
 import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-switch.ts';
@@ -54,7 +55,6 @@ import {
   lambdaContext,
   sqsEvent,
 } from '../../local/aws-shapes.ts';
-import { incidentStory, readIncidents } from '../../local/cli/incidents.ts';
 import { createIncidentTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { RecordedMetrics } from '../../local/local-ports.ts';
 

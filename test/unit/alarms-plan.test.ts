@@ -5,7 +5,7 @@ import {
   closest,
   keeperCalls,
   planFor,
-} from '../../local/cli/alarms-plan.ts';
+} from '../../local/authoring/alarms-plan.ts';
 import { runbooks } from '../../runbooks/index.ts';
 
 const text = (instances: number, mode?: 'fleet' | 'per-instance' | 'none') =>

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defineRunbook } from '../../functions/core/runbook.ts';
-import { explainEvent } from '../../local/cli/explain.ts';
+import { explainEvent } from '../../local/authoring/explain.ts';
 import serviceDown from '../../runbooks/service-down/runbook.ts';
 import { testRunbook } from '../support/fixtures.ts';
 
@@ -73,7 +73,7 @@ describe('explainEvent', () => {
       parameters: {
         service: {
           description: 'unit',
-          allowedPattern: '^[a-z0-9._-]{1,64}$',
+          allowedPattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
           fromAlarm: { dimension: 'service' },
         },
       },

@@ -5,12 +5,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { type OperatorCommand, operatorFunctionName, runOperatorCommand } from '../../cli/operator-client.ts';
 import { parseOperatorRequest } from '../../functions/handlers/operator-schema.ts';
-import {
-  type OperatorCommand,
-  operatorFunctionName,
-  runOperatorCommand,
-} from '../../local/cli/operator-client.ts';
 
 /**
  * The CLI's operator commands: each command line becomes one Invoke of the operator function with

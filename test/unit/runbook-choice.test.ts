@@ -21,7 +21,7 @@ const ladder: Runbook = defineRunbook({
   parameters: {
     service: {
       description: 'The unit.',
-      allowedPattern: '^[a-z0-9@._-]{1,64}$',
+      allowedPattern: '^[a-z0-9][a-z0-9@._-]{0,63}$',
       fromAlarm: { dimension: 'service' },
     },
     mode: { description: 'How hard.', allowedPattern: '^(soft|hard)$', default: 'soft' },

@@ -26,7 +26,7 @@ const serviceDown = defineRunbook({
   parameters: {
     service: {
       description: 'The unit to restart.',
-      allowedPattern: '^[a-z0-9@._-]{1,64}$',
+      allowedPattern: '^[a-z0-9][a-z0-9@._-]{0,63}$',
       fromAlarm: { dimension: 'service' },
     },
   },
@@ -74,7 +74,7 @@ describe('runbookDocumentContent', () => {
       interpolationType: 'ENV_VAR',
     });
     expect(parameters.service).toMatchObject({
-      allowedPattern: '^[a-z0-9@._-]{1,64}$',
+      allowedPattern: '^[a-z0-9][a-z0-9@._-]{0,63}$',
       interpolationType: 'ENV_VAR',
     });
     expect(parameters.executionTimeout).toMatchObject({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/project-paths.ts';
-import { checkRunbookFolders } from '../../local/cli/validate.ts';
+import { checkRunbookFolders } from '../../local/authoring/validate.ts';
 
 const core = pathToFileURL(join(PROJECT_ROOT, 'functions/core/runbook.ts')).href;
 const folder = mkdtempSync(join(tmpdir(), 'validate-own-alarms-'));
@@ -33,7 +33,7 @@ describe('runbooks validate: each runbook answers its own provisioned alarms', (
   it('names the runbook whose alarms another, broader runbook would answer', async () => {
     const alarm = `alarm: { metric: { namespace: 'CWAgent', name: 'mem_used_percent' }, periodSeconds: 60, comparison: 'GreaterThanThreshold', threshold: 90, evaluationPeriods: 2 },`;
     runbook('memory-high', `{ metrics: [{ namespace: 'CWAgent', metricName: 'mem_used_percent' }] }`, alarm);
-    runbook('catch-all', `{ alarmNames: ['memory-high-fleet-*', 'memory-high-*'] }`, '');
+    runbook('catch-all', `{ alarmNames: ['memory-high-fleet-*', 'memory-high-web-*'] }`, '');
     const checks = await checkRunbookFolders(folder);
     const memory = checks.find((check) => check.folder === 'memory-high');
     expect(memory?.problems).toEqual([

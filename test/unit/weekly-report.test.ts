@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a64 } from '../../functions/core/identity.ts';
-import type { Attempt, Incident } from '../../functions/core/incident.ts';
-import { GRADUATION_RULE } from '../../local/cli/weekly-report/modes.ts';
+import { GRADUATION_RULE } from '../../cli/weekly-report/modes.ts';
 import {
   buildReview,
   DEFAULT_TOIL_BASIS,
@@ -13,7 +11,9 @@ import {
   reviewHtml,
   reviewText,
   runWeeklyReport,
-} from '../../local/cli/weekly-report.ts';
+} from '../../cli/weekly-report.ts';
+import { fnv1a64 } from '../../functions/core/identity.ts';
+import type { Attempt, Incident } from '../../functions/core/incident.ts';
 import { elements, hasClass, textOf } from '../support/gameday-record.ts';
 
 const MIN = 60_000;

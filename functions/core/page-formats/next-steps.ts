@@ -217,7 +217,7 @@ export function nextSteps(
   };
 }
 
-/** The CLI's commands that act through the operator function (local/cli/operator-client.ts). */
+/** The CLI's commands that act through the operator function (cli/operator-client.ts). */
 export const OPERATOR_VERBS: ReadonlySet<string> = new Set(OPERATOR_COMMANDS);
 
 /**

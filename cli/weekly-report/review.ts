@@ -1,5 +1,5 @@
-import type { GateName } from '../../../functions/core/gates.ts';
-import type { Attempt, Incident } from '../../../functions/core/incident.ts';
+import type { GateName } from '../../functions/core/gates.ts';
+import type { Attempt, Incident } from '../../functions/core/incident.ts';
 import {
   DAY_MS,
   formatNumber,

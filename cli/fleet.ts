@@ -1,7 +1,7 @@
-import { DynamoDbFleetGuard } from '../../functions/adapters/aws/dynamodb-fleet-guard.ts';
-import { breakerHolds } from '../../functions/core/fleet.ts';
-import type { FleetGuard } from '../../functions/core/ports.ts';
-import type { Runbook } from '../../functions/core/runbook.ts';
+import { DynamoDbFleetGuard } from '../functions/adapters/aws/dynamodb-fleet-guard.ts';
+import { breakerHolds } from '../functions/core/fleet.ts';
+import type { FleetGuard } from '../functions/core/ports.ts';
+import type { Runbook } from '../functions/core/runbook.ts';
 import { clientFor, type TableOptions, tableName } from './kill-switch.ts';
 
 /** The fleet gates' state of a deployed stack or a local table. */

@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { incidentFromItem, MEMORY_STATUS } from '../../functions/adapters/aws/incident-item.ts';
-import { TABLE } from '../../functions/adapters/aws/table-schema.ts';
-import type { Incident } from '../../functions/core/incident.ts';
+import { incidentFromItem, MEMORY_STATUS } from '../functions/adapters/aws/incident-item.ts';
+import { TABLE } from '../functions/adapters/aws/table-schema.ts';
+import type { Incident } from '../functions/core/incident.ts';
 import { clientFor, type TableOptions, tableName } from './kill-switch.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { escapeHtml, pageHead } from '../../html-page.ts';
+import { escapeHtml, pageHead } from '../../local/html-page.ts';
 import { htmlMttr, htmlOutcomes, htmlPerDay } from './charts.ts';
 import { formatDuration, formatHours, formatNumber, isoSeconds, span } from './format.ts';
 import { STYLE } from './html-style.ts';

@@ -3,7 +3,7 @@ import {
   eventBridgeResyncRequest,
   type ResyncRequest,
   SCHEDULED_RESYNC,
-} from '../../functions/adapters/aws/eventbridge-resync-request.ts';
+} from '../functions/adapters/aws/eventbridge-resync-request.ts';
 import type { TableOptions } from './kill-switch.ts';
 
 export type { ResyncRequest };

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbKillSwitch } from '../../functions/adapters/aws/dynamodb-kill-switch.ts';
-import type { KillSwitch } from '../../functions/core/ports.ts';
-import { LOCAL_CREDENTIALS } from '../dynamodb-local.ts';
+import { DynamoDbKillSwitch } from '../functions/adapters/aws/dynamodb-kill-switch.ts';
+import type { KillSwitch } from '../functions/core/ports.ts';
+import { LOCAL_CREDENTIALS } from '../local/dynamodb-local.ts';
 
 /** Where the kill switch lives: a deployed stack's table, or a local one. */
 export interface TableOptions {

@@ -5,14 +5,20 @@
  */
 
 export async function gameDayModules() {
-  const [gameday, output, scenarios, webhook] = await Promise.all([
+  const [gameday, output, scenarios, runbookScenario, webhook] = await Promise.all([
     import('../gameday/gameday.ts'),
     import('../gameday/gameday-output.ts'),
     import('../gameday/load-scenario.ts'),
+    import('../gameday/runbook-scenario.ts'),
     import('../gameday/webhook.ts'),
   ]);
-  return { ...gameday, ...output, ...scenarios, ...webhook };
+  return { ...gameday, ...output, ...scenarios, ...runbookScenario, ...webhook };
 }
 
-export const proofModule = () => import('../runbook-proof.ts');
+export async function proofModule() {
+  const [proof, output] = await Promise.all([import('../runbook-proof.ts'), import('../proof-output.ts')]);
+  return { ...proof, ...output };
+}
 export const alarmsPlanModule = () => import('./alarms-plan.ts');
+export const runbooksFromDirectory = async (directory: string) =>
+  (await import('../../lib/handler-entries.ts')).loadRunbooks(directory);

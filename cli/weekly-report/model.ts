@@ -1,4 +1,4 @@
-import type { GateName } from '../../../functions/core/gates.ts';
+import type { GateName } from '../../functions/core/gates.ts';
 import type { ModeReview } from './modes.ts';
 
 /** The weekly review's shape: what `buildReview` computes and both renderings print. */

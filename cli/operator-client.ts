@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { RESPONDER_VERBS } from '../../functions/core/incident.ts';
+import { RESPONDER_VERBS } from '../functions/core/incident.ts';
 import {
   OPERATOR_COMMANDS,
   type OperatorCommand,
   type OperatorRequest,
   type OperatorResponse,
-} from '../../functions/core/operator-request.ts';
+} from '../functions/core/operator-request.ts';
 
 /**
  * The CLI's side of the operator function: it turns a command line into an {@link OperatorRequest},

@@ -1,4 +1,4 @@
-import type { Attempt, Incident } from '../../../functions/core/incident.ts';
+import type { Attempt, Incident } from '../../functions/core/incident.ts';
 import { percent, plural, times } from './format.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../../html-page.ts';
+import { escapeHtml } from '../../local/html-page.ts';
 import { formatDuration, percent, round1, truncate } from './format.ts';
 import { MTTR_DEFINITION, type Mttr, OUTCOMES, type Outcome, type Review } from './model.ts';
 import { gateList } from './text.ts';

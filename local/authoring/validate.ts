@@ -1,0 +1,125 @@
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { provisionedAlarmProblems } from '../../functions/core/alarm-provisioning.ts';
+import { closest } from '../../functions/core/edit-distance.ts';
+import { type Runbook, runbookScripts } from '../../functions/core/runbook.ts';
+import { runbookSetProblems } from '../../functions/core/runbook-overlap.ts';
+import { indexIsCurrent, loadRunbookFolders, RUNBOOKS_DIR } from '../../runbooks/discover.ts';
+import { runbookDocumentContent } from '../../runbooks/ssm-document.ts';
+
+/** The outcome of validating one runbook folder. */
+export interface FolderCheck {
+  readonly folder: string;
+  readonly runbook?: Runbook;
+  readonly problems: readonly string[];
+}
+
+/**
+ * Loads every runbook folder on its own (so one broken runbook does not hide the others) and checks
+ * what `defineRunbook` cannot see: the folder name, the files, the generated document and the proof.
+ */
+export async function checkRunbookFolders(directory = RUNBOOKS_DIR): Promise<FolderCheck[]> {
+  const { loaded, broken } = await loadRunbookFolders(directory);
+  const checks: FolderCheck[] = [
+    ...broken.map(({ folder, problem }) => ({ folder, problems: [problem] })),
+    ...loaded.map(({ folder, runbook }) => ({
+      folder,
+      runbook,
+      problems: filesProblems(directory, folder, runbook),
+    })),
+  ].sort((a, b) => a.folder.localeCompare(b.folder));
+  // Across the runbooks: no two may claim one alarm equally, each must answer the alarms the stack
+  // provisions for it, and no other may.
+  const runbooks = loaded.map((entry) => entry.runbook);
+  const names = runbooks.map((r) => r.name);
+  const unknownPrecedence = runbooks.flatMap((runbook) =>
+    (runbook.precedence?.over ?? [])
+      .filter((name) => !names.includes(name))
+      .map((name) => {
+        const near = closest(name, names);
+        return `runbook ${runbook.name}: precedence.over names "${name}", which is not a runbook here${near ? `; did you mean ${near}?` : ''}`;
+      }),
+  );
+  const across = [
+    ...unknownPrecedence,
+    ...runbookSetProblems(runbooks),
+    ...provisionedAlarmProblems(runbooks),
+  ];
+  return checks.map((check) => {
+    const mine = across.filter((problem) => problem.startsWith(`runbook ${check.runbook?.name}: `));
+    return mine.length > 0 ? { ...check, problems: [...check.problems, ...mine] } : check;
+  });
+}
+
+function filesProblems(directory: string, folder: string, runbook: Runbook): string[] {
+  const problems: string[] = [];
+  if (runbook.name !== folder)
+    problems.push(`name "${runbook.name}" differs from its folder "${folder}"; rename one`);
+  const scripts: Record<string, string> = {};
+  const proofFiles = runbook.proof ? [runbook.proof.fault, runbook.proof.probe] : [];
+  for (const file of new Set([...runbookScripts(runbook), ...proofFiles])) {
+    const path = join(directory, folder, file);
+    const problem = scriptFileProblem(path);
+    if (problem) problems.push(`${file}: ${problem.replace('{folder}', `runbooks/${folder}/`)}`);
+    else scripts[file] = readFileSync(path, 'utf8');
+  }
+  // What SSM hands the scripts: SSM_action, and SSM_<name> for each declared parameter.
+  const declared = new Set(['action', ...Object.keys(runbook.parameters)]);
+  for (const file of runbookScripts(runbook)) {
+    const text = scripts[file];
+    if (text === undefined) continue;
+    for (const name of readVariables(text)) {
+      if (declared.has(name)) continue;
+      const near = closest(name, [...declared]);
+      problems.push(
+        `${file}: reads SSM_${name}, which no parameter declares, so it is always empty: ` +
+          (near ? `did you mean SSM_${near}? ` : '') +
+          `declare "${name}" in parameters, or stop reading it`,
+      );
+    }
+  }
+  if (!runbook.proof)
+    problems.push('proof: give a fault script, a probe script and the alarm condition they prove');
+  if (problems.length === 0) {
+    try {
+      runbookDocumentContent(runbook, scripts);
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return problems;
+}
+
+/** Why a script file cannot be used as it is, or undefined: it must exist, be readable and executable. */
+function scriptFileProblem(path: string): string | undefined {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path);
+  } catch {
+    return 'no such file in {folder}';
+  }
+  if (!stats.isFile()) return 'not a file';
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    return 'cannot be read: chmod u+r it';
+  }
+  // The scripts are also run by hand on an instance (`sudo ./restart.sh`), and the sandbox runs them as files.
+  if ((stats.mode & 0o111) === 0) return 'is not executable: chmod +x it (and commit the mode)';
+  return undefined;
+}
+
+/** The `SSM_<name>` variables a script reads (`$SSM_x`, `${SSM_x:-…}`, `${SSM_x+x}`). */
+export function readVariables(script: string): string[] {
+  const names = new Set<string>();
+  for (const line of script.split('\n')) {
+    const code = line.replace(/^\s*#.*$/, '');
+    for (const match of code.matchAll(/\$\{?#?SSM_([A-Za-z0-9_]+)/g)) names.add(match[1] as string);
+  }
+  return [...names];
+}
+
+/** Whether runbooks/index.ts registers exactly the folders (else `npx remediate runbooks index`). */
+export function registryIsCurrent(): boolean {
+  return indexIsCurrent();
+}
