@@ -9,6 +9,7 @@ import {
   awsOperatorClients,
   functionNeeded,
   NOT_ANNOUNCED,
+  OPERATOR_COMMANDS,
   type OperatorCommand,
   operatorFunctionName,
   runOperatorCommand,
@@ -734,19 +735,8 @@ function suggestion(positionals: readonly string[]): string {
 }
 
 /** The commands that act on the deployed stack and load no runbook definition. */
-const OPERATOR_COMMANDS_NEEDING_NO_RUNBOOK = new Set([
-  'approve',
-  'deny',
-  'retry',
-  'run',
-  'snooze',
-  'take',
-  'pause',
-  'resume',
-  'breaker close',
-  'runbooks approve-mode',
-  'runbooks dry-run',
-  'runbooks enforce',
+const OPERATOR_COMMANDS_NEEDING_NO_RUNBOOK = new Set<string>([
+  ...OPERATOR_COMMANDS,
   'incidents list',
   'incidents show',
   'report',
