@@ -1,3 +1,4 @@
+import './definition-errors.ts';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EventLevel } from '../functions/core/effects.ts';

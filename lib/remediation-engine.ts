@@ -17,7 +17,7 @@ import { PAGERDUTY_EVENTS_ENV } from '../functions/adapters/pager-events.ts';
 import { EVENT_LEVELS, type EventLevel, REMEDIATION_EVENT_SOURCE } from '../functions/core/effects.ts';
 import type { PatternOrigin } from '../functions/core/event-patterns.ts';
 import { METRIC } from '../functions/core/metrics.ts';
-import type { Runbook } from '../functions/core/runbook.ts';
+import { type Runbook, RunbookDefinitionError } from '../functions/core/runbook.ts';
 import { runbookSetProblems } from '../functions/core/runbook-overlap.ts';
 import { DEFAULT_SETTLE_SECONDS, ENV, MAX_SETTLE_SECONDS } from '../functions/handlers/config.ts';
 import { runbooks as registry } from '../runbooks/index.ts';
@@ -626,7 +626,9 @@ function deployedRunbooks(given: readonly Runbook[] | undefined, directory: stri
   }
   const overlaps = runbookSetProblems(runbooks);
   if (overlaps.length > 0)
-    throw new Error(`the runbooks cannot be deployed together:\n  - ${overlaps.join('\n  - ')}`);
+    throw new RunbookDefinitionError(
+      `the runbooks cannot be deployed together:\n  - ${overlaps.join('\n  - ')}`,
+    );
   return runbooks;
 }
 

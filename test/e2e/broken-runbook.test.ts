@@ -126,4 +126,20 @@ describe('the CLI with a broken runbook in the checkout', () => {
 
     for (const result of [validate, list, test, gameday]) expect(result.stderr).not.toMatch(STACK_FRAME);
   });
+
+  it('fails the synth with the runbook, the field and the fix, not a stack trace', async () => {
+    const synth = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: checkout,
+      timeout: 120_000,
+      env: { ...process.env, CDK_OUTDIR: join(checkout, 'cdk.out') },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(synth.code).toBe(1);
+    expect(synth.stderr).toMatch(
+      /^runbook "app-unhealthy" is invalid:\n {2}- verifyWindowSecond: no such field; did you mean verifyWindowSeconds\?/,
+    );
+    expect(synth.stderr).not.toMatch(STACK_FRAME);
+  }, 150_000);
 });
