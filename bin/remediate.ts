@@ -20,6 +20,7 @@ import { closest } from '../functions/core/edit-distance.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import { runbookSetProblems } from '../functions/core/runbook-overlap.ts';
 import { explainEvent } from '../local/authoring/explain.ts';
+import { newRunbook } from '../local/authoring/new-runbook.ts';
 import {
   alarmsPlanModule,
   gameDayModules,
@@ -68,6 +69,7 @@ type Options = {
   function?: string;
   proposal?: string;
   full?: boolean;
+  from?: string;
 };
 
 /** Scenario names are file names in scenarios/. */
@@ -489,6 +491,33 @@ const commands: Record<string, Command> = {
       return report.held ? 0 : 1;
     },
   },
+  'runbooks new': {
+    usage: 'remediate runbooks new <name> [--from RUNBOOK] [--runbooks-dir DIR]',
+    help:
+      'Starts a runbook: a folder runbooks/<name>/ with its policy (every field, set or commented with what it\n' +
+      'does; approve mode until it has proven itself), a remediate, a diagnose, a fault and a probe script that\n' +
+      'read their parameters the safe way and already prove each other, registered in runbooks/index.ts. With\n' +
+      '--from, a copy of that runbook under the new name. Never overwrites a folder. Prints what to run next.\n\n' +
+      '  --from RUNBOOK      copy this runbook instead of the example\n' +
+      '  --runbooks-dir DIR  create it there instead of runbooks/ (not registered)',
+    run: async ([name], options) => {
+      if (!name)
+        return usageError('runbooks new needs the name of the new runbook (for example app-unhealthy)');
+      const created = newRunbook({
+        name,
+        ...(options.from ? { from: options.from } : {}),
+        ...(runbooksDir ? { directory: resolve(runbooksDir) } : {}),
+      });
+      if ('error' in created) {
+        console.error(created.error);
+        return 1;
+      }
+      console.log(`created ${created.folder}/: ${created.files.join(', ')}`);
+      console.log('\nNext:');
+      for (const line of created.next) console.log(`  ${line}`);
+      return 0;
+    },
+  },
   'runbooks index': {
     usage: 'remediate runbooks index',
     help: 'Regenerates runbooks/index.ts, the registry, from the folders in runbooks/.',
@@ -767,6 +796,7 @@ const OPTIONS = {
   function: { type: 'string' },
   proposal: { type: 'string' },
   full: { type: 'boolean' },
+  from: { type: 'string' },
 } as const;
 
 function parseOptions(argv: string[]) {
