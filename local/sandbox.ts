@@ -60,6 +60,11 @@ export interface SandboxRunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** The execution timeout. @default 3600, the agent's default */
   readonly timeoutSeconds?: number;
+  /**
+   * Stops the command as its timeout would (the process group killed, `timedOut` set): for a caller
+   * whose timeout runs on another clock than this machine's, such as the game day's.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A sandboxed instance, alive until `destroy`. */

@@ -20,8 +20,17 @@ interface Invocation {
   readonly comment: string;
   readonly documentName: string;
   readonly requestedAt: number;
+  /** When its execution timeout ends, on the scheduler's clock. */
+  readonly timesOutAt: number;
+  /** Stops the command at its execution timeout. */
+  readonly stop: AbortController;
+  /** Settles once the command has ended and its result, if any, is recorded. */
+  done?: Promise<void>;
   result?: CommandResult;
 }
+
+/** How often, in real milliseconds, `settle` reads the clock for commands past their execution timeout. */
+const SETTLE_POLL_MS = 50;
 
 /** A command run, as the game day records it for its report. */
 export interface CommandRecord {
@@ -40,6 +49,12 @@ export interface CommandRecord {
  * with its parameters as `SSM_` environment variables and its execution timeout. When it ends, the
  * invocation status event goes on the local bus, and GetCommandInvocation / ListCommands answer from
  * what was recorded, with SSM's statuses (Success, Failed, TimedOut).
+ *
+ * The execution timeout is measured on the scheduler's clock, the clock of the decider's deadlines
+ * (the game day's virtual time), not on the wall clock: once `executionTimeoutSeconds` have passed
+ * on it, the command is killed and ends TimedOut with its output so far, as SSM ends it. The decider
+ * waits for a result until the delivery and execution timeouts and a margin have passed on that
+ * clock, so a result, whether the script ended or was stopped, always comes before it gives up.
  */
 export class SandboxSsm implements CommandRunner {
   readonly commands: CommandRecord[] = [];
@@ -94,23 +109,30 @@ export class SandboxSsm implements CommandRunner {
       });
     }
     const commandId = randomUUID();
+    const requestedAt = this.scheduler.now();
     const invocation: Invocation = {
       commandId,
       instanceId: effect.instanceId,
       comment: effect.comment,
       documentName,
-      requestedAt: this.scheduler.now(),
+      requestedAt,
+      timesOutAt: requestedAt + effect.executionTimeoutSeconds * 1000,
+      stop: new AbortController(),
     };
     this.invocations.set(commandId, invocation);
     const env = Object.fromEntries(
       Object.entries(effect.parameters).map(([name, value]) => [`SSM_${name}`, value]),
     );
     const release = this.hold();
+    // The execution timeout runs on the scheduler's clock (see above), which stops the command there
+    // (`settle` does, once the scheduler has stopped). The sandbox's own timeout, on the wall clock,
+    // is left at the agent's default, an hour: set to the execution timeout, it would stop a command
+    // too early on a clock slower than real time.
+    this.scheduler.at(invocation.timesOutAt, `execution timeout of command ${commandId}`, async () =>
+      invocation.stop.abort(),
+    );
     const run = instance.sandbox
-      .run(script, {
-        env: { ...env, SSM_action: effect.action },
-        timeoutSeconds: effect.executionTimeoutSeconds,
-      })
+      .run(script, { env: { ...env, SSM_action: effect.action }, signal: invocation.stop.signal })
       .then((result) => {
         release();
         const timedOut = result.timedOut || result.exitCode === TIMEOUT_EXIT_CODE;
@@ -149,6 +171,7 @@ export class SandboxSsm implements CommandRunner {
         release();
         this.running.delete(run);
       });
+    invocation.done = run.catch(() => {});
     this.running.add(run);
     return commandId;
   }
@@ -156,6 +179,12 @@ export class SandboxSsm implements CommandRunner {
   async observe(commandId: string, instanceId: string): Promise<CommandObservation> {
     const invocation = this.invocations.get(commandId);
     if (!invocation || invocation.instanceId !== instanceId) return { kind: 'not-found' };
+    if (!invocation.result && this.scheduler.now() >= invocation.timesOutAt) {
+      // Past its execution timeout a command is over for SSM: it is stopped now if its timer has not
+      // fired yet, and its TimedOut result, moments away, is what SSM answers.
+      invocation.stop.abort();
+      await invocation.done;
+    }
     return invocation.result
       ? { kind: 'finished', commandId, result: invocation.result }
       : { kind: 'in-progress', commandId, comment: invocation.comment };
@@ -173,8 +202,22 @@ export class SandboxSsm implements CommandRunner {
     return { kind: 'not-found' };
   }
 
-  /** Waits for the commands still running in the sandboxes. */
+  /**
+   * Waits for the commands still running in the sandboxes. Once the scheduler has stopped, its
+   * timers no longer stop commands at their execution timeout: the clock is read here instead.
+   */
   async settle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    while (this.running.size > 0) {
+      for (const invocation of this.invocations.values())
+        if (!invocation.result && this.scheduler.now() >= invocation.timesOutAt) invocation.stop.abort();
+      let poll: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.running]),
+        new Promise((resolve) => {
+          poll = setTimeout(resolve, SETTLE_POLL_MS);
+        }),
+      ]);
+      clearTimeout(poll);
+    }
   }
 }

@@ -1,7 +1,10 @@
 import type { Scheduler } from '../agenda.ts';
 
-/** Virtual seconds per real second while a remediation command runs. */
-export const HOLD_RATE = 10;
+/**
+ * Virtual seconds per real second, at most, while a remediation command runs: real time, so that a
+ * script's duration on the clock of its execution timeout is the one it has on an instance.
+ */
+export const HOLD_RATE = 1;
 
 interface Pending {
   readonly at: number;
@@ -14,11 +17,13 @@ interface Pending {
  * Real time, compressed: the game day's clock runs `speed` times faster than the wall clock, so
  * alarm periods, backoffs and verify windows pass quickly, while the sandboxes (real processes, real
  * files) live in real time. While a remediation command runs in a sandbox (`hold`), the clock slows
- * to at most HOLD_RATE times real time, so that a script that takes fifteen seconds takes at most
- * 150 virtual seconds, and SSM's timeouts and the reconcile deadlines keep their meaning (it would
- * otherwise look like a 15-minute one at 60x). Order is kept:
- * work scheduled for an earlier virtual moment starts first. Every task is tracked, so that `stop`
- * can wait for those under way.
+ * to at most HOLD_RATE times real time (real time itself): a command's execution timeout runs on
+ * this clock, as the decider's deadlines do, so a script that takes fifteen seconds takes fifteen
+ * seconds of it, and times out or not as it would on an instance, whatever the speed (at 60x it
+ * would take fifteen minutes). The game day's length on the wall clock grows by little: the virtual
+ * time a command no longer takes passes at `speed` afterwards. Order is kept: work scheduled for an
+ * earlier virtual moment starts first. Every task is tracked, so that `stop` can wait for those
+ * under way.
  */
 export class ScaledTime implements Scheduler {
   readonly speed: number;
@@ -61,7 +66,7 @@ export class ScaledTime implements Scheduler {
     this.arm(entry);
   }
 
-  /** Slows the clock to HOLD_RATE until the returned function is called. */
+  /** Slows the clock to HOLD_RATE (if it runs faster) until the returned function is called. */
   hold(): () => void {
     this.setHolds(this.holds + 1);
     let released = false;

@@ -82,7 +82,8 @@ export async function runCommand(
   child.stdin?.end(script);
 
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timeOut = () => {
+    if (timedOut) return;
     timedOut = true;
     if (group !== undefined) killGroup(group);
     // As the agent does, stop listening: a process that left the group may hold the pipes open.
@@ -90,7 +91,10 @@ export async function runCommand(
       child.stdout?.destroy();
       child.stderr?.destroy();
     }, DRAIN_AFTER_KILL_MS);
-  }, timeoutSeconds * 1000);
+  };
+  const timer = setTimeout(timeOut, timeoutSeconds * 1000);
+  if (options.signal?.aborted) timeOut();
+  options.signal?.addEventListener('abort', timeOut, { once: true });
   try {
     const code = await closed;
     return {
@@ -102,6 +106,7 @@ export async function runCommand(
     };
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', timeOut);
   }
 }
 

@@ -118,7 +118,7 @@ const svcRestart = defineRunbook({
     },
     team: {
       description: 'the owner',
-      allowedPattern: '^[a-z-]{1,32}$',
+      allowedPattern: '^[a-z][a-z-]{0,31}$',
       default: 'ops',
       fromAlarm: { tag: 'team' },
     },
@@ -363,7 +363,8 @@ describe('fuzzing the alarm handler', () => {
 
         expectHandled(w, result, 'alarm.hostile');
         if (result.outcome === 'rejected') return;
-        const accepted = valid(service, /^[a-z0-9][a-z0-9@._-]{0,63}$/u) && valid(team, /^[a-z-]{1,32}$/u);
+        const accepted =
+          valid(service, /^[a-z0-9][a-z0-9@._-]{0,63}$/u) && valid(team, /^[a-z][a-z-]{0,31}$/u);
         const sent = sentCommands();
         if (accepted) {
           // Diagnose first, with the values the alarm gave (or the defaults).

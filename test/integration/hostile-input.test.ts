@@ -43,7 +43,7 @@ const restart = defineRunbook({
       allowedPattern: '^[a-z0-9][a-z0-9@._-]{0,63}$',
       fromAlarm: { dimension: 'service' },
     },
-    team: { description: 'owner', allowedPattern: '^[a-z-]{1,32}$', fromAlarm: { tag: 'team' } },
+    team: { description: 'owner', allowedPattern: '^[a-z][a-z-]{0,31}$', fromAlarm: { tag: 'team' } },
   },
 });
 const script = 'printf "restarting %s for %s\\n" "$SSM_service" "$SSM_team"\n';

@@ -37,10 +37,21 @@ const restart = {
   remediate: undefined,
   actions: [{ name: 'restart', script: 'restart.sh' }],
   parameters: {
-    service: { description: 'the unit to restart', allowedPattern: '^[a-z0-9-]{1,32}$', default: 'app' },
+    service: {
+      description: 'the unit to restart',
+      allowedPattern: '^[a-z0-9][a-z0-9-]{0,31}$',
+      default: 'app',
+    },
   },
 };
-const approving: Runbook = defineRunbook({ ...testRunbook, ...restart, name: 'cpu-high', mode: 'approve' });
+// Both answer the fixture's alarms: cpu-high answers them, svc-down is there for its diagnose action.
+const approving: Runbook = defineRunbook({
+  ...testRunbook,
+  ...restart,
+  name: 'cpu-high',
+  mode: 'approve',
+  precedence: { over: ['svc-down'], reason: 'the alarms of these tests are cpu-high’s' },
+});
 const diagnosing: Runbook = defineRunbook({
   ...testRunbook,
   ...restart,

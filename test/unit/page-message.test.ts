@@ -380,6 +380,21 @@ describe('a page a person understands at 3 a.m.', () => {
       [
         reasoned('the runbook could not choose', { attempts: [] }),
         'escalation',
+        'Automation did not act on this alarm (the runbook could not choose): a human is needed.',
+        'i-0123456789abcdef0 - the runbook could not choose, nothing run',
+      ],
+      [
+        // Nothing ran on a named instance: the subject says what stopped it, never "no single instance".
+        reasoned('runbook web is retired (renamed or removed since this incident opened; …)', {
+          attempts: [],
+        }),
+        'escalation',
+        'Automation did not act on this alarm (runbook web is retired): a human is needed.',
+        'i-0123456789abcdef0 - runbook web is retired, nothing run',
+      ],
+      [
+        reasoned('', { attempts: [] }),
+        'escalation',
         'Automation did not act on this alarm: a human is needed.',
         'i-0123456789abcdef0 - nothing run',
       ],
@@ -391,6 +406,60 @@ describe('a page a person understands at 3 a.m.', () => {
       expect(message.subject.length).toBeLessThan(100);
       if (incident !== gaveUp) expect(message.body).not.toContain('could not fix this alarm');
     }
+  });
+
+  it('titles an escalation before any attempt with what stopped automation, and the instance', () => {
+    const failing = new Scenario(
+      defineRunbook({
+        ...testRunbook,
+        choose: () => {
+          throw new Error('no disk metric');
+        },
+      }),
+    );
+    failing.apply(alarmInput('ALARM', T0));
+    const unknown = new Scenario(defineRunbook({ ...testRunbook, choose: () => ({ action: 'reboot' }) }));
+    unknown.apply(alarmInput('ALARM', T0));
+    const named = { ...(unknown.incident as Incident), instance: { name: 'web-1' } };
+    const cases: [Incident, string, string][] = [
+      [
+        failing.incident as Incident,
+        "ALARM: disk-full-web-1 on i-0123456789abcdef0 - the runbook's choose function failed, nothing run",
+        "Automation did not act on this alarm (the runbook's choose function failed): a human is needed.",
+      ],
+      [
+        named,
+        'ALARM: disk-full-web-1 on i-0123456789abcdef0 (web-1) - the runbook chose action "reboot"..., no...',
+        'Automation did not act on this alarm (the runbook chose action "reboot"...): a human is needed.',
+      ],
+    ];
+    for (const [incident, subject, first] of cases) {
+      expect(incident.attempts).toHaveLength(0);
+      expect(incident.status).toBe('escalated');
+      const message = pageMessage({ kind: 'page', page: 'escalation', incident }, testRunbook);
+      expect(message.subject).toBe(subject);
+      expect(message.subject.length).toBeLessThan(100);
+      expect(message.body.split('\n')[0]).toBe(first);
+    }
+  });
+
+  it('cuts a long reason in a subject with ASCII, never a character SNS would turn into "?"', () => {
+    const gaveUp = escalated('', '');
+    const long: Incident = {
+      ...gaveUp,
+      attempts: [],
+      alarm: { ...gaveUp.alarm, name: 'disk' },
+      escalation: {
+        ...(gaveUp.escalation as Escalation),
+        reason: `an unexpected reason that goes on and on ${'and on '.repeat(40)}\nwith a second line`,
+      },
+    };
+    const { subject } = pageMessage({ kind: 'page', page: 'escalation', incident: long }, testRunbook);
+    expect(subject).toBe(
+      'ALARM: disk on i-0123456789abcdef0 - an unexpected reason that goes on..., nothing run',
+    );
+    expect(subject).not.toContain('?');
+    expect(subject.length).toBeLessThan(100);
   });
 
   it('pages a proposal with the exact action, its expiry and the commands to approve or deny it', () => {

@@ -60,7 +60,10 @@ export function headline(incident: Incident, runbook: Runbook | undefined): stri
     return 'This alarm names no single instance, so automation cannot act: a human is needed.';
   if (attempts > 0)
     return `Automation tried ${attempts} time${attempts === 1 ? '' : 's'} and could not fix this alarm: a human is needed.`;
-  return 'Automation did not act on this alarm: a human is needed.';
+  const why = firstClause(reason);
+  return why
+    ? `Automation did not act on this alarm (${why}): a human is needed.`
+    : 'Automation did not act on this alarm: a human is needed.';
 }
 
 export function proposalHeadline(proposal: Proposal): string {
@@ -96,9 +99,30 @@ export function shortReason(incident: Incident): string {
   if (/is in dry-run mode/.test(reason)) return 'dry-run, nothing run';
   if (reason.startsWith('the runbook chose to page')) return 'the runbook hands it to a human';
   const attempts = ran(incident);
-  if (!incident.instanceId) return 'not remediated: no single instance';
-  if (attempts === 0) return 'nothing run';
-  return `automation gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  if (attempts > 0) return `automation gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  // Nothing ran: say what stopped it, in the escalation's own first words (the subject already
+  // names the instance, or says there is none).
+  const said = firstClause(reason);
+  if (said && !/single instance/.test(said)) return `${said}, nothing run`;
+  return incident.instanceId ? 'nothing run' : 'not remediated: no single instance';
+}
+
+/**
+ * The first clause of a reason, at most 40 characters, so that the subject keeps its `, nothing run`
+ * after the alarm and the instance: `the runbook could not choose`, `runbook x is retired`.
+ */
+function firstClause(reason: string): string | undefined {
+  const clause = reason
+    .split(/[:;(]|\. /)[0]
+    ?.replace(/\s+/g, ' ')
+    .trim();
+  if (!clause) return undefined;
+  if (clause.length <= 40) return clause;
+  // Cut at a word, in ASCII as a subject is (SNS turns anything else into `?`).
+  return `${clause
+    .slice(0, 37)
+    .replace(/\s+\S*$/, '')
+    .replace(/[\s,;.]+$/, '')}...`;
 }
 
 /** How many attempts sent a command (a dry-run's `not-run` did not). */
