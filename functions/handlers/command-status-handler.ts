@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { INSTANCE_ID } from '../core/alarm.ts';
 import { FINAL_INVOCATION_STATUSES } from '../core/event-patterns.ts';
 import { keyOfIncidentId } from '../core/identity.ts';
+import { isIncident } from '../core/incident.ts';
 import type { HandlerResult } from './alarm-handler.ts';
 import { acceptOrigin } from './middleware/accept-origin.ts';
 import { flushMetrics } from './middleware/flush-metrics.ts';
@@ -51,14 +52,24 @@ export async function handleCommandStatus(
         : "SSM does not know the command yet; the attempt's check will ask it",
     );
   }
+  // The incident is stored by alarm and instance: the runbook is the one it was opened with, never
+  // the one an event's document name claims (a forged or foreign event would otherwise decide the
+  // incident with another runbook's actions and document).
+  const current = await runtime.store.load(key);
+  if (isIncident(current) && current.key.runbook !== runbook.name)
+    return ignored(
+      runtime,
+      `the event names the document of runbook ${runbook.name}, but the command belongs to an incident of runbook ${current.key.runbook}`,
+    );
   // SSM is eventually consistent: when it lags behind its own event, the event's status stands alone.
   const result = observed.kind === 'finished' ? observed.result : { status, comment };
   logger.info('command finished', { status: result.status, responseCode: result.responseCode });
-  const outcome = await runtime.processor.process(key, runbook, {
-    kind: 'command-finished',
-    commandId,
-    result,
-  });
+  const outcome = await runtime.processor.process(
+    key,
+    runbook,
+    { kind: 'command-finished', commandId, result },
+    isIncident(current) ? current : undefined,
+  );
   return {
     outcome: outcome.changed ? 'processed' : 'absorbed',
     ...(outcome.reason ? { reason: outcome.reason } : {}),
