@@ -2,19 +2,24 @@
  * A sandboxed instance: a small Linux machine made of namespaces, in which runbook scripts run with
  * bash exactly as SSM Run Command runs them on an EC2 instance, with no risk to this machine.
  *
- * - Isolation: own user, mount, pid, uts, ipc and network (loopback only) namespaces. Root inside is
- *   an unprivileged host user (SANDBOX_HOST_ID when this process is root), so the host's files,
- *   devices and processes stay out of reach even past the mounts. No directory of the host is
+ * - Isolation: own user, mount, pid, uts, ipc, cgroup and network (loopback only) namespaces. Root
+ *   inside is an unprivileged host user (SANDBOX_HOST_ID when this process is root), so the host's
+ *   files, devices and processes stay out of reach even past the mounts. No directory of the host is
  *   mounted writable, none at all outside /usr (with /bin, /lib...) and /etc, which are read-only.
  * - Root file system: a tmpfs of `diskSizeMiB` and `inodes` (`df -P /`, `df -Pi /`). Everything but
  *   /usr and /etc is the sandbox's, fresh: /var (log, lib, tmp, cache...), /tmp, /opt, /srv, /root,
  *   /home. /run (16 MiB) and /var/lib/amazon/ssm (8 MiB: the agent's room on a full disk) are tmpfs
  *   of their own; /etc/sandbox is a writable directory in the read-only /etc. A minimal /dev, no /sys.
- * - Long-lived: pid 1 stays between commands and reaps orphans; services started with `svc` keep
- *   running; each command enters the namespaces with nsenter. At most 1024 processes.
- * - No systemd: /run/systemd/system is absent, systemctl and journalctl are hidden, and `svc
- *   start|stop|restart|status NAME` (on PATH, at SVC) runs SERVICES_DIR/NAME, with /run/svc/NAME.pid
- *   and /var/log/NAME.log; status exits 0 when running, 3 when stopped, 4 when unknown.
+ * - Long-lived: pid 1 stays between commands and reaps orphans; services keep running between
+ *   commands; each command enters the namespaces with nsenter. At most 1024 processes.
+ * - systemd's tools without systemd: /run/systemd/system exists, and the sandbox's own `systemctl`
+ *   and `journalctl` (the host's are hidden) manage services: a unit NAME or NAME.service is the
+ *   executable SERVICES_DIR/NAME, run in the foreground (Type=simple) in a session of its own, its
+ *   output in /var/log/NAME.log, its main pid in /run/svc/NAME.pid. Both are front ends of `svc`
+ *   (on PATH, at SVC), the sandbox's service manager; `svc status` exits 0 when running, 3 when
+ *   stopped, 4 when unknown.
+ * - A clock it cannot set (no CAP_SYS_TIME): the sandbox's `chronyc` (the host's is hidden) reports
+ *   and steps the clock error a stand-in chronyd.service keeps in /run/chrony/offset.
  * - Nothing outlives this process: the sandbox gets SIGKILL when it exits, even by a crash, and the
  *   next createSandbox deletes what such a sandbox left in the temp directory.
  *
@@ -27,14 +32,23 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from './sandbox/command-run.ts';
-import { INIT_SCRIPT, RUN_COMMAND_SCRIPT, SVC_SCRIPT, TOOLS_DIR } from './sandbox/guest-scripts.ts';
+import {
+  CHRONYC_SCRIPT,
+  INIT_SCRIPT,
+  JOURNALCTL_SCRIPT,
+  RUN_COMMAND_SCRIPT,
+  SUPERVISE_SCRIPT,
+  SVC_SCRIPT,
+  SYSTEMCTL_SCRIPT,
+  TOOLS_DIR,
+} from './sandbox/guest-scripts.ts';
 import { type InitProcess, startInit } from './sandbox/init-process.ts';
 
 export { OUTPUT_LIMIT_BYTES, SIGNALED_EXIT_CODE, TIMEOUT_EXIT_CODE } from './sandbox/command-run.ts';
 export { SANDBOX_PATH } from './sandbox/guest-scripts.ts';
 export { SANDBOX_HOST_ID } from './sandbox/init-process.ts';
 
-/** The sandbox's service tool, the stand-in for systemctl; also on the PATH as `svc`. */
+/** The sandbox's service manager, under its systemctl and journalctl; also on the PATH as `svc`. */
 export const SVC = `${TOOLS_DIR}/bin/svc`;
 
 /** Where a service NAME is defined, as an executable file that runs in the foreground. */
@@ -85,7 +99,7 @@ export interface Sandbox {
    * _script.sh in a fresh directory under /var/lib/amazon/ssm/<id>/document/orchestration/, which is
    * the working directory; as root; stdin empty; environment PATH (SANDBOX_PATH), HOME=/root,
    * LANG=C.UTF-8, AWS_SSM_INSTANCE_ID and `env`. At `timeoutSeconds` the command's whole process group
-   * gets SIGKILL (services started with svc are not in it). Like the agent, a command is finished
+   * gets SIGKILL (the services it started are not in it). Like the agent, a command is finished
    * when its output is closed too: a background job that keeps stdout open holds it until the timeout.
    */
   run(script: string, options?: SandboxRunOptions): Promise<SandboxRunResult>;
@@ -128,6 +142,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   await Promise.all([
     writeFile(join(root, 'owner'), `${process.pid}\n`),
     writeFile(join(root, 'tools', 'bin', 'svc'), SVC_SCRIPT, { mode: 0o755 }),
+    writeFile(join(root, 'tools', 'bin', 'systemctl'), SYSTEMCTL_SCRIPT, { mode: 0o755 }),
+    writeFile(join(root, 'tools', 'bin', 'journalctl'), JOURNALCTL_SCRIPT, { mode: 0o755 }),
+    writeFile(join(root, 'tools', 'bin', 'chronyc'), CHRONYC_SCRIPT, { mode: 0o755 }),
+    writeFile(join(root, 'tools', 'libexec', 'supervise'), SUPERVISE_SCRIPT, { mode: 0o755 }),
     writeFile(join(root, 'tools', 'libexec', 'run-command'), RUN_COMMAND_SCRIPT, { mode: 0o755 }),
     writeFile(join(root, 'tools', 'libexec', 'init'), INIT_SCRIPT, { mode: 0o755 }),
   ]);

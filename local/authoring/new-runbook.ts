@@ -534,8 +534,8 @@ function faultScript(name: string): string {
 # uses is written here, as proof.parameters.${PARAMETER} in runbook.ts gives it.
 #
 # TODO: replace the example (a marker file that probe.sh counts and remediate.sh removes) with the real
-# fault: start what the runbook fixes, then break it as production breaks. The sandbox has no systemd:
-# define a service as an executable /etc/sandbox/services/NAME and start it with \`svc start NAME\`.
+# fault: start what the runbook fixes, then break it as production breaks. A service of the sandbox is
+# an executable /etc/sandbox/services/NAME, the unit NAME.service: \`systemctl start NAME\`.
 set -euo pipefail
 
 readonly STATE_DIR=/var/lib/${name}

@@ -30,6 +30,7 @@ const NSENTER_ARGS = [
   '--uts',
   '--ipc',
   '--net',
+  '--cgroup',
   '--root',
   '--wd',
   ...(process.getuid?.() === 0 ? [] : ['--preserve-credentials']),

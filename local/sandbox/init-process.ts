@@ -35,9 +35,9 @@ export interface InitProcess {
 }
 
 /**
- * Starts a sandbox's pid 1 in new user, mount, pid, uts, ipc and network namespaces. The chain dies
- * with this process: setpriv gives unshare a parent-death SIGKILL and unshare gives it to pid 1
- * (--kill-child), and when pid 1 dies the kernel kills everything else in its pid namespace.
+ * Starts a sandbox's pid 1 in new user, mount, pid, uts, ipc, network and cgroup namespaces. The
+ * chain dies with this process: setpriv gives unshare a parent-death SIGKILL and unshare gives it to
+ * pid 1 (--kill-child), and when pid 1 dies the kernel kills everything else in its pid namespace.
  */
 export async function startInit(initScript: string, options: InitOptions): Promise<InitProcess> {
   const privileged = process.getuid?.() === 0;
@@ -54,6 +54,8 @@ export async function startInit(initScript: string, options: InitOptions): Promi
       '--uts',
       '--ipc',
       '--net',
+      // Its own cgroup root: a process's /proc/PID/cgroup reads `0::/`, not the host's unit.
+      '--cgroup',
       '--kill-child=SIGKILL',
       '--',
       'bash',

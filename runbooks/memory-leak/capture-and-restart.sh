@@ -3,12 +3,12 @@
 # smaps_rollup, processes by RSS, memory, OOM kills, its last log lines) under
 # /var/log/ec2-remediation/, then restart it, within the hourly restart limit service-down uses too.
 #
-# Parameter: SSM_service, the systemd unit (myapp or myapp.service); where systemd does not run, the
-# name the service manager knows (svc). By hand: SSM_service=myapp bash capture-and-restart.sh
+# Parameter: SSM_service, the systemd unit (myapp or myapp.service).
+# By hand: SSM_service=myapp bash capture-and-restart.sh
 # Exit: 0 restarted (evidence saved, or printed when the disk had no room); 1 it did not come back up,
 # or the restart could not be recorded; 2 invalid name, or a special unit or critical service
 # (refused); 3 refused, the restart limit is reached;
-# 4 no such service, or masked.
+# 4 no such service, or masked, or no systemd.
 set -uo pipefail
 export LC_ALL=C
 umask 077 # the evidence and the ledger are root's
@@ -45,78 +45,55 @@ case ${service%.service} in
     exit 2
     ;;
 esac
-if [ -d /run/systemd/system ]; then manager=systemd; else manager=svc; fi
+if [ ! -d /run/systemd/system ] || ! command -v systemctl >/dev/null 2>&1; then
+  echo "${RUNBOOK}: systemd does not manage services on this instance (no /run/systemd/system); nothing captured or restarted." >&2
+  exit 4
+fi
 
 # The service's state: active, activating, inactive, failed... or not-found, masked, load-<state>.
 service_state() {
-  if [ "$manager" = systemd ]; then
-    local load
-    load=$(systemctl show -p LoadState --value "$service" 2>/dev/null)
-    case $load in
-      loaded) systemctl is-active "$service" 2>/dev/null || true ;;
-      masked) echo masked ;;
-      not-found | '') echo not-found ;;
-      *) echo "load-${load}" ;;
-    esac
-  else
-    svc status "$service" >/dev/null 2>&1
-    case $? in
-      0) echo active ;;
-      3) echo inactive ;;
-      *) echo not-found ;;
-    esac
-  fi
+  local load
+  load=$(systemctl show -p LoadState --value "$service" 2>/dev/null)
+  case $load in
+    loaded) systemctl is-active "$service" 2>/dev/null || true ;;
+    masked) echo masked ;;
+    not-found | '') echo not-found ;;
+    *) echo "load-${load}" ;;
+  esac
 }
 
 main_pid() {
-  local pid=''
-  if [ "$manager" = systemd ]; then
-    pid=$(systemctl show -p MainPID --value "$service" 2>/dev/null)
-  elif svc status "$service" >/dev/null 2>&1; then
-    pid=$(cat "/run/svc/${service}.pid" 2>/dev/null)
-  fi
+  local pid
+  pid=$(systemctl show -p MainPID --value "$service" 2>/dev/null)
   [ "${pid:-0}" != 0 ] && echo "$pid"
 }
 
-# Every pid of the service: its cgroup under systemd (v2, then v1), its session under svc (which
-# starts each service with setsid); at least the main pid.
+# Every pid of the service: its cgroup (v2, then v1); at least the main pid.
 service_pids() {
   local main=$1 cg pids=''
-  if [ "$manager" = systemd ]; then
-    cg=$(systemctl show -p ControlGroup --value "$service" 2>/dev/null)
-    [ -n "$cg" ] && pids=$(cat "/sys/fs/cgroup${cg}/cgroup.procs" 2>/dev/null ||
-      cat "/sys/fs/cgroup/systemd${cg}/cgroup.procs" 2>/dev/null)
-  else
-    pids=$(ps -o pid= -s "$main" 2>/dev/null)
-  fi
+  cg=$(systemctl show -p ControlGroup --value "$service" 2>/dev/null)
+  [ -n "$cg" ] && pids=$(cat "/sys/fs/cgroup${cg}/cgroup.procs" 2>/dev/null ||
+    cat "/sys/fs/cgroup/systemd${cg}/cgroup.procs" 2>/dev/null)
   echo "${pids:-$main}" | awk 'NF { print $1 }' | head -n 20
 }
 
 # A /proc/PID/status field in MiB (VmRSS, VmHWM, RssAnon, VmSwap); 0 when absent.
 status_mib() { awk -v key="$2:" '$1 == key { mib = int($2 / 1024) } END { print mib + 0 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-recent_logs() {
-  if [ "$manager" = systemd ]; then
-    journalctl -u "$service" -n "$1" --no-pager -q 2>/dev/null
-  else
-    tail -n "$1" "/var/log/${service}.log" 2>/dev/null
-  fi
-}
+recent_logs() { journalctl -u "$service" -n "$1" --no-pager -q 2>/dev/null; }
 
 # The evidence, on stdout. Command lines and environments are left out: they may hold secrets.
 evidence() {
   local pid=$1 p
   echo "# memory-leak evidence for ${service} on $(hostname) at ${stamp}"
-  echo "# service manager ${manager}, state ${state}, main pid ${pid:-none}"
+  echo "# state ${state}, main pid ${pid:-none}"
   echo "== memory (/proc/meminfo)"
   grep -E '^(MemTotal|MemFree|MemAvailable|Cached|SwapTotal|SwapFree|Shmem|AnonPages|SUnreclaim|Committed_AS):' /proc/meminfo
   echo "== processes by RSS (KiB)"
   ps -eo pid,ppid,user,rss,vsz,etime,comm --sort=-rss | head -n 16
-  if [ "$manager" = systemd ]; then
-    echo "== unit"
-    systemctl show --no-pager -p MemoryCurrent,MemoryPeak,MemoryHigh,MemoryMax,MemorySwapCurrent \
-      -p NRestarts,ActiveEnterTimestamp,ControlGroup "$service" 2>&1
-  fi
+  echo "== unit"
+  systemctl show --no-pager -p MemoryCurrent,MemoryPeak,MemoryHigh,MemoryMax,MemorySwapCurrent \
+    -p NRestarts,ActiveEnterTimestamp,ControlGroup "$service" 2>&1
   if [ -n "$pid" ]; then
     for p in $(service_pids "$pid"); do
       [ -r "/proc/${p}/status" ] || continue
@@ -138,7 +115,7 @@ evidence() {
 state=$(service_state)
 case $state in
   not-found)
-    echo "${RUNBOOK}: no service '${service}' on this instance (${manager}); nothing captured or restarted." >&2
+    echo "${RUNBOOK}: no service '${service}' on this instance (systemd has no such unit); nothing captured or restarted." >&2
     echo "${RUNBOOK}: the alarm's exe dimension must be the unit name; check the CloudWatch agent's procstat config." >&2
     exit 4
     ;;
@@ -204,15 +181,11 @@ if ! { touch "$ledger" && awk -v since="$((now - 86400))" '$1 >= since' "$ledger
 fi
 
 # 3. The restart, then the same check as service-down: up, with the same main pid for SETTLE_SECONDS.
-echo "${RUNBOOK}: restarting ${service} with ${manager} ($((recent + 1))/${RESTART_LIMIT} automated restarts this hour)"
-if [ "$manager" = systemd ]; then
-  if [ "$state" = failed ]; then
-    systemctl reset-failed "$service" 2>/dev/null && echo "${RUNBOOK}: cleared the failed state (systemctl reset-failed)"
-  fi
-  timeout 180 systemctl restart "$service" 9>&-
-else
-  svc restart "$service" 9>&- # the service must not inherit the lock
+echo "${RUNBOOK}: restarting ${service} with systemctl ($((recent + 1))/${RESTART_LIMIT} automated restarts this hour)"
+if [ "$state" = failed ]; then
+  systemctl reset-failed "$service" 2>/dev/null && echo "${RUNBOOK}: cleared the failed state (systemctl reset-failed)"
 fi
+timeout 180 systemctl restart "$service" 9>&- # nothing started may inherit the lock
 rc=$?
 pid=''
 if [ "$rc" -eq 0 ]; then

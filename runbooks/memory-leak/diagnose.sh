@@ -11,19 +11,12 @@ if [[ ! $service =~ ^[A-Za-z0-9][A-Za-z0-9@._-]{0,63}$ ]]; then
   echo "diagnose: invalid service name '${service}': set SSM_service to a unit name such as myapp" >&2
   exit 2
 fi
-if [ -d /run/systemd/system ]; then manager=systemd; else manager=svc; fi
-
-echo "== ${service} (${manager})"
-pid=''
-if [ "$manager" = systemd ]; then
-  systemctl status --no-pager --full -n 0 "$service" 2>&1 | head -n 12
-  systemctl show --no-pager -p ActiveState,SubState,NRestarts,ActiveEnterTimestamp \
-    -p MemoryCurrent,MemoryPeak,MemoryHigh,MemoryMax "$service" 2>&1
-  pid=$(systemctl show -p MainPID --value "$service" 2>/dev/null)
-  [ "$pid" = 0 ] && pid=''
-else
-  svc status "$service" 2>&1 && pid=$(cat "/run/svc/${service}.pid" 2>/dev/null)
-fi
+echo "== ${service}"
+systemctl status --no-pager --full -n 0 "$service" 2>&1 | head -n 12
+systemctl show --no-pager -p ActiveState,SubState,NRestarts,ActiveEnterTimestamp \
+  -p MemoryCurrent,MemoryPeak,MemoryHigh,MemoryMax "$service" 2>&1
+pid=$(systemctl show -p MainPID --value "$service" 2>/dev/null)
+[ "$pid" = 0 ] && pid=''
 
 summary="${service} is not running"
 if [ -n "$pid" ] && [ -r "/proc/${pid}/status" ]; then

@@ -2,7 +2,8 @@
 # Proof fault: the service "app" leaks memory, 1 MiB at a time, to some 150 MiB of RSS, as a cache
 # that never evicts would. The leak is triggered by /etc/sandbox/leak-app, which the service consumes
 # when it starts, as a bad request would trigger it once: the same service, restarted, starts small.
-# Runs only in a sandbox (svc, no systemd). Memory, not disk: nothing is written but a short log.
+# Runs only in a sandbox (app.service is the sandbox's service /etc/sandbox/services/app, managed with
+# systemctl as on an instance). Memory, not disk: nothing is written but a short log.
 set -eu
 export LC_ALL=C
 mkdir -p /etc/sandbox/services
@@ -31,12 +32,12 @@ done
 SERVICE
 chmod +x /etc/sandbox/services/app
 : >/etc/sandbox/leak-app
-svc start app
+systemctl start app
 
 # Wait, at most 20 s, until its RSS is well above the alarm's 100 MiB.
 rss=0
 for tick in $(seq 200); do
-  pid=$(cat /run/svc/app.pid)
+  pid=$(systemctl show -p MainPID --value app)
   rss=$(awk '$1 == "VmRSS:" { print int($2 / 1024) }' "/proc/${pid}/status" 2>/dev/null || echo 0)
   [ "${rss:-0}" -ge 130 ] && break
   sleep 0.1

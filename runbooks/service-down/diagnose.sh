@@ -12,30 +12,17 @@ if [[ ! $service =~ ^[A-Za-z0-9][A-Za-z0-9@._-]{0,63}$ ]]; then
   echo "diagnose: invalid service name '${service}': set SSM_service to a unit name such as nginx" >&2
   exit 2
 fi
-if [ -d /run/systemd/system ]; then manager=systemd; else manager=svc; fi
-
-echo "== ${service} (${manager})"
-if [ "$manager" = systemd ]; then
-  systemctl status --no-pager --full -n 0 "$service" 2>&1 | head -n 12
-  systemctl show --no-pager -p LoadState,UnitFileState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus \
-    -p NRestarts,ActiveEnterTimestamp,InactiveEnterTimestamp "$service" 2>&1
-  state=$(systemctl is-active "$service" 2>/dev/null)
-else
-  svc status "$service" 2>&1
-  state=$(svc status "$service" 2>/dev/null | sed 's/^[^:]*: //')
-fi
+echo "== ${service}"
+systemctl status --no-pager --full -n 0 "$service" 2>&1 | head -n 12
+systemctl show --no-pager -p LoadState,UnitFileState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus \
+  -p NRestarts,ActiveEnterTimestamp,InactiveEnterTimestamp "$service" 2>&1
+state=$(systemctl is-active "$service" 2>/dev/null)
 
 echo "== processes named like '${service%.service}' (what procstat's exe counts)"
 pgrep -l -- "${service%.service}" 2>/dev/null || echo "(none)"
 
 echo "== last log lines"
-if [ "$manager" = systemd ]; then
-  journalctl -u "$service" -n 30 --no-pager -q 2>&1 | cut -c1-300
-elif [ -r "/var/log/${service}.log" ]; then
-  tail -n 30 "/var/log/${service}.log" | cut -c1-300
-else
-  echo "(no /var/log/${service}.log)"
-fi
+journalctl -u "$service" -n 30 --no-pager -q 2>&1 | cut -c1-300
 
 echo "== OOM kills in the kernel log"
 kernel_log=$(dmesg -T 2>/dev/null || journalctl -k -q --no-pager -n 5000 2>/dev/null) || kernel_log=''

@@ -3,11 +3,11 @@
 # RESTART_LIMIT times per rolling hour by automation, so that a crash loop pages a human instead of
 # being restarted forever.
 #
-# Parameter: SSM_service, the systemd unit (nginx or nginx.service); where systemd does not run, the
-# name the service manager knows (svc). By hand: SSM_service=nginx bash restart.sh
+# Parameter: SSM_service, the systemd unit (nginx or nginx.service).
+# By hand: SSM_service=nginx bash restart.sh
 # Exit: 0 running (restarted, or found running again); 1 it did not stay up, or the restart could not
 # be recorded; 2 invalid name, or a special unit or critical service (refused); 3 refused, the restart
-# limit is reached; 4 no such service, or masked.
+# limit is reached; 4 no such service, or masked, or no systemd.
 set -uo pipefail
 export LC_ALL=C
 umask 077 # the restart ledger is root's
@@ -42,51 +42,35 @@ case ${service%.service} in
     exit 2
     ;;
 esac
-if [ -d /run/systemd/system ]; then manager=systemd; else manager=svc; fi
+if [ ! -d /run/systemd/system ] || ! command -v systemctl >/dev/null 2>&1; then
+  echo "${RUNBOOK}: systemd does not manage services on this instance (no /run/systemd/system); nothing restarted." >&2
+  exit 4
+fi
 
 # The service's state: active, activating, inactive, failed... or not-found, masked, load-<state>.
 service_state() {
-  if [ "$manager" = systemd ]; then
-    local load
-    load=$(systemctl show -p LoadState --value "$service" 2>/dev/null)
-    case $load in
-      loaded) systemctl is-active "$service" 2>/dev/null || true ;;
-      masked) echo masked ;;
-      not-found | '') echo not-found ;;
-      *) echo "load-${load}" ;;
-    esac
-  else
-    svc status "$service" >/dev/null 2>&1
-    case $? in
-      0) echo active ;;
-      3) echo inactive ;;
-      *) echo not-found ;;
-    esac
-  fi
+  local load
+  load=$(systemctl show -p LoadState --value "$service" 2>/dev/null)
+  case $load in
+    loaded) systemctl is-active "$service" 2>/dev/null || true ;;
+    masked) echo masked ;;
+    not-found | '') echo not-found ;;
+    *) echo "load-${load}" ;;
+  esac
 }
 
 main_pid() {
-  local pid=''
-  if [ "$manager" = systemd ]; then
-    pid=$(systemctl show -p MainPID --value "$service" 2>/dev/null)
-  elif svc status "$service" >/dev/null 2>&1; then
-    pid=$(cat "/run/svc/${service}.pid" 2>/dev/null)
-  fi
+  local pid
+  pid=$(systemctl show -p MainPID --value "$service" 2>/dev/null)
   [ "${pid:-0}" != 0 ] && echo "$pid"
 }
 
-recent_logs() {
-  if [ "$manager" = systemd ]; then
-    journalctl -u "$service" -n "$1" --no-pager -q 2>/dev/null
-  else
-    tail -n "$1" "/var/log/${service}.log" 2>/dev/null
-  fi
-}
+recent_logs() { journalctl -u "$service" -n "$1" --no-pager -q 2>/dev/null; }
 
 state=$(service_state)
 case $state in
   not-found)
-    echo "${RUNBOOK}: no service '${service}' on this instance (${manager}); nothing restarted." >&2
+    echo "${RUNBOOK}: no service '${service}' on this instance (systemd has no such unit); nothing restarted." >&2
     echo "${RUNBOOK}: the alarm's exe dimension must be the unit name; check the CloudWatch agent's procstat config." >&2
     exit 4
     ;;
@@ -139,16 +123,12 @@ if ! { touch "$ledger" && awk -v since="$((now - 86400))" '$1 >= since' "$ledger
   exit 1
 fi
 
-echo "${RUNBOOK}: ${service} is ${state}; restarting it with ${manager} ($((recent + 1))/${RESTART_LIMIT} automated restarts this hour)"
-if [ "$manager" = systemd ]; then
-  if [ "$state" = failed ]; then
-    # A failed unit may have hit systemd's own start limit; the ledger above is the loop guard now.
-    systemctl reset-failed "$service" 2>/dev/null && echo "${RUNBOOK}: cleared the failed state (systemctl reset-failed)"
-  fi
-  timeout 120 systemctl restart "$service" 9>&-
-else
-  svc restart "$service" 9>&- # the service must not inherit the lock
+echo "${RUNBOOK}: ${service} is ${state}; restarting it with systemctl ($((recent + 1))/${RESTART_LIMIT} automated restarts this hour)"
+if [ "$state" = failed ]; then
+  # A failed unit may have hit systemd's own start limit; the ledger above is the loop guard now.
+  systemctl reset-failed "$service" 2>/dev/null && echo "${RUNBOOK}: cleared the failed state (systemctl reset-failed)"
 fi
+timeout 120 systemctl restart "$service" 9>&- # nothing started may inherit the lock
 rc=$?
 
 # It must come up, then keep the same main pid for SETTLE_SECONDS: a service that dies at start up is not fixed.

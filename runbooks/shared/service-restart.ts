@@ -95,7 +95,7 @@ export const serviceParameter: RunbookParameter = {
   description:
     `The systemd service to restart (nginx or nginx.service), from the exe dimension of the procstat metric; ` +
     `only one the instance lists in its ${SERVICES_TAG} tag, and never a special unit or a critical service.`,
-  // Starts with a letter or digit: never read as an option by systemctl or svc.
+  // Starts with a letter or digit: never read as an option by systemctl or journalctl.
   allowedPattern: '^[A-Za-z0-9][A-Za-z0-9@._-]{0,63}$',
   // procstat labels its metrics with the selector it was configured with: exe, pattern or pid_file.
   // Only exe can name a unit.
@@ -109,7 +109,7 @@ export const serviceParameter: RunbookParameter = {
 export const FINAL_EXIT_CODES: Readonly<Record<number, string>> = {
   2: 'the command refused its input (an invalid service name, a special unit or critical service, or an SSM Agent too old for parameters as environment variables)',
   3: 'the restart limit is reached: automation restarted this service 3 times in the last hour',
-  4: 'the instance has no such service, or it is masked',
+  4: 'the instance has no such service, or it is masked, or systemd does not manage its services',
 };
 
 /** A `choose` that repeats `action`, except after an exit that a retry cannot change. */

@@ -2,11 +2,12 @@
 # Proof fault: the time-sync service is down and the clock has drifted 5.2 seconds.
 #
 # A STAND-IN, said plainly: a sandbox cannot set its clock (no CAP_SYS_TIME) and has no network to
-# reach an NTP server, so real chronyd cannot run here. The sandbox service 'chronyd' defined below
-# keeps the offset it would correct in a state file, /run/chrony/offset (seconds, system clock minus
-# true time), and does what chronyd configured with `makestep 1.0 3` does on start: after its first
-# measurements it steps the offset to 0, then holds it there while it runs. The proof therefore tests
-# the runbook's service handling and its wait for convergence, not chrony. Runs only in a sandbox.
+# reach an NTP server, so real chronyd cannot run here. The sandbox service chronyd.service defined
+# below keeps the offset it would correct in a state file, /run/chrony/offset (seconds, system clock
+# minus true time), and does what chronyd configured with `makestep 1.0 3` does on start: after its
+# first measurements it steps the offset to 0, then holds it there while it runs; the sandbox's chronyc
+# reports and steps the same offset. The proof therefore tests the runbook's service handling, its
+# chronyc commands and its wait for convergence, not chrony. Runs only in a sandbox.
 set -eu
 export LC_ALL=C
 mkdir -p /etc/sandbox/services /run/chrony
@@ -29,9 +30,9 @@ SERVICE
 chmod +x /etc/sandbox/services/chronyd
 echo 0.000000 >/run/chrony/offset
 # It ran and kept time, then went down (a crash, a stop someone forgot), and the clock drifted.
-svc start chronyd
+systemctl start chronyd
 sleep 3
-svc stop chronyd
+systemctl stop chronyd
 echo 5.200000 >/run/chrony/offset
-echo "fault: $(svc status chronyd); offset $(cat /run/chrony/offset) s"
-! svc status chronyd >/dev/null
+echo "fault: chronyd.service is $(systemctl is-active chronyd); offset $(cat /run/chrony/offset) s"
+! systemctl is-active --quiet chronyd

@@ -7,8 +7,8 @@
 # restarted, then `chronyc makestep` steps the clock at once instead of slewing it for hours; with
 # systemd-timesyncd instead (Ubuntu's default), NTP is switched on and the service restarted, and it
 # steps the clock itself when the offset is over 0.4 s.
-# In the sandbox (no systemd) the service is the stand-in 'chronyd' of fault.sh, run by svc: a
-# sandbox cannot set its clock, so the stand-in keeps its offset in /run/chrony/offset instead.
+# In the sandbox the same lines run: chronyd.service is the stand-in of fault.sh and chronyc the
+# sandbox's, which steps and reports the offset the stand-in keeps (a sandbox cannot set its clock).
 set -u
 export LC_ALL=C
 
@@ -29,92 +29,75 @@ chrony_offset_ms() {
   [ -n "$seconds" ] && abs_ms "$seconds"
 }
 
-if [ -d /run/systemd/system ]; then
-  unit=''
-  for candidate in chronyd chrony systemd-timesyncd; do
-    if systemctl list-unit-files --no-legend "${candidate}.service" 2>/dev/null | grep -q "^${candidate}\.service"; then
-      unit=$candidate
-      break
-    fi
-  done
-  if [ -z "$unit" ]; then
-    echo "time-drift: no chronyd, chrony or systemd-timesyncd unit is installed; nothing done. A human must install chrony." >&2
-    exit 1
+if [ ! -d /run/systemd/system ] || ! command -v systemctl >/dev/null 2>&1; then
+  echo "time-drift: systemd does not manage services on this instance (no /run/systemd/system); nothing done" >&2
+  exit 2
+fi
+unit=''
+for candidate in chronyd chrony systemd-timesyncd; do
+  if systemctl list-unit-files --no-legend "${candidate}.service" 2>/dev/null | grep -q "^${candidate}\.service"; then
+    unit=$candidate
+    break
   fi
-  state=$(systemctl is-enabled "${unit}.service" 2>/dev/null)
-  echo "time-drift: ${unit}.service was $(systemctl is-active "${unit}.service" 2>/dev/null) (${state:-unknown})"
-  if [ "$state" = masked ]; then
-    echo "time-drift: ${unit}.service is masked: someone turned time sync off on purpose; nothing done. A human must decide." >&2
-    exit 1
-  fi
-  [ "$unit" = systemd-timesyncd ] && timedatectl set-ntp true 2>/dev/null
-  if ! systemctl restart "${unit}.service"; then
-    systemctl status --no-pager --lines=10 "${unit}.service" 2>&1 | tail -n 15
-    echo "time-drift: ${unit}.service did not restart; a human must look" >&2
-    exit 1
-  fi
-  echo "time-drift: restarted ${unit}.service: $(systemctl is-active "${unit}.service")"
-  if [ "$(systemctl is-enabled "${unit}.service" 2>/dev/null)" = disabled ]; then
-    echo "time-drift: warning: ${unit}.service is disabled and will not start at the next boot (systemctl enable ${unit})"
-  fi
+done
+if [ -z "$unit" ]; then
+  echo "time-drift: no chronyd, chrony or systemd-timesyncd unit is installed; nothing done. A human must install chrony." >&2
+  exit 1
+fi
+state=$(systemctl is-enabled "${unit}.service" 2>/dev/null)
+echo "time-drift: ${unit}.service was $(systemctl is-active "${unit}.service" 2>/dev/null) (${state:-unknown})"
+if [ "$state" = masked ]; then
+  echo "time-drift: ${unit}.service is masked: someone turned time sync off on purpose; nothing done. A human must decide." >&2
+  exit 1
+fi
+[ "$unit" = systemd-timesyncd ] && timedatectl set-ntp true 2>/dev/null
+if ! systemctl restart "${unit}.service"; then
+  systemctl status --no-pager --lines=10 "${unit}.service" 2>&1 | tail -n 15
+  echo "time-drift: ${unit}.service did not restart; a human must look" >&2
+  exit 1
+fi
+echo "time-drift: restarted ${unit}.service: $(systemctl is-active "${unit}.service")"
+if [ "$(systemctl is-enabled "${unit}.service" 2>/dev/null)" = disabled ]; then
+  echo "time-drift: warning: ${unit}.service is disabled and will not start at the next boot (systemctl enable ${unit})"
+fi
 
-  if [ "$unit" = systemd-timesyncd ]; then
-    synced=no
-    for _ in $(seq "$CONVERGE_SECONDS"); do
-      synced=$(timedatectl show -p NTPSynchronized --value 2>/dev/null)
-      [ "$synced" = yes ] && break
-      sleep 1
-    done
-    timedatectl timesync-status 2>/dev/null | grep -E 'Server:|Offset:|Leap:|Packet count:' | sed 's/^ */  /'
-    if [ "$synced" != yes ]; then
-      echo "time-drift: systemd-timesyncd did not synchronise in ${CONVERGE_SECONDS} s; a human must look (servers, network)" >&2
-      exit 1
-    fi
-    echo "time-drift: systemd-timesyncd is synchronised"
-    exit 0
-  fi
-
-  # chrony: wait for a usable source (iburst answers in seconds), step, then check the offset.
-  if ! chronyc waitsync 20 0 0 1 >/dev/null 2>&1; then
-    echo "time-drift: chrony has no usable source after 20 s:"
-    chronyc -n sources 2>&1 | head -n 10
-  fi
-  chronyc makestep 2>&1 | sed 's/^/  chronyc makestep: /'
-  offset=''
+if [ "$unit" = systemd-timesyncd ]; then
+  synced=no
   for _ in $(seq "$CONVERGE_SECONDS"); do
-    offset=$(chrony_offset_ms)
-    within "$offset" && break
+    synced=$(timedatectl show -p NTPSynchronized --value 2>/dev/null)
+    [ "$synced" = yes ] && break
     sleep 1
   done
-  chronyc tracking 2>&1 | grep -E '^(Reference ID|Stratum|System time|Last offset|Leap status)' | sed 's/^/  /'
-  if ! within "$offset"; then
-    echo "time-drift: the offset is ${offset:-unknown} ms after ${CONVERGE_SECONDS} s, over ${max_offset_ms} ms; a human must look" >&2
+  timedatectl timesync-status 2>/dev/null | grep -E 'Server:|Offset:|Leap:|Packet count:' | sed 's/^ */  /'
+  if [ "$synced" != yes ]; then
+    echo "time-drift: systemd-timesyncd did not synchronise in ${CONVERGE_SECONDS} s; a human must look (servers, network)" >&2
     exit 1
   fi
-  echo "time-drift: ${unit} is running and the clock is ${offset} ms from NTP time"
+  echo "time-drift: systemd-timesyncd is synchronised"
   exit 0
 fi
 
-# The sandbox: no systemd; its stand-in chronyd keeps the offset in a file (it cannot set the clock).
-if ! command -v svc >/dev/null 2>&1; then
-  echo "time-drift: neither systemd nor the sandbox's svc is here; nothing done" >&2
-  exit 2
-fi
-echo "time-drift: chronyd (sandbox stand-in) was: $(svc status chronyd 2>&1); offset $(abs_ms "$(cat /run/chrony/offset 2>/dev/null || echo 0)") ms"
-if ! svc restart chronyd || ! svc status chronyd >/dev/null; then
-  tail -n 5 /var/log/chronyd.log 2>/dev/null
-  echo "time-drift: chronyd (sandbox stand-in) did not start; a human must look" >&2
+if ! command -v chronyc >/dev/null 2>&1; then
+  echo "time-drift: ${unit} runs, but chronyc is not installed to step and read the clock; a human must look" >&2
   exit 1
 fi
-echo "time-drift: restarted chronyd (sandbox stand-in): $(svc status chronyd)"
+
+# chrony: wait for a usable source (iburst answers in seconds), step, then check the offset.
+if ! chronyc waitsync 20 0 0 1 >/dev/null 2>&1; then
+  echo "time-drift: chrony has no usable source after 20 s:"
+  chronyc -n sources 2>&1 | head -n 10
+fi
+chronyc makestep 2>&1 | sed 's/^/  chronyc makestep: /'
 offset=''
 for _ in $(seq "$CONVERGE_SECONDS"); do
-  offset=$(abs_ms "$(cat /run/chrony/offset 2>/dev/null || echo '')")
+  offset=$(chrony_offset_ms)
   within "$offset" && break
   sleep 1
 done
+chronyc tracking 2>&1 | grep -E '^(Reference ID|Stratum|System time|Last offset|Leap status)' | sed 's/^/  /'
 if ! within "$offset"; then
   echo "time-drift: the offset is ${offset:-unknown} ms after ${CONVERGE_SECONDS} s, over ${max_offset_ms} ms; a human must look" >&2
   exit 1
 fi
-echo "time-drift: chronyd (sandbox stand-in) is running and the offset is ${offset} ms"
+echo "time-drift: ${unit} is running and the clock is ${offset} ms from NTP time"
+exit 0

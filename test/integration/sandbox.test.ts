@@ -174,22 +174,23 @@ describe('sandbox', () => {
 
     expect(started.stdout).toMatch(/^heartbeat: active \(running\), pid \d+\nstatus 0\n$/);
     expect(later.stdout).toMatch(/^beating\nheartbeat: active.*\nstatus 0\n$/);
-    expect(crashed.stdout).toBe('heartbeat: inactive (dead)\nstatus 3\n');
+    expect(crashed.stdout).toBe('heartbeat: failed (Result: signal)\nstatus 3\n');
     expect(restarted.stdout).toMatch(/status 0\n$/);
     expect(stopped.stdout).toBe('heartbeat: inactive (dead)\nstatus 3\n/var/log/heartbeat.log\n');
   });
 
-  it('has no systemd, so a runbook takes its svc branch', async () => {
+  it("has systemd's tools, its own and not the host's, so a runbook takes its systemd branch", async () => {
     const sbx = await sandbox();
 
     const result = await sbx.run(`
       if [ -d /run/systemd/system ]; then echo systemd; else echo "no systemd"; fi
-      command -v systemctl || echo "no systemctl"
-      command -v svc
+      command -v systemctl journalctl svc
       svc status nothing; echo "status $?"
     `);
 
-    expect(result.stdout).toBe(`no systemd\nno systemctl\n${SVC}\nnothing: unknown service\nstatus 4\n`);
+    expect(result.stdout).toBe(
+      `systemd\n/opt/sandbox/bin/systemctl\n/opt/sandbox/bin/journalctl\n${SVC}\nnothing: unknown service\nstatus 4\n`,
+    );
   });
 
   it('kills a command and what it forked at its timeout, but not the services it started', async () => {
