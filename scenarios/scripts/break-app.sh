@@ -12,10 +12,14 @@ printf '%(%FT%TZ)T app: FATAL: /opt/app/app.conf line 1: invalid listen address 
 exit 78
 SERVICE
 chmod +x /etc/sandbox/services/app
-if pid=$(cat /run/svc/app.pid 2>/dev/null); then kill -KILL "$pid" 2>/dev/null || true; fi
+# It crashes, as a bad deploy's restart leaves it: SIGKILL to its main process.
+systemctl kill --kill-whom=main -s KILL app
 for _ in $(seq 50); do
-  svc status app >/dev/null 2>&1 || break
+  systemctl is-active --quiet app || break
   sleep 0.1
 done
-! svc status app >/dev/null 2>&1
-echo "fault: app now exits at start: $(tail -n 1 /var/log/app.log 2>/dev/null || echo 'no log yet')"
+if systemctl is-active --quiet app; then
+  echo "fault: app still runs after SIGKILL" >&2
+  exit 1
+fi
+echo "fault: app now exits at start: $(journalctl -u app -n 1 -o cat --no-pager -q 2>/dev/null || echo 'no log yet')"

@@ -15,7 +15,8 @@ while :; do
 done
 SERVICE
 chmod +x /etc/sandbox/services/app
-svc start app
+systemctl reset-failed app || true
+systemctl start app
 sleep 2
-svc status app
+systemctl is-active app
 echo "rolled back: /opt/app/app.conf is '$(cat /opt/app/app.conf)'"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Game day setup: the service "app" every instance runs (a heartbeat line every 0.2 s on stdout,
-# which svc appends to /var/log/app.log), started as the instance boots.
+# which journalctl -u app shows), started as the instance boots.
 set -eu
 mkdir -p /etc/sandbox/services
 cat >/etc/sandbox/services/app <<'SERVICE'
@@ -13,5 +13,5 @@ while :; do
 done
 SERVICE
 chmod +x /etc/sandbox/services/app
-svc start app
-svc status app
+systemctl start app
+systemctl status --no-pager -n 0 app

@@ -64,18 +64,28 @@ function runbookScripts(): string[] {
     .sort();
 }
 
+/** The game day's own scripts, `scenarios/scripts/*.sh`: they run in the sandbox as runbooks do. */
+function scenarioScripts(): string[] {
+  const dir = join(PROJECT_ROOT, 'scenarios', 'scripts');
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.sh'))
+    .map((file) => relative(PROJECT_ROOT, join(dir, file)))
+    .sort();
+}
+
 describe('shellcheck on every runbook script', () => {
   let scripts: string[];
   let scratch: string;
 
   beforeAll(() => {
-    scripts = runbookScripts();
+    scripts = [...runbookScripts(), ...scenarioScripts()];
     scratch = mkdtempSync(join(tmpdir(), 'shellcheck-'));
   });
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('finds the scripts of every runbook on disk', () => {
+  it('finds the scripts of every runbook and of the game day on disk', () => {
+    expect(scripts.filter((script) => script.startsWith('scenarios/scripts/')).length).toBeGreaterThan(2);
     for (const name of discoverRunbookFolders()) {
       expect(scripts.filter((script) => script.startsWith(`runbooks/${name}/`)).length, name).toBeGreaterThan(
         0,
