@@ -439,8 +439,13 @@ const commands: Record<string, Command> = {
     run: async () => {
       const checks = await checkRunbookFolders(runbooksDir ? resolve(runbooksDir) : undefined);
       for (const check of checks) {
-        console.log(`${check.problems.length === 0 ? '✓' : '✗'} ${check.folder}`);
+        const todo = check.unfinished.length;
+        console.log(
+          `${check.problems.length === 0 ? '✓' : '✗'} ${check.folder}` +
+            (todo > 0 ? ` (${todo} TODO${todo === 1 ? '' : 's'} left to finish before it is deployed)` : ''),
+        );
         for (const problem of check.problems) console.log(`    ${problem.replace(/\n/g, '\n    ')}`);
+        for (const part of check.unfinished) console.log(`    to finish: ${part}`);
       }
       // The registry is this repository's; a folder given with --runbooks-dir is loaded folder by folder.
       const current = runbooksDir !== undefined || registryIsCurrent();

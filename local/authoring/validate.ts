@@ -12,6 +12,12 @@ export interface FolderCheck {
   readonly folder: string;
   readonly runbook?: Runbook;
   readonly problems: readonly string[];
+  /**
+   * What the scaffold left to finish: TODO placeholders in the text pages show (description, owner,
+   * contact, notes, parameter descriptions) and TODO comments in the scripts. Not problems: a fresh
+   * scaffold validates and proves; but a runbook deployed with them pages "TODO-team" at 3 a.m.
+   */
+  readonly unfinished: readonly string[];
 }
 
 /**
@@ -21,11 +27,12 @@ export interface FolderCheck {
 export async function checkRunbookFolders(directory = RUNBOOKS_DIR): Promise<FolderCheck[]> {
   const { loaded, broken } = await loadRunbookFolders(directory);
   const checks: FolderCheck[] = [
-    ...broken.map(({ folder, problem }) => ({ folder, problems: [problem] })),
+    ...broken.map(({ folder, problem }) => ({ folder, problems: [problem], unfinished: [] })),
     ...loaded.map(({ folder, runbook }) => ({
       folder,
       runbook,
       problems: filesProblems(directory, folder, runbook),
+      unfinished: unfinishedParts(directory, folder, runbook),
     })),
   ].sort((a, b) => a.folder.localeCompare(b.folder));
   // Across the runbooks: no two may claim one alarm equally, each must answer the alarms the stack
@@ -88,6 +95,42 @@ function filesProblems(directory: string, folder: string, runbook: Runbook): str
     }
   }
   return problems;
+}
+
+const TODO = /\bTODO\b/;
+
+/** The TODOs the scaffold left: in the text a page shows, then in each script, by file and line. */
+function unfinishedParts(directory: string, folder: string, runbook: Runbook): string[] {
+  const texts: Array<[string, string | undefined]> = [
+    ['description', runbook.description],
+    ['owner', runbook.owner],
+    ['contact', runbook.contact],
+    ['notes', runbook.notes],
+    ...Object.entries(runbook.parameters).map(([name, parameter]): [string, string] => [
+      `parameters.${name}.description`,
+      parameter.description,
+    ]),
+  ];
+  const unfinished = texts
+    .filter(([, text]) => text !== undefined && TODO.test(text))
+    .map(([field, text]) => `${field}: still the placeholder "${shorten(text ?? '')}"; pages show it`);
+  const proofFiles = runbook.proof ? [runbook.proof.fault, runbook.proof.probe] : [];
+  for (const file of new Set([...runbookScripts(runbook), ...proofFiles])) {
+    let text: string;
+    try {
+      text = readFileSync(join(directory, folder, file), 'utf8');
+    } catch {
+      continue; // a problem already
+    }
+    text.split('\n').forEach((line, i) => {
+      if (/^\s*#.*\bTODO\b/.test(line)) unfinished.push(`${file}:${i + 1}: ${shorten(line.trim())}`);
+    });
+  }
+  return unfinished;
+}
+
+function shorten(text: string): string {
+  return text.length > 70 ? `${text.slice(0, 67)}...` : text;
 }
 
 /** Why a script file cannot be used as it is, or undefined: it must exist, be readable and executable. */

@@ -98,6 +98,22 @@ describe('runbooks new: the scaffold', () => {
     expect(runbook.parameters.target?.allowedPattern).toBe('^[a-z0-9][a-z0-9._-]{0,63}$');
   });
 
+  it('lists what is left to finish: every TODO a page would show, and every TODO in the scripts', async () => {
+    const [check] = await checkRunbookFolders(directory);
+
+    expect(check?.unfinished).toEqual([
+      expect.stringMatching(/^description: still the placeholder "TODO: /),
+      'owner: still the placeholder "TODO-team"; pages show it',
+      expect.stringMatching(/^contact: still the placeholder "TODO: /),
+      expect.stringMatching(/^notes: still the placeholder "TODO: /),
+      expect.stringMatching(/^parameters\.target\.description: still the placeholder "TODO: /),
+      expect.stringMatching(/^remediate\.sh:\d+: # TODO: replace the example/),
+      expect.stringMatching(/^diagnose\.sh:\d+: # TODO: /),
+      expect.stringMatching(/^fault\.sh:\d+: # TODO: /),
+      expect.stringMatching(/^probe\.sh:\d+: # TODO: /),
+    ]);
+  });
+
   it('writes scripts ShellCheck finds nothing in, at every level down to style', () => {
     expect(shellcheck(SCRIPTS.map((script) => join(directory, 'app-unhealthy', script)))).toEqual([]);
   });

@@ -59,6 +59,15 @@ describe('runbooks validate checks the scripts as the instance will run them', (
       expect(problems('unreadable')).toEqual(['fix.sh: cannot be read: chmod u+r it']);
   });
 
+  it('leaves nothing to finish in a runbook without TODOs, and none in the shipped runbooks', async () => {
+    const mine = await checkRunbookFolders(folder);
+    const shipped = await checkRunbookFolders();
+
+    expect(mine.find((c) => c.folder === 'good')?.unfinished).toEqual([]);
+    expect(shipped.length).toBeGreaterThan(5);
+    expect(shipped.filter((c) => c.unfinished.length > 0).map((c) => [c.folder, c.unfinished])).toEqual([]);
+  });
+
   it('reads every form of a variable, and no comment', () => {
     expect(
       readVariables(['echo $SSM_a', '{SSM_b:-x} $', '{SSM_c+x} $', '{#SSM_d}\n  # $SSM_e\n'].join('$')),
