@@ -109,7 +109,7 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
         ? `${alarms.length} fleet alarm(s), each instance a contributor: ${alarms.map((a) => a.name).join(', ')}`
         : `${alarms.length} per-instance alarm(s), one per instance and runbook`,
     );
-    const cloudwatch = new LocalCloudWatch({ alarms, scheduler: time, bus });
+    const cloudwatch = new LocalCloudWatch({ alarms, scheduler: time, bus, hold: () => time.hold() });
     const names = new Map(fleet.map((i) => [i.instanceId, i.name]));
     const pager = new TerminalPager({
       clock: time,

@@ -67,6 +67,7 @@ export class LocalCloudWatch implements AlarmReader {
   private readonly scheduler: Scheduler;
   private readonly bus: LocalBus;
   private readonly probeTimeoutSeconds: number;
+  private readonly hold: (() => () => void) | undefined;
   private stopped = false;
 
   constructor(options: {
@@ -74,7 +75,14 @@ export class LocalCloudWatch implements AlarmReader {
     scheduler: Scheduler;
     bus: LocalBus;
     probeTimeoutSeconds?: number;
+    /**
+     * Slows the scheduler's clock to real time until the returned function is called (see
+     * `ScaledTime.hold`): held while a round of probes measures, so that a probe's own duration (the
+     * CPU probe samples for a second) is the one it has on an instance, not a whole compressed period.
+     */
+    hold?: () => () => void;
   }) {
+    this.hold = options.hold;
     this.alarms = options.alarms;
     this.byName = new Map(this.alarms.map((a) => [a.name, a]));
     if (this.byName.size !== this.alarms.length) throw new Error('two game-day alarms share a name');
@@ -213,7 +221,14 @@ export class LocalCloudWatch implements AlarmReader {
     this.scheduler.at(at, `evaluate alarms of period ${periodSeconds}s`, async () => {
       this.schedule(periodSeconds, at + periodSeconds * 1000);
       const due = this.alarms.filter((a) => a.rule.periodSeconds === periodSeconds);
-      await Promise.all(due.map((alarm) => this.evaluate(alarm, at)));
+      // Measuring takes real time: the clock runs at real speed meanwhile, as CloudWatch's datapoints
+      // are taken when the period ends, not a compressed minute later on a loaded machine.
+      const release = this.hold?.();
+      try {
+        await Promise.all(due.map((alarm) => this.evaluate(alarm, at)));
+      } finally {
+        release?.();
+      }
     });
   }
 

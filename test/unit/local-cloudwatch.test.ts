@@ -221,3 +221,35 @@ describe("the game day's local CloudWatch, from a runbook's declared alarm", () 
     expect(() => gameDayAlarms([inodes], [], 'fleet')).toThrow(/declares no alarm/);
   });
 });
+
+describe("the game day's clock while the local CloudWatch measures", () => {
+  it('holds the clock at real speed for the whole round of probes, and lets go once every probe answered', async () => {
+    const agenda = new Agenda(T0);
+    const bus = new LocalBus(agenda);
+    let held = 0;
+    const heldDuringProbe: number[] = [];
+    const fleet = [instance(1, [1]), instance(2, [1])];
+    for (const one of fleet) {
+      const run = one.sandbox.run.bind(one.sandbox);
+      (one.sandbox as { run: typeof run }).run = async (...args) => {
+        heldDuringProbe.push(held);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return run(...args);
+      };
+    }
+    const alarms = gameDayAlarms([serviceDown as NonNullable<typeof serviceDown>], fleet, 'per-instance');
+    const hold = () => {
+      held += 1;
+      return () => {
+        held -= 1;
+      };
+    };
+    const cloudwatch = new LocalCloudWatch({ alarms, scheduler: agenda, bus, hold });
+    cloudwatch.start();
+    await agenda.run(T0 + 3 * 60_000);
+    cloudwatch.stop();
+    expect(heldDuringProbe.length).toBeGreaterThanOrEqual(4);
+    expect(heldDuringProbe.every((n) => n >= 1)).toBe(true);
+    expect(held).toBe(0);
+  });
+});
