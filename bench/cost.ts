@@ -40,7 +40,8 @@ const ASSUMED_MS_PER_INVOCATION = 60;
  * through the real handlers on DynamoDB Local with every call counted, then every timer they sent
  * delivered to the timer function when due (one invocation and three SQS requests each: send,
  * receive, delete), then priced. Write and read units are worked out from the items each call wrote
- * or read ({@link CapacityMeter}). Target: <= $10 per million incidents.
+ * or read ({@link CapacityMeter}). Reported, with no target: the former one ($10 per million
+ * incidents) is retired, a fleet's alarms cost far more than its incidents' handling.
  */
 export async function cost(): Promise<Record<string, unknown>> {
   const clock = new BenchClock();
@@ -153,8 +154,6 @@ export async function cost(): Promise<Record<string, unknown>> {
         Object.entries(dollarsPerMillion).map(([k, v]) => [k, round(v, 2)]),
       ),
       totalDollarsPerMillionIncidents: round(total, 2),
-      target: 10,
-      met: total <= 10,
       calls,
       writeUnitsByOperation: Object.fromEntries(
         [...meter.byOperation.entries()].map(([k, v]) => [k, round(v / INCIDENTS, 2)]),

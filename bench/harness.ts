@@ -55,19 +55,29 @@ export function countDynamoDb(client: DynamoDBClient, counter: CallCounter): voi
  * Counts every item a write request names, by the kind of item (from its key), the operation and
  * whether the request took effect (`ok`) or was refused (a failed condition, a cancelled
  * transaction: DynamoDB charges for those too). Keys such as `incident:PutItem:ok` or
- * `slot:TransactWriteItems:refused`.
+ * `slot:TransactWriteItems:refused`; and the transactions themselves, `transactions:ok` and
+ * `transactions:refused` (a claim that lost its race for a slot, the lease or the budget).
  */
 export function countWritesByItem(client: DynamoDBClient, counter: CallCounter): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = String(context.commandName).replace(/Command$/, '');
       const kinds = writtenItemKinds(operation, args.input as Record<string, unknown>);
+      const transaction = operation === 'TransactWriteItems';
       try {
         const result = await next(args);
         for (const kind of kinds) counter.add(`${kind}:${operation}:ok`);
+        if (transaction) counter.add('transactions:ok');
         return result;
       } catch (error) {
         for (const kind of kinds) counter.add(`${kind}:${operation}:refused`);
+        if (transaction) {
+          counter.add('transactions:refused');
+          // Why: a condition (the lease, the slot or the budget taken) or a concurrent transaction.
+          const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+          const codes = new Set(reasons.map((r) => r.Code).filter((c) => c && c !== 'None'));
+          counter.add(`transactions:refused:${[...codes].sort().join('+') || 'other'}`);
+        }
         throw error;
       }
     },
@@ -101,6 +111,7 @@ function itemKind(item: Record<string, unknown> | undefined): string {
   if (pk.startsWith('RUNBOOK#')) return sk.split('#')[0]?.toLowerCase() ?? 'runbook';
   if (pk.startsWith('RUNS#')) return 'run';
   if (pk.startsWith('FLEET#')) return 'fleet';
+  if (pk.startsWith('WAIT#')) return 'wait';
   if (pk === 'SETTINGS') return 'settings';
   return 'other';
 }

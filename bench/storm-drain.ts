@@ -207,9 +207,11 @@ export function add(counts: Record<string, number>, key: string, n = 1): void {
   counts[key] = (counts[key] ?? 0) + n;
 }
 
+/** A timer message's kind; a wake-up (a waiter's retry sent at once by what was given back) is told apart. */
 export function timerKind(body: string): string {
   try {
-    return String(JSON.parse(body).kind);
+    const timer = JSON.parse(body);
+    return timer.wake ? `${timer.kind} (wake-up)` : String(timer.kind);
   } catch {
     return 'malformed';
   }

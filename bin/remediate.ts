@@ -19,6 +19,7 @@ import { runWeeklyReport } from '../cli/weekly-report.ts';
 import { closest } from '../functions/core/edit-distance.ts';
 import type { Runbook } from '../functions/core/runbook.ts';
 import { runbookSetProblems } from '../functions/core/runbook-overlap.ts';
+import { minutesAndSeconds, worstCaseTimeToPage } from '../functions/core/time-to-page.ts';
 import { explainEvent } from '../local/authoring/explain.ts';
 import { newRunbook } from '../local/authoring/new-runbook.ts';
 import {
@@ -406,7 +407,9 @@ const commands: Record<string, Command> = {
   },
   'runbooks list': {
     usage: 'remediate runbooks list [--runbooks-dir DIR]',
-    help: 'Lists the registered runbooks: what each answers, its actions, attempts and mode.',
+    help:
+      'Lists the registered runbooks: what each answers, its actions, attempts and mode, and its time to a\n' +
+      'human: the longest from the alarm to the page, every attempt failing the slowest way, against its budget.',
     run: async () => {
       const { runbooks, broken } = await checkout();
       for (const { folder, problem } of broken) {
@@ -424,8 +427,15 @@ const commands: Record<string, Command> = {
         console.log(
           `  actions:  ${r.actions.map((a) => a.name).join(' -> ')}${r.diagnose ? ' (diagnose first)' : ''}`,
         );
+        const backoff = r.maxAttempts > 1 ? `, backoff up to ${r.backoff.capSeconds}s` : '';
+        const probe = r.verify
+          ? `${r.verify.probe}${r.verify.settleSeconds > 0 ? ` ${r.verify.settleSeconds}s after` : ' right after'} each remedy, then the alarm's OK within ${r.verifyWindowSeconds}s`
+          : `the alarm's OK within ${r.verifyWindowSeconds}s (no probe)`;
+        console.log(`  attempts: ${r.maxAttempts}${backoff}`);
+        console.log(`  verify:   ${probe}`);
+        const budget = `budget ${minutesAndSeconds(r.pageWithinSeconds)}${r.pageWithinReason ? `: ${r.pageWithinReason}` : ''}`;
         console.log(
-          `  attempts: ${r.maxAttempts}, backoff up to ${r.backoff.capSeconds}s, verify within ${r.verifyWindowSeconds}s\n`,
+          `  page:     within ${minutesAndSeconds(worstCaseTimeToPage(r).seconds)} at worst (${budget})\n`,
         );
       }
       return 0;

@@ -21,9 +21,11 @@ export interface Expectation {
   readonly pages: number;
 }
 
+/** The cleanup's output, and the probe's check that the document runs right after it. */
 const cleaned = (freedMiB: number, after: number): string =>
   `disk-full: / is 96% used before cleanup\nrotated logs: removed 41 file(s), ${freedMiB * 1024} KiB\n` +
-  `disk-full: freed ${freedMiB * 1024} KiB; / is ${after}% used after cleanup`;
+  `disk-full: freed ${freedMiB * 1024} KiB; / is ${after}% used after cleanup\n` +
+  `probe: ${after}\nRUNBOOK_PROBE reading=${after}`;
 
 const fixes = (seconds: number): SimulatedOutcome => ({
   status: 'Success',
@@ -51,18 +53,16 @@ export const walkthroughFleet: readonly WalkthroughInstance[] = [
     name: 'web-2',
     instanceId: 'i-0a1b2c3d4e5f60002',
     faultAtSeconds: 20,
-    behaviour: (attempt) =>
-      attempt === 1
-        ? {
-            status: 'Failed',
-            exitCode: 1,
-            stdout: 'disk-full: / is 97% used before cleanup',
-            stderr: "rm: cannot remove '/var/log/app/app.log.1': Device or resource busy",
-            seconds: 4,
-          }
-        : fixes(15),
-    story: 'the first attempt fails; after a backoff the retry works',
-    expect: { status: 'resolved', how: 'verified', attempts: 2, pages: 0 },
+    behaviour: () => ({
+      status: 'Failed',
+      exitCode: 1,
+      stdout: 'disk-full: / is 97% used before cleanup',
+      stderr: "rm: cannot remove '/var/log/app/app.log.1': Device or resource busy",
+      seconds: 4,
+    }),
+    operatorFixAtSeconds: 1800,
+    story: 'the cleanup fails (a busy file): one page at once, then OK once an operator fixed it',
+    expect: { status: 'resolved', how: 'cleared', attempts: 1, pages: 2 },
   },
   {
     name: 'web-3',
@@ -70,8 +70,9 @@ export const walkthroughFleet: readonly WalkthroughInstance[] = [
     faultAtSeconds: 40,
     behaviour: () => ({ status: 'Success', exitCode: 0, stdout: cleaned(12, 96), seconds: 9 }),
     operatorFixAtSeconds: 2 * 3600,
-    story: 'a process writes live data: cleanup succeeds but the alarm stays; one page, then OK',
-    expect: { status: 'resolved', how: 'cleared', attempts: 3, pages: 2 },
+    story:
+      'a process writes live data: the cleanup succeeds, its probe still reads 96%; one page at once, then OK',
+    expect: { status: 'resolved', how: 'cleared', attempts: 1, pages: 2 },
   },
   {
     name: 'web-4',
@@ -79,7 +80,7 @@ export const walkthroughFleet: readonly WalkthroughInstance[] = [
     faultAtSeconds: 60,
     behaviour: 'refuse',
     story: 'the SSM agent is offline: every send is refused; one page, still open',
-    expect: { status: 'escalated', attempts: 3, pages: 1 },
+    expect: { status: 'escalated', attempts: 1, pages: 1 },
   },
 ];
 

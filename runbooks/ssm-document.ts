@@ -1,3 +1,4 @@
+import { PROBE_MARKER } from '../functions/core/probe.ts';
 import { DIAGNOSE_ACTION, type Runbook } from '../functions/core/runbook.ts';
 
 /** The only value the system itself passes as text: a number of seconds. */
@@ -97,7 +98,7 @@ export function runbookDocumentContent(
     '    exit 2',
     '    ;;',
     'esac',
-    'bash "$runbook_dir/action.sh"',
+    ...(runbook.verify ? verifyLines(runbook, runbook.verify, scripts) : ['bash "$runbook_dir/action.sh"']),
   ];
   return {
     schemaVersion: '2.2',
@@ -112,6 +113,42 @@ export function runbookDocumentContent(
       },
     ],
   };
+}
+
+/**
+ * Runs the action, then, when it was a remedy that succeeded, the runbook's probe: after its settle
+ * time and within its own timeout, read-only. The probe's last line (the alarm's metric) is reported
+ * on the output's last line, `RUNBOOK_PROBE reading=<number>` or `RUNBOOK_PROBE unreadable=<why>`,
+ * for the decider to judge against the alarm's condition. The command's exit code stays the action's.
+ */
+function verifyLines(
+  runbook: Runbook,
+  verify: NonNullable<Runbook['verify']>,
+  scripts: Readonly<Record<string, string>>,
+): string[] {
+  return [
+    `cat > "$runbook_dir/probe.sh" <<'${SCRIPT_END}'`,
+    ...scriptLines(runbook, verify.probe, scripts[verify.probe]),
+    SCRIPT_END,
+    'bash "$runbook_dir/action.sh"',
+    'action_status=$?',
+    `if [ "$action_status" -ne 0 ] || [ "$SSM_action" = ${DIAGNOSE_ACTION} ]; then exit "$action_status"; fi`,
+    ...(verify.settleSeconds > 0 ? [`sleep ${verify.settleSeconds}`] : []),
+    `probe_output=$(timeout -k 2 ${verify.timeoutSeconds} bash "$runbook_dir/probe.sh" 2>"$runbook_dir/probe.err")`,
+    'probe_status=$?',
+    String.raw`printf 'probe: %s\n' "$(printf '%s' "$probe_output" | tail -n 3 | tr '\n' ' ')"`,
+    String.raw`probe_value=$(printf '%s\n' "$probe_output" | awk 'NF { last = $0 } END { gsub(/^[ \t]+|[ \t]+$/, "", last); print last }')`,
+    `if [ "$probe_status" -eq 124 ] || [ "$probe_status" -eq 137 ]; then`,
+    `  echo "${PROBE_MARKER} unreadable=the probe ran out of its ${verify.timeoutSeconds}s"`,
+    'elif [ "$probe_status" -ne 0 ]; then',
+    `  echo "${PROBE_MARKER} unreadable=the probe exited $probe_status: $(tail -n 1 "$runbook_dir/probe.err" | tr -cd '[:print:]' | cut -c1-200)"`,
+    'elif [[ "$probe_value" =~ ^-?[0-9]+([.][0-9]+)?$ ]]; then',
+    `  echo "${PROBE_MARKER} reading=$probe_value"`,
+    'else',
+    `  echo "${PROBE_MARKER} unreadable=its last line is not a number: $(printf '%s' "$probe_value" | tr -cd '[:print:]' | cut -c1-80)"`,
+    'fi',
+    'exit "$action_status"',
+  ];
 }
 
 function scriptLines(runbook: Runbook, file: string, text: string | undefined): string[] {

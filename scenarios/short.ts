@@ -34,7 +34,7 @@ export default defineScenario({
       expect: 'escalated',
     },
   ],
-  // The last escalation comes some 15 virtual minutes in (three attempts and their backoffs); the rest
+  // The last escalation comes within 15 virtual minutes (service-down's time to a human); the rest
   // is room for a loaded machine, where each real second of latency costs two virtual minutes.
   endsAtMinutes: 20,
 });

@@ -1,12 +1,18 @@
 import type { Incident, IncidentKey } from './incident.ts';
 import type { PageKind, TimerMessage } from './inputs.ts';
+import type { WaitListName } from './wait-lists.ts';
 
 /**
  * What the decider asks the world to do. Effects are data; the handler carries them out only after
  * the incident has been written, except timers, which go first (a timer whose write lost is stale
  * and absorbed, while a write whose timer was lost could strand the incident).
  */
-export type Effect = SendCommandEffect | ScheduleTimerEffect | PageEffect | PublishEventEffect;
+export type Effect =
+  | SendCommandEffect
+  | ScheduleTimerEffect
+  | PageEffect
+  | PublishEventEffect
+  | JoinWaitListEffect;
 
 /** Run the runbook's document on the instance. */
 export interface SendCommandEffect {
@@ -31,6 +37,20 @@ export interface SendCommandEffect {
 export interface ScheduleTimerEffect {
   readonly kind: 'schedule-timer';
   readonly timer: TimerMessage;
+}
+
+/**
+ * Stand in line for what a gate asked to wait for (see `wait-lists.ts`): whoever gives it back wakes
+ * the first in line by sending its `wake` message at once. Carried out after the write, like the
+ * other effects; the incident's own timer (the slow fallback) is scheduled as usual.
+ */
+export interface JoinWaitListEffect {
+  readonly kind: 'join-wait-list';
+  readonly list: WaitListName;
+  /** The wait's deadline (epoch ms): the line's order, and when the entry stops counting. */
+  readonly until: number;
+  /** What a wake-up sends: a `retry` bearing the incident's current timer token, due at once. */
+  readonly wake: TimerMessage;
 }
 
 /** Page a human (a proposal to approve, or an escalation) or tell them the alarm cleared (resolution). */

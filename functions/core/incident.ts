@@ -103,6 +103,12 @@ export interface Incident {
   readonly proposal?: Proposal;
   /** What people did to the incident (approve, deny, retry, run, snooze, take), oldest first, with who. */
   readonly responders?: readonly ResponderAction[];
+  /**
+   * When a human is paged if automation has neither fixed the fault nor paged by then (epoch ms):
+   * opened + the runbook's `pageWithin` budget (from the end of an instance's settle time when it
+   * opened within it). Whatever attempt is under way then, the page goes out.
+   */
+  readonly pageBy?: number;
   /** While `snoozed`: when automation looks again (epoch ms). */
   readonly snoozedUntil?: number;
   /** Set when a person took the incident over: automation stands down, and the alarm's OK still closes it. */
@@ -217,10 +223,29 @@ export interface Attempt {
   readonly failure?: string;
   /** Whether the alarm returned to OK after a successful command. */
   readonly verification?: 'pending' | 'passed' | 'failed';
+  /** What the runbook's probe read on the instance right after the remedy, in the same command. */
+  readonly probe?: ProbeRecord;
+  /**
+   * When the fault was known fixed (epoch ms): the probe read healthy (the alarm's OK then confirms),
+   * or, without a reading, the alarm's OK itself. The time to fix is measured to it.
+   */
+  readonly fixedAt?: number;
   /** How many times the alarm's state could not be read at the verify deadline (retried, bounded). */
   readonly unreadable?: number;
   /** The runbook's diagnose script, run (read-only) before the first attempt's remedy. */
   readonly diagnosis?: Diagnosis;
+}
+
+/** The probe's reading after a remedy, judged against the alarm's condition. */
+export interface ProbeRecord {
+  readonly at: number;
+  readonly reading?: number;
+  /** Why there is no reading (the probe failed, timed out, or its line was lost). */
+  readonly unreadable?: string;
+  /** The reading against the alarm's condition; absent when there is no reading. */
+  readonly healthy?: boolean;
+  /** In words, for the story and the page: "reads 42 (the alarm's condition: > 90)". */
+  readonly said: string;
 }
 
 /**
@@ -280,6 +305,11 @@ export interface Escalation {
   readonly standDown?: 'kill-switch';
   /** The person who took the incident over, when that is why it is escalated. */
   readonly takenBy?: string;
+  /**
+   * Paged at the page-by deadline while a command was in flight: the incident stays `remediating`
+   * (or `verifying`) until that command's outcome is known, then escalates under this same page.
+   */
+  readonly deadline?: true;
 }
 
 /** How the incident closed. `verified`: a command fixed it; `cleared`: the alarm cleared otherwise. */
@@ -308,9 +338,23 @@ export interface PageState {
  * SNS has not confirmed), and the slow check of an incident that waits on a human or a breaker,
  * which asks CloudWatch for the alarm's state so that no incident waits forever on an OK event;
  * `expire` ends a proposal nobody answered; `wake` ends a snooze (it reads the alarm's state, as a
- * check does).
+ * check does); `page-by` is the page-by deadline.
  */
-export type TimerKind = 'retry' | 'verify-deadline' | 'reconcile' | 'check' | 'expire' | 'wake';
+export const TIMER_KINDS = [
+  'retry',
+  'verify-deadline',
+  'reconcile',
+  'check',
+  'expire',
+  'wake',
+  'page-by',
+] as const;
+
+/**
+ * See {@link TIMER_KINDS}; `page-by` is the incident's page-by deadline, which takes the place of any
+ * later timer while automation works on the incident alone (see `withTimer`).
+ */
+export type TimerKind = (typeof TIMER_KINDS)[number];
 
 /** The incident's current timer. */
 export interface TimerState {

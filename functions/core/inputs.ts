@@ -123,6 +123,12 @@ export interface TimerMessage {
    * when to deliver it again, and how many times it has been sent back (bounded).
    */
   readonly redelivery?: { readonly at: number; readonly count: number };
+  /**
+   * Set on a wake-up: the incident was first in line on this wait list (see `wait-lists.ts`) when
+   * what it waits for was given back, and its current `retry` is sent at once. `slot`: the
+   * concurrency slot given back, which the woken incident is offered before any other free one.
+   */
+  readonly wake?: { readonly list: string; readonly slot?: number };
 }
 
 /** A timer of a runbook's fleet breaker: resend its group page, or close it after the quiet period. */

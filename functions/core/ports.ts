@@ -4,9 +4,10 @@ import type { BreakerRecord, InstanceFacts, RunOutcome } from './fleet.ts';
 import type { Notice } from './fleet-messages.ts';
 import type { FleetFacts, ModeOverride, OptIn, Pause } from './gates.ts';
 import type { AlarmMemory, Hold, Incident, IncidentKey, KeyRecord } from './incident.ts';
-import type { CommandObservation, QueuedTimer } from './inputs.ts';
+import type { CommandObservation, QueuedTimer, TimerMessage } from './inputs.ts';
 import type { MetricPoint } from './metrics.ts';
 import type { Runbook } from './runbook.ts';
+import type { WaitListName } from './wait-lists.ts';
 
 /**
  * The ports through which the handlers reach the world. The AWS adapters implement them with SDK
@@ -177,8 +178,29 @@ export interface FleetState {
 export interface FleetGuard {
   /** Strongly consistent: the instance's lease, the runbook's slots, budget, breaker and mode. */
   read(runbook: Runbook, instanceId: string | undefined, now: number): Promise<FleetState>;
-  /** Gives back a hold's lease and slot, if `holder` still holds them (a lapsed one may be someone else's). */
-  release(hold: Hold, holder: string, runbook: string): Promise<void>;
+  /**
+   * Gives back a hold's lease and slot, if `holder` still holds them (a lapsed one may be someone
+   * else's). Resolves to what this call gave back, so that the caller wakes one waiter for each.
+   */
+  release(
+    hold: Hold,
+    holder: string,
+    runbook: string,
+  ): Promise<{ readonly lease: boolean; readonly slot: boolean }>;
+  /**
+   * Puts an incident in a wait list: one entry per incident and wait (its list, deadline and id), so
+   * that joining again replaces it and keeps its place in line.
+   */
+  joinWaitList(entry: WaitEntry): Promise<void>;
+  /** Whether the incident's entry of that wait is still in line (strongly consistent). */
+  inWaitList(list: WaitListName, until: number, incidentId: string): Promise<boolean>;
+  /** Takes the incident's entry of that wait out of line, if it is there (it stopped waiting). */
+  leaveWaitList(list: WaitListName, until: number, incidentId: string): Promise<void>;
+  /**
+   * Takes up to `count` of the first entries in line whose deadline is after `now` out of the list,
+   * first come first served; each entry is taken by one caller only. Resolves to those this call took.
+   */
+  takeFromWaitList(list: WaitListName, count: number, now: number): Promise<WaitEntry[]>;
   /** Records that the runbook saw an instance's alarm in a state (ALARM also counts towards the breaker). */
   recordAlarm(runbook: string, instanceId: string, state: string, at: number): Promise<void>;
   /**
@@ -243,6 +265,16 @@ export interface FleetGuard {
   setMode(runbook: string, override: ModeOverride): Promise<boolean>;
   /** Lets a runbook act again and forgets its runs up to `now`; false when it was not switched. */
   clearMode(runbook: string, now: number): Promise<boolean>;
+}
+
+/** An incident standing in a wait list (see `wait-lists.ts`). */
+export interface WaitEntry {
+  readonly list: WaitListName;
+  /** The wait's deadline (epoch ms): the entry's place in line, and when it stops counting. */
+  readonly until: number;
+  readonly incidentId: string;
+  /** The message that wakes it (sent at once, marked with the list). */
+  readonly wake: TimerMessage;
 }
 
 /** What EC2 says of instances, for the breaker's group page. */

@@ -74,6 +74,8 @@ export const RUNBOOK_SHAPE: Shape = object({
   maxAttempts: value,
   backoff: object({ baseSeconds: value, capSeconds: value }),
   verifyWindowSeconds: value,
+  verify: object({ probe: value, settleSeconds: value, timeoutSeconds: value }),
+  pageWithin: object({ seconds: value, reason: value }),
   executionTimeoutSeconds: value,
   deliveryTimeoutSeconds: value,
   cooldownSeconds: value,

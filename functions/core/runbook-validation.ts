@@ -1,7 +1,13 @@
 import { patternAccepts, refusedValue } from './parameter-values.ts';
-import type { RunbookDefinition, RunbookParameter } from './runbook.ts';
+import {
+  DEFAULT_PAGE_WITHIN_SECONDS,
+  DEFAULT_PROBE_TIMEOUT_SECONDS,
+  type RunbookDefinition,
+  type RunbookParameter,
+} from './runbook.ts';
 import { validateRunbookAlarm } from './runbook-alarm.ts';
 import { unknownFieldProblem, unknownFields } from './runbook-fields.ts';
+import { budgetRefusal, PAGE_WITHIN_MAX_SECONDS, PAGE_WITHIN_MIN_SECONDS } from './time-to-page.ts';
 
 export { patternAccepts };
 
@@ -111,6 +117,7 @@ export function validateRunbook(r: RunbookDefinition): string[] {
   }
   if (r.choose !== undefined && typeof r.choose !== 'function') problems.push('choose: must be a function');
   problems.push(...validateProof(r));
+  problems.push(...validateVerify(r));
   range('maxAttempts', r.maxAttempts, 1, 10, true);
   if (r.backoff === undefined || typeof r.backoff !== 'object' || r.backoff === null) {
     if (!meant.has('backoff'))
@@ -125,6 +132,7 @@ export function validateRunbook(r: RunbookDefinition): string[] {
   range('verifyWindowSeconds', r.verifyWindowSeconds, 60, 86_400, true);
   range('executionTimeoutSeconds', r.executionTimeoutSeconds, 30, 3600, true);
   range('deliveryTimeoutSeconds', r.deliveryTimeoutSeconds, 30, 3600, true);
+  problems.push(...validatePageWithin(r));
   range('cooldownSeconds', r.cooldownSeconds, 0, 86_400);
   for (const field of ['concurrency', 'breaker', 'autoDisable'] as const) {
     const given: unknown = r[field];
@@ -470,6 +478,89 @@ function validateProof(r: RunbookDefinition): string[] {
       }
   }
   return problems;
+}
+
+/**
+ * The probe run right after a remedy: a script of the folder, a settle time and a timeout that fit
+ * in the command's execution timeout with room for the remedy, and a condition to judge it by.
+ */
+function validateVerify(r: RunbookDefinition): string[] {
+  const verify: unknown = r.verify;
+  if (verify === undefined) return [];
+  if (typeof verify !== 'object' || verify === null || Array.isArray(verify))
+    return ["verify: give { probe?: 'probe.sh', settleSeconds?: 0, timeoutSeconds?: 20 }"];
+  const { probe, settleSeconds, timeoutSeconds } = verify as NonNullable<RunbookDefinition['verify']>;
+  const problems: string[] = [];
+  if (probe !== undefined && !SCRIPT.test(probe))
+    problems.push(`verify.probe: "${probe}" must be a .sh file name in the runbook's folder`);
+  if (probe === undefined && r.proof?.probe === undefined)
+    problems.push("verify: name the probe (verify.probe: 'probe.sh'), or give the runbook a proof with one");
+  const whole = (field: string, value: unknown, min: number, max: number, meaning: string) => {
+    if (
+      value !== undefined &&
+      !(Number.isInteger(value) && (value as number) >= min && (value as number) <= max)
+    )
+      problems.push(
+        `verify.${field} is ${JSON.stringify(value)}: ${meaning}, a whole number of seconds from ${min} to ${max}`,
+      );
+  };
+  whole('settleSeconds', settleSeconds, 0, 300, 'the wait after the remedy before the probe runs');
+  whole('timeoutSeconds', timeoutSeconds, 1, 120, 'the most the probe may run');
+  const needs = (settleSeconds ?? 0) + (timeoutSeconds ?? DEFAULT_PROBE_TIMEOUT_SECONDS);
+  if (Number.isInteger(r.executionTimeoutSeconds) && r.executionTimeoutSeconds < 2 * needs)
+    problems.push(
+      `verify: the probe's settle time and timeout (${needs}s) run inside executionTimeoutSeconds (${r.executionTimeoutSeconds}s); leave the remedy at least as much: raise executionTimeoutSeconds to ${2 * needs} or shorten them`,
+    );
+  if (r.alarm === undefined && r.proof?.alarm === undefined)
+    problems.push(
+      "verify: the probe's reading is judged by the runbook's alarm condition; declare alarm (or proof.alarm)",
+    );
+  return problems;
+}
+
+/**
+ * The budget of time to a human: `pageWithin`, when given, is a whole number of seconds in range with
+ * the reason a human may wait that long; and the runbook's own worst case (attempts, timeouts, verify
+ * windows, backoff; see `worstCaseTimeToPage`) fits in it. Checked once the settings it is computed
+ * from are valid: a wrong one is reported by its own check, and a sum of wrong numbers would only
+ * add noise.
+ */
+function validatePageWithin(r: RunbookDefinition): string[] {
+  const given: unknown = r.pageWithin;
+  const problems: string[] = [];
+  let budget = DEFAULT_PAGE_WITHIN_SECONDS;
+  if (given !== undefined) {
+    if (typeof given !== 'object' || given === null || Array.isArray(given))
+      return [
+        "pageWithin: give { seconds, reason }, for example { seconds: 1200, reason: 'the alarm evaluates 5-minute periods' }",
+      ];
+    const { seconds, reason } = given as { seconds?: unknown; reason?: unknown };
+    if (!wholeIn(seconds, PAGE_WITHIN_MIN_SECONDS, PAGE_WITHIN_MAX_SECONDS))
+      problems.push(
+        `pageWithin.seconds is ${JSON.stringify(seconds)}: the most automation may keep a fault from a human, a whole number of seconds from ${PAGE_WITHIN_MIN_SECONDS} to ${PAGE_WITHIN_MAX_SECONDS} (${DEFAULT_PAGE_WITHIN_SECONDS} when pageWithin is left out)`,
+      );
+    else budget = seconds as number;
+    if (typeof reason !== 'string' || !reason.trim())
+      problems.push(
+        'pageWithin.reason: required with pageWithin; say in a sentence why this budget and not the default (on-call and reviewers read it)',
+      );
+  }
+  const settled =
+    wholeIn(r.maxAttempts, 1, 10) &&
+    wholeIn(r.backoff?.baseSeconds, 1, 3600) &&
+    wholeIn(r.backoff?.capSeconds, r.backoff?.baseSeconds as number, 86_400) &&
+    wholeIn(r.verifyWindowSeconds, 60, 86_400) &&
+    wholeIn(r.executionTimeoutSeconds, 30, 3600) &&
+    wholeIn(r.deliveryTimeoutSeconds, 30, 3600);
+  if (problems.length === 0 && settled) {
+    const refusal = budgetRefusal(r, budget);
+    if (refusal) problems.push(refusal);
+  }
+  return problems;
+}
+
+function wholeIn(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
 function compiles(pattern: string): boolean {

@@ -60,6 +60,21 @@ export interface RunbookDefinition {
   readonly backoff: BackoffPolicy;
   /** How long the same alarm has to return to OK after a successful command, in seconds. */
   readonly verifyWindowSeconds: number;
+  /**
+   * How the remedy's work is checked on the instance, at once: the probe (read-only and fast: it
+   * prints the alarm's metric on its last line) runs right after a remedy that succeeded, in the same
+   * command, and the decider reads its value against the alarm's condition. "Still broken" fails the
+   * attempt at once; "healthy" marks it fixed, and the alarm's OK confirms. Required in enforce mode.
+   * @default - the proof's probe, run at once and given 20 seconds
+   */
+  readonly verify?: RunbookVerify;
+  /**
+   * The most automation may delay a human: an incident neither fixed nor paged this long after its
+   * alarm pages, whatever attempt it is on; `runbooks validate` refuses settings whose worst case
+   * (attempts, timeouts, windows, backoff) exceeds it. Raise it only with a reason.
+   * @default - 900 seconds ({@link DEFAULT_PAGE_WITHIN_SECONDS})
+   */
+  readonly pageWithin?: { readonly seconds: number; readonly reason: string };
   /** SSM `executionTimeout` for the script, in seconds (30 to 3,600). */
   readonly executionTimeoutSeconds: number;
   /** SSM `TimeoutSeconds`: how long the command may wait to be delivered to the agent (30 to 3,600). */
@@ -140,6 +155,28 @@ export interface RunbookProof {
   readonly timeoutSeconds?: number;
 }
 
+/** How a remedy's work is checked right after it, in the same command: see {@link RunbookDefinition.verify}. */
+export interface RunbookVerify {
+  /** The probe, a `.sh` file in the runbook's folder. @default - the proof's probe */
+  readonly probe?: string;
+  /** Seconds to wait after the remedy before probing (a service that starts, then dies), 0 to 300. @default 0 */
+  readonly settleSeconds?: number;
+  /** The most the probe may run, in seconds (1 to 120); past it the reading is unreadable. @default 20 */
+  readonly timeoutSeconds?: number;
+}
+
+/** The verification a runbook runs, every default applied. */
+export interface ResolvedVerify {
+  readonly probe: string;
+  readonly settleSeconds: number;
+  readonly timeoutSeconds: number;
+}
+
+export const DEFAULT_PROBE_TIMEOUT_SECONDS = 20;
+
+/** The default budget of time to a human: fifteen minutes from the alarm to a page, at worst. */
+export const DEFAULT_PAGE_WITHIN_SECONDS = 900;
+
 /** How long a proof may take in its sandbox when it does not say: five minutes. */
 export const DEFAULT_PROOF_TIMEOUT_SECONDS = 300;
 
@@ -168,8 +205,25 @@ export function breaches(value: number, comparison: ComparisonOperator, threshol
 export interface Runbook
   extends Omit<
     RunbookDefinition,
-    'remediate' | 'actions' | 'cooldownSeconds' | 'concurrency' | 'mode' | 'breaker' | 'autoDisable' | 'alarm'
+    | 'remediate'
+    | 'actions'
+    | 'cooldownSeconds'
+    | 'concurrency'
+    | 'mode'
+    | 'breaker'
+    | 'autoDisable'
+    | 'alarm'
+    | 'verify'
   > {
+  /** The probe run right after a remedy, when the runbook has one (its own or its proof's). */
+  readonly verify?: ResolvedVerify;
+  /**
+   * The budget of time to a human, in seconds (see {@link RunbookDefinition.pageWithin}). Derived
+   * from `pageWithin`, and not enumerable: a runbook spread into a new definition stays a valid one.
+   */
+  readonly pageWithinSeconds: number;
+  /** Why the budget is not the default, when it is not (derived, like `pageWithinSeconds`). */
+  readonly pageWithinReason?: string;
   /** The declared production alarm, every default applied. */
   readonly alarm?: ResolvedAlarm;
   readonly actions: readonly RunbookAction[];
@@ -372,9 +426,20 @@ export function defineRunbook(definition: RunbookDefinition): Runbook {
       `runbook "${typeof definition?.name === 'string' ? definition.name : '(no name)'}" is invalid:\n  - ${problems.join('\n  - ')}`,
     );
   }
-  const { remediate, actions, alarm, ...rest } = definition;
-  return Object.freeze({
+  const { remediate, actions, alarm, verify, ...rest } = definition;
+  const probe = verify?.probe ?? definition.proof?.probe;
+  const resolved = {
     ...rest,
+    ...(probe
+      ? {
+          verify: {
+            probe,
+            settleSeconds: verify?.settleSeconds ?? 0,
+            timeoutSeconds: verify?.timeoutSeconds ?? DEFAULT_PROBE_TIMEOUT_SECONDS,
+          },
+        }
+      : {}),
+
     ...(alarm ? { alarm: resolveAlarm(alarm) } : {}),
     actions: actions ?? [{ name: 'remediate', script: remediate as string }],
     parameters: definition.parameters ?? {},
@@ -384,7 +449,20 @@ export function defineRunbook(definition: RunbookDefinition): Runbook {
     autoDisable: definition.autoDisable ?? DEFAULT_AUTO_DISABLE,
     mode: definition.mode ?? 'enforce',
     approveWithinSeconds: definition.approveWithinSeconds ?? DEFAULT_APPROVE_WITHIN_SECONDS,
+  };
+  Object.defineProperties(resolved, {
+    pageWithinSeconds: { value: definition.pageWithin?.seconds ?? DEFAULT_PAGE_WITHIN_SECONDS },
+    ...(definition.pageWithin ? { pageWithinReason: { value: definition.pageWithin.reason } } : {}),
   });
+  return Object.freeze(resolved) as Runbook;
+}
+
+/**
+ * A runbook's budget of time to a human, in seconds. Read through here: a runbook spread into a new
+ * object (`{ ...runbook, mode }`) keeps its `pageWithin` but not the derived `pageWithinSeconds`.
+ */
+export function pageWithinSecondsOf(runbook: Pick<Runbook, 'pageWithin' | 'pageWithinSeconds'>): number {
+  return runbook.pageWithinSeconds ?? runbook.pageWithin?.seconds ?? DEFAULT_PAGE_WITHIN_SECONDS;
 }
 
 /** The condition a proof judges the sandbox by: the runbook's declared alarm, or the proof's own. */
@@ -401,10 +479,14 @@ export function proofCondition(
   return proof.alarm;
 }
 
-/** Every script file a runbook uses: its actions' and its diagnose script. */
+/** Every script file a runbook runs on an instance: its actions', its diagnose script and its verify probe. */
 export function runbookScripts(runbook: Runbook): string[] {
   return [
-    ...new Set([...runbook.actions.map((a) => a.script), ...(runbook.diagnose ? [runbook.diagnose] : [])]),
+    ...new Set([
+      ...runbook.actions.map((a) => a.script),
+      ...(runbook.diagnose ? [runbook.diagnose] : []),
+      ...(runbook.verify ? [runbook.verify.probe] : []),
+    ]),
   ];
 }
 

@@ -23,12 +23,15 @@ import type {
   Hold,
   Incident,
   PageState,
+  ProbeRecord,
   Proposal,
   TimerKind,
 } from './incident.ts';
 import { latestAttempt } from './incident.ts';
-import { DIAGNOSE_ACTION, type Runbook } from './runbook.ts';
+import { judgeProbe } from './probe.ts';
+import { DIAGNOSE_ACTION, pageWithinSecondsOf, type Runbook } from './runbook.ts';
 import { type AttemptPlan, planAction, planAttempt } from './runbook-choice.ts';
+import { fallbackDueAt, waitDeadline, waitListFor } from './wait-lists.ts';
 
 /** The clock, the dice and the runbook: everything outside the incident that a decision reads. */
 export interface DecisionContext {
@@ -93,8 +96,16 @@ export function commentFor(incident: Incident, attempt: number): string {
  * that a timer enqueued by a decision whose write never landed can never share the token of a later
  * decision that reaches the same version and attempt.
  */
-export function withTimer(step: Step, kind: TimerKind, dueAt: number): Step {
+export function withTimer(step: Step, wanted: TimerKind, wantedAt: number): Step {
   const { incident } = step;
+  // While automation works alone, no timer is set beyond the page-by deadline: that deadline takes
+  // its place, and its transition pages (and sets the timer the work in hand still needs).
+  const deadline = pageByApplies(incident) ? (incident.pageBy as number) : undefined;
+  // A deadline already past (a timer delivered late) fires as soon as a timer can: a second on.
+  const [kind, dueAt]: [TimerKind, number] =
+    deadline !== undefined && wantedAt >= deadline
+      ? ['page-by', Math.max(deadline, incident.updatedAt + 1000)]
+      : [wanted, wantedAt];
   const token = `${kind}.${incident.attempts.length}.${dueAt}.${incident.version}`;
   const timer = { kind, dueAt, token };
   return {
@@ -104,6 +115,32 @@ export function withTimer(step: Step, kind: TimerKind, dueAt: number): Step {
       { kind: 'schedule-timer', timer: { key: incident.key, incidentId: incident.id, ...timer } },
     ],
   };
+}
+
+/** The states in which automation works on an incident alone, and so owes a human a page by its deadline. */
+const AUTOMATION_ALONE: ReadonlySet<Incident['status']> = new Set([
+  'remediating',
+  'verifying',
+  'backing-off',
+  'waiting',
+]);
+
+/**
+ * Whether the page-by deadline still stands for the incident: automation works on it alone (no
+ * person asked for the attempt in hand, nobody was paged in this episode), and the fault is not
+ * known fixed (a probe that read healthy, awaiting the alarm's OK).
+ */
+export function pageByApplies(incident: Incident): boolean {
+  if (incident.pageBy === undefined || !AUTOMATION_ALONE.has(incident.status)) return false;
+  if (incident.escalation || incident.owner) return false;
+  const latest = latestAttempt(incident);
+  if (latest?.by) return false;
+  return !(latest?.fixedAt !== undefined && latest.verification === 'pending');
+}
+
+/** The deadline of a new episode (or of one whose instance just finished its settle time). */
+export function pageByFrom(from: number, ctx: DecisionContext): number {
+  return from + pageWithinSecondsOf(ctx.runbook) * 1000;
 }
 
 /**
@@ -505,14 +542,18 @@ function holdFor(incident: Incident, attempt: number, fleet: FleetFacts, ctx: De
   };
 }
 
-/** Shortest and longest wait between looks at a busy gate. */
+/**
+ * Shortest and longest wait between looks at a busy gate, when gates were polled. Waits now stand in
+ * line (see `wait-lists.ts`) and look again on their own only at the slow fallback; kept for callers.
+ */
 export const WAIT_MIN_SECONDS = 15;
 export const WAIT_MAX_SECONDS = 120;
 
 /**
  * A gate asked to wait (the instance is leased by another remediation, or the runbook's slots are
- * all in use): look again later, with jitter so that waiting incidents do not return together; page
- * once the wait outlasts `maxWaitSeconds`.
+ * all in use): stand in line for what it waits for, to be woken as soon as it is given back (first
+ * come, first served), with a slow fallback look in case the wake-up never comes; page once the wait
+ * outlasts `maxWaitSeconds` (the fallback's last look falls on that deadline).
  */
 export function waitFor(incident: Incident, refusal: Refusal, ctx: DecisionContext): Step {
   const since = incident.waitingSince ?? ctx.now;
@@ -526,9 +567,14 @@ export function waitFor(incident: Incident, refusal: Refusal, ctx: DecisionConte
       ctx,
     );
   }
-  const span = Math.min(WAIT_MAX_SECONDS, Math.max(WAIT_MIN_SECONDS, waited / 2));
-  const waitSeconds = Math.max(1, Math.min(Math.round(span * (0.5 + ctx.random / 2)), limit - waited));
+  const deadline = waitDeadline(since, ctx.runbook);
+  const dueAt = fallbackDueAt(ctx.now, deadline);
+  const waitSeconds = Math.round((dueAt - ctx.now) / 1000);
+  const list = waitListFor(refusal.gate, incident, incident.key.runbook);
   const waiting: Incident = { ...withRefusal(incident, refusal), status: 'waiting', waitingSince: since };
+  const inLine = list
+    ? ` (in line for ${list.startsWith('runbook:') ? 'a slot' : 'the instance'}, woken as soon as one is given back)`
+    : '';
   // Waiting again on the same gate rewrites the last line instead of adding one: an incident that
   // waits many times keeps its story (and its item) short.
   const last = incident.history[incident.history.length - 1];
@@ -541,11 +587,29 @@ export function waitFor(incident: Incident, refusal: Refusal, ctx: DecisionConte
         ...waiting,
         history: [
           ...incident.history.slice(0, -1),
-          { at: ctx.now, what: `waiting ${waitSeconds}s more (${waited}s so far): ${refusal.reason}` },
+          {
+            at: ctx.now,
+            what: `waiting ${waitSeconds}s more (${waited}s so far): ${refusal.reason}${inLine}`,
+          },
         ],
       }
-    : note(waiting, ctx.now, `waiting ${waitSeconds}s: ${refusal.reason}`);
-  return withTimer({ incident: next, effects: [] }, 'retry', ctx.now + waitSeconds * 1000);
+    : note(waiting, ctx.now, `waiting ${waitSeconds}s: ${refusal.reason}${inLine}`);
+  const step = withTimer({ incident: next, effects: [] }, 'retry', dueAt);
+  const timer = step.incident.timer;
+  if (!list || !timer) return step;
+  // A wake-up is a look at the gates now: a retry bearing the current token (stale once the incident
+  // moved on), whatever the timer it stands beside (the fallback, or the page-by deadline's).
+  const wake = {
+    key: incident.key,
+    incidentId: incident.id,
+    kind: 'retry' as const,
+    token: timer.token,
+    dueAt,
+  };
+  return {
+    incident: step.incident,
+    effects: [...step.effects, { kind: 'join-wait-list', list, until: deadline, wake }],
+  };
 }
 
 /** The most a settle wait's look is put off after the settle time ends, so that instances launched together do not return together. */
@@ -565,6 +629,8 @@ function settleWait(incident: Incident, refusal: Refusal, ctx: DecisionContext):
     ...withRefusal(incident, refusal),
     status: 'waiting',
     waitingSince: incident.waitingSince ?? ctx.now,
+    // An instance still warming up is not a fault yet: the time to a human counts from then.
+    ...(incident.pageBy === undefined ? {} : { pageBy: Math.max(incident.pageBy, pageByFrom(dueAt, ctx)) }),
   };
   const what = `waiting until ${new Date(endsAt).toISOString()} (settle time): ${refusal.reason}`;
   // Asked again before the settle time ended (an early look): the last line is rewritten.
@@ -690,11 +756,33 @@ export function finishAttempt(
     );
   }
   if (!succeeded) return afterFailure(next, ctx);
-  if (next.alarmState === 'OK') return resolve(next, 'verified', ctx);
+  const verdict = judgeProbe(ctx.runbook, attempt.action, result.stdout);
+  const probe: ProbeRecord | undefined = verdict
+    ? {
+        at: ctx.now,
+        said: verdict.said,
+        ...(verdict.reading === undefined ? {} : { reading: verdict.reading }),
+        ...(verdict.unreadable === undefined ? {} : { unreadable: verdict.unreadable }),
+        ...(verdict.healthy === undefined ? {} : { healthy: verdict.healthy }),
+      }
+    : undefined;
+  const probed = probe
+    ? replaceAttempt(next, {
+        ...recorded,
+        probe,
+        ...(probe.healthy ? { fixedAt: ctx.now } : {}),
+      })
+    : next;
+  if (probe?.healthy === false)
+    // The remedy ran and the fault is still there: no need to wait out the verify window.
+    return failLatest(probed, `the probe still ${probe.said} right after the remedy`, ctx);
+  if (probed.alarmState === 'OK') return resolve(probed, 'verified', ctx);
   const verifying = note(
-    { ...next, status: 'verifying' },
+    { ...probed, status: 'verifying' },
     ctx.now,
-    `waiting up to ${ctx.runbook.verifyWindowSeconds}s for alarm ${next.alarm.name} to return to OK`,
+    probe?.healthy
+      ? `the probe ${probe.said}: fixed; waiting up to ${ctx.runbook.verifyWindowSeconds}s for alarm ${next.alarm.name}'s OK to confirm`
+      : `${probe ? `the probe ${probe.said}; ` : ''}waiting up to ${ctx.runbook.verifyWindowSeconds}s for alarm ${next.alarm.name} to return to OK`,
   );
   return withTimer(
     { incident: verifying, effects: [] },
@@ -729,6 +817,15 @@ export function afterFailure(incident: Incident, ctx: DecisionContext): Step {
     return escalate(
       incident,
       `attempt ${latest.number} (${latest.action}), asked for by ${latest.by}, failed: ${latest.failure ?? 'the command failed'}`,
+      ctx,
+    );
+  }
+  if (incident.pageBy !== undefined && ctx.now >= incident.pageBy) {
+    // Past the page-by deadline (paged already while this attempt ran, or due now): no attempt after it.
+    const last = latest?.failure ?? 'the attempt failed';
+    return escalate(
+      incident,
+      `attempt ${spent} of ${ctx.runbook.maxAttempts} failed past the page-by deadline (${pageWithinSecondsOf(ctx.runbook)}s after the alarm); no further attempt: ${last}`,
       ctx,
     );
   }
@@ -783,6 +880,16 @@ export function escalate(
     readonly again?: true;
   } = {},
 ): Step {
+  if (incident.escalation?.deadline && incident.status !== 'escalated' && !options.again) {
+    // Paged at the page-by deadline while this attempt ran: its outcome is the page's story, under it.
+    const held: Incident = {
+      ...note(incident, ctx.now, `escalated: ${reason} (the page-by deadline's page covers it)`),
+      status: 'escalated',
+    };
+    return held.escalation?.page.status === 'sent'
+      ? withCheck({ incident: held, effects: [] }, ctx)
+      : withTimer({ incident: held, effects: [] }, 'reconcile', ctx.now + PAGE_RETRY_SECONDS * 1000);
+  }
   const earlier = incident.escalation?.page;
   const sent = earlier?.status === 'sent' && !earlier.covered && !options.again ? earlier : undefined;
   const escalated: Incident = {
@@ -816,7 +923,8 @@ export function resolve(incident: Incident, how: 'verified' | 'cleared', ctx: De
   const latest = latestAttempt(incident);
   const attempts =
     how === 'verified' && latest?.verification === 'pending'
-      ? replaceAttempt(incident, { ...latest, verification: 'passed' }).attempts
+      ? replaceAttempt(incident, { ...latest, verification: 'passed', fixedAt: latest.fixedAt ?? ctx.now })
+          .attempts
       : incident.attempts;
   const paged = hasOwnPage(incident);
   const { timer: _previous, ...rest } = incident;

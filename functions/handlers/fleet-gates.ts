@@ -23,6 +23,7 @@ import type { PageContext } from '../core/page-formats/next-steps.ts';
 import type { Clock, FleetGuard, FleetState, InstanceInventory, Pager, TimerQueue } from '../core/ports.ts';
 import type { Runbook } from '../core/runbook.ts';
 import { PAGE_RETRY_SECONDS } from '../core/transitions.ts';
+import { WaitLists } from './wait-lists.ts';
 
 /**
  * How long an update of the group page waits after the first suppression it will name, so that the
@@ -59,6 +60,8 @@ export interface FleetGatePorts {
  */
 export class FleetGates {
   private readonly ports: FleetGatePorts;
+  /** The lines of incidents waiting for a slot or a lease, woken by what the holds give back. */
+  readonly waitLists: WaitLists;
   /**
    * Looks again at the runbook's alarms still in ALARM (the resync), once a breaker closed: set by the
    * runtime, which builds the resync after the gates.
@@ -67,6 +70,7 @@ export class FleetGates {
 
   constructor(ports: FleetGatePorts) {
     this.ports = ports;
+    this.waitLists = new WaitLists(ports);
   }
 
   /** What the notices may say beyond the fleet: the table and the function their commands name. */
@@ -203,13 +207,16 @@ export class FleetGates {
     const { fleet, clock, logger } = this.ports;
     const held = previous?.hold;
     if (held && !(previous.id === next.id && next.hold?.attempt === held.attempt)) {
-      await fleet.release(held, previous.id, runbook.name).catch((error: unknown) => {
+      const freed = await fleet.release(held, previous.id, runbook.name).catch((error: unknown) => {
         logger.warn('lease and slot not given back; they lapse at their expiry', {
           incidentId: previous.id,
           expiresAt: new Date(held.expiresAt).toISOString(),
           error,
         });
+        return undefined;
       });
+      // Each thing given back wakes the first in line for it (and only what this call gave back).
+      if (freed) await this.waitLists.givenBack(runbook, held, freed);
     }
     const newlySuppressed =
       next.status === 'suppressed' && !(previous?.id === next.id && previous.status === 'suppressed');

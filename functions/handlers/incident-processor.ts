@@ -1,7 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { INSTANCE_ID } from '../core/alarm.ts';
 import { decide } from '../core/decide.ts';
-import type { Effect, PageEffect, PublishEventEffect, SendCommandEffect } from '../core/effects.ts';
+import type {
+  Effect,
+  JoinWaitListEffect,
+  PageEffect,
+  PublishEventEffect,
+  SendCommandEffect,
+} from '../core/effects.ts';
 import { permissiveFacts, type SafetyFacts } from '../core/gates.ts';
 import { type Incident, type IncidentKey, isIncident, isOpen, type KeyRecord } from '../core/incident.ts';
 import type { DecisionInput, TimerMessage } from '../core/inputs.ts';
@@ -22,6 +28,7 @@ import {
   type TimerQueue,
 } from '../core/ports.ts';
 import type { Runbook } from '../core/runbook.ts';
+import { type WaitListName, waitEntryOf } from '../core/wait-lists.ts';
 import { FleetGates } from './fleet-gates.ts';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -72,6 +79,8 @@ export interface ProcessOutcome {
   readonly opened?: boolean;
   /** True when the alarm was left alone: its instance does not carry the opt-in tag. */
   readonly unmanaged?: true;
+  /** The wait lists this input put the incident in (again); each was looked at after the entry. */
+  readonly joined?: readonly WaitListName[];
 }
 
 /**
@@ -100,8 +109,22 @@ export function stillWaiting(
     return undefined;
   if ((next.refusals?.length ?? 0) !== (current.refusals?.length ?? 0)) return undefined;
   if (next.attempts.length !== current.attempts.length || next.timer?.kind !== 'retry') return undefined;
-  if (effects.some((effect) => effect.kind !== 'schedule-timer')) return undefined;
-  return { ...input.timer, dueAt: next.timer.dueAt };
+  if (effects.some((effect) => effect.kind !== 'schedule-timer' && effect.kind !== 'join-wait-list'))
+    return undefined;
+  const { wake: _woken, ...timer } = input.timer;
+  return { ...timer, dueAt: next.timer.dueAt };
+}
+
+/**
+ * A woken incident is offered the slot given back for it, while that slot is still free: the other
+ * free slots are left to the incidents woken for them, so that incidents woken together do not all
+ * race for the same one. The gates and the claim's transaction are the same as ever.
+ */
+export function offerWokenSlot(safety: SafetyFacts, input: DecisionInput): SafetyFacts {
+  const slot = input.kind === 'timer' ? input.timer.wake?.slot : undefined;
+  const fleet = safety.fleet;
+  if (slot === undefined || !fleet?.freeSlots.includes(slot)) return safety;
+  return { ...safety, fleet: { ...fleet, freeSlots: [slot] } };
 }
 
 /** Conflicting writers on one incident are few (a handful of duplicate events); more is a fault. */
@@ -154,7 +177,7 @@ export class IncidentProcessor {
         logger.info('input absorbed', { input: input.kind, reason: absorbed.reason, status: loaded?.status });
         return { changed: false, incident: loaded, reason: absorbed.reason };
       }
-      const safety = await this.safetyFacts(key, runbook, input, loaded, round === 1);
+      const safety = offerWokenSlot(await this.safetyFacts(key, runbook, input, loaded, round === 1), input);
       const decision = decide(current, input, {
         runbook,
         now,
@@ -184,13 +207,16 @@ export class IncidentProcessor {
       const moved = orphanedTimers ? undefined : stillWaiting(current, input, incident, effects);
       if (moved) {
         // Waiting again on the same gate: the record would change only in its timer. The same timer
-        // (its token still current) comes back later instead, and nothing is written.
-        await this.ports.timers.schedule(moved, now);
+        // (its token still current) comes back later instead, and nothing is written. A wake-up is
+        // a copy of that timer sent early: the one it copied is still on its way, and stays the only one.
+        const woken = input.kind === 'timer' && input.timer.wake !== undefined;
+        if (!woken) await this.ports.timers.schedule(moved, now);
+        const joined = await this.keepInLine(runbook, input, loaded, effects, false);
         logger.info('still waiting; the retry comes back later', {
           reason: incident.refusals?.at(-1)?.reason,
           dueAt: new Date(moved.dueAt).toISOString(),
         });
-        return { changed: false, incident: loaded, reason: 'still waiting' };
+        return { changed: false, incident: loaded, reason: 'still waiting', joined };
       }
       // Every log line of the invocation from here on names the incident.
       logger.setCorrelationId(incident.id);
@@ -225,8 +251,14 @@ export class IncidentProcessor {
       for (const point of transitionMetrics(before, incident)) this.ports.metrics.record(point);
       if (decision.closed) await this.ports.gates.afterSave(runbook, loaded, decision.closed);
       await this.ports.gates.afterSave(runbook, before, incident);
+      const joined = await this.keepInLine(runbook, input, loaded, effects, true);
       await this.carryOut(key, runbook, effects, incident);
-      return { changed: true, incident, opened: loaded?.id !== incident.id };
+      return {
+        changed: true,
+        incident,
+        opened: loaded?.id !== incident.id,
+        ...(joined.length > 0 ? { joined } : {}),
+      };
     }
   }
 
@@ -314,6 +346,37 @@ export class IncidentProcessor {
       ...(this.ports.settleSeconds ? { settleSeconds: this.ports.settleSeconds } : {}),
       ...FleetGates.safetyFacts(fleet, runbook, this.ports.clock.now()),
     };
+  }
+
+  /**
+   * After a decision: the incident stands in the line it was asked to join (see `wait-lists.ts`),
+   * and leaves the one it stood in if it waits there no more. An entry a wake-up took is gone
+   * already; one this incident's earlier decision put in line is put again with the new timer token
+   * when the decision was `written`, and otherwise only checked.
+   */
+  private async keepInLine(
+    runbook: Runbook,
+    input: DecisionInput,
+    loaded: Incident | undefined,
+    effects: readonly Effect[],
+    written: boolean,
+  ): Promise<WaitListName[]> {
+    const { waitLists } = this.ports.gates;
+    const woken = input.kind === 'timer' ? input.timer.wake?.list : undefined;
+    const stood = waitEntryOf(loaded, runbook);
+    const joins = effects.filter((e): e is JoinWaitListEffect => e.kind === 'join-wait-list');
+    const same = (join: JoinWaitListEffect) =>
+      stood !== undefined &&
+      join.list === stood.list &&
+      join.until === stood.until &&
+      join.wake.incidentId === loaded?.id;
+    if (stood && loaded && woken !== stood.list && !joins.some(same))
+      await waitLists.leave(stood.list, stood.until, loaded.id);
+    for (const join of joins) {
+      const inLine = same(join) && woken !== join.list;
+      await waitLists.join(join, runbook, !inLine ? 'join' : written ? 'replace' : 'ensure');
+    }
+    return joins.map((join) => join.list);
   }
 
   private async scheduleTimers(effects: readonly Effect[]): Promise<void> {

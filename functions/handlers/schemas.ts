@@ -1,4 +1,5 @@
 import type { AlarmChange, AlarmMetric } from '../core/alarm.ts';
+import { TIMER_KINDS } from '../core/incident.ts';
 import type { BreakerTimerMessage, TimerMessage } from '../core/inputs.ts';
 import { isMultiTimeSeriesQuery, seriesMetrics } from '../core/runbook-alarm.ts';
 import * as z from './zod-locale.ts';
@@ -147,10 +148,12 @@ export const timerMessage = z.object({
     target: name64(),
   }),
   incidentId: text128(),
-  kind: z.enum(['retry', 'verify-deadline', 'reconcile', 'check']),
+  // Every kind the decider schedules: a kind left out here would be dropped as malformed.
+  kind: z.enum(TIMER_KINDS),
   token: text128(),
   dueAt: epochMs(),
   redelivery: z.optional(z.object({ at: epochMs(), count: epochMs() })),
+  wake: z.optional(z.object({ list: text128(), slot: z.optional(z.int().check(z.nonnegative())) })),
 }) satisfies z.ZodMiniType<TimerMessage>;
 
 /** The body of a breaker timer message. */

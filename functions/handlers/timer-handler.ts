@@ -77,6 +77,12 @@ async function handleRecord(record: SQSRecord, runtime: Runtime): Promise<void> 
   const outcome = await runtime.processor.process(timer.key, runbook, (current) =>
     observe(isIncident(current) ? current : undefined, timer, runtime),
   );
+  if (timer.wake) {
+    // Woken for a slot or a lease: if it did not take it, the next in line gets it.
+    const took =
+      outcome.changed && outcome.incident?.id === timer.incidentId && outcome.incident.hold !== undefined;
+    await runtime.gates.waitLists.afterWake(runbook, timer, { took, joined: outcome.joined ?? [] });
+  }
   if (outcome.changed) return;
   if (!isEarly(timer, outcome.incident?.version, now)) {
     if (!outcome.incident)

@@ -126,6 +126,8 @@ export function explainEvent(
       lines.push(
         `  check back in ${Math.round((effect.timer.dueAt - alarm.stateAt) / 1000)}s (${effect.timer.kind})`,
       );
+    } else if (effect.kind === 'join-wait-list') {
+      lines.push(`  stand in line for ${effect.list} (woken when it is given back)`);
     } else {
       lines.push(`  publish "${effect.detailType}"`);
     }

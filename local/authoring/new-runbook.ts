@@ -411,11 +411,16 @@ export default defineRunbook({
       // refuse: (value) => (value === 'sshd' ? 'never sshd' : undefined), // a check of your own
     },
   },
-  maxAttempts: 3, // attempts before a human is paged, 1 to 10
-  backoff: { baseSeconds: 30, capSeconds: 300 }, // exponential, with full jitter, between attempts
-  verifyWindowSeconds: 300, // the alarm must return to OK within this after a command succeeded
-  executionTimeoutSeconds: 120, // the script is stopped after this (30 to 3600)
-  deliveryTimeoutSeconds: 120, // how long the command may wait for the SSM Agent (30 to 3600)
+  // The settings below decide the time to a human: at worst, every attempt failing the slowest way,
+  // the page comes 10m 30s after the alarm (npx remediate runbooks list), within the default budget of
+  // 15 minutes; settings whose worst case exceeds the budget are refused.
+  maxAttempts: 1, // attempts before a human is paged, 1 to 10; each costs a command and a verify window
+  backoff: { baseSeconds: 15, capSeconds: 60 }, // exponential, with full jitter, between attempts
+  verifyWindowSeconds: 240, // the alarm must return to OK within this: its N periods, and a minute
+  // verify: { settleSeconds: 5 }, // probe.sh checks each remedy at once, this long after it (default 0)
+  executionTimeoutSeconds: 60, // the script (and the probe after it) is stopped after this (30 to 3600)
+  deliveryTimeoutSeconds: 30, // how long the command may wait for the SSM Agent (30 to 3600)
+  // pageWithin: { seconds: 1200, reason: 'why a human may wait longer' }, // the budget (900 s), raised
   cooldownSeconds: 1800, // the same alarm this soon after a fix is paged as flapping, not run again
   // Fleet-wide: commands at once, commands per hour, how long an incident may wait for a slot.
   concurrency: { maxInFlight: ${c.maxInFlight}, maxPerHour: ${c.maxPerHour}, maxWaitSeconds: ${c.maxWaitSeconds} },
@@ -549,10 +554,12 @@ echo "fault: \${${PARAMETER}} is broken: \${STATE_DIR}/\${${PARAMETER}}.broken e
 
 function probeScript(name: string): string {
   return `#!/usr/bin/env bash
-# ${name} proof probe: measures in the sandbox what the alarm measures. The last line of its output is
-# one number, judged by the alarm's condition (proof.alarm in runbook.ts, or the alarm once declared).
-# It exits 0 whatever it measures: a probe that fails is reported as a failure, not as a reading. On
-# an instance the fault did not touch (the game day's healthy one), it must measure healthy.
+# ${name} probe: measures what the alarm measures, in the proof's sandbox and on the instance right
+# after each remedy (in the same command: a reading that still breaches fails the attempt at once).
+# The last line of its output is one number, judged by the alarm's condition (proof.alarm in
+# runbook.ts, or the alarm once declared). Read-only and quick (20 s at most unless verify says
+# otherwise). It exits 0 whatever it measures: a probe that fails is reported as a failure, not as a
+# reading. On an instance the fault did not touch (the game day's healthy one), it must measure healthy.
 #
 # TODO: replace the example (1 while the marker file exists, else 0) with your measurement, for
 # example 1 when the service answers 5xx or not at all:

@@ -87,6 +87,10 @@ function filesProblems(directory: string, folder: string, runbook: Runbook): str
   }
   if (!runbook.proof)
     problems.push('proof: give a fault script, a probe script and the alarm condition they prove');
+  else if (runbook.mode === 'enforce' && !runbook.verify)
+    problems.push(
+      "verify: a runbook that acts on its own checks each remedy at once with its probe; name one (verify: { probe: 'probe.sh' })",
+    );
   if (problems.length === 0) {
     try {
       runbookDocumentContent(runbook, scripts);

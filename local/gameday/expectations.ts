@@ -1,5 +1,6 @@
 import type { Incident } from '../../functions/core/incident.ts';
 import { DIAGNOSE_ACTION } from '../../functions/core/runbook.ts';
+import { runbooks as registry } from '../../runbooks/index.ts';
 import type { RecordedPage } from '../local-ports.ts';
 import type { OpenBreakerAtEnd } from './audit.ts';
 import type { GameDayExpectation, GameDayFault, GameDayResponder } from './record.ts';
@@ -49,7 +50,8 @@ export function judge(observed: Observed): GameDayExpectation[] {
       const injected = observed.faults.find(
         (f) => f.instanceId === instanceId && f.description === fault.description,
       );
-      const description = `${fault.description} on ${instanceId}: ${fault.expect}${fault.gate ? ` (${fault.gate} gate)` : ''}`;
+      const within = fault.pageWithinSeconds === undefined ? '' : `, paged within ${pageBudget(fault)} s`;
+      const description = `${fault.description} on ${instanceId}: ${fault.expect}${fault.gate ? ` (${fault.gate} gate)` : ''}${within}`;
       if (!injected?.injected) {
         results.push({
           description,
@@ -185,7 +187,44 @@ function outcome(
     }
   }
   if (fault.gate && !gates.includes(fault.gate)) held = false;
+  if (fault.pageWithinSeconds !== undefined) {
+    const paged = pagedInTime(incident, pageBudget(fault), pages);
+    held = held && paged.held;
+    detail = `${detail}; ${paged.detail}`;
+  }
   return { held, detail };
+}
+
+/** The budget of time to a human a fault names, in seconds: its own, or its runbook's (900 s by default). */
+export function pageBudget(fault: ScenarioFault): number {
+  if (typeof fault.pageWithinSeconds === 'number') return fault.pageWithinSeconds;
+  const runbook = registry.find((r) => r.name === fault.runbook) as
+    | { pageWithinSeconds?: number }
+    | undefined;
+  return runbook?.pageWithinSeconds ?? DEFAULT_PAGE_WITHIN_SECONDS;
+}
+
+/** The budget when a runbook does not state one (functions/core/runbook.ts's default). */
+const DEFAULT_PAGE_WITHIN_SECONDS = 900;
+
+/**
+ * The incident's escalation page came within `budget` seconds of its opening (when its alarm
+ * reached the decider), and says why it pages: its `Why paged:` line, or the gate that refused.
+ */
+function pagedInTime(
+  incident: Incident,
+  budget: number,
+  pages: readonly RecordedPage[],
+): { held: boolean; detail: string } {
+  const page = pages.find((p) => p.incidentId === incident.id && p.page === 'escalation');
+  if (!page) return { held: false, detail: `no escalation page (budget ${budget} s)` };
+  const seconds = Math.round((Date.parse(page.at) - incident.openedAt) / 1000);
+  const why = /^(Why paged|Refused): +\S/m.exec(page.body);
+  const held = seconds <= budget && why !== null;
+  return {
+    held,
+    detail: `paged ${seconds} s after the alarm (budget ${budget} s)${why ? '' : ', but the page does not say why'}`,
+  };
 }
 
 /** The OK page of an incident, sent after its first page. */

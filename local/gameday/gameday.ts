@@ -13,7 +13,7 @@ import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { runbooks as registry } from '../../runbooks/index.ts';
 import { createIncidentTable, localDynamoDbClient, startDynamoDbLocal } from '../dynamodb-local.ts';
 import { LocalBus } from '../local-bus.ts';
-import { TerminalPager } from '../local-ports.ts';
+import { type RecordedPage, TerminalPager } from '../local-ports.ts';
 import { localRuntime } from '../local-runtime.ts';
 import { auditAlarms, noSilentAlarm, type OpenBreakerAtEnd } from './audit.ts';
 import { GAME_DAY_ALARM_MODES, type GameDayAlarmMode, gameDayAlarms } from './declared-alarms.ts';
@@ -24,7 +24,7 @@ import { LocalCloudWatch } from './local-cloudwatch.ts';
 import type { GameDayFault, GameDayIncident, GameDayRecord } from './record.ts';
 import { renderReport } from './report-html.ts';
 import { planResponders, ScriptedResponders } from './responders.ts';
-import { SandboxSsm } from './sandbox-ssm.ts';
+import { type CommandRecord, SandboxSsm } from './sandbox-ssm.ts';
 import { ScaledTime } from './scaled-time.ts';
 import type { ScenarioDefinition, ScenarioFault } from './scenario.ts';
 import { type WebhookFormat, WebhookPager } from './webhook.ts';
@@ -49,6 +49,11 @@ export interface GameDayOptions {
   readonly output: GameDayOutput;
   /** Called once the game day holds resources, with a function that releases them (for Ctrl-C). */
   readonly onCleanup?: (cleanup: () => Promise<void>) => void;
+  /**
+   * Asked every virtual half minute: true ends the game day there, before the scenario's
+   * `endsAtMinutes` (a benchmark that has seen every fault's incident end need not wait out the rest).
+   */
+  readonly endWhen?: () => boolean;
 }
 
 /** What a game day produced. */
@@ -56,6 +61,12 @@ export interface GameDayResult {
   readonly record: GameDayRecord;
   readonly held: boolean;
   readonly reportPath: string;
+  /** Every incident as the table held it at the end, every field (the record keeps a summary). */
+  readonly incidents: readonly Incident[];
+  /** Every command the sandboxed SSM ran, with its times (virtual, epoch ms). */
+  readonly commands: readonly CommandRecord[];
+  /** Every page, with its body. */
+  readonly pages: readonly RecordedPage[];
 }
 
 /**
@@ -239,9 +250,13 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
             const instance = fleet[n - 1] as FleetInstance;
             const at = time.now();
             output.fault(at - start, instance.name, planned.fault.description);
-            const run = await instance.sandbox.run(script, { timeoutSeconds: 120 });
+            // A fault's script takes real time (a leak grows, a disk fills): the clock runs at real
+            // speed meanwhile, as while a command runs, so that it is in place as soon as on an instance.
+            const release = time.hold();
+            const run = await instance.sandbox.run(script, { timeoutSeconds: 120 }).finally(release);
             faults.push({
               at,
+              endedAt: time.now(),
               instanceId: instance.instanceId,
               fault: planned.fault.script ?? `${planned.fault.runbook} (proof fault)`,
               description: planned.fault.description,
@@ -260,7 +275,12 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
     // The resync runs on the stack's schedule, in virtual time, and answers from the local CloudWatch.
     const resync = scheduleResync(RESYNC_SECONDS);
     output.begin();
-    await time.until(start + scenario.endsAtMinutes * 60_000);
+    const endsAt = start + scenario.endsAtMinutes * 60_000;
+    if (!options.endWhen) await time.until(endsAt);
+    for (let at = start; options.endWhen && at < endsAt && !options.endWhen(); ) {
+      at = Math.min(endsAt, at + 30_000);
+      await time.until(at);
+    }
     resync.stop();
     cloudwatch.stop();
     await time.stop();
@@ -322,7 +342,7 @@ export async function runGameDay(options: GameDayOptions): Promise<GameDayResult
     writeFileSync(reportPath, renderReport(record));
     output.summary(record, names);
     output.closing(record, reportPath, pagesPath);
-    return { record, held, reportPath };
+    return { record, held, reportPath, incidents, commands: ssm.commands, pages: pager.pages };
   } finally {
     await cleanup();
   }

@@ -98,6 +98,8 @@ export interface GameDayInstance {
 
 export interface GameDayFault {
   readonly at: number;
+  /** When its script ended: the fault is in place (absent in records from before it was kept). */
+  readonly endedAt?: number;
   readonly instanceId: string;
   /** The fault's name (a runbook's proof fault, or a scenario script). */
   readonly fault: string;

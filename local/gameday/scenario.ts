@@ -110,6 +110,12 @@ export interface ScenarioFault {
   readonly expect: ScenarioOutcome;
   /** The gate the incident must name when it is refused (for example `cooldown` for a flapping alarm). */
   readonly gate?: GateName;
+  /**
+   * For a fault automation cannot fix: the on-call engineer must be paged within this many seconds
+   * of the incident's opening (its alarm), and the page must say why (its `Why paged:` line).
+   * `runbook`: the runbook's own budget, `pageWithinSeconds` (900 s unless it says otherwise).
+   */
+  readonly pageWithinSeconds?: number | 'runbook';
 }
 
 /** Declares a scenario; checked when the game day loads it. */

@@ -25,11 +25,15 @@ export default defineRunbook({
   },
   diagnose: 'diagnose.sh',
   remediate: 'remediate.sh',
-  maxAttempts: 3,
-  backoff: { baseSeconds: 60, capSeconds: 600 },
-  verifyWindowSeconds: 600,
-  executionTimeoutSeconds: 300,
-  deliveryTimeoutSeconds: 300,
+  // One: the cleanup removes all it may in one run, so a second finds nothing new and only delays the page.
+  maxAttempts: 1,
+  backoff: { baseSeconds: 15, capSeconds: 60 }, // used only if maxAttempts is raised
+  // The alarm's two one-minute periods, and a minute for the agent's datapoint to arrive.
+  verifyWindowSeconds: 180,
+  // diagnose.sh gives du and find 60 s each; the cleanup and its probe take less.
+  executionTimeoutSeconds: 150,
+  deliveryTimeoutSeconds: 30, // SSM's least: an agent that cannot take a command in 30 s is a human's
+  // At worst 12m 30s from the alarm to the page (npx remediate runbooks list), within the default 15m.
   notes:
     'If the volume is still full, something is writing live data: run `du -xh / | sort -h | tail -20`, ' +
     'find the writer, and grow the volume or move the data. The runbook never deletes live logs or data. It answers ' +

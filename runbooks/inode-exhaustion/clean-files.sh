@@ -61,7 +61,7 @@ echo "  kept because modified in the last ${min_age} minutes: ${young}"
 removed=$(timeout "$DELETE_TIMEOUT_SECONDS" find "$culprit" -xdev -type f -mmin "+${min_age}" \
   ! -name '*.pid' ! -name '*.lock' "${keep[@]}" -delete -printf . 2>/dev/null | wc -c)
 status=$?
-[ "$status" -eq 124 ] && echo "  stopped after ${DELETE_TIMEOUT_SECONDS} s: more remain; the next attempt continues"
+[ "$status" -eq 124 ] && echo "  stopped after ${DELETE_TIMEOUT_SECONDS} s: more remain; running it again continues"
 echo "inode-exhaustion: removed ${removed} file(s) from ${culprit}; / is now at $(inodes_used)% of its inodes"
 if [ "$removed" -eq 0 ]; then
   echo "inode-exhaustion: nothing in ${culprit} was old enough to remove: something is creating files now. A human must look." >&2

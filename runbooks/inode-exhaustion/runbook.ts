@@ -34,12 +34,21 @@ export default defineRunbook({
       default: '60',
     },
   },
-  // A second attempt picks up what the first left (a deletion that ran out of time, a second place).
-  maxAttempts: 2,
-  backoff: { baseSeconds: 60, capSeconds: 600 },
-  verifyWindowSeconds: 600,
+  // One: a second attempt could pick up what a deletion that ran out of time left, but two would take
+  // up to 29 minutes to a page; a human runs it again instead (clean-files.sh says so).
+  maxAttempts: 1,
+  backoff: { baseSeconds: 15, capSeconds: 60 }, // used only if maxAttempts is raised
+  // Two one-minute periods of the agent's disk plugin, and a minute for the datapoint to arrive.
+  verifyWindowSeconds: 180,
+  // clean-files.sh counts for up to 60 s, then deletes for up to 180 s; then the probe.
   executionTimeoutSeconds: 300,
-  deliveryTimeoutSeconds: 300,
+  deliveryTimeoutSeconds: 30, // SSM's least: an agent that cannot take a command in 30 s is a human's
+  // The diagnosis and the cleanup may each run their 5 minutes: 17m 30s at worst to the page.
+  pageWithin: {
+    seconds: 1080,
+    reason:
+      'deleting millions of files may take 3 minutes, after a diagnosis that counts them under the same 5-minute timeout',
+  },
   notes:
     'Alarm on 100 * CWAgent disk_inodes_used / disk_inodes_total for path / (metric math) above 90, or disk_inodes_free ' +
     'below a floor: early, because at 100% the SSM agent cannot write the script it is sent. If the runbook removed ' +

@@ -32,7 +32,8 @@ done
 SERVICE
 chmod +x /etc/sandbox/services/app
 : >/etc/sandbox/leak-app
-systemctl start app
+# restart, not start: on a game day the instance already runs app (the leak starts with a new process)
+systemctl restart app
 
 # Wait, at most 20 s, until its RSS is well above the alarm's 100 MiB.
 rss=0

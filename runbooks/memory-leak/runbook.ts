@@ -30,14 +30,21 @@ export default defineRunbook({
   actions: [{ name: 'capture-and-restart', script: 'capture-and-restart.sh' }],
   choose: repeatUnlessFinal('capture-and-restart'),
   parameters: { service: serviceParameter },
-  // One restart, and one more if the alarm did not clear (a slow stop, a spike); then a human.
-  maxAttempts: 2,
-  backoff: { baseSeconds: 60, capSeconds: 300 },
-  // A memory alarm usually evaluates 5-minute periods: give it three to see the restarted process.
-  verifyWindowSeconds: 900,
+  // One restart, then a human: the probe reads the restarted process's memory at once, and a
+  // second restart only buys less time.
+  maxAttempts: 1,
+  backoff: { baseSeconds: 15, capSeconds: 60 }, // used only if maxAttempts is raised
+  // The alarm's two one-minute periods, and a minute for procstat's datapoint to arrive.
+  verifyWindowSeconds: 180,
   // Evidence takes seconds; stopping a large process can take systemd's 90 s stop timeout, then the start.
   executionTimeoutSeconds: 300,
-  deliveryTimeoutSeconds: 180,
+  deliveryTimeoutSeconds: 30, // SSM's least: an agent that cannot take a command in 30 s is a human's
+  // The diagnosis and the restart may each run their 5 minutes: 17m 30s at worst to the page.
+  pageWithin: {
+    seconds: 1080,
+    reason:
+      'stopping and starting a large process may take 3 minutes, after a diagnosis under the same 5-minute timeout',
+  },
   cooldownSeconds: 3600,
   notes:
     'The alarm must be on CWAgent procstat_memory_rss (bytes: 100 MiB is 104857600) with an exe dimension that is the ' +

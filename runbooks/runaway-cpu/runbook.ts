@@ -43,13 +43,16 @@ export default defineRunbook({
       default: '80',
     },
   },
-  // A second attempt covers a worker that a supervisor restarted once; a third would be a loop.
-  maxAttempts: 2,
-  backoff: { baseSeconds: 60, capSeconds: 300 },
-  // CPUUtilization with basic monitoring has 5-minute periods: give the alarm three to return to OK.
-  verifyWindowSeconds: 900,
+  // One: each attempt waits out a 5-minute period, so two do not fit 15 minutes; a worker its
+  // supervisor restarts spins again, and why is a human's question (see the notes).
+  maxAttempts: 1,
+  backoff: { baseSeconds: 15, capSeconds: 60 }, // used only if maxAttempts is raised
+  // CPUUtilization with basic monitoring: one 5-minute period, and a minute for it to be published.
+  verifyWindowSeconds: 360,
   executionTimeoutSeconds: 90,
-  deliveryTimeoutSeconds: 120,
+  // A busy instance's agent may be slow to take the command; beyond a minute, a human is paged.
+  deliveryTimeoutSeconds: 60,
+  // At worst 14m from the alarm to the page (npx remediate runbooks list), within the default 15m.
   cooldownSeconds: 3600,
   notes:
     'Only processes the instance lists in its tag AutoRemediation:processes (<name>[:<name>...]) are ended; an alarm ' +

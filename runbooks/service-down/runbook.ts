@@ -31,14 +31,16 @@ export default defineRunbook({
   actions: [{ name: 'restart', script: 'restart.sh' }],
   choose: repeatUnlessFinal('restart'),
   parameters: { service: serviceParameter },
-  // restart.sh allows 3 automated restarts per hour per service; a third attempt that fails pages.
-  maxAttempts: 3,
+  // One: a service that did not stay up after restart.sh's restart will not the second time, and the
+  // probe says so at once. restart.sh still allows 3 automated restarts per hour across incidents.
+  maxAttempts: 1,
   backoff: { baseSeconds: 30, capSeconds: 120 },
-  // procstat is collected every 60 s; an alarm on 1-minute periods returns to OK within a few.
-  verifyWindowSeconds: 300,
-  // The restart is bounded by 120 s (systemd's start timeout is 90 s by default), the lock by 30 s.
-  executionTimeoutSeconds: 240,
-  deliveryTimeoutSeconds: 120,
+  // The alarm's two one-minute periods, and a minute for procstat's datapoint to arrive.
+  verifyWindowSeconds: 180,
+  // 15 s for systemd's own restart, the lock 30 s, the restart 120 s, 20 s to come up and stay, the probe.
+  executionTimeoutSeconds: 210,
+  deliveryTimeoutSeconds: 30, // SSM's least: an agent that cannot take a command in 30 s is a human's
+  // At worst 14m 30s from the alarm to the page (npx remediate runbooks list), within the default 15m.
   cooldownSeconds: 3600,
   notes:
     'The alarm must be on CWAgent procstat_lookup_pid_count with an exe dimension that is the unit name ' +

@@ -36,12 +36,16 @@ export default defineRunbook({
       default: '100',
     },
   },
-  // A restart that does not bring a source back will not do better the third time.
-  maxAttempts: 2,
-  backoff: { baseSeconds: 30, capSeconds: 300 },
-  verifyWindowSeconds: 600,
+  // One: resync.sh already waits for a source and for the offset; a restart that did not bring a
+  // source back will not do better the second time.
+  maxAttempts: 1,
+  backoff: { baseSeconds: 15, capSeconds: 60 }, // used only if maxAttempts is raised
+  // The alarm's two one-minute periods, and a minute for the datapoint to arrive.
+  verifyWindowSeconds: 180,
+  // The restart, 20 s for a source, 60 s for the offset to converge, and the probe.
   executionTimeoutSeconds: 150,
-  deliveryTimeoutSeconds: 120,
+  deliveryTimeoutSeconds: 30, // SSM's least: an agent that cannot take a command in 30 s is a human's
+  // At worst 12m 30s from the alarm to the page (npx remediate runbooks list), within the default 15m.
   notes:
     'The alarm reads a custom metric (chronyc tracking "System time", or the ClockErrorBound of the AWS Time Sync blog, ' +
     'published by a cron job or the CloudWatch agent). If the runbook failed: `chronyc -n sources -v` shows whether a source ' +

@@ -17,7 +17,7 @@ const runbook: Runbook = defineRunbook({
   remediate: 'remediate.sh',
   maxAttempts: 2,
   backoff: { baseSeconds: 30, capSeconds: 300 },
-  verifyWindowSeconds: 300,
+  verifyWindowSeconds: 120,
   executionTimeoutSeconds: 120,
   deliveryTimeoutSeconds: 60,
 });

@@ -59,7 +59,7 @@ describe('npx remediate gameday --scenario short, run as a user runs it', () => 
       .map((line) => JSON.parse(line));
     expect(pages).toHaveLength(1);
     expect(pages[0].subject).toBe(
-      'ALARM: service-down-fleet-GameDay on i-0da00000000000003 - automation gave up after 3 attempts',
+      'ALARM: service-down-fleet-GameDay on i-0da00000000000003 - automation gave up after 1 attempt',
     );
     expect(pages[0].body).toContain('FAILED: app did not stay up after the restart');
     expect(pages[0].body).toContain('invalid listen address');

@@ -35,7 +35,7 @@ function teamRunbooks(script: string): string {
       "  actions: [{ name: 'cool', script: 'cool.sh' }],",
       '  maxAttempts: 2,',
       '  backoff: { baseSeconds: 30, capSeconds: 120 },',
-      '  verifyWindowSeconds: 300,',
+      '  verifyWindowSeconds: 180,',
       '  executionTimeoutSeconds: 60,',
       '  deliveryTimeoutSeconds: 60,',
       '});',

@@ -177,7 +177,7 @@ describe('an incident waiting for a slot', () => {
     breaker: false,
   });
 
-  it('waits again without rewriting its record, the same retry coming back, then acts once the slot is free', async () => {
+  it('waits without polling: a fallback look that finds the slot taken writes nothing and sends the same retry again; the release wakes it at once', async () => {
     const clock = new TestClock(T0);
     const { runtime } = await testRuntime({ runbooks: [limited], clock });
     resetMocks();
@@ -190,31 +190,37 @@ describe('an incident waiting for a slot', () => {
     const first = (await loadIncident(runtime, key)) as Incident;
     expect(first.status).toBe('waiting');
 
-    // Three retries find the slot still taken: the record is not written, the same timer comes back.
-    let timer = timerOf(first);
-    for (let retry = 1; retry <= 3; retry++) {
-      const sent = mocks.sqs.commandCalls(SendMessageCommand).length;
-      clock.value = timer.dueAt;
-      const result = await timerHandler(sqsEvent([JSON.stringify(timer)]), lambdaContext);
-      expect(result.batchItemFailures).toEqual([]);
-      const again = queuedTimers().slice(sent);
-      expect(again).toHaveLength(1);
-      const next = again[0] as TimerMessage;
-      expect(next.token).toBe(first.timer?.token);
-      expect(next.dueAt).toBeGreaterThan(timer.dueAt);
-      timer = next;
-    }
+    // Its one fallback look before the deadline finds the slot still taken: the record is not
+    // written, the same timer comes back (at the deadline).
+    const timer = timerOf(first);
+    let sent = mocks.sqs.commandCalls(SendMessageCommand).length;
+    clock.value = timer.dueAt;
+    const result = await timerHandler(sqsEvent([JSON.stringify(timer)]), lambdaContext);
+    expect(result.batchItemFailures).toEqual([]);
+    const again = queuedTimers().slice(sent);
+    expect(again).toEqual([expect.objectContaining({ token: first.timer?.token, dueAt: T0 + 900_000 })]);
     expect(await loadIncident(runtime, key)).toEqual(first);
 
-    // The holder finishes: the next retry takes the slot and sends the command.
+    // The holder finishes: its release wakes the waiter at once, which takes the slot and sends the command.
+    clock.advance(30);
+    sent = mocks.sqs.commandCalls(SendMessageCommand).length;
     await fixed(
       runtime,
       limited,
       (await loadIncident(runtime, keyOf(limited.name, holder))) as Incident,
       clock,
     );
-    clock.value = timer.dueAt;
-    await timerHandler(sqsEvent([JSON.stringify(timer)]), lambdaContext);
+    const wakes = queuedTimers()
+      .slice(sent)
+      .filter((t) => t.kind === 'retry');
+    expect(wakes).toEqual([
+      expect.objectContaining({
+        token: first.timer?.token,
+        dueAt: clock.now(),
+        wake: { list: 'runbook:cpu-high', slot: 0 },
+      }),
+    ]);
+    await timerHandler(sqsEvent([JSON.stringify(wakes[0])]), lambdaContext);
     const acting = (await loadIncident(runtime, key)) as Incident;
     expect(acting.status).toBe('remediating');
     // Written twice since it began to wait: the attempt, then SSM's command id.
@@ -252,7 +258,8 @@ describe('an incident waiting for a slot', () => {
     expect(paged.escalation?.reason).toMatch(/^refused by the concurrency gate/);
     expect(paged.refusals?.at(-1)?.reason).toMatch(/waited 300s \(limit 300s\)$/);
     expect(published('escalation')).toHaveLength(1);
-    expect(retries).toBeGreaterThan(3);
+    // Never woken (the slot stays taken), it looked once on its own: on the deadline, where it paged.
+    expect(retries).toBe(1);
   });
 });
 

@@ -34,7 +34,7 @@ describe("the game day's SSM keeps the execution timeout on the game day's clock
     ],
     maxAttempts: 2,
     backoff: { baseSeconds: 10, capSeconds: 60 },
-    verifyWindowSeconds: 300,
+    verifyWindowSeconds: 180,
     executionTimeoutSeconds: 30,
     deliveryTimeoutSeconds: 30,
   });

@@ -96,6 +96,7 @@ const anyAlarm = defineRunbook({
   verifyWindowSeconds: 300,
   executionTimeoutSeconds: 120,
   deliveryTimeoutSeconds: 60,
+  pageWithin: { seconds: 3600, reason: 'round numbers that keep expected times easy to read in tests' },
   breaker: false,
   autoDisable: false,
   concurrency: { maxInFlight: 1000, maxPerHour: 100_000 },

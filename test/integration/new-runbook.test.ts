@@ -109,8 +109,9 @@ describe('runbooks new: the scaffold', () => {
       expect.stringMatching(/^parameters\.target\.description: still the placeholder "TODO: /),
       expect.stringMatching(/^remediate\.sh:\d+: # TODO: replace the example/),
       expect.stringMatching(/^diagnose\.sh:\d+: # TODO: /),
-      expect.stringMatching(/^fault\.sh:\d+: # TODO: /),
+      // The probe runs on instances too (it checks each remedy), so it comes with the scripts they run.
       expect.stringMatching(/^probe\.sh:\d+: # TODO: /),
+      expect.stringMatching(/^fault\.sh:\d+: # TODO: /),
     ]);
   });
 

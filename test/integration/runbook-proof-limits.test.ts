@@ -46,6 +46,8 @@ const base = (name: string, overrides: Partial<RunbookDefinition>): RunbookDefin
   verifyWindowSeconds: 300,
   executionTimeoutSeconds: 30,
   deliveryTimeoutSeconds: 60,
+  // The proof runs none of the decider's waits: its budget of time to a human is beside the point.
+  pageWithin: { seconds: 3600, reason: 'a proof fixture, judged in a sandbox, never paged for' },
   proof: PROOF,
   ...overrides,
 });
@@ -100,7 +102,8 @@ describe('a proof runs what choose picks, as the decider would', () => {
       'probe after attempt 1',
     ]);
     expect(report.steps[2]?.detail).toBe('exit 0, chosen by choose (level=high)');
-    expect(report.steps[2]?.run?.stdout).toBe('hard level=high\n');
+    // The action's own output, then the probe's check of it, as the document runs it on an instance.
+    expect(report.steps[2]?.run?.stdout).toMatch(/^hard level=high\nprobe: .*\nRUNBOOK_PROBE reading=\S+\n$/);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toEqual({
       attempt: 1,

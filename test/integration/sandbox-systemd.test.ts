@@ -513,6 +513,24 @@ describe('the runbooks run the systemd branch EC2 runs', () => {
     expect(asking).toEqual([]);
   });
 
+  it('no probe, which also checks each remedy on the instance, depends on the sandbox', () => {
+    // A probe reads what the instance has first; only the clock's stand-in state may follow, as the
+    // last fallback (a sandbox cannot set its clock), after chrony's and timesyncd's own readings.
+    const probes = scripts.filter((file) => /\/probe\.sh$/.test(file));
+    const asking = probes.filter((file) =>
+      /\/etc\/sandbox|\/opt\/sandbox|\bsandbox\b.*\]/.test(
+        readFileSync(join(RUNBOOKS_DIRECTORY, file), 'utf8'),
+      ),
+    );
+    const stand = readFileSync(join(RUNBOOKS_DIRECTORY, 'time-drift/probe.sh'), 'utf8');
+
+    expect(probes.length).toBe(6);
+    expect(asking).toEqual([]);
+    expect(stand.indexOf('[ -r /run/chrony/offset ]')).toBeGreaterThan(
+      stand.indexOf('timedatectl timesync-status 2>'),
+    );
+  });
+
   const expected: Record<string, { diagnose: RegExp; action: RegExp }> = {
     'service-down': {
       diagnose: /ActiveState=failed\nSubState=failed\nResult=signal\nExecMainCode=2\nExecMainStatus=9\n/,

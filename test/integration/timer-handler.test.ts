@@ -5,9 +5,10 @@ import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand } 
 import type { SQSEvent } from 'aws-lambda';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Incident, IncidentKey } from '../../functions/core/incident.ts';
+import { type Incident, type IncidentKey, TIMER_KINDS } from '../../functions/core/incident.ts';
 import type { TimerMessage } from '../../functions/core/inputs.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
+import { queuedTimer } from '../../functions/handlers/schemas.ts';
 import {
   createTimerHandler,
   EARLY_TIMER_RETRY_MS,
@@ -228,6 +229,30 @@ describe('timer handler on DynamoDB Local', () => {
     const response = await handler(sqsEvent('not json', '{"kind":"retry"}', good), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'local-message-2' }] });
+  });
+
+  it('takes every kind of timer the decider schedules: none is dropped as malformed', () => {
+    // A proposal's expiry and a snooze's wake-up were once refused here: in AWS, a proposal nobody
+    // answered never expired and a snooze never ended.
+    for (const kind of TIMER_KINDS) {
+      const body = {
+        key: keyFor(testRunbook.name, 'i-00000000000000001'),
+        incidentId: 'x',
+        kind,
+        token: 't',
+        dueAt: T0,
+      };
+      expect(queuedTimer.safeParse(body).success, kind).toBe(true);
+    }
+    expect(
+      queuedTimer.safeParse({
+        key: keyFor(testRunbook.name, 'i-1'),
+        incidentId: 'x',
+        kind: 'later',
+        token: 't',
+        dueAt: T0,
+      }).success,
+    ).toBe(false);
   });
 
   it('rejects an event that is not an SQS batch', async () => {

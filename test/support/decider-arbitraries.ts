@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { budgetHour, type SafetyFacts } from '../../functions/core/gates.ts';
 import { defineRunbook, type Runbook, type RunbookAction } from '../../functions/core/runbook.ts';
-import { INSTANCE, T0, testRunbook } from './fixtures.ts';
+import {
+  PAGE_WITHIN_MAX_SECONDS,
+  type TimeToPageSettings,
+  worstCaseTimeToPage,
+} from '../../functions/core/time-to-page.ts';
+import { INSTANCE, pageWithinFor, T0, testRunbook } from './fixtures.ts';
 
 /**
  * Arbitraries for the property-based tests of the decider: runbooks, safety facts, a simulated
@@ -32,40 +37,34 @@ export interface RunbookKnobs {
   readonly mode: 'enforce' | 'approve' | 'dry-run';
 }
 
-export const runbookKnobsArb: fc.Arbitrary<RunbookKnobs> = fc.record({
-  maxAttempts: fc.integer({ min: 1, max: 4 }),
-  backoffBaseSeconds: fc.integer({ min: 1, max: 120 }),
-  backoffCapFactor: fc.integer({ min: 1, max: 8 }),
-  verifyWindowSeconds: fc.integer({ min: 60, max: 600 }),
-  executionTimeoutSeconds: fc.integer({ min: 30, max: 600 }),
-  deliveryTimeoutSeconds: fc.integer({ min: 30, max: 600 }),
-  diagnose: fc.boolean(),
-  ladder: fc.boolean(),
-  maxWaitSeconds: fc.oneof(
-    { weight: 1, arbitrary: fc.integer({ min: 0, max: 60 }) },
-    { weight: 3, arbitrary: fc.integer({ min: 60, max: 900 }) },
-  ),
-  cooldownSeconds: fc.integer({ min: 0, max: 3600 }),
-  chooseEscalatesAt: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined, freq: 8 }),
-  mode: fc.oneof(
-    { weight: 15, arbitrary: fc.constant('enforce' as const) },
-    { weight: 3, arbitrary: fc.constant('approve' as const) },
-    { weight: 1, arbitrary: fc.constant('dry-run' as const) },
-  ),
-});
+export const runbookKnobsArb: fc.Arbitrary<RunbookKnobs> = fc
+  .record({
+    maxAttempts: fc.integer({ min: 1, max: 4 }),
+    backoffBaseSeconds: fc.integer({ min: 1, max: 120 }),
+    backoffCapFactor: fc.integer({ min: 1, max: 8 }),
+    verifyWindowSeconds: fc.integer({ min: 60, max: 600 }),
+    executionTimeoutSeconds: fc.integer({ min: 30, max: 600 }),
+    deliveryTimeoutSeconds: fc.integer({ min: 30, max: 600 }),
+    diagnose: fc.boolean(),
+    ladder: fc.boolean(),
+    maxWaitSeconds: fc.oneof(
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 60 }) },
+      { weight: 3, arbitrary: fc.integer({ min: 60, max: 900 }) },
+    ),
+    cooldownSeconds: fc.integer({ min: 0, max: 3600 }),
+    chooseEscalatesAt: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined, freq: 8 }),
+    mode: fc.oneof(
+      { weight: 15, arbitrary: fc.constant('enforce' as const) },
+      { weight: 3, arbitrary: fc.constant('approve' as const) },
+      { weight: 1, arbitrary: fc.constant('dry-run' as const) },
+    ),
+  })
+  // A runbook whose own worst case exceeds the largest budget of time to a human cannot be defined.
+  .filter((knobs) => worstCaseTimeToPage(timingOf(knobs)).seconds <= PAGE_WITHIN_MAX_SECONDS);
 
-const LADDER: readonly RunbookAction[] = [
-  { name: 'clean-tmp', script: 'clean-tmp.sh' },
-  { name: 'restart-writer', script: 'restart-writer.sh' },
-];
-
-/** The runbook the knobs describe, validated like any other. */
-export function buildRunbook(knobs: RunbookKnobs): Runbook {
-  const actions = knobs.ladder ? LADDER : testRunbook.actions;
-  const escalateAt = knobs.chooseEscalatesAt;
-  return defineRunbook({
-    ...testRunbook,
-    actions,
+/** The settings of the knobs that the time to a human is computed from. */
+function timingOf(knobs: RunbookKnobs): TimeToPageSettings {
+  return {
     maxAttempts: knobs.maxAttempts,
     backoff: {
       baseSeconds: knobs.backoffBaseSeconds,
@@ -75,6 +74,28 @@ export function buildRunbook(knobs: RunbookKnobs): Runbook {
     executionTimeoutSeconds: knobs.executionTimeoutSeconds,
     deliveryTimeoutSeconds: knobs.deliveryTimeoutSeconds,
     ...(knobs.diagnose ? { diagnose: 'diagnose.sh' } : {}),
+  };
+}
+
+const LADDER: readonly RunbookAction[] = [
+  { name: 'clean-tmp', script: 'clean-tmp.sh' },
+  { name: 'restart-writer', script: 'restart-writer.sh' },
+];
+
+/** The runbook the knobs describe, validated like any other (within a property: see below). */
+export function buildRunbook(knobs: RunbookKnobs): Runbook {
+  const actions = knobs.ladder ? LADDER : testRunbook.actions;
+  const escalateAt = knobs.chooseEscalatesAt;
+  // Knobs a test changed after generating them (diagnose on, more attempts) may no longer describe a
+  // runbook that can be defined: the run is skipped, as fast-check skips a failed precondition.
+  fc.pre(worstCaseTimeToPage(timingOf(knobs)).seconds <= PAGE_WITHIN_MAX_SECONDS);
+  const { pageWithin: _fixture, ...base } = testRunbook;
+  const pageWithin = pageWithinFor(timingOf(knobs));
+  return defineRunbook({
+    ...base,
+    ...(pageWithin ? { pageWithin } : {}),
+    actions,
+    ...timingOf(knobs),
     cooldownSeconds: knobs.cooldownSeconds,
     concurrency: { ...testRunbook.concurrency, maxWaitSeconds: knobs.maxWaitSeconds },
     mode: knobs.mode,

@@ -7,7 +7,13 @@ import type { SafetyFacts } from '../../functions/core/gates.ts';
 import { fnv1a64 } from '../../functions/core/identity.ts';
 import type { Incident, IncidentKey } from '../../functions/core/incident.ts';
 import type { AlarmInput, DecisionInput } from '../../functions/core/inputs.ts';
-import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
+import {
+  DEFAULT_PAGE_WITHIN_SECONDS,
+  defineRunbook,
+  type Runbook,
+  type RunbookDefinition,
+} from '../../functions/core/runbook.ts';
+import { type TimeToPageSettings, worstCaseTimeToPage } from '../../functions/core/time-to-page.ts';
 
 /** A runbook with round numbers, so that expected times are easy to read. */
 export const testRunbook: Runbook = defineRunbook({
@@ -21,10 +27,24 @@ export const testRunbook: Runbook = defineRunbook({
   verifyWindowSeconds: 300,
   executionTimeoutSeconds: 120,
   deliveryTimeoutSeconds: 60,
+  // Three attempts of these round numbers take up to 33 minutes to a page, over the default budget:
+  // the tests that build on this runbook are about other things, so its budget is the largest.
+  pageWithin: { seconds: 3600, reason: 'round numbers that keep expected times easy to read in tests' },
   notes: 'Look for the writer with du.',
   // Test files open incidents on many instances of one table within minutes; the breaker has tests of its own.
   breaker: false,
 });
+
+/**
+ * The budget of time to a human for test settings: none (the default) when their worst case fits in
+ * it, else the worst case itself, so that the page-by deadline still comes as soon as anything beyond
+ * the runbook's own settings (a gate's wait, a late timer) delays a page.
+ */
+export function pageWithinFor(settings: TimeToPageSettings): RunbookDefinition['pageWithin'] {
+  const worst = worstCaseTimeToPage(settings).seconds;
+  if (worst <= DEFAULT_PAGE_WITHIN_SECONDS) return undefined;
+  return { seconds: worst, reason: 'test settings, at their worst case' };
+}
 
 export const T0 = Date.parse('2026-11-21T03:00:00.000Z');
 

@@ -57,6 +57,7 @@ import {
 } from '../../local/aws-shapes.ts';
 import { createIncidentTable, localDynamoDbClient } from '../../local/dynamodb-local.ts';
 import { RecordedMetrics } from '../../local/local-ports.ts';
+import { pageWithinFor } from './fixtures.ts';
 
 /**
  * A simulated fleet for property tests of "no silent alarm": several instances, several alarms per
@@ -185,13 +186,23 @@ export const DOCUMENTS: Readonly<Record<string, string>> = {
 
 /** The two runbooks of a world: services (two alarms of one runbook per instance) and disks (with a breaker). */
 export function worldRunbooks(spec: WorldSpec): { svc: Runbook; disk: Runbook } {
+  const svcTiming = {
+    maxAttempts: spec.svc.maxAttempts,
+    backoff: { baseSeconds: 30, capSeconds: 120 },
+    verifyWindowSeconds: spec.svc.verifyWindowSeconds,
+    executionTimeoutSeconds: 60,
+    deliveryTimeoutSeconds: 60,
+    ...(spec.svc.diagnose ? { diagnose: 'diagnose.sh' } : {}),
+  };
+  const svcBudget = pageWithinFor(svcTiming);
   const svc = defineRunbook({
     name: SVC_RUNBOOK,
     description: 'Restarts the service the alarm names.',
     owner: 'platform-team',
     match: { alarmNames: ['svc-*'] },
     remediate: 'restart.sh',
-    ...(spec.svc.diagnose ? { diagnose: 'diagnose.sh' } : {}),
+    ...svcTiming,
+    ...(svcBudget ? { pageWithin: svcBudget } : {}),
     parameters: {
       service: {
         description: 'the unit to restart',
@@ -199,27 +210,27 @@ export function worldRunbooks(spec: WorldSpec): { svc: Runbook; disk: Runbook } 
         fromAlarm: { dimension: 'exe' },
       },
     },
-    maxAttempts: spec.svc.maxAttempts,
-    backoff: { baseSeconds: 30, capSeconds: 120 },
-    verifyWindowSeconds: spec.svc.verifyWindowSeconds,
-    executionTimeoutSeconds: 60,
-    deliveryTimeoutSeconds: 60,
     cooldownSeconds: 600,
     concurrency: { maxInFlight: 2, maxPerHour: 20, maxWaitSeconds: 600 },
     breaker: false,
     autoDisable: spec.svc.autoDisable ? { lastRuns: 4, minSuccessRate: 0.5 } : false,
   });
+  const diskTiming = {
+    maxAttempts: spec.disk.maxAttempts,
+    backoff: { baseSeconds: 60, capSeconds: 240 },
+    verifyWindowSeconds: spec.disk.verifyWindowSeconds,
+    executionTimeoutSeconds: 90,
+    deliveryTimeoutSeconds: 60,
+  };
+  const diskBudget = pageWithinFor(diskTiming);
   const disk = defineRunbook({
     name: DISK_RUNBOOK,
     description: 'Frees disk space.',
     owner: 'storage-team',
     match: { alarmNames: ['disk-*'] },
     remediate: 'cleanup.sh',
-    maxAttempts: spec.disk.maxAttempts,
-    backoff: { baseSeconds: 60, capSeconds: 240 },
-    verifyWindowSeconds: spec.disk.verifyWindowSeconds,
-    executionTimeoutSeconds: 90,
-    deliveryTimeoutSeconds: 60,
+    ...diskTiming,
+    ...(diskBudget ? { pageWithin: diskBudget } : {}),
     cooldownSeconds: 900,
     concurrency: { maxInFlight: 3, maxPerHour: 20, maxWaitSeconds: 600 },
     breaker: { maxInstances: spec.disk.maxInstances, windowSeconds: 600, quietSeconds: 900 },

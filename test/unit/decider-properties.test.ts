@@ -34,6 +34,7 @@ import {
   diagnoseCommentFor,
   hasOwnPage,
   PAGE_RETRY_SECONDS,
+  pageByApplies,
   RECONCILE_MARGIN_SECONDS,
   SETTLE_JITTER_SECONDS,
 } from '../../functions/core/transitions.ts';
@@ -463,7 +464,12 @@ class Observer {
       const holds = reEscalation && was?.page.status === 'sent' && next.escalation?.page.status === 'sent';
       // An announced pause's notice, or the person who holds it, stands for the page.
       const covered = next.escalation?.page.covered !== undefined || next.escalation?.takenBy !== undefined;
-      if (next.status !== 'escalated' || (!holds && !covered && !pages.some((p) => p.page === 'escalation')))
+      // Paged at the page-by deadline while a command ran: the incident stays in hand until its outcome.
+      const inHand = next.escalation?.deadline === true && next.status === 'remediating';
+      if (
+        (next.status !== 'escalated' && !inHand) ||
+        (!holds && !covered && !pages.some((p) => p.page === 'escalation'))
+      )
         this.fail('an escalation was recorded without its page');
     }
     const resolving = next.resolution !== undefined && wasResolved === undefined;
@@ -486,8 +492,12 @@ class Observer {
         const resend = timer && prev?.status === 'awaiting-approval' && prev.proposal?.page.status === 'due';
         if (!proposing && !resend) this.fail(`a proposal page from ${prev?.status} on ${show(input)}`);
       } else if (page.page === 'escalation') {
+        // A page SNS has not confirmed goes again with a timer: an escalated or snoozed incident's, or
+        // the command check of one paged at its page-by deadline while the command ran.
         const resend =
-          timer && (prev?.status === 'escalated' || prev?.status === 'snoozed') && was?.page.status === 'due';
+          timer &&
+          (prev?.status === 'escalated' || prev?.status === 'snoozed' || was?.deadline === true) &&
+          was?.page.status === 'due';
         if (!escalating && !resend) this.fail(`an escalation page from ${prev?.status} on ${show(input)}`);
         // Paged again only when a person asked to hear again (a snooze that ended in ALARM), or
         // when the earlier "page" was a pause's notice.
@@ -562,7 +572,12 @@ class Observer {
     if (timer && timer.token !== prev?.timer?.token && !effect)
       this.fail(`timer ${timer.token} recorded but never scheduled`);
     const kind = dueTimerKind(next);
-    if (kind && timer?.kind !== kind)
+    // The page-by deadline takes the place of a later timer while automation works alone.
+    const deadline =
+      timer?.kind === 'page-by' &&
+      pageByApplies(next) &&
+      timer.dueAt >= (next.pageBy ?? Number.POSITIVE_INFINITY);
+    if (kind && timer?.kind !== kind && !deadline)
       this.fail(
         `${next.status} needs a ${kind} timer, has ${timer ? timer.kind : 'none'}: it would be stranded`,
       );
@@ -1328,6 +1343,8 @@ function showEffect(effect: Effect): string {
       return `page ${effect.page}`;
     case 'publish-event':
       return effect.detailType;
+    case 'join-wait-list':
+      return `join ${effect.list}`;
   }
 }
 

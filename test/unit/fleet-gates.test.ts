@@ -3,7 +3,8 @@ import type { FleetFacts, ModeOverride, OpenBreaker } from '../../functions/core
 import { budgetHour } from '../../functions/core/gates.ts';
 import { pageMessage } from '../../functions/core/page-message.ts';
 import { defineRunbook } from '../../functions/core/runbook.ts';
-import { holdSeconds, WAIT_MAX_SECONDS, WAIT_MIN_SECONDS } from '../../functions/core/transitions.ts';
+import { holdSeconds } from '../../functions/core/transitions.ts';
+import { WAIT_FALLBACK_SECONDS } from '../../functions/core/wait-lists.ts';
 import { alarmInput, INSTANCE, Scenario, T0, testRunbook } from '../support/fixtures.ts';
 
 /** Every limit free: the lease unheld, slots 0..9 free, no budget spent. */
@@ -99,7 +100,7 @@ describe('the hold an attempt takes', () => {
 });
 
 describe('the lease and concurrency gates', () => {
-  it('wait while another runbook holds the instance, with one refusal and a jittered retry', () => {
+  it('wait while another runbook holds the instance, with one refusal, in line for the instance, and a slow fallback retry', () => {
     const s = new Scenario();
     s.safety = { fleet: leased };
 
@@ -115,23 +116,30 @@ describe('the lease and concurrency gates', () => {
         reason: expect.stringContaining('being remediated by runbook service-down'),
       }),
     ]);
-    const due = (s.incident?.timer?.dueAt ?? 0) - T0;
-    expect(s.incident?.timer?.kind).toBe('retry');
-    expect(due).toBeGreaterThanOrEqual((WAIT_MIN_SECONDS / 2) * 1000);
-    expect(due).toBeLessThanOrEqual(WAIT_MAX_SECONDS * 1000);
+    // The default wait (900 s) in three equal fallback looks, the last on the deadline.
+    expect(s.incident?.timer).toMatchObject({ kind: 'retry', dueAt: T0 + WAIT_FALLBACK_SECONDS * 1000 });
+    expect(s.effectsOf('join-wait-list')).toEqual([
+      {
+        kind: 'join-wait-list',
+        list: `instance:${INSTANCE}`,
+        until: T0 + 900_000,
+        wake: expect.objectContaining({ kind: 'retry', token: s.incident?.timer?.token }),
+      },
+    ]);
   });
 
   it('keep waiting without repeating the refusal, then act as soon as the lease is free', () => {
     const s = new Scenario();
     s.safety = { fleet: leased };
     s.apply(alarmInput('ALARM', T0));
+    // Its fallback look, then a wake-up (the current retry, sent early), both finding the lease held.
     s.fireTimer();
-    s.fireTimer();
+    s.after(30).apply(s.currentTimer());
     expect(s.incident?.status).toBe('waiting');
     expect(s.incident?.refusals).toHaveLength(1);
 
     s.safety = { fleet: free };
-    s.fireTimer();
+    s.after(30).apply(s.currentTimer());
 
     expect(s.incident?.status).toBe('remediating');
     expect(s.incident?.waitingSince).toBeUndefined();
@@ -144,7 +152,8 @@ describe('the lease and concurrency gates', () => {
     s.safety = { fleet: leased };
     s.apply(alarmInput('ALARM', T0));
     const lines = s.incident?.history.length ?? 0;
-    for (let i = 0; i < 8; i++) s.fireTimer();
+    // Woken eight times (a wake-up is the current retry, sent as soon as something is given back).
+    for (let i = 0; i < 8; i++) s.after(30).apply(s.currentTimer());
 
     expect(s.incident?.status).toBe('waiting');
     expect(s.incident?.history).toHaveLength(lines);

@@ -637,6 +637,10 @@ describe('chatForm (the custom notification)', () => {
     const runbook = defineRunbook({
       ...testRunbook,
       maxAttempts: 10,
+      // Ten attempts fit the largest budget of time to a human (an hour) only with short waits.
+      verifyWindowSeconds: 60,
+      executionTimeoutSeconds: 30,
+      backoff: { baseSeconds: 10, capSeconds: 60 },
       notes: Array.from({ length: 12 }, (_, i) => `step ${i} ${'n'.repeat(1_000)}`).join('\n'),
     });
     const huge = Array.from({ length: 2_000 }, (_, i) => `line ${i} ${'€'.repeat(400)}`).join('\n');
@@ -831,7 +835,14 @@ describe('snsMessage (MessageStructure json)', () => {
   });
 
   it('shortens attempt output first, keeping the rest of the page, when multibyte output floods ten attempts', () => {
-    const runbook = defineRunbook({ ...testRunbook, maxAttempts: 10 });
+    const runbook = defineRunbook({
+      ...testRunbook,
+      maxAttempts: 10,
+      // Ten attempts fit the largest budget of time to a human (an hour) only with short waits.
+      verifyWindowSeconds: 60,
+      executionTimeoutSeconds: 30,
+      backoff: { baseSeconds: 10, capSeconds: 60 },
+    });
     // Lines that differ (in letters, not only numbers), so that none collapses into another, and
     // from one attempt to the next, so that no attempt's output is shown as the same as the last's.
     const flood = (attempt: number) =>

@@ -168,7 +168,14 @@ describe('PagerDuty Events v2: pages', () => {
   });
 
   it('keeps every field within its limit and the event within its byte budget with huge outputs and names', () => {
-    const runbook = defineRunbook({ ...testRunbook, maxAttempts: 10 });
+    const runbook = defineRunbook({
+      ...testRunbook,
+      maxAttempts: 10,
+      // Ten attempts fit the largest budget of time to a human (an hour) only with short waits.
+      verifyWindowSeconds: 60,
+      executionTimeoutSeconds: 30,
+      backoff: { baseSeconds: 10, capSeconds: 60 },
+    });
     const huge = Array.from({ length: 50_000 }, (_, i) => `line ${i} ${'€'.repeat(95)}`).join('\n');
     const wide = `FATAL ${'€'.repeat(200_000)}`;
     const incident = failing(huge, wide, runbook).incident as Incident;
@@ -209,7 +216,14 @@ describe('PagerDuty Events v2: pages', () => {
 
   it('keeps the outputs that fit: all of them for a small incident, the latest for a large one', () => {
     const big = ['a', 'b', 'c', 'd', 'e'].map((c) => `${c.repeat(10)} ${'y'.repeat(489)}`).join('\n');
-    const runbook = defineRunbook({ ...testRunbook, maxAttempts: 10 });
+    const runbook = defineRunbook({
+      ...testRunbook,
+      maxAttempts: 10,
+      // Ten attempts fit the largest budget of time to a human (an hour) only with short waits.
+      verifyWindowSeconds: 60,
+      executionTimeoutSeconds: 30,
+      backoff: { baseSeconds: 10, capSeconds: 60 },
+    });
     const incident = failing(big, big, runbook).incident as Incident;
     const many: Incident = {
       ...incident,

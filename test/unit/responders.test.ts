@@ -17,6 +17,7 @@ const approving: Runbook = defineRunbook({
   verifyWindowSeconds: 300,
   executionTimeoutSeconds: 120,
   deliveryTimeoutSeconds: 60,
+  pageWithin: { seconds: 3600, reason: 'round numbers that keep expected times easy to read in tests' },
   breaker: false,
 });
 

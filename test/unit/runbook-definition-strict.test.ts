@@ -50,6 +50,8 @@ const everyField: RunbookDefinition = {
   maxAttempts: 3,
   backoff: { baseSeconds: 30, capSeconds: 120 },
   verifyWindowSeconds: 300,
+  verify: { probe: 'probe.sh', settleSeconds: 5, timeoutSeconds: 20 },
+  pageWithin: { seconds: 3600, reason: 'the fixture tries every field, not a budget' },
   executionTimeoutSeconds: 120,
   deliveryTimeoutSeconds: 60,
   cooldownSeconds: 1800,

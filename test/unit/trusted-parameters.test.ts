@@ -97,8 +97,10 @@ describe('the restart runbooks restart only what the instance allows', () => {
   });
 
   it('refuses the next attempt when the instance stopped listing the service since the incident opened', () => {
-    // Prepare: attempt 1 ran (diagnosis, then the restart) and failed.
-    const s = open(serviceDown, procstat('nginx'), { [SERVICES]: 'nginx' });
+    // Prepare: attempt 1 ran (diagnosis, then the restart) and failed. The shipped runbook pages after
+    // one attempt; a second is what this is about, so this copy makes two (unvalidated: over budget).
+    const twice: typeof serviceDown = { ...serviceDown, maxAttempts: 2 };
+    const s = open(twice, procstat('nginx'), { [SERVICES]: 'nginx' });
     s.apply({ kind: 'command-sent', attempt: 1, commandId: 'diag-1', phase: 'diagnose' });
     s.apply({
       kind: 'command-finished',

@@ -12,8 +12,10 @@ import { FLEET_SEEN_DAYS } from '../../core/fleet.ts';
 import { budgetHour, type FleetFacts, type ModeOverride } from '../../core/gates.ts';
 import { fnv1a64 } from '../../core/identity.ts';
 import type { Hold } from '../../core/incident.ts';
-import type { FleetGuard, FleetState } from '../../core/ports.ts';
+import type { FleetGuard, FleetState, WaitEntry } from '../../core/ports.ts';
 import type { Runbook } from '../../core/runbook.ts';
+import type { WaitListName } from '../../core/wait-lists.ts';
+import { DynamoDbWaitLists } from './dynamodb-wait-lists.ts';
 import {
   BUDGET_PREFIX,
   fleetKeys,
@@ -30,12 +32,14 @@ const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
 export class DynamoDbFleetGuard implements FleetGuard {
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly waitLists: DynamoDbWaitLists;
 
   constructor(client: DynamoDBClient, tableName: string) {
     this.documents = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });
     this.tableName = tableName;
+    this.waitLists = new DynamoDbWaitLists(this.documents, tableName);
   }
 
   async read(runbook: Runbook, instanceId: string | undefined, now: number): Promise<FleetState> {
@@ -89,11 +93,28 @@ export class DynamoDbFleetGuard implements FleetGuard {
     };
   }
 
-  async release(hold: Hold, holder: string, runbook: string): Promise<void> {
-    await Promise.all([
+  async release(hold: Hold, holder: string, runbook: string): Promise<{ lease: boolean; slot: boolean }> {
+    const [lease, slot] = await Promise.all([
       this.deleteIfHeld(fleetKeys.lease(hold.instanceId), holder, hold.attempt),
       this.deleteIfHeld(fleetKeys.slot(runbook, hold.slot), holder, hold.attempt),
     ]);
+    return { lease, slot };
+  }
+
+  joinWaitList(entry: WaitEntry): Promise<void> {
+    return this.waitLists.join(entry);
+  }
+
+  inWaitList(list: WaitListName, until: number, incidentId: string): Promise<boolean> {
+    return this.waitLists.has(list, until, incidentId);
+  }
+
+  leaveWaitList(list: WaitListName, until: number, incidentId: string): Promise<void> {
+    return this.waitLists.leave(list, until, incidentId);
+  }
+
+  takeFromWaitList(list: WaitListName, count: number, now: number): Promise<WaitEntry[]> {
+    return this.waitLists.take(list, count, now);
   }
 
   async recordAlarm(runbook: string, instanceId: string, state: string, at: number): Promise<void> {
@@ -467,9 +488,12 @@ export class DynamoDbFleetGuard implements FleetGuard {
     return Attributes !== undefined;
   }
 
-  /** Deletes a lease or slot only if this attempt still holds it (a lapsed one may be someone else's now). */
-  private async deleteIfHeld(key: Record<string, string>, holder: string, attempt: number): Promise<void> {
-    await this.ifCurrent(
+  /**
+   * Deletes a lease or slot only if this attempt still holds it (a lapsed one may be someone else's
+   * now); true when this call deleted it.
+   */
+  private async deleteIfHeld(key: Record<string, string>, holder: string, attempt: number): Promise<boolean> {
+    return this.ifCurrent(
       new DeleteCommand({
         TableName: this.tableName,
         Key: key,
@@ -480,12 +504,17 @@ export class DynamoDbFleetGuard implements FleetGuard {
     );
   }
 
-  /** Sends a write whose condition failing means someone else's state is current: nothing to do. */
-  private async ifCurrent(command: UpdateCommand | DeleteCommand): Promise<void> {
+  /**
+   * Sends a write whose condition failing means someone else's state is current: nothing to do.
+   * True when the write took effect.
+   */
+  private async ifCurrent(command: UpdateCommand | DeleteCommand): Promise<boolean> {
     try {
       await this.documents.send(command as UpdateCommand);
+      return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return false;
     }
   }
 

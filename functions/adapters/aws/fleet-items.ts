@@ -12,6 +12,10 @@ import { TABLE } from './table-schema.ts';
  * - `FLEET#<name>` / `S#<instance>`: when the runbook last saw the instance's alarm (any state);
  * - `FLEET#<name>` / `A#<time>#<instance>`: one per ALARM, so that the breaker's window is a key range
  *   read only as far as its limit.
+ * - `WAIT#<list>` / `W#<until>#<incident>`: one per incident standing in a wait list (`runbook:<name>`
+ *   for a slot, `instance:<id>` for a lease; see core/wait-lists.ts), in line by its wait's deadline,
+ *   so that a Query reads the line in order from the first entry still alive. Outside the runbook's
+ *   partition: the gates' one read of it never reads the line.
  * A runbook's gate state is one partition, read with one strongly consistent Query.
  */
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE;
@@ -42,11 +46,27 @@ export const fleetKeys = {
   seen: (runbook: string, instanceId: string) => ({ [PK]: `FLEET#${runbook}`, [SK]: `S#${instanceId}` }),
   /** A fleet alarm's last reported series count (its name hashed: names are long and untrusted). */
   series: (runbook: string, alarmKey: string) => ({ [PK]: `FLEET#${runbook}`, [SK]: `N#${alarmKey}` }),
+  waitListPartition: (list: string) => `${WAIT_LIST_PREFIX}${list}`,
+  waitEntry: (list: string, until: number, incidentId: string) => ({
+    [PK]: `${WAIT_LIST_PREFIX}${list}`,
+    [SK]: `${waitEntryStart(until)}#${incidentId}`,
+  }),
   alarm: (runbook: string, at: number, instanceId: string) => ({
     [PK]: `FLEET#${runbook}`,
     [SK]: `A#${new Date(at).toISOString()}#${instanceId}`,
   }),
 } as const;
+
+export const WAIT_LIST_PREFIX = 'WAIT#';
+export const WAIT_ENTRY_PREFIX = 'W#';
+/** The sort key from which a wait list's entries with a deadline after `after` begin (ms, 15 digits). */
+export function waitEntryStart(after: number): string {
+  return `${WAIT_ENTRY_PREFIX}${String(Math.max(0, Math.floor(after))).padStart(15, '0')}`;
+}
+/** Sorts after every entry of a wait list. */
+export const WAIT_ENTRY_END = `${WAIT_ENTRY_PREFIX}~`;
+/** An entry lingers a day after its deadline (it no longer counts then), then DynamoDB's TTL removes it. */
+export const WAIT_ENTRY_TTL_GRACE_SECONDS = 86_400;
 
 export const SLOT_PREFIX = 'SLOT#';
 export const RUN_PREFIX = 'RUN#';

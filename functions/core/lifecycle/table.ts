@@ -4,12 +4,15 @@ import { incidentKeyFor } from '../identity.ts';
 import type { AlarmMemory, Incident, IncidentStatus, KeyRecord } from '../incident.ts';
 import { isIncident, latestAttempt } from '../incident.ts';
 import type { DecisionInput, PageSentInput, ResponderInput, TimerInput } from '../inputs.ts';
+import { pageWithinSecondsOf } from '../runbook.ts';
 import {
   type DecisionContext,
   escalate,
   failLatest,
   note,
   PAGE_RETRY_SECONDS,
+  pageByFrom,
+  RECONCILE_MARGIN_SECONDS,
   replaceAttempt,
   resolve,
   type Step,
@@ -63,6 +66,7 @@ export type LifecycleEvent =
   | 'page-sent'
   | 'expire'
   | 'wake'
+  | 'page-by'
   | 'responder';
 
 /** Everything a transition reads: the stored record, the incident as it would be written next, the input. */
@@ -214,9 +218,12 @@ const lookAgain: Transition = {
       return 'its page is not confirmed yet; it looks again once SNS took it';
     const why = input.kind === 'resync' ? `the resync (${input.cause})` : 'the slow check';
     const what = incident.status === 'suppressed' ? 'breaker' : 'pause';
+    // The breaker's group page told a human of this instance; automation owes the next page from now.
+    const renewed =
+      incident.status === 'suppressed' ? { ...working, pageBy: pageByFrom(ctx.now, ctx) } : working;
     return startAttempt(
       note(
-        working,
+        renewed,
         ctx.now,
         `looking again (${why}): the ${what} has lifted and the alarm is still in ALARM`,
       ),
@@ -245,7 +252,17 @@ const commandFinished: Transition = {
 
 const reconcile: Transition = {
   to: ['remediating', 'verifying', 'backing-off', 'escalated', 'resolved'],
-  run: ({ working, input, ctx }) => reconcileCommand(working, input as TimerInput, ctx),
+  run: ({ working, input, ctx }) => {
+    const step = reconcileCommand(working, input as TimerInput, ctx);
+    // A page-by deadline's page SNS has not confirmed goes again with the command's check.
+    const escalation = typeof step === 'string' ? undefined : step.incident.escalation;
+    if (typeof step === 'string' || !escalation?.deadline || escalation.page.status !== 'due') return step;
+    if (step.effects.some((effect) => effect.kind === 'page')) return step;
+    return {
+      ...step,
+      effects: [...step.effects, { kind: 'page', page: 'escalation', incident: step.incident }],
+    };
+  },
 };
 
 /** How many times an unreadable alarm state is asked again at a verify deadline, and how far apart. */
@@ -273,12 +290,16 @@ const verifyDeadline: Transition = {
         'verified',
         ctx,
       );
-    if (seen?.alarmState === 'ALARM')
+    if (seen?.alarmState === 'ALARM') {
+      const probe = latestAttempt(working)?.probe;
       return failLatest(
         working,
-        `the alarm was still in ALARM ${ctx.runbook.verifyWindowSeconds}s after the command succeeded`,
+        probe?.healthy
+          ? `the probe and the alarm disagree: the probe ${probe.said} right after the remedy, but the alarm was still in ALARM ${ctx.runbook.verifyWindowSeconds}s later`
+          : `the alarm was still in ALARM ${ctx.runbook.verifyWindowSeconds}s after the command succeeded`,
         ctx,
       );
+    }
     const attempt = latestAttempt(working);
     const unreadable = (attempt?.unreadable ?? 0) + 1;
     const state = seen?.alarmState ? `in ${seen.alarmState}` : 'unreadable (DescribeAlarms did not answer)';
@@ -302,6 +323,54 @@ const verifyDeadline: Transition = {
       { incident: next, effects: [] },
       'verify-deadline',
       ctx.now + UNREADABLE_RETRY_SECONDS * 1000,
+    );
+  },
+};
+
+/**
+ * The page-by deadline: automation has neither fixed the fault nor paged a human within the runbook's
+ * budget. Between attempts (backing off, waiting on a gate, or a remedy the alarm has not confirmed),
+ * it stands down and pages. While a command is in flight, the page goes out at once and the command
+ * is let finish: it keeps its hold on the instance, its result is recorded, nothing runs after it,
+ * and the human hears the outcome (the alarm's OK, or the record of the failure).
+ */
+const pageByDeadline: Transition = {
+  to: ['remediating', 'escalated'],
+  run: ({ working, ctx }) => {
+    const budget = pageWithinSecondsOf(ctx.runbook);
+    const attempt = latestAttempt(working);
+    const spent = working.attempts.length;
+    const minutes = budget % 60 === 0 ? `${budget / 60} min` : `${budget}s`;
+    const lead = `not fixed within its page-by deadline (${minutes} after the alarm)`;
+    if (working.status !== 'remediating' || !attempt) {
+      const where =
+        working.status === 'waiting'
+          ? `waiting on the ${working.refusals?.at(-1)?.gate ?? 'gates'}${spent > 0 ? ` after ${spent} attempt(s)` : ' before the first attempt'}`
+          : working.status === 'verifying'
+            ? `attempt ${spent} ran, and the alarm has not returned to OK`
+            : `${spent} attempt(s) failed; last: ${attempt?.failure ?? 'the command failed'}`;
+      return escalate(working, `${lead}: ${where}; automation stands down`, ctx);
+    }
+    const command =
+      attempt.status === 'diagnosing' ? 'its diagnosis' : `action ${attempt.action ?? ''}`.trim();
+    const reason = `${lead}: attempt ${attempt.number} of ${ctx.runbook.maxAttempts} is still running ${command}; it is let finish, nothing runs after it, and its outcome follows`;
+    const paged: Incident = {
+      ...note(working, ctx.now, `page-by deadline: paging now; ${reason.slice(lead.length + 2)}`),
+      escalation: { at: ctx.now, reason, page: { status: 'due', dueSince: ctx.now }, deadline: true },
+    };
+    // The command's own check goes on: it adopts the result, or declares the command lost at its
+    // deadline (the delivery and execution timeouts and a margin after it was sent), never later.
+    const sentAt =
+      attempt.status === 'diagnosing'
+        ? (attempt.diagnosis?.requestedAt ?? attempt.requestedAt)
+        : attempt.requestedAt;
+    const { deliveryTimeoutSeconds, executionTimeoutSeconds } = ctx.runbook;
+    const lostAt =
+      sentAt + (deliveryTimeoutSeconds + executionTimeoutSeconds + RECONCILE_MARGIN_SECONDS) * 1000;
+    return withTimer(
+      { incident: paged, effects: [{ kind: 'page', page: 'escalation', incident: paged }] },
+      'reconcile',
+      Math.max(ctx.now + 1000, Math.min(ctx.now + PAGE_RETRY_SECONDS * 1000, lostAt)),
     );
   },
 };
@@ -493,10 +562,16 @@ export const LIFECYCLE: Readonly<Record<LifecycleState, Row>> = {
     'command-not-sent': commandNotSent,
     'command-finished': commandFinished,
     reconcile,
+    'page-by': pageByDeadline,
   },
-  verifying: { ...ALARM_RECORDED, OK: resolveVerified, 'verify-deadline': verifyDeadline },
-  'backing-off': { ...ALARM_RECORDED, OK: resolveCleared, retry },
-  waiting: { ...ALARM_RECORDED, OK: resolveCleared, retry },
+  verifying: {
+    ...ALARM_RECORDED,
+    OK: resolveVerified,
+    'verify-deadline': verifyDeadline,
+    'page-by': pageByDeadline,
+  },
+  'backing-off': { ...ALARM_RECORDED, OK: resolveCleared, retry, 'page-by': pageByDeadline },
+  waiting: { ...ALARM_RECORDED, OK: resolveCleared, retry, 'page-by': pageByDeadline },
   suppressed: {
     ALARM: newEpisode,
     OK: resolveCleared,

@@ -195,8 +195,15 @@ export function nextSteps(
         },
       ]
     : [
-        { text: 'Retry now, through the gates', command: cli('retry', id) },
-        ...(runbook?.diagnose ? [{ text: 'Diagnose again', command: cli('run', id, DIAGNOSE_ACTION) }] : []),
+        // Paged at the page-by deadline while a command runs: nothing else can run until it ends.
+        ...(incident.status === 'remediating'
+          ? []
+          : [
+              { text: 'Retry now, through the gates', command: cli('retry', id) },
+              ...(runbook?.diagnose
+                ? [{ text: 'Diagnose again', command: cli('run', id, DIAGNOSE_ACTION) }]
+                : []),
+            ]),
         {
           text: 'Snooze automation for an hour (it pages again if still in ALARM)',
           command: cli('snooze', id, '1h'),

@@ -22,6 +22,13 @@ export function headline(incident: Incident, runbook: Runbook | undefined): stri
     return 'The snooze ended and the alarm is still in ALARM (or could not be read): a human is needed.';
   if (reason.startsWith('state unknown'))
     return "The fix ran, but the alarm's state could not be read to confirm it: check the alarm by hand.";
+  if (reason.startsWith('not fixed within its page-by deadline')) {
+    const budget = /deadline \(([^)]+) after the alarm\)/.exec(reason)?.[1] ?? 'its budget';
+    const running = incident.escalation?.deadline && incident.status === 'remediating';
+    return running
+      ? `Automation has not fixed this alarm within ${budget}: a human is needed. Attempt ${latest?.number ?? attempts} is still running; nothing runs after it.`
+      : `Automation has not fixed this alarm within ${budget} and stands down: a human is needed.`;
+  }
   if (latest?.by && /asked for by/.test(reason))
     return `The ${latest.action ? `${oneLine(latest.action, 40)} ` : 'attempt '}${who(latest.by)} asked for failed: a human is needed.`;
   const gate = /^refused by the ([a-z-]+) gate/.exec(reason)?.[1] as GateName | undefined;
@@ -95,6 +102,10 @@ export function shortReason(incident: Incident): string {
   if (reason.startsWith('proposal expired')) return 'proposal expired, nothing run';
   if (reason.startsWith('snooze ended')) return 'still in ALARM after a snooze';
   if (reason.startsWith('state unknown')) return 'fixed? alarm state unknown';
+  if (reason.startsWith('not fixed within its page-by deadline')) {
+    const budget = /deadline \(([^)]+) after the alarm\)/.exec(reason)?.[1] ?? 'its budget';
+    return `not fixed within ${budget}`;
+  }
   if (/asked for by/.test(reason)) return 'the attempt a person asked for failed';
   if (/is in dry-run mode/.test(reason)) return 'dry-run, nothing run';
   if (reason.startsWith('the runbook chose to page')) return 'the runbook hands it to a human';
