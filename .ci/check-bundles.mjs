@@ -1,4 +1,4 @@
-// After `cdk synth`: every function bundle the stack deploys stays within 275 KiB (minified, the
+// After `cdk synth`: every function bundle the stack deploys stays within 285 KiB (minified, the
 // runtime's SDK), the cold-start budget in BENCHMARKS.md, and loads in a fresh Node process with the
 // SDK resolved from outside the bundle, as the Lambda runtime provides it. Exits 1 naming any that fails.
 // Usage: node .ci/check-bundles.mjs [cdk.out directory] [limit in KiB]
@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const out = process.argv[2] ?? 'cdk.out';
-const LIMIT_KIB = Number(process.argv[3] ?? 275);
+const LIMIT_KIB = Number(process.argv[3] ?? 285);
 const bundles = readdirSync(out)
   .filter((name) => name.startsWith('asset.'))
   .map((asset) => join(out, asset, 'index.mjs'))
