@@ -68,8 +68,9 @@ export interface TimerInput {
 /** What the timer handler learnt before deciding. */
 export interface TimerObservation {
   /**
-   * For `verify-deadline` and `check`: the alarm's state according to DescribeAlarms, when it could
-   * be read (absent: unknown, which is never taken for ALARM), and when it entered that state.
+   * For `verify-deadline`, `check`, `wake` and a `retry` after a backoff: the alarm's state according
+   * to DescribeAlarms, when it could be read (absent: unknown, which is never taken for ALARM), and
+   * when it entered that state.
    */
   readonly alarmState?: AlarmStateValue;
   readonly alarmStateAt?: number;

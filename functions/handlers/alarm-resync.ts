@@ -64,6 +64,38 @@ export interface ResyncReport {
 export const OVERDUE_TIMER_MS = 10 * 60_000;
 /** Alarms reconciled at once: the store and the gates see a few decisions at a time, not a storm. */
 const CONCURRENCY = 8;
+/**
+ * How many more passes an alarm or incident whose work failed (a throttled write, a lost race) gets,
+ * after the rest: what the resync read is acted on now, not five minutes later. An OK it read and
+ * dropped would leave the incident free to act on an alarm already fixed.
+ */
+export const RESYNC_RETRY_PASSES = 2;
+/** A settle that failed (logged), to be tried again. */
+const FAILED = Symbol('failed');
+
+/**
+ * Runs `work` over `items`, CONCURRENCY at a time; the items whose result `failed` are run again
+ * after the others, up to RESYNC_RETRY_PASSES more times. The results keep the items' order.
+ */
+async function inPasses<T, R>(
+  items: readonly T[],
+  work: (item: T) => Promise<R>,
+  failed: (result: R) => boolean,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let pending = items.map((_, index) => index);
+  for (let pass = 0; pass <= RESYNC_RETRY_PASSES && pending.length > 0; pass++) {
+    for (let i = 0; i < pending.length; i += CONCURRENCY) {
+      const batch = pending.slice(i, i + CONCURRENCY);
+      const done = await Promise.all(batch.map((index) => work(items[index] as T)));
+      batch.forEach((index, j) => {
+        results[index] = done[j] as R;
+      });
+    }
+    pending = pending.filter((index) => failed(results[index] as R));
+  }
+  return results;
+}
 
 /**
  * The level-triggered half of the system, as a Kubernetes controller resyncs: alarm events are edges
@@ -91,13 +123,11 @@ export class Resync {
       if (!match || (only && match.runbook.name !== only)) return [];
       return [{ alarm, runbook: match.runbook }];
     });
-    const answered: AlarmSeen[] = [];
-    for (let i = 0; i < work.length; i += CONCURRENCY) {
-      const batch = work.slice(i, i + CONCURRENCY);
-      answered.push(
-        ...(await Promise.all(batch.map(({ alarm, runbook }) => this.reconcile(alarm, runbook, cause)))),
-      );
-    }
+    const answered = await inPasses(
+      work,
+      ({ alarm, runbook }) => this.reconcile(alarm, runbook, cause),
+      (seen) => seen.action === 'failed',
+    );
     await this.nameSuppressed(answered);
     const inAlarm = new Set(listed.map((alarm) => fnv1a64(alarmIdentity(alarm))));
     const settled = await this.settleLeftAlarm(
@@ -151,19 +181,18 @@ export class Resync {
         });
       }
     }
-    const settled: ResyncReport['settled'][number][] = [];
-    for (let i = 0; i < work.length; i += CONCURRENCY) {
-      const batch = work.slice(i, i + CONCURRENCY);
-      const done = await Promise.all(batch.map(({ key, runbook }) => this.settle(key, runbook)));
-      for (const one of done) if (one) settled.push(one);
-    }
-    return settled;
+    const done = await inPasses(
+      work,
+      ({ key, runbook }) => this.settle(key, runbook),
+      (one) => one === FAILED,
+    );
+    return done.filter((one): one is ResyncReport['settled'][number] => one !== undefined && one !== FAILED);
   }
 
   private async settle(
     key: IncidentKey,
     runbook: Runbook,
-  ): Promise<ResyncReport['settled'][number] | undefined> {
+  ): Promise<ResyncReport['settled'][number] | undefined | typeof FAILED> {
     const { store, alarms, processor, clock, logger } = this.ports;
     try {
       const record = await store.load(key);
@@ -199,11 +228,11 @@ export class Resync {
       });
       return { incidentId: record.id, state: reading.state, status: outcome.incident?.status ?? 'unknown' };
     } catch (error) {
-      logger.error('resync could not settle an open incident; the next resync tries again', {
+      logger.error('resync could not settle an open incident; it tries again after the others', {
         key,
         error,
       });
-      return undefined;
+      return FAILED;
     }
   }
 
@@ -280,7 +309,7 @@ export class Resync {
       if (incident && (await this.rearmIfOverdue(incident))) return { ...seen, ...about, action: 'rearmed' };
       return { ...seen, ...about, action: 'in-hand' };
     } catch (error) {
-      logger.error('resync could not reconcile an alarm; the next resync tries again', {
+      logger.error('resync could not reconcile an alarm; it tries again after the others', {
         alarmName: alarm.alarmName,
         error,
       });

@@ -133,7 +133,10 @@ async function observe(
 ): Promise<DecisionInput> {
   const input: TimerInput = { kind: 'timer', timer };
   if (!current || current.id !== timer.incidentId || current.timer?.token !== timer.token) return input;
-  if (timer.kind === 'verify-deadline' || timer.kind === 'check' || timer.kind === 'wake') {
+  // A retry after a backoff looks first: the fault may have cleared since the attempt was judged.
+  // (Not a waiting incident's retry: those are many in a storm, and DescribeAlarms is ~9 TPS.)
+  const backedOff = timer.kind === 'retry' && current.status === 'backing-off';
+  if (timer.kind === 'verify-deadline' || timer.kind === 'check' || timer.kind === 'wake' || backedOff) {
     const reading = await runtime.alarms
       .state(current.alarm.name, current.alarm.contributor?.id)
       .catch((error: unknown) => {

@@ -3,7 +3,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { readIncidents } from '../../cli/incidents.ts';
 import type { AlarmStateValue } from '../../functions/core/alarm.ts';
 import type { Incident } from '../../functions/core/incident.ts';
@@ -424,5 +424,76 @@ describe('no silent alarm: the seven defects', () => {
     });
     await w.fireTimerOf(running?.id as string);
     expect((await w.incidents())[0]?.status).toBe('resolved');
+  });
+  it('10. tries again, in the same run, an OK the resync read and could not write, and an ALARM it could not open', async () => {
+    // Prepare: an incident backs off after a failed remedy (as in 8), and a second alarm fired unseen.
+    const w = await world();
+    const id = 'i-0000000000000e010';
+    await w.alarm('svc-app-web-10', id, 'ALARM', T, 'app');
+    const [opened] = await w.incidents();
+    mocks.ssm.on(GetCommandInvocationCommand).resolves({
+      Status: 'Failed',
+      ResponseCode: 1,
+      Comment: `${opened?.id} attempt 1`,
+    });
+    w.clock.advance(120);
+    await w.fireTimerOf(opened?.id as string);
+    expect((await w.incidents())[0]?.status).toBe('backing-off');
+    mocks.cloudwatch.on(DescribeAlarmsCommand).callsFake((input) =>
+      input.StateValue === 'ALARM'
+        ? {
+            MetricAlarms: [
+              {
+                AlarmName: 'svc-app-web-11',
+                AlarmArn: alarmArn('svc-app-web-11'),
+                StateValue: 'ALARM',
+                StateTransitionedTimestamp: new Date(T + 100_000),
+                Namespace: 'CWAgent',
+                MetricName: 'procstat_lookup_pid_count',
+                Dimensions: [
+                  { Name: 'InstanceId', Value: 'i-0000000000000e011' },
+                  { Name: 'exe', Value: 'app' },
+                ],
+              },
+            ],
+          }
+        : {
+            MetricAlarms: [
+              {
+                AlarmName: 'svc-app-web-10',
+                StateValue: 'OK',
+                StateTransitionedTimestamp: new Date(T + 110_000),
+              },
+            ],
+          },
+    );
+    // Act: the first write of each is throttled (past the SDK's own retries).
+    const throttled = Object.assign(
+      new Error('The level of configured provisioned throughput was exceeded'),
+      {
+        name: 'ProvisionedThroughputExceededException',
+      },
+    );
+    const process = w.runtime.processor.process.bind(w.runtime.processor);
+    const calls: string[] = [];
+    const spy = vi.spyOn(w.runtime.processor, 'process').mockImplementation(async (key, runbook, input) => {
+      const kind = typeof input === 'function' ? 'observed' : input.kind;
+      calls.push(kind);
+      if ((kind === 'alarm' || kind === 'resync') && calls.filter((c) => c === kind).length === 1)
+        throw throttled;
+      return process(key, runbook, input);
+    });
+    const report = await w.runtime.resync.run('schedule');
+    spy.mockRestore();
+    // Assess: both done in this run, not left for the next resync five minutes on.
+    expect(calls.filter((c) => c === 'alarm')).toHaveLength(2);
+    expect(calls.filter((c) => c === 'resync')).toHaveLength(2);
+    expect(report.settled).toEqual([{ incidentId: opened?.id, state: 'OK', status: 'resolved' }]);
+    expect(report.answered).toEqual([
+      expect.objectContaining({ alarmName: 'svc-app-web-11', action: 'opened' }),
+    ]);
+    const byAlarm = new Map((await w.incidents()).map((i) => [i.alarm.name, i.status]));
+    expect(byAlarm.get('svc-app-web-10')).toBe('resolved');
+    expect(byAlarm.get('svc-app-web-11')).toBe('remediating');
   });
 });

@@ -191,6 +191,53 @@ describe('timer handler on DynamoDB Local', () => {
     expect(stored?.attempts[0]?.verification).toBe('failed');
   });
 
+  it('asks CloudWatch before the attempt after a backoff: an alarm OK since then is closed, not remedied again', async () => {
+    const key = await open();
+    mocks.ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0 });
+    await fire(key);
+    mocks.cloudwatch
+      .on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: 'disk-full-web-1', StateValue: 'ALARM' }] });
+    await fire(key);
+    expect((await loadIncident(runtime, key))?.status).toBe('backing-off');
+    // The alarm went OK a second after the verify window; its OK event was throttled.
+    const okAt = new Date(clock.now() + 1_000);
+    mocks.cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [{ AlarmName: 'disk-full-web-1', StateValue: 'OK', StateTransitionedTimestamp: okAt }],
+    });
+    mocks.ssm.resetHistory();
+
+    await fire(key);
+
+    expect(mocks.ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    expect(mocks.cloudwatch).toHaveReceivedCommandTimes(DescribeAlarmsCommand, 2);
+    expect(await loadIncident(runtime, key)).toMatchObject({
+      status: 'resolved',
+      resolution: { how: 'cleared' },
+      attempts: [expect.objectContaining({ number: 1 })],
+    });
+  });
+
+  it('goes on with the next attempt when CloudWatch cannot say, rather than stand down', async () => {
+    const key = await open();
+    mocks.ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'Failed', ResponseCode: 1, StandardErrorContent: 'busy' });
+    await fire(key);
+    expect((await loadIncident(runtime, key))?.status).toBe('backing-off');
+    mocks.cloudwatch
+      .on(DescribeAlarmsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    mocks.ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'c2' } });
+    mocks.ssm.resetHistory();
+
+    await fire(key);
+
+    expect(mocks.cloudwatch).toHaveReceivedCommand(DescribeAlarmsCommand);
+    expect(mocks.ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    expect((await loadIncident(runtime, key))?.attempts.map((a) => a.status)).toEqual(['failed', 'running']);
+  });
+
   it('pages once when the last attempt is not verified, and the page names every attempt', async () => {
     const key = await open();
     mocks.ssm

@@ -127,6 +127,41 @@ describe('decide', () => {
       expect(s.incident?.attempts[0]?.failure).toContain('still in ALARM 300s after the command succeeded');
     });
 
+    it('looks at CloudWatch before the next attempt: an alarm gone OK since closes it, nothing runs again', () => {
+      const s = openAndSend(new Scenario());
+      s.apply({ kind: 'command-finished', commandId: 'cmd-1', result: success });
+      // The verify window ends a moment before the alarm's next evaluation: the attempt is judged failed.
+      s.fireTimer({ alarmState: 'ALARM', alarmStateAt: T0 });
+      expect(s.incident?.status).toBe('backing-off');
+      const okAt = s.now + 1_000;
+
+      // The OK event is late (throttled, lost); the retry's look finds it.
+      s.fireTimer({ alarmState: 'OK', alarmStateAt: okAt });
+
+      expect(s.effectsOf('send-command').map((e) => e.attempt)).toEqual([1]);
+      expect(s.incident).toMatchObject({ status: 'resolved', resolution: { how: 'cleared' } });
+      expect(s.incident?.history.map((h) => h.what)).toContainEqual(
+        expect.stringMatching(/DescribeAlarms reports the alarm OK since .* before the next attempt/),
+      );
+    });
+
+    it('retries when the look before the next attempt finds ALARM, an older OK, or nothing readable', () => {
+      for (const observation of [
+        { alarmState: 'ALARM' as const, alarmStateAt: T0 },
+        { alarmState: 'OK' as const, alarmStateAt: T0 - 60_000 },
+        { alarmState: 'OK' as const },
+        undefined,
+      ]) {
+        const s = openAndSend(new Scenario());
+        s.after(10).apply({ kind: 'command-finished', commandId: 'cmd-1', result: failure });
+
+        s.fireTimer(observation);
+
+        expect(s.effectsOf('send-command').map((e) => e.attempt)).toEqual([1, 2]);
+        expect(s.incident?.status).toBe('remediating');
+      }
+    });
+
     it('resolves at the verify deadline when DescribeAlarms says OK though no OK event came', () => {
       const s = openAndSend(new Scenario());
       s.apply({ kind: 'command-finished', commandId: 'cmd-1', result: success });

@@ -55,6 +55,8 @@ describe('the lifecycle table', () => {
           'command-finished',
           'command-not-sent',
           'reconcile',
+          // Only on CloudWatch's word that the alarm went OK after the ALARM in hand.
+          'retry',
         ]).toContain(event);
       }
     }

@@ -189,10 +189,33 @@ const newEpisode: Transition = {
   },
 };
 
-/** The next attempt, as the gates allow. */
+/**
+ * The next attempt, as the gates allow. After a backoff, CloudWatch was asked first: an alarm that
+ * went OK after the ALARM in hand (its OK event late, throttled or lost) closes the incident instead,
+ * so a fault fixed a moment after the verify window is not remedied a second time.
+ */
 const retry: Transition = {
-  to: ['remediating', 'waiting', 'suppressed', 'awaiting-approval', 'escalated'],
-  run: ({ working, ctx }) => startAttempt(working, ctx),
+  to: ['remediating', 'waiting', 'suppressed', 'awaiting-approval', 'escalated', 'resolved'],
+  run: ({ working, input, ctx }) => {
+    const seen = (input as TimerInput).observation;
+    if (
+      seen?.alarmState === 'OK' &&
+      seen.alarmStateAt !== undefined &&
+      seen.alarmStateAt > working.alarmStateAt
+    )
+      return resolve(
+        recordState(
+          working,
+          'OK',
+          seen.alarmStateAt,
+          ctx,
+          `DescribeAlarms reports the alarm OK since ${isoAt(seen.alarmStateAt)}, before the next attempt (its OK event has not arrived): nothing more runs`,
+        ),
+        'cleared',
+        ctx,
+      );
+    return startAttempt(working, ctx);
+  },
 };
 
 /**
