@@ -22,7 +22,7 @@ export class GameDayOutput {
     this.write(
       this.dim(
         `  ${instances} instances, ${scenario.faults.length} faults, ${scenario.endsAtMinutes} virtual minutes at ${speed}x ` +
-          `(about ${Math.round((scenario.endsAtMinutes * 60) / speed)} s).`,
+          `(${Math.round((scenario.endsAtMinutes * 60) / speed)} s, plus the real time that commands and measurements take).`,
       ),
     );
   }

@@ -447,7 +447,8 @@ describe("the sandbox's systemctl and journalctl", () => {
 
     expect(started).toMatchObject({ timedOut: true, stdout: 'started\n' });
     expect(quick).toMatchObject({ timedOut: false, exitCode: 0, stdout: 'restarted\n' });
-    expect(quick.durationMs).toBeLessThan(3000);
+    // Returned when the restart did, not held to its 10 s timeout by the service's copy of fd 3.
+    expect(quick.durationMs).toBeLessThan(9000);
     expect(after).toBe('active\n0\n');
   });
 });
