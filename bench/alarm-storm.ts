@@ -3,7 +3,9 @@ import { defineRunbook, type Runbook } from '../functions/core/runbook.ts';
 import { createAlarmHandler } from '../functions/handlers/alarm-handler.ts';
 import type { Runtime } from '../functions/handlers/runtime.ts';
 import { lambdaContext } from '../local/aws-shapes.ts';
+import { localDynamoDbClient } from '../local/dynamodb-local.ts';
 import { testRunbook } from '../test/support/fixtures.ts';
+import { ceilingEventsPerSecond, measureCallRates } from './dynamodb-ceiling.ts';
 import {
   alarmEvent,
   BenchClock,
@@ -63,6 +65,10 @@ import {
  * incident: the timer messages sent (all kinds, and those of the waits: fallback retries and
  * wake-ups), and the claim transactions DynamoDB refused (a race for a slot, the lease or the budget
  * lost). Targets: <= 3 timer messages of the waits, <= 0.2 refused transactions per incident.
+ *
+ * The ceiling: after phase 1, each kind of DynamoDB call it made is timed bare at the same
+ * parallelism on the same DynamoDB Local (bench/dynamodb-ceiling.ts), and the events/s the storm
+ * could reach if its calls were all it cost is reported beside the events/s it reached.
  */
 export async function alarmStorm(): Promise<Record<string, unknown>> {
   const runbook = defineRunbook({
@@ -73,7 +79,7 @@ export async function alarmStorm(): Promise<Record<string, unknown>> {
     concurrency: { maxInFlight: LIMIT, maxPerHour: 100_000 },
   });
   const clock = new BenchClock();
-  const { runtime, client, counter, tableName, stop } = await benchRuntime([runbook], { clock });
+  const { runtime, client, counter, tableName, endpoint, stop } = await benchRuntime([runbook], { clock });
   const writesByItem = new CallCounter();
   countWritesByItem(client, writesByItem);
   const world = new World(clock, counter);
@@ -123,6 +129,10 @@ export async function alarmStorm(): Promise<Record<string, unknown>> {
     const stormCommands = calls['ssm:SendCommand'] ?? 0;
     const stormLimitHeld = maxInUse <= LIMIT && stormCommands === Math.min(LIMIT, INSTANCES);
 
+    // The engine's own ceiling for the calls phase 1 made (an uncounted client, a table of its own).
+    const rates = await measureCallRates(localDynamoDbClient(endpoint), PARALLELISM);
+    const ceiling = ceilingEventsPerSecond(EVENTS, calls, rates);
+
     // Phase 2: the drain, on the virtual clock.
     const drain = await drainToTheEnd(runtime, runbook, world, clock);
     const ended = await loadAll(runtime, runbook, ids);
@@ -164,6 +174,11 @@ export async function alarmStorm(): Promise<Record<string, unknown>> {
       storm: {
         seconds: round(seconds, 1),
         eventsPerSecond: round(eventsPerSecond, 1),
+        dynamoDbLocal: {
+          bareCallsPerSecond: rates,
+          ceilingEventsPerSecond: ceiling,
+          ofTheCeiling: round(eventsPerSecond / ceiling, 2),
+        },
         p50Ms: round(percentile(latencies, 50)),
         p99Ms: round(percentile(latencies, 99)),
         dynamoDbWritesPerIncident: round(writesPerIncident, 2),
