@@ -44,7 +44,14 @@ async function handleRecord(record: SQSRecord, runtime: Runtime): Promise<void> 
   }
   const now = runtime.clock.now();
   if (deliveryTime(timer) - now > 1000) {
-    // Longer than SQS's 15-minute delay: hop towards the due time (the message is unchanged).
+    // Longer than SQS's 15-minute delay: hop towards the due time (the message is unchanged), unless
+    // its incident has moved on (closed, or a newer timer in its place): each further hop would be
+    // a message, and an invocation, only for the timer to be absorbed at its due time.
+    const stale = timer.kind === 'breaker' ? undefined : await supersededBy(timer, runtime);
+    if (stale) {
+      logger.info('timer no longer current; its remaining hops are dropped', { kind: timer.kind, stale });
+      return;
+    }
     await runtime.timers.schedule(timer, now);
     return;
   }
@@ -123,6 +130,22 @@ export function isEarly(timer: TimerMessage, storedVersion: number | undefined, 
   const version = Number(timer.token.split('.').pop());
   if (!Number.isInteger(version)) return false;
   return (storedVersion ?? 0) < version && now - timer.dueAt < EARLY_TIMER_GRACE_MS;
+}
+
+/**
+ * Why a timer is no longer its incident's, when the stored incident says so for certain: the same
+ * incident, written at or after the version that scheduled the timer, with another timer or none.
+ * Anything less certain (nothing stored, another incident under the key, an older version: the
+ * timer's own write may still land) keeps the timer, and the decider judges it at its due time.
+ */
+async function supersededBy(timer: TimerMessage, runtime: Runtime): Promise<string | undefined> {
+  const record = await runtime.store.load(timer.key);
+  if (!isIncident(record) || record.id !== timer.incidentId) return undefined;
+  if (isEarly(timer, record.version, runtime.clock.now())) return undefined;
+  if (record.timer?.token === timer.token) return undefined;
+  return record.timer
+    ? `the incident (${record.status}) has a newer timer: ${record.timer.kind}`
+    : `the incident is ${record.status}, with no timer`;
 }
 
 /** Asks the world what the decision needs to know, only when the timer is current. */

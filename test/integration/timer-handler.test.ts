@@ -265,6 +265,29 @@ describe('timer handler on DynamoDB Local', () => {
     expect((await loadIncident(runtime, key))?.attempts).toHaveLength(1);
   });
 
+  it('drops the remaining hops of a timer its incident no longer has, and hops on with any it may still have', async () => {
+    const key = await open();
+    const first = timerOf(await loadIncident(runtime, key));
+    mocks.ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success', ResponseCode: 0 });
+    await fire(key);
+    const moved = await loadIncident(runtime, key);
+    expect(moved?.timer?.token).not.toBe(first.token);
+    const far = clock.now() + 3_600_000;
+    mocks.sqs.resetHistory();
+
+    // The incident moved on: its old timer, hopping towards an hour away, stops here.
+    await handler(sqsEvent(JSON.stringify({ ...first, dueAt: far })), lambdaContext);
+    expect(mocks.sqs).not.toHaveReceivedCommand(SendMessageCommand);
+
+    // Its current timer, and one whose write may still land (a newer version), hop on.
+    const current = timerOf(moved);
+    const unwritten = { ...current, token: `retry.2.${(moved?.version ?? 0) + 1}` };
+    for (const timer of [current, unwritten])
+      await handler(sqsEvent(JSON.stringify({ ...timer, dueAt: far })), lambdaContext);
+    expect(mocks.sqs).toHaveReceivedCommandTimes(SendMessageCommand, 2);
+    expect(await loadIncident(runtime, key)).toEqual(moved);
+  });
+
   it('drops malformed messages with a logged reason and reports only passing failures for retry', async () => {
     const key = await open();
     const good = JSON.stringify(timerOf(await loadIncident(runtime, key)));
