@@ -2,6 +2,7 @@
 # Proof probe: the CPU % (of one core) of the busiest process over a 1-second sample, from
 # /proc/<pid>/stat deltas. The alarm watches AWS/EC2 CPUUtilization, the whole instance; in a
 # sandbox that shares its cores with other work, the busiest process is the signal that is ours.
+# The remedy is verified on the instance by verify-probe.sh, which reads what the alarm reads.
 set -eu
 export LC_ALL=C
 snapshot() {

@@ -49,6 +49,10 @@ export default defineRunbook({
   backoff: { baseSeconds: 15, capSeconds: 60 }, // used only if maxAttempts is raised
   // CPUUtilization with basic monitoring: one 5-minute period, and a minute for it to be published.
   verifyWindowSeconds: 360,
+  // Right after the remedy, the instance's CPU over all its cores, as the alarm reads it. Not the
+  // proof's probe (the busiest process, in % of one core): on a many-core instance another busy
+  // process above 80% of its core would read "still broken" and page for a fix that worked.
+  verify: { probe: 'verify-probe.sh' },
   executionTimeoutSeconds: 90,
   // A busy instance's agent may be slow to take the command; beyond a minute, a human is paged.
   deliveryTimeoutSeconds: 60,
