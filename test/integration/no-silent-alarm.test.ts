@@ -106,6 +106,21 @@ async function world(runbooks: readonly Runbook[] = [serviceDown], now = T): Pro
 const sends = () => mocks.ssm.commandCalls(SendCommandCommand).length;
 const pages = () => mocks.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
 
+/** Opens an incident on the alarm whose remedy fails: it backs off before its second attempt. */
+async function backingOff(w: World, alarmName: string, instanceId: string): Promise<Incident | undefined> {
+  await w.alarm(alarmName, instanceId, 'ALARM', T, 'app');
+  const [opened] = await w.incidents();
+  mocks.ssm.on(GetCommandInvocationCommand).resolves({
+    Status: 'Failed',
+    ResponseCode: 1,
+    Comment: `${opened?.id} attempt 1`,
+  });
+  w.clock.advance(120);
+  await w.fireTimerOf(opened?.id as string);
+  expect((await w.incidents())[0]?.status).toBe('backing-off');
+  return opened;
+}
+
 describe('no silent alarm: the seven defects', () => {
   beforeEach(() => resetMocks());
 
@@ -344,17 +359,7 @@ describe('no silent alarm: the seven defects', () => {
   it('8. gives an open incident the OK it never received: the resync finds it in the index of open incidents', async () => {
     // Prepare: a remedy fails; the incident backs off before its second attempt.
     const w = await world();
-    const id = 'i-0000000000000e008';
-    await w.alarm('svc-app-web-8', id, 'ALARM', T, 'app');
-    const [opened] = await w.incidents();
-    mocks.ssm.on(GetCommandInvocationCommand).resolves({
-      Status: 'Failed',
-      ResponseCode: 1,
-      Comment: `${opened?.id} attempt 1`,
-    });
-    w.clock.advance(120);
-    await w.fireTimerOf(opened?.id as string);
-    expect((await w.incidents())[0]?.status).toBe('backing-off');
+    const opened = await backingOff(w, 'svc-app-web-8', 'i-0000000000000e008');
     expect(await w.runtime.store.openKeys(serviceDown.name)).toEqual([opened?.key]);
     // Act: the alarm returned to OK, and its event was lost; CloudWatch lists nothing in ALARM.
     mocks.cloudwatch.on(DescribeAlarmsCommand).callsFake((input) =>
@@ -428,17 +433,7 @@ describe('no silent alarm: the seven defects', () => {
   it('10. tries again, in the same run, an OK the resync read and could not write, and an ALARM it could not open', async () => {
     // Prepare: an incident backs off after a failed remedy (as in 8), and a second alarm fired unseen.
     const w = await world();
-    const id = 'i-0000000000000e010';
-    await w.alarm('svc-app-web-10', id, 'ALARM', T, 'app');
-    const [opened] = await w.incidents();
-    mocks.ssm.on(GetCommandInvocationCommand).resolves({
-      Status: 'Failed',
-      ResponseCode: 1,
-      Comment: `${opened?.id} attempt 1`,
-    });
-    w.clock.advance(120);
-    await w.fireTimerOf(opened?.id as string);
-    expect((await w.incidents())[0]?.status).toBe('backing-off');
+    const opened = await backingOff(w, 'svc-app-web-10', 'i-0000000000000e010');
     mocks.cloudwatch.on(DescribeAlarmsCommand).callsFake((input) =>
       input.StateValue === 'ALARM'
         ? {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetFacts } from '../../functions/core/gates.ts';
-import { defineRunbook } from '../../functions/core/runbook.ts';
+import { defineRunbook, type Runbook } from '../../functions/core/runbook.ts';
 import {
   fallbackDueAt,
   WAIT_FALLBACK_SECONDS,
@@ -26,6 +26,19 @@ const patient = defineRunbook({
   ...testRunbook,
   pageWithin: { seconds: 3600, reason: 'the tests of the wait lists look at the waits alone' },
 });
+
+/** An incident opened on a full fleet that no release ever wakes: the offsets of its own looks, until it stops waiting. */
+function waitItOut(runbook: Runbook): { s: Scenario; looks: number[] } {
+  const s = new Scenario(runbook);
+  s.safety = { fleet: full };
+  s.apply(alarmInput('ALARM', T0));
+  const looks: number[] = [];
+  while (s.incident?.status === 'waiting') {
+    looks.push((s.incident.timer?.dueAt ?? 0) - T0);
+    s.fireTimer();
+  }
+  return { s, looks };
+}
 
 describe('a wait on a busy gate', () => {
   it('joins the runbook line for a slot, with a wake-up that is a retry bearing the current token', () => {
@@ -64,14 +77,7 @@ describe('a wait on a busy gate', () => {
   });
 
   it('looks again on its own only at the fallback: two looks in a 900 s wait, the last on the deadline, where it pages on time', () => {
-    const s = new Scenario(patient);
-    s.safety = { fleet: full };
-    s.apply(alarmInput('ALARM', T0));
-    const looks: number[] = [];
-    while (s.incident?.status === 'waiting') {
-      looks.push((s.incident.timer?.dueAt ?? 0) - T0);
-      s.fireTimer();
-    }
+    const { s, looks } = waitItOut(patient);
 
     expect(looks).toEqual([450_000, 900_000]);
     expect(s.incident?.status).toBe('escalated');
@@ -88,14 +94,7 @@ describe('a wait on a busy gate', () => {
       ...patient,
       concurrency: { maxInFlight: 10, maxPerHour: 60, maxWaitSeconds: 700 },
     });
-    const s = new Scenario(runbook);
-    s.safety = { fleet: full };
-    s.apply(alarmInput('ALARM', T0));
-    const looks: number[] = [];
-    while (s.incident?.status === 'waiting') {
-      looks.push((s.incident.timer?.dueAt ?? 0) - T0);
-      s.fireTimer();
-    }
+    const { s, looks } = waitItOut(runbook);
     expect(looks).toEqual([350_000, 700_000]);
     expect(s.incident?.status).toBe('escalated');
   });
